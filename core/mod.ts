@@ -1,0 +1,7 @@
+/**
+ * Re-exports the runtime-neutral core.
+ * @module
+ */
+export * from "./errors.ts";
+export * from "./plugin.ts";
+export type * from "./runtime.ts";

@@ -1,0 +1,73 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { definePlugin, type KeyProvider, PluginRegistry } from "./plugin.ts";
+import { isCosignError } from "./errors.ts";
+
+function provider(scheme: string): KeyProvider {
+  return {
+    scheme,
+    description: scheme,
+    signer: () => Promise.reject(new Error(`signer ${scheme}`)),
+  };
+}
+
+describe("PluginRegistry", () => {
+  it("dispatches key references by scheme, and plain paths to file", () => {
+    const r = new PluginRegistry();
+    r.register(
+      definePlugin({
+        name: "a",
+        apiVersion: 1,
+        keys: [provider("file"), provider("hashivault"), provider("pkcs11")],
+      }),
+    );
+    assert.equal(r.keyProvider("cosign.key").provider.scheme, "file");
+    assert.equal(r.keyProvider("./dir/x.pub").provider.scheme, "file");
+    assert.equal(r.keyProvider("hashivault://k").provider.scheme, "hashivault");
+    assert.equal(r.keyProvider("pkcs11:token=t;object=o").provider.scheme, "pkcs11");
+    assert.throws(
+      () => r.keyProvider("awskms:///alias/x"),
+      (e) => isCosignError(e, "UNSUPPORTED") && /awskms/.test(e.message),
+    );
+  });
+  it("dispatches artifacts by claims(), first claimant wins", async () => {
+    const r = new PluginRegistry();
+    const mk = (kind: string, re: RegExp) => ({
+      kind,
+      description: kind,
+      claims: (ref: string) => re.test(ref),
+      resolve: (ref: string) =>
+        Promise.resolve({
+          kind,
+          ref,
+          digest: () => Promise.resolve({ algorithm: "sha256" as const, hex: "" }),
+        }),
+    });
+    r.register({ name: "w", apiVersion: 1, artifacts: [mk("wasm", /\.wasm$/), mk("blob", /./)] });
+    // deno-lint-ignore no-explicit-any
+    const ctx = {} as any;
+    assert.equal((await r.resolve("m.wasm", ctx)).kind, "wasm");
+    assert.equal((await r.resolve("x.bin", ctx)).kind, "blob");
+  });
+  it("rejects wrong apiVersion, bad shapes and duplicate schemes", () => {
+    const r = new PluginRegistry();
+    assert.throws(
+      () => r.register({ name: "x", apiVersion: 2 }),
+      (e) => isCosignError(e, "PLUGIN") && /apiVersion 2/.test(e.message),
+    );
+    assert.throws(
+      () => r.register({ apiVersion: 1 }),
+      (e) => isCosignError(e, "PLUGIN") && /no name/.test(e.message),
+    );
+    assert.throws(() => r.register(null), (e) => isCosignError(e, "PLUGIN"));
+    assert.throws(
+      () => r.register({ name: "k", apiVersion: 1, keys: [{ scheme: "x" }] }),
+      (e) => isCosignError(e, "PLUGIN"),
+    );
+    r.register({ name: "a", apiVersion: 1, keys: [provider("dup")] });
+    assert.throws(
+      () => r.register({ name: "b", apiVersion: 1, keys: [provider("dup")] }),
+      (e) => isCosignError(e, "PLUGIN") && /already/.test(e.message),
+    );
+  });
+});

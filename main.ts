@@ -1,0 +1,26 @@
+/**
+ * The cosign-ts CLI entry point: the built-in plugin list, the runtime adapter, and `run(argv)`.
+ * Invoked under the name `sget` (a link to the binary), it behaves as `cosign-ts sget`.
+ * @module
+ */
+import process from "node:process";
+import { basename } from "node:path";
+import type { Plugin } from "./core/plugin.ts";
+import { run } from "./cli/run.ts";
+import { currentRuntime } from "./runtime/mod.ts";
+
+/** The built-in plugins, in dispatch order. The compiled binary contains exactly these. */
+export const BUILTIN_PLUGINS: Plugin[] = [];
+
+/** argv without the program, with `sget` prepended when invoked as sget. */
+export function cliArgs(argv: string[], argv0: string): string[] {
+  return /^sget(\.exe)?$/.test(basename(argv0)) ? ["sget", ...argv] : argv;
+}
+
+if (import.meta.main) {
+  const runtime = currentRuntime();
+  // Bun-compiled binaries: argv = [exe, "/$bunfs/root/…", ...args]; Deno/Bun scripts: [runtime, script, ...].
+  const args = cliArgs(process.argv.slice(2), process.argv0 ?? process.argv[0]);
+  const code = await run(args, { runtime, builtins: BUILTIN_PLUGINS });
+  process.exit(code);
+}

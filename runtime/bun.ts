@@ -1,0 +1,64 @@
+/**
+ * The Bun runtime adapter (the compiled binary runs on Bun). Also used under Node.
+ * @module
+ */
+import process from "node:process";
+import { Readable } from "node:stream";
+import type { Runtime } from "../core/runtime.ts";
+import { collectLine, noTerminal } from "./line.ts";
+
+// deno-lint-ignore no-explicit-any
+const B = (globalThis as any).Bun;
+
+async function readTerminalLine(prompt: string, echo: boolean): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) throw noTerminal(prompt);
+  process.stderr.write(prompt);
+  if (!echo) stdin.setRawMode(true);
+  const queue: (Uint8Array | null)[] = [];
+  let wake: (() => void) | undefined;
+  const onData = (d: Uint8Array) => {
+    queue.push(d);
+    wake?.();
+  };
+  const onEnd = () => {
+    queue.push(null);
+    wake?.();
+  };
+  stdin.on("data", onData);
+  stdin.on("end", onEnd);
+  stdin.resume();
+  try {
+    return await collectLine(async () => {
+      while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+      return queue.shift()!;
+    });
+  } finally {
+    stdin.off("data", onData);
+    stdin.off("end", onEnd);
+    stdin.pause();
+    if (!echo) {
+      stdin.setRawMode(false);
+      process.stderr.write("\n");
+    }
+  }
+}
+
+/** Runtime adapter for Bun (and Node). */
+export const bunRuntime: Runtime = {
+  name: B ? "bun" : "node",
+  version: B ? String(B.version) : process.versions.node,
+  isTerminal: (s) => Boolean(process[s]?.isTTY),
+  readSecret: (prompt) => readTerminalLine(prompt, false),
+  readLine: (prompt) => readTerminalLine(prompt, true),
+  execPath: () => process.execPath,
+  stdin: () =>
+    B ? B.stdin.stream() : Readable.toWeb(process.stdin) as unknown as ReadableStream<Uint8Array>,
+  writeStdout: (data) =>
+    new Promise<void>((resolve, reject) => {
+      process.stdout.write(data, (err) => (err ? reject(err) : resolve()));
+    }),
+  writeStderr(text) {
+    process.stderr.write(text);
+  },
+};

@@ -1,0 +1,40 @@
+/**
+ * Builds the single executable `dist/cosign-ts` with `bun build --compile` (deno compile needs a
+ * download this network cannot reach), and `dist/sget`, a link to it.
+ *
+ * Usage: deno task compile   (or: bun scripts/compile.ts)
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, linkSync, mkdirSync, rmSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const dist = join(root, "dist");
+mkdirSync(dist, { recursive: true });
+const bun = join(root, "node_modules", ".bin", "bun");
+if (!existsSync(bun)) {
+  console.error("Error: node_modules/.bin/bun is missing. Run `npm ci` first.");
+  process.exit(1);
+}
+const out = join(dist, "cosign-ts");
+const tmp = out + ".tmp";
+const r = spawnSync(
+  bun,
+  ["build", "--compile", "--minify", "--sourcemap=none", join(root, "main.ts"), "--outfile", tmp],
+  { stdio: ["ignore", "inherit", "inherit"], cwd: root },
+);
+if (r.status !== 0) {
+  rmSync(tmp, { force: true });
+  console.error("Error: bun build --compile failed");
+  process.exit(r.status ?? 1);
+}
+rmSync(out, { force: true });
+linkSync(tmp, out);
+rmSync(tmp, { force: true });
+const sget = join(dist, "sget");
+rmSync(sget, { force: true });
+linkSync(out, sget);
+console.error(`built ${out} (and ${sget})`);
