@@ -20,7 +20,7 @@ if (!existsSync(bun)) {
   process.exit(1);
 }
 const out = join(dist, "cosign-ts");
-const tmp = out + ".tmp";
+const tmp = `${out}.${process.pid}.tmp`;
 const r = spawnSync(
   bun,
   ["build", "--compile", "--minify", "--sourcemap=none", join(root, "main.ts"), "--outfile", tmp],
