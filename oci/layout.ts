@@ -1,0 +1,488 @@
+/**
+ * The OCI image layout on disk (`oci-layout`, `index.json`, `blobs/sha256/<hex>`), as
+ * go-containerregistry writes it and as `cosign save` / `cosign load` use it.
+ *
+ * Every blob is content-addressed: writes go to a temporary file that is hashed while written and
+ * renamed into place only when its digest (and size) match; reads check the digest (and the size
+ * named by the descriptor) before the bytes are used. `index.json` is replaced atomically.
+ *
+ * cosign marks the entries of `index.json` with a `kind` annotation ({@link LAYOUT_KINDS}): the
+ * image (or index) itself, its signatures (`.sig`), attestations (`.att`) and SBOMs (`.sbom`).
+ *
+ * @example
+ * ```ts
+ * const layout = await OciLayout.create("./out");
+ * const d = await layout.writeBlob(new TextEncoder().encode("{}"));
+ * await layout.appendDescriptor({ mediaType: "application/vnd.oci.image.manifest.v1+json", ...d });
+ * const again = await OciLayout.open("./out");
+ * const bytes = await again.readBlob((await again.index()).manifests[0]);
+ * ```
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import process from "node:process";
+import { CosignError, describeError } from "../core/errors.ts";
+import { sha256Digest } from "./digest.ts";
+import { OCI_INDEX } from "./media_types.ts";
+
+/** The `imageLayoutVersion` written to and accepted from the `oci-layout` file. */
+export const OCI_LAYOUT_VERSION = "1.0.0";
+
+/** The `index.json` annotation key cosign uses to tell entries apart. */
+export const KIND_ANNOTATION = "kind";
+
+/** cosign's `kind` annotation values for the entries of a saved layout. */
+export const LAYOUT_KINDS: Readonly<{
+  image: string;
+  imageIndex: string;
+  sigs: string;
+  atts: string;
+  sboms: string;
+}> = {
+  image: "dev.cosignproject.cosign/image",
+  imageIndex: "dev.cosignproject.cosign/imageIndex",
+  sigs: "dev.cosignproject.cosign/sigs",
+  atts: "dev.cosignproject.cosign/atts",
+  sboms: "dev.cosignproject.cosign/sboms",
+};
+
+/** OCI image index media type (the media type of `index.json`). */
+export const OCI_INDEX_MEDIA_TYPE: string = OCI_INDEX;
+
+/** Largest manifest or `index.json` read into memory (distribution's own limit is 4 MiB). */
+export const MAX_MANIFEST_BYTES: number = 4 * 1024 * 1024;
+
+/** An OCI content descriptor. Unknown fields are kept as they are. */
+export interface LayoutDescriptor {
+  /** Media type of the referenced content. */
+  mediaType: string;
+  /** `sha256:<64 hex>`. */
+  digest: string;
+  /** Size in bytes. */
+  size: number;
+  /** Annotations (cosign's `kind` lives here in `index.json`). */
+  annotations?: Record<string, string>;
+  /** Platform of an index entry. */
+  platform?: Record<string, unknown>;
+  /** OCI 1.1 artifact type. */
+  artifactType?: string;
+  /** Anything else the descriptor carries. */
+  [field: string]: unknown;
+}
+
+/** The content of `index.json`. */
+export interface LayoutIndex {
+  /** Always 2. */
+  schemaVersion: number;
+  /** {@link OCI_INDEX_MEDIA_TYPE}. */
+  mediaType?: string;
+  /** The entries. */
+  manifests: LayoutDescriptor[];
+  /** Index annotations. */
+  annotations?: Record<string, string>;
+  /** Anything else. */
+  [field: string]: unknown;
+}
+
+const DIGEST_RE = /^sha256:([a-f0-9]{64})$/;
+
+/**
+ * Checks a descriptor read from untrusted JSON: a string media type, a `sha256:` digest and a
+ * non-negative integer size. Throws CosignError("INVALID_INPUT") naming `where`.
+ */
+export function checkDescriptor(d: unknown, where: string): LayoutDescriptor {
+  const o = d as Record<string, unknown> | null;
+  if (typeof o !== "object" || o === null || Array.isArray(o)) {
+    throw new CosignError("INVALID_INPUT", `Cannot read ${where}: a descriptor is not an object`);
+  }
+  if (typeof o.mediaType !== "string") {
+    throw new CosignError("INVALID_INPUT", `Cannot read ${where}: a descriptor has no mediaType`);
+  }
+  if (typeof o.digest !== "string" || !DIGEST_RE.test(o.digest)) {
+    const hint = typeof o.digest === "string" && /^sha(384|512):/.test(o.digest)
+      ? "Only sha256 digests are supported."
+      : undefined;
+    throw new CosignError(
+      typeof o.digest === "string" && hint ? "UNSUPPORTED" : "INVALID_INPUT",
+      `Cannot read ${where}: bad digest ${JSON.stringify(o.digest)}`,
+      { hint },
+    );
+  }
+  if (typeof o.size !== "number" || !Number.isSafeInteger(o.size) || o.size < 0) {
+    throw new CosignError(
+      "INVALID_INPUT",
+      `Cannot read ${where}: bad size ${JSON.stringify(o.size)} for ${o.digest}`,
+    );
+  }
+  return o as LayoutDescriptor;
+}
+
+function ioError(action: string, e: unknown, hint?: string): CosignError {
+  const code = (e as { code?: string })?.code;
+  const why = code === "EACCES" || code === "EPERM"
+    ? "permission denied"
+    : code === "ENOSPC"
+    ? "no space left on device"
+    : code === "ENOENT"
+    ? "no such file or directory"
+    : code === "ENOTDIR"
+    ? "not a directory"
+    : describeError(e);
+  return new CosignError("IO", `${action}: ${why}`, { hint, cause: e });
+}
+
+let tmpCounter = 0;
+function tmpName(path: string): string {
+  return `${path}.tmp-${process.pid}-${Date.now().toString(36)}-${(tmpCounter++).toString(36)}`;
+}
+
+/** Writes a file atomically: a temporary sibling, then rename. */
+async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = tmpName(path);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * An OCI image layout directory. Create one with {@link OciLayout.create}, open an existing one
+ * with {@link OciLayout.open}.
+ */
+export class OciLayout {
+  /** The directory. */
+  readonly dir: string;
+
+  private constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /**
+   * Creates the directory (and parents) if needed and writes `oci-layout` and an empty
+   * `index.json`, replacing an `index.json` already there (as `cosign save` does); blobs already
+   * present are kept and reused. Throws CosignError("IO") when the directory cannot be written.
+   */
+  static async create(dir: string): Promise<OciLayout> {
+    const action = `Cannot write OCI layout to "${dir}"`;
+    const hint = "Choose a directory you can write to (--dir).";
+    try {
+      await mkdir(join(dir, "blobs", "sha256"), { recursive: true });
+      await writeAtomic(
+        join(dir, "oci-layout"),
+        JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION }),
+      );
+      await writeAtomic(
+        join(dir, "index.json"),
+        JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX_MEDIA_TYPE, manifests: [] }),
+      );
+    } catch (e) {
+      throw ioError(action, e, hint);
+    }
+    return new OciLayout(dir);
+  }
+
+  /**
+   * Opens an existing layout, checking its `oci-layout` file. Throws CosignError("NOT_FOUND")
+   * when the directory or `oci-layout` is missing, CosignError("INVALID_INPUT") when it is not
+   * an OCI layout of version 1.0.0.
+   */
+  static async open(dir: string): Promise<OciLayout> {
+    let text: string;
+    try {
+      const s = await stat(dir);
+      if (!s.isDirectory()) {
+        throw new CosignError("INVALID_INPUT", `Cannot read OCI layout "${dir}": not a directory`);
+      }
+      text = await readFile(join(dir, "oci-layout"), "utf8");
+    } catch (e) {
+      if (e instanceof CosignError) throw e;
+      if ((e as { code?: string })?.code === "ENOENT") {
+        throw new CosignError(
+          "NOT_FOUND",
+          `Cannot read OCI layout "${dir}": no oci-layout file there`,
+          { hint: 'Point --dir at a directory written by "cosign save".' },
+        );
+      }
+      throw ioError(`Cannot read OCI layout "${dir}"`, e);
+    }
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      throw new CosignError(
+        "INVALID_INPUT",
+        `Cannot read OCI layout "${dir}": oci-layout is not JSON`,
+      );
+    }
+    const version = (v as { imageLayoutVersion?: unknown })?.imageLayoutVersion;
+    if (version !== OCI_LAYOUT_VERSION) {
+      throw new CosignError(
+        "INVALID_INPUT",
+        `Cannot read OCI layout "${dir}": unsupported imageLayoutVersion ${
+          JSON.stringify(version)
+        }`,
+        { hint: `Only version ${OCI_LAYOUT_VERSION} is supported.` },
+      );
+    }
+    return new OciLayout(dir);
+  }
+
+  /** Path of a blob: `blobs/sha256/<hex>`. Throws CosignError("INVALID_INPUT") for a bad digest. */
+  blobPath(digest: string): string {
+    const m = DIGEST_RE.exec(digest);
+    if (!m) throw new CosignError("INVALID_INPUT", `Bad blob digest ${JSON.stringify(digest)}`);
+    return join(this.dir, "blobs", "sha256", m[1]);
+  }
+
+  /** True when the blob is present with the given size (content is checked on read). */
+  async hasBlob(digest: string, size?: number): Promise<boolean> {
+    try {
+      const s = await stat(this.blobPath(digest));
+      return s.isFile() && (size === undefined || s.size === size);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Writes bytes as a blob (atomically) and returns its digest and size. */
+  async writeBlob(bytes: Uint8Array): Promise<{ digest: string; size: number }> {
+    const digest = sha256Digest(bytes);
+    if (!(await this.hasBlob(digest, bytes.length))) {
+      try {
+        await writeAtomic(this.blobPath(digest), bytes);
+      } catch (e) {
+        throw ioError(`Cannot write blob ${digest} to "${this.dir}"`, e);
+      }
+    }
+    return { digest, size: bytes.length };
+  }
+
+  /**
+   * Streams a blob into the layout, hashing as it goes; renames it into place only when digest
+   * and size match `expected`. Throws CosignError("VERIFY") on a mismatch (nothing is left
+   * behind), CosignError("IO") when writing fails.
+   */
+  async writeBlobStream(
+    stream: ReadableStream<Uint8Array>,
+    expected: { digest: string; size: number },
+  ): Promise<void> {
+    const path = this.blobPath(expected.digest);
+    if (await this.hasBlob(expected.digest, expected.size)) {
+      await stream.cancel().catch(() => {});
+      return;
+    }
+    const tmp = tmpName(path);
+    const hash = createHash("sha256");
+    let size = 0;
+    try {
+      const out = createWriteStream(tmp);
+      const done = new Promise<void>((resolve, reject) => {
+        out.on("error", reject);
+        out.on("finish", () => resolve());
+      });
+      const failed = new Promise<never>((_, reject) => out.on("error", reject));
+      failed.catch(() => {});
+      const reader = stream.getReader();
+      try {
+        while (true) {
+          const { value, done: end } = await Promise.race([reader.read(), failed]);
+          if (end) break;
+          size += value.length;
+          if (size > expected.size) {
+            throw new CosignError(
+              "VERIFY",
+              `Blob ${expected.digest} is larger than its descriptor says (${expected.size} bytes)`,
+            );
+          }
+          hash.update(value);
+          if (!out.write(value)) {
+            await Promise.race([new Promise<void>((r) => out.once("drain", () => r())), failed]);
+          }
+        }
+      } catch (e) {
+        await reader.cancel().catch(() => {});
+        out.destroy();
+        throw e;
+      }
+      out.end();
+      await done;
+      const got = "sha256:" + hash.digest("hex");
+      if (got !== expected.digest || size !== expected.size) {
+        throw new CosignError(
+          "VERIFY",
+          `Blob ${expected.digest} does not match its content (got ${got}, ${size} bytes)`,
+          { hint: "The source changed or was tampered with." },
+        );
+      }
+      await rename(tmp, path);
+    } catch (e) {
+      await rm(tmp, { force: true }).catch(() => {});
+      if (e instanceof CosignError) throw e;
+      throw ioError(`Cannot write blob ${expected.digest} to "${this.dir}"`, e);
+    }
+  }
+
+  /**
+   * Reads a small blob (manifest, config, signature layer) into memory and checks it against the
+   * descriptor (digest, and size when given). Throws CosignError("NOT_FOUND") when missing,
+   * CosignError("VERIFY") when the content does not match, CosignError("TOO_LARGE") above
+   * `maxBytes` (default {@link MAX_MANIFEST_BYTES}).
+   */
+  async readBlob(
+    desc: { digest: string; size?: number },
+    maxBytes: number = MAX_MANIFEST_BYTES,
+  ): Promise<Uint8Array> {
+    const path = this.blobPath(desc.digest);
+    let bytes: Uint8Array;
+    try {
+      const fh = await open(path, "r");
+      try {
+        const s = await fh.stat();
+        if (s.size > maxBytes) {
+          throw new CosignError(
+            "TOO_LARGE",
+            `Cannot read blob ${desc.digest} from "${this.dir}": ${s.size} bytes is over the ${maxBytes}-byte limit`,
+          );
+        }
+        bytes = new Uint8Array(await fh.readFile());
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      if (e instanceof CosignError) throw e;
+      if ((e as { code?: string })?.code === "ENOENT") {
+        throw new CosignError(
+          "NOT_FOUND",
+          `Cannot read blob ${desc.digest} from OCI layout "${this.dir}": it is missing`,
+          { hint: "The layout is incomplete; save it again." },
+        );
+      }
+      throw ioError(`Cannot read blob ${desc.digest} from "${this.dir}"`, e);
+    }
+    const got = sha256Digest(bytes);
+    if (got !== desc.digest || (desc.size !== undefined && desc.size !== bytes.length)) {
+      throw new CosignError(
+        "VERIFY",
+        `Blob ${desc.digest} in OCI layout "${this.dir}" does not match its digest (content is ${got}, ${bytes.length} bytes)`,
+        { hint: "The layout was modified or corrupted; save it again." },
+      );
+    }
+    return bytes;
+  }
+
+  /**
+   * Checks a (possibly large) blob on disk against its descriptor by streaming it through
+   * SHA-256. Same errors as {@link OciLayout.readBlob}, without a size limit.
+   */
+  async verifyBlob(desc: { digest: string; size?: number }): Promise<void> {
+    const path = this.blobPath(desc.digest);
+    const hash = createHash("sha256");
+    let size = 0;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const s = createReadStream(path);
+        s.on("data", (chunk) => {
+          const b = chunk as Uint8Array;
+          size += b.length;
+          hash.update(b);
+        });
+        s.on("error", reject);
+        s.on("end", () => resolve());
+      });
+    } catch (e) {
+      if ((e as { code?: string })?.code === "ENOENT") {
+        throw new CosignError(
+          "NOT_FOUND",
+          `Cannot read blob ${desc.digest} from OCI layout "${this.dir}": it is missing`,
+          { hint: "The layout is incomplete; save it again." },
+        );
+      }
+      throw ioError(`Cannot read blob ${desc.digest} from "${this.dir}"`, e);
+    }
+    const got = "sha256:" + hash.digest("hex");
+    if (got !== desc.digest || (desc.size !== undefined && desc.size !== size)) {
+      throw new CosignError(
+        "VERIFY",
+        `Blob ${desc.digest} in OCI layout "${this.dir}" does not match its digest (content is ${got}, ${size} bytes)`,
+        { hint: "The layout was modified or corrupted; save it again." },
+      );
+    }
+  }
+
+  /**
+   * A blob as a web stream (for uploads). Check it first with {@link OciLayout.verifyBlob}:
+   * this stream does not hash.
+   */
+  openBlob(digest: string): ReadableStream<Uint8Array> {
+    const path = this.blobPath(digest);
+    let node: ReturnType<typeof createReadStream> | undefined;
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        node = createReadStream(path, { highWaterMark: 1024 * 1024 });
+        node.on("data", (chunk) => {
+          controller.enqueue(new Uint8Array(chunk as Uint8Array));
+          if ((controller.desiredSize ?? 1) <= 0) node?.pause();
+        });
+        node.on("error", (e) => controller.error(e));
+        node.on("end", () => controller.close());
+      },
+      pull() {
+        node?.resume();
+      },
+      cancel() {
+        node?.destroy();
+      },
+    }, { highWaterMark: 4 });
+  }
+
+  /** Reads and checks `index.json`. Throws CosignError("INVALID_INPUT") when malformed. */
+  async index(): Promise<LayoutIndex> {
+    const where = `OCI layout "${this.dir}"`;
+    let text: string;
+    try {
+      const path = join(this.dir, "index.json");
+      const s = await stat(path);
+      if (s.size > MAX_MANIFEST_BYTES) {
+        throw new CosignError("TOO_LARGE", `Cannot read ${where}: index.json is too large`);
+      }
+      text = await readFile(path, "utf8");
+    } catch (e) {
+      if (e instanceof CosignError) throw e;
+      if ((e as { code?: string })?.code === "ENOENT") {
+        throw new CosignError("NOT_FOUND", `Cannot read ${where}: index.json is missing`, {
+          hint: 'Point --dir at a directory written by "cosign save".',
+        });
+      }
+      throw ioError(`Cannot read ${where}`, e);
+    }
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      throw new CosignError("INVALID_INPUT", `Cannot read ${where}: index.json is not JSON`);
+    }
+    const o = v as Record<string, unknown> | null;
+    if (typeof o !== "object" || o === null || !Array.isArray(o.manifests)) {
+      throw new CosignError("INVALID_INPUT", `Cannot read ${where}: index.json has no manifests`);
+    }
+    o.manifests.forEach((d) => checkDescriptor(d, `index.json of ${where}`));
+    return o as LayoutIndex;
+  }
+
+  /** Appends a descriptor to `index.json` (atomically rewritten). */
+  async appendDescriptor(desc: LayoutDescriptor): Promise<void> {
+    const idx = await this.index();
+    idx.manifests.push(desc);
+    try {
+      await writeAtomic(join(this.dir, "index.json"), JSON.stringify(idx, null, "   "));
+    } catch (e) {
+      throw ioError(`Cannot write index.json to "${this.dir}"`, e);
+    }
+  }
+}
