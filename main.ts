@@ -8,9 +8,12 @@ import { basename } from "node:path";
 import type { Plugin } from "./core/plugin.ts";
 import { run } from "./cli/run.ts";
 import { currentRuntime } from "./runtime/mod.ts";
+import { artifactBlobPlugin } from "./plugins/artifact-blob/mod.ts";
 
 /** The built-in plugins, in dispatch order. The compiled binary contains exactly these. */
-export const BUILTIN_PLUGINS: Plugin[] = [];
+export const BUILTIN_PLUGINS: Plugin[] = [
+  artifactBlobPlugin,
+];
 
 /** argv without the program, with `sget` prepended when invoked as sget. */
 export function cliArgs(argv: string[], argv0: string): string[] {

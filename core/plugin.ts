@@ -113,8 +113,12 @@ export interface Artifact {
   readonly kind: string;
   /** The reference as the user wrote it. */
   readonly ref: string;
-  /** The digest that gets signed. */
-  digest(): Promise<Digest>;
+  /**
+   * The digest that gets signed. `algorithm` (optional, default "sha256") asks for another
+   * hash, e.g. for keys whose signature scheme uses SHA-384; artifact types that cannot compute
+   * it throw CosignError("UNSUPPORTED").
+   */
+  digest(algorithm?: HashAlgorithm): Promise<Digest>;
   /** The content, streamed. */
   open?(): Promise<ReadableStream<Uint8Array>>;
 }

@@ -1,0 +1,151 @@
+/**
+ * The "blob" artifact type: local files, standard input (`-`), and a bare digest
+ * (`sha256:<64 hex>`, which verify-blob accepts instead of a file, as cosign does). Content is
+ * digested as a stream, never held in memory.
+ *
+ * @example
+ * ```ts
+ * const artifact = await blobArtifactType.resolve("./release.tar.gz", ctx);
+ * const { hex } = await artifact.digest(); // sha256
+ * ```
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { CosignError } from "../../core/errors.ts";
+import {
+  type Artifact,
+  type ArtifactType,
+  type Context,
+  definePlugin,
+  type Digest,
+  type HashAlgorithm,
+  type Plugin,
+} from "../../core/plugin.ts";
+import { digestFile, digestStream, hex, openFileStream } from "./stream_digest.ts";
+
+const DIGEST_REF = /^(sha256|sha384|sha512):([0-9a-fA-F]+)$/;
+const DIGEST_HEX_LENGTH: Record<HashAlgorithm, number> = { sha256: 64, sha384: 96, sha512: 128 };
+
+/** True when `ref` is a bare digest such as `sha256:<64 hex>` (checked for length). */
+export function isDigestRef(ref: string): boolean {
+  const m = DIGEST_REF.exec(ref);
+  return !!m && m[2].length === DIGEST_HEX_LENGTH[m[1] as HashAlgorithm];
+}
+
+/** A resolved blob; `path` is undefined for standard input and for a bare digest. */
+export interface BlobArtifact extends Artifact {
+  /** "blob". */
+  readonly kind: "blob";
+  /** "file", "stdin" or "digest". */
+  readonly source: "file" | "stdin" | "digest";
+  /** The file path, when the blob is a file. */
+  readonly path?: string;
+}
+
+function fileArtifact(ref: string): BlobArtifact {
+  const cache = new Map<HashAlgorithm, Digest>();
+  return {
+    kind: "blob",
+    ref,
+    source: "file",
+    path: ref,
+    async digest(algorithm: HashAlgorithm = "sha256") {
+      const hit = cache.get(algorithm);
+      if (hit) return hit;
+      const d = await digestFile(ref, [algorithm]);
+      const out: Digest = { algorithm, hex: hex(d[algorithm]!) };
+      cache.set(algorithm, out);
+      return out;
+    },
+    open: () => openFileStream(ref),
+  };
+}
+
+function stdinArtifact(ctx: Context): BlobArtifact {
+  // Standard input can be read once: the first digest() or open() consumes it.
+  let used: "digest" | "open" | undefined;
+  let digested: HashAlgorithm | undefined;
+  let result: Promise<Digest> | undefined;
+  const consumed = (what: string) =>
+    new CosignError(
+      "UNSUPPORTED",
+      `Cannot ${what} standard input: it was already read`,
+      { hint: "Pass the content as a file instead of -." },
+    );
+  return {
+    kind: "blob",
+    ref: "-",
+    source: "stdin",
+    digest(algorithm: HashAlgorithm = "sha256") {
+      if (used === "digest" && digested === algorithm && result) return result;
+      if (used) return Promise.reject(consumed(`compute the ${algorithm} digest of`));
+      used = "digest";
+      digested = algorithm;
+      result = digestStream(ctx.runtime.stdin(), [algorithm]).then((d) => ({
+        algorithm,
+        hex: hex(d[algorithm]!),
+      }));
+      return result;
+    },
+    open() {
+      if (used) return Promise.reject(consumed("read"));
+      used = "open";
+      return Promise.resolve(ctx.runtime.stdin());
+    },
+  };
+}
+
+function digestArtifact(ref: string): BlobArtifact {
+  const m = DIGEST_REF.exec(ref)!;
+  const given: Digest = { algorithm: m[1] as HashAlgorithm, hex: m[2].toLowerCase() };
+  return {
+    kind: "blob",
+    ref,
+    source: "digest",
+    digest(algorithm: HashAlgorithm = "sha256") {
+      if (algorithm !== given.algorithm) {
+        return Promise.reject(
+          new CosignError(
+            "UNSUPPORTED",
+            `Cannot compute the ${algorithm} digest of "${ref}": only its ${given.algorithm} digest is known`,
+            { hint: "Pass the file itself instead of its digest." },
+          ),
+        );
+      }
+      return Promise.resolve(given);
+    },
+  };
+}
+
+/**
+ * The blob artifact type. Claims `-`, `sha256:<hex>` (also sha384/sha512) and local paths
+ * (absolute, `./`, `../`, or any name that exists on disk).
+ */
+export const blobArtifactType: ArtifactType = {
+  kind: "blob",
+  description: "local files, standard input (-) and bare digests (sha256:<hex>)",
+  claims(ref: string): boolean {
+    if (ref === "-" || isDigestRef(ref)) return true;
+    if (/^(\/|\.\.?\/)/.test(ref)) return true;
+    return existsSync(ref);
+  },
+  resolve(ref: string, ctx: Context): Promise<BlobArtifact> {
+    if (ref === "") {
+      return Promise.reject(
+        new CosignError("USAGE", "Cannot resolve an empty blob path", {
+          hint: "Give a file path, or - for standard input.",
+        }),
+      );
+    }
+    if (ref === "-") return Promise.resolve(stdinArtifact(ctx));
+    if (isDigestRef(ref)) return Promise.resolve(digestArtifact(ref));
+    return Promise.resolve(fileArtifact(ref));
+  },
+};
+
+/** The built-in plugin that provides the "blob" artifact type. */
+export const artifactBlobPlugin: Plugin = definePlugin({
+  name: "artifact-blob",
+  apiVersion: 1,
+  artifacts: [blobArtifactType],
+});

@@ -1,0 +1,6 @@
+/**
+ * The "blob" artifact plugin: local files, standard input and bare digests, digested as streams.
+ * @module
+ */
+export * from "./blob_artifact.ts";
+export * from "./stream_digest.ts";

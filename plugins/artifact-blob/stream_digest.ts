@@ -1,0 +1,205 @@
+/**
+ * Streaming message digests of files and streams with `node:crypto` `createHash` (native speed on
+ * Deno and Bun) and a fixed read buffer, so memory stays flat whatever the input size.
+ *
+ * @example
+ * ```ts
+ * const { sha256 } = await digestFile("big.iso", ["sha256"]);
+ * console.log(hex(sha256));
+ * ```
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { open } from "node:fs/promises";
+import { CosignError, describeError } from "../../core/errors.ts";
+import type { HashAlgorithm } from "../../core/plugin.ts";
+
+/** Size of the read buffer used for files: large enough for native hashing speed. */
+export const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** Digests by algorithm name, as raw bytes. */
+export type Digests = Partial<Record<HashAlgorithm, Uint8Array>>;
+
+/** Lower-case hex of bytes. */
+export function hex(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += b.toString(16).padStart(2, "0");
+  return s;
+}
+
+/** Bytes of a hex string; throws CosignError("INVALID_INPUT") for anything but even-length hex. */
+export function fromHex(text: string): Uint8Array {
+  if (!/^([0-9a-fA-F]{2})*$/.test(text)) {
+    throw new CosignError("INVALID_INPUT", `Cannot decode "${text.slice(0, 80)}": not hex`);
+  }
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+function hashers(algorithms: readonly HashAlgorithm[]) {
+  const unique = [...new Set(algorithms.length ? algorithms : ["sha256" as const])];
+  return unique.map((a) => ({ algorithm: a, hash: createHash(a) }));
+}
+
+/**
+ * Digests a file by reading it in fixed-size chunks. Throws CosignError("NOT_FOUND") when the
+ * file does not exist and CosignError("IO") when it cannot be read (a directory, no permission).
+ *
+ * @example
+ * ```ts
+ * const d = await digestFile("./app.tar.gz", ["sha256", "sha512"]);
+ * ```
+ */
+export async function digestFile(path: string, algorithms: readonly HashAlgorithm[]): Promise<Digests> {
+  const hs = hashers(algorithms);
+  let fh;
+  try {
+    fh = await open(path, "r");
+  } catch (e) {
+    throw fileError(path, e);
+  }
+  try {
+    const buf = new Uint8Array(READ_CHUNK_BYTES);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      const chunk = buf.subarray(0, bytesRead);
+      for (const h of hs) h.hash.update(chunk);
+    }
+  } catch (e) {
+    throw fileError(path, e);
+  } finally {
+    await fh.close();
+  }
+  const out: Digests = {};
+  for (const h of hs) out[h.algorithm] = new Uint8Array(h.hash.digest());
+  return out;
+}
+
+/**
+ * Digests a byte stream (standard input, a download) chunk by chunk.
+ *
+ * @example
+ * ```ts
+ * const d = await digestStream(ctx.runtime.stdin(), ["sha256"]);
+ * ```
+ */
+export async function digestStream(
+  stream: ReadableStream<Uint8Array>,
+  algorithms: readonly HashAlgorithm[],
+): Promise<Digests> {
+  const hs = hashers(algorithms);
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      for (const h of hs) h.hash.update(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const out: Digests = {};
+  for (const h of hs) out[h.algorithm] = new Uint8Array(h.hash.digest());
+  return out;
+}
+
+/**
+ * A file as a byte stream, read in fixed-size chunks. Errors as {@link digestFile}.
+ *
+ * @example
+ * ```ts
+ * const stream = await openFileStream("./notes.txt");
+ * ```
+ */
+export async function openFileStream(path: string): Promise<ReadableStream<Uint8Array>> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(path, "r");
+  } catch (e) {
+    throw fileError(path, e);
+  }
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const buf = new Uint8Array(1024 * 1024);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) {
+          await fh.close();
+          controller.close();
+        } else {
+          controller.enqueue(buf.subarray(0, bytesRead));
+        }
+      } catch (e) {
+        await fh.close().catch(() => {});
+        controller.error(fileError(path, e));
+      }
+    },
+    async cancel() {
+      await fh.close().catch(() => {});
+    },
+  });
+}
+
+/**
+ * Reads a whole stream into memory, refusing more than `limit` bytes with
+ * CosignError("TOO_LARGE").
+ *
+ * @example
+ * ```ts
+ * const bytes = await readAll(await openFileStream("small.txt"), 1 << 20, "small.txt");
+ * ```
+ */
+export async function readAll(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+  what: string,
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      n += value.length;
+      if (n > limit) {
+        await reader.cancel().catch(() => {});
+        throw new CosignError(
+          "TOO_LARGE",
+          `Cannot read ${what}: it is larger than ${limit} bytes`,
+          { hint: "This operation needs the whole content in memory; use a smaller input." },
+        );
+      }
+      parts.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function fileError(path: string, e: unknown): CosignError {
+  if (e instanceof CosignError) return e;
+  const code = (e as { code?: string })?.code;
+  if (code === "ENOENT") {
+    return new CosignError("NOT_FOUND", `Cannot read blob "${path}": no such file`, {
+      hint: "Check the path, or pass - to read standard input.",
+      cause: e,
+    });
+  }
+  if (code === "EISDIR") {
+    return new CosignError("IO", `Cannot read blob "${path}": it is a directory`, {
+      hint: "Give the path of a file.",
+      cause: e,
+    });
+  }
+  return new CosignError("IO", `Cannot read blob "${path}": ${describeError(e)}`, { cause: e });
+}
