@@ -1,0 +1,118 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  checkClaims,
+  COSIGN_SIGNATURE_TYPE,
+  encodeSimpleSigning,
+  parseSimpleSigningPayload,
+  simpleSigningPayload,
+} from "./simple_signing.ts";
+import { goJson, goMap, goString } from "./go_json.ts";
+import { isCosignError } from "../../core/errors.ts";
+
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+const enc = (s: string) => new TextEncoder().encode(s);
+// Vectors from sigstore/sigstore pkg/signature/payload/payload_test.go (Go's json.Marshal output).
+const D = "sha256:d34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33f";
+
+describe("simple signing payload (sigstore vectors)", () => {
+  it("no claims", () => {
+    assert.equal(
+      dec(simpleSigningPayload("example.com/test/image", D)),
+      `{"critical":{"identity":{"docker-reference":"example.com/test/image"},"image":{"docker-manifest-digest":"sha256:d34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33f"},"type":"cosign container image signature"},"optional":null}`,
+    );
+  });
+  it("standard atomic signature: keys sorted, numbers as Go writes them", () => {
+    assert.equal(
+      dec(simpleSigningPayload("example.com/atomic/test/image", D, {
+        timestamp: 1458239713,
+        creator: "atomic",
+      })),
+      `{"critical":{"identity":{"docker-reference":"example.com/atomic/test/image"},"image":{"docker-manifest-digest":"sha256:d34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33f"},"type":"cosign container image signature"},"optional":{"creator":"atomic","timestamp":1458239713}}`,
+    );
+  });
+  it("arbitrary claims: nested maps sorted too", () => {
+    assert.equal(
+      dec(simpleSigningPayload("example.com/cosign/test/image", D, {
+        creator: "anyone",
+        some_struct: { foo: "bar", false: true, nothing: null },
+        "CamelCase WithSpace": 8.314,
+      })),
+      `{"critical":{"identity":{"docker-reference":"example.com/cosign/test/image"},"image":{"docker-manifest-digest":"sha256:d34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33f"},"type":"cosign container image signature"},"optional":{"CamelCase WithSpace":8.314,"creator":"anyone","some_struct":{"false":true,"foo":"bar","nothing":null}}}`,
+    );
+  });
+  it("round-trips through parse and re-encode", () => {
+    const bytes = enc(
+      `{"critical":{"identity":{"docker-reference":"example.com/cosign/test/image"},"image":{"docker-manifest-digest":"sha256:d34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33f"},"type":"cosign container image signature"},"optional":{"CamelCase WithSpace":8.314,"creator":"anyone","some_struct":{"false":true,"foo":"bar","nothing":null}}}`,
+    );
+    const p = parseSimpleSigningPayload(bytes);
+    assert.equal(p.digest, D);
+    assert.equal(p.dockerReference, "example.com/cosign/test/image");
+    assert.equal(encodeSimpleSigning(p), dec(bytes));
+  });
+  it("rejects an unknown type (sigstore vector)", () => {
+    assert.throws(
+      () =>
+        parseSimpleSigningPayload(enc(
+          `{"critical":{"identity":{"docker-reference":"example.com/atomic/test/image"},"image":{"docker-manifest-digest":"sha256:d34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33f"},"type":"atomic container signature"},"optional":{}}`,
+        )),
+      (e) => isCosignError(e, "INVALID_INPUT") && /unknown type/.test(e.message),
+    );
+  });
+  it("rejects non-JSON, truncated and wrong-shape payloads with clear errors", () => {
+    const good = dec(simpleSigningPayload("r/x", D));
+    for (const bad of ["", "not json", good.slice(0, 40), "[]", `{"critical":1}`, "null"]) {
+      assert.throws(
+        () => parseSimpleSigningPayload(enc(bad)),
+        (e) => isCosignError(e, "INVALID_INPUT"),
+      );
+    }
+    assert.throws(
+      () => parseSimpleSigningPayload(new Uint8Array([0xff, 0xfe, 0x7b])),
+      (e) => isCosignError(e, "INVALID_INPUT"),
+    );
+  });
+});
+
+describe("Go encoding/json string escaping", () => {
+  // Go's encode_test.go: `<html>foobar</html>` and the HTML-escaping table.
+  it("escapes <, >, & and U+2028/U+2029", () => {
+    assert.equal(goString("<html>foobar</html>"), `"\\u003chtml\\u003efoobar\\u003c/html\\u003e"`);
+    assert.equal(goString("a&b\u2028c\u2029"), `"a\\u0026b\\u2028c\\u2029"`);
+  });
+  it("uses short escapes for \\b \\f \\n \\r \\t and \\u00xx for other controls", () => {
+    assert.equal(goString("\b\f\n\r\t\x00\x1f\x7f"), `"\\b\\f\\n\\r\\t\\u0000\\u001f\x7f"`);
+  });
+  it("keeps non-ASCII and valid surrogate pairs, replaces lone surrogates", () => {
+    assert.equal(goString("é😀"), `"é😀"`);
+    assert.equal(goString("a\ud800b\udc00"), `"a\\ufffdb\\ufffd"`);
+  });
+  it("annotation values with HTML characters are escaped in the payload", () => {
+    const s = dec(simpleSigningPayload("r/x", D, { "a<b": "x&y>" }));
+    assert.ok(s.endsWith(`"optional":{"a\\u003cb":"x\\u0026y\\u003e"}}`), s);
+  });
+  it("structs keep order, maps sort", () => {
+    assert.equal(
+      goJson({ b: 1, a: goMap({ z: 1, a: [true, null] }) }),
+      `{"b":1,"a":{"a":[true,null],"z":1}}`,
+    );
+  });
+});
+
+describe("claim checks (cosign SimpleClaimVerifier)", () => {
+  const p = parseSimpleSigningPayload(simpleSigningPayload("r/x", D, { env: "prod", n: 1 }));
+  it("accepts the right digest and annotations", () => {
+    assert.equal(checkClaims(p, D, { env: "prod" }), undefined);
+    assert.equal(checkClaims(p, D), undefined);
+  });
+  it("rejects another digest", () => {
+    assert.match(checkClaims(p, "sha256:" + "0".repeat(64))!, /invalid or missing digest/);
+  });
+  it("rejects missing, different or non-string annotations", () => {
+    assert.match(checkClaims(p, D, { env: "dev" })!, /annotation/);
+    assert.match(checkClaims(p, D, { other: "x" })!, /absent/);
+    assert.match(checkClaims(p, D, { n: "1" })!, /annotation/);
+  });
+  it("type constant", () =>
+    assert.equal(COSIGN_SIGNATURE_TYPE, "cosign container image signature"));
+});
