@@ -4,4 +4,5 @@
  */
 export * from "./errors.ts";
 export * from "./plugin.ts";
+export * from "./keys/mod.ts";
 export type * from "./runtime.ts";
