@@ -164,9 +164,10 @@ export class OciLayout {
   }
 
   /**
-   * Creates the directory (and parents) if needed and writes `oci-layout` and an empty
-   * `index.json`, replacing an `index.json` already there (as `cosign save` does); blobs already
-   * present are kept and reused. Throws CosignError("IO") when the directory cannot be written.
+   * Creates the directory (and parents) if needed and writes `oci-layout`; blobs already present
+   * are kept and reused. `index.json` is left alone: write it last with
+   * {@link OciLayout.writeIndex}, so a layout never lists content that is not there.
+   * Throws CosignError("IO") when the directory cannot be written.
    */
   static async create(dir: string): Promise<OciLayout> {
     const action = `Cannot write OCI layout to "${dir}"`;
@@ -176,10 +177,6 @@ export class OciLayout {
       await writeAtomic(
         join(dir, "oci-layout"),
         JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION }),
-      );
-      await writeAtomic(
-        join(dir, "index.json"),
-        JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX_MEDIA_TYPE, manifests: [] }),
       );
     } catch (e) {
       throw ioError(action, e, hint);
@@ -475,14 +472,27 @@ export class OciLayout {
     return o as LayoutIndex;
   }
 
-  /** Appends a descriptor to `index.json` (atomically rewritten). */
-  async appendDescriptor(desc: LayoutDescriptor): Promise<void> {
-    const idx = await this.index();
-    idx.manifests.push(desc);
+  /**
+   * Replaces `index.json` (atomically) with an index listing `manifests`, indented as
+   * go-containerregistry writes it. Throws CosignError("IO") when it cannot be written.
+   */
+  async writeIndex(manifests: LayoutDescriptor[]): Promise<void> {
+    const idx: LayoutIndex = { schemaVersion: 2, mediaType: OCI_INDEX_MEDIA_TYPE, manifests };
     try {
       await writeAtomic(join(this.dir, "index.json"), JSON.stringify(idx, null, "   "));
     } catch (e) {
       throw ioError(`Cannot write index.json to "${this.dir}"`, e);
     }
+  }
+
+  /** Appends a descriptor to `index.json` (atomically rewritten; created when absent). */
+  async appendDescriptor(desc: LayoutDescriptor): Promise<void> {
+    let manifests: LayoutDescriptor[] = [];
+    try {
+      manifests = (await this.index()).manifests;
+    } catch (e) {
+      if (!(e instanceof CosignError && e.code === "NOT_FOUND")) throw e;
+    }
+    await this.writeIndex([...manifests, desc]);
   }
 }

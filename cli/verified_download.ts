@@ -1,0 +1,254 @@
+/**
+ * Holding downloaded bytes back until they are verified: a stream is hashed while it is
+ * received into memory (small content) or a private temporary file (large content), and only
+ * when its SHA-256 digest and size match what was expected can it be released, to standard
+ * output or atomically to a file. On any failure nothing is released and the temporary file is
+ * removed, so `sget … | sh` never runs unverified bytes.
+ *
+ * @example
+ * ```ts
+ * const staged = await stageVerified(body, { digest: layer.digest, size: layer.size });
+ * try {
+ *   await staged.writeTo((chunk) => io.out(chunk));
+ * } finally {
+ *   await staged.discard();
+ * }
+ * ```
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rename, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import process from "node:process";
+import { CosignError, describeError } from "../core/errors.ts";
+
+/** Content up to this size is held in memory; larger content goes to a temporary file. */
+export const DEFAULT_MEMORY_LIMIT: number = 1024 * 1024;
+
+/** What the content must be. */
+export interface ExpectedContent {
+  /** `sha256:<hex>`. */
+  digest: string;
+  /** Size in bytes. */
+  size: number;
+  /** Names the content in error messages, e.g. `layer sha256:… of localhost:5000/app`. */
+  what?: string;
+}
+
+/** Options for {@link stageVerified}. */
+export interface StageOptions {
+  /** Keep content in memory up to this size (default {@link DEFAULT_MEMORY_LIMIT}). */
+  memoryLimit?: number;
+  /**
+   * Stage into a temporary file in this directory (use the output file's directory so the final
+   * rename stays on one file system). Default: a private directory under the system temp dir.
+   */
+  dir?: string;
+}
+
+/** Verified content, ready to be released once. */
+export interface StagedContent {
+  /** Size in bytes. */
+  readonly size: number;
+  /** Writes the content through `write` (e.g. to stdout), in chunks. */
+  writeTo(write: (chunk: Uint8Array) => Promise<void>): Promise<void>;
+  /** Moves (or writes) the content to `path` atomically: temporary file + rename. */
+  commitTo(path: string): Promise<void>;
+  /** Removes temporary files. Safe to call more than once. */
+  discard(): Promise<void>;
+}
+
+function mismatch(exp: ExpectedContent, got: string, size: number): CosignError {
+  return new CosignError(
+    "VERIFY",
+    `Cannot accept ${
+      exp.what ?? "content"
+    }: expected ${exp.digest} (${exp.size} bytes), got ${got} (${size} bytes)`,
+    { hint: "The content in the registry does not match its digest; nothing was written." },
+  );
+}
+
+let counter = 0;
+function siblingTemp(path: string): string {
+  return join(
+    dirname(path),
+    `.${basename(path)}.tmp-${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`,
+  );
+}
+
+/**
+ * Receives `stream` and checks it against `expected`. Resolves to content that may be released;
+ * rejects with CosignError("VERIFY") when the digest or size does not match (more bytes than
+ * expected stop the download at once), CosignError("IO") when staging fails. Nothing is left
+ * behind on failure.
+ */
+export async function stageVerified(
+  stream: ReadableStream<Uint8Array>,
+  expected: ExpectedContent,
+  options: StageOptions = {},
+): Promise<StagedContent> {
+  const limit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+  const hash = createHash("sha256");
+  const reader = stream.getReader();
+  let size = 0;
+  const tooBig = () =>
+    new CosignError(
+      "VERIFY",
+      `Cannot accept ${
+        expected.what ?? "content"
+      }: it is larger than the ${expected.size} bytes its descriptor names`,
+      { hint: "The content in the registry does not match its digest; nothing was written." },
+    );
+
+  if (expected.size <= limit && options.dir === undefined) {
+    const parts: Uint8Array[] = [];
+    try {
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        size += value.length;
+        if (size > expected.size) throw tooBig();
+        hash.update(value);
+        parts.push(value);
+      }
+    } catch (e) {
+      await reader.cancel().catch(() => {});
+      throw e;
+    }
+    const got = "sha256:" + hash.digest("hex");
+    if (got !== expected.digest || size !== expected.size) throw mismatch(expected, got, size);
+    const bytes = new Uint8Array(size);
+    let o = 0;
+    for (const p of parts) {
+      bytes.set(p, o);
+      o += p.length;
+    }
+    return {
+      size,
+      writeTo: async (write) => {
+        if (bytes.length) await write(bytes);
+      },
+      commitTo: async (path) => {
+        const tmp = siblingTemp(path);
+        try {
+          const { writeFile } = await import("node:fs/promises");
+          await writeFile(tmp, bytes, { mode: 0o644 });
+          await rename(tmp, path);
+        } catch (e) {
+          await rm(tmp, { force: true }).catch(() => {});
+          throw new CosignError("IO", `Cannot write "${path}": ${describeError(e)}`, { cause: e });
+        }
+      },
+      discard: async () => {},
+    };
+  }
+
+  // Large content (or an explicit directory): a temporary file.
+  let privateDir: string | undefined;
+  let tmp: string;
+  try {
+    if (options.dir !== undefined) {
+      tmp = siblingTemp(join(options.dir, "download"));
+    } else {
+      privateDir = await mkdtemp(join(tmpdir(), "cosign-ts-get-"));
+      tmp = join(privateDir, "blob");
+    }
+  } catch (e) {
+    await reader.cancel().catch(() => {});
+    throw new CosignError("IO", `Cannot create a temporary file: ${describeError(e)}`, {
+      cause: e,
+    });
+  }
+  const cleanup = async () => {
+    await rm(privateDir ?? tmp, { recursive: true, force: true }).catch(() => {});
+  };
+  try {
+    const out = createWriteStream(tmp, { mode: options.dir === undefined ? 0o600 : 0o644 });
+    let outError: unknown;
+    out.on("error", (e) => (outError = e));
+    const finished = new Promise<void>((resolve, reject) => {
+      out.on("finish", () => resolve());
+      out.on("error", reject);
+    });
+    finished.catch(() => {});
+    try {
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        if (outError) throw outError;
+        size += value.length;
+        if (size > expected.size) throw tooBig();
+        hash.update(value);
+        if (!out.write(value)) {
+          await new Promise<void>((resolve) => {
+            const go = () => {
+              out.off("drain", go);
+              out.off("error", go);
+              resolve();
+            };
+            out.on("drain", go);
+            out.on("error", go);
+          });
+        }
+      }
+    } catch (e) {
+      await reader.cancel().catch(() => {});
+      out.destroy();
+      throw e;
+    }
+    out.end();
+    await finished;
+    const got = "sha256:" + hash.digest("hex");
+    if (got !== expected.digest || size !== expected.size) throw mismatch(expected, got, size);
+  } catch (e) {
+    await cleanup();
+    if (e instanceof CosignError) throw e;
+    throw new CosignError("IO", `Cannot stage ${expected.what ?? "content"}: ${describeError(e)}`, {
+      cause: e,
+    });
+  }
+  let released = false;
+  return {
+    size,
+    writeTo: async (write) => {
+      await new Promise<void>((resolve, reject) => {
+        const s = createReadStream(tmp, { highWaterMark: 256 * 1024 });
+        s.on("error", reject);
+        s.on("end", () => resolve());
+        s.on("data", (chunk) => {
+          s.pause();
+          write(new Uint8Array(chunk as Uint8Array)).then(() => s.resume(), (e) => {
+            s.destroy();
+            reject(e);
+          });
+        });
+      });
+    },
+    commitTo: async (path) => {
+      try {
+        if (privateDir === undefined) {
+          await rename(tmp, path);
+        } else {
+          // Different directory, maybe another file system: copy next to the target, then rename.
+          const { copyFile } = await import("node:fs/promises");
+          const t = siblingTemp(path);
+          try {
+            await copyFile(tmp, t);
+            await rename(t, path);
+          } catch (e) {
+            await rm(t, { force: true }).catch(() => {});
+            throw e;
+          }
+        }
+        released = true;
+      } catch (e) {
+        throw new CosignError("IO", `Cannot write "${path}": ${describeError(e)}`, { cause: e });
+      }
+    },
+    discard: async () => {
+      if (!released || privateDir !== undefined) await cleanup();
+    },
+  };
+}
