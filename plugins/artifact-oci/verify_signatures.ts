@@ -1,0 +1,140 @@
+/**
+ * Verifying the signatures stored for an image, as `cosign verify --key` does for each one:
+ * the signature must verify over the payload with the key, the transparency-log evidence must
+ * hold (or be explicitly skipped), and the claims must hold: the payload names the image's
+ * digest and carries every required annotation.
+ *
+ * No signatures at all is CosignError("NO_SIGNATURES") (exit 10); signatures of which none
+ * passes is CosignError("NO_MATCH") (exit 12) listing why each one failed.
+ *
+ * @example
+ * ```ts
+ * const ok = await verifySignatures(sigs, { verifier, digest: "sha256:…", ignoreTlog: true });
+ * for (const s of ok) console.log(new TextDecoder().decode(s.payload));
+ * ```
+ * @module
+ */
+import { CosignError } from "../../core/errors.ts";
+import type { Verifier } from "../../core/plugin.ts";
+import { checkClaims, parseSimpleSigningPayload } from "./simple_signing.ts";
+import { signatureBytes, type StoredSignature } from "./stored_signature.ts";
+
+/** Options for {@link verifySignatures}. */
+export interface VerifySignaturesOptions {
+  /** The public key (or key reference's verifier). */
+  verifier: Verifier;
+  /** The digest of the image being verified: payloads must name it. */
+  digest: string;
+  /** Annotations every accepted payload must carry (`-a k=v`). */
+  annotations?: Record<string, string>;
+  /** cosign's `--check-claims` (default true). */
+  checkClaims?: boolean;
+  /** `--insecure-ignore-tlog`: accept signatures without transparency-log evidence. */
+  ignoreTlog?: boolean;
+  /**
+   * Checks a signature's transparency-log evidence (its Rekor bundle); throws when it does not
+   * hold. Needed unless `ignoreTlog` is set; without it, such signatures are rejected.
+   */
+  verifyTlog?: (sig: StoredSignature) => Promise<void>;
+  /** What to call the image in messages. */
+  imageName?: string;
+}
+
+/** Why one signature was rejected. */
+export interface Rejection {
+  /** The layer digest of the signature. */
+  layer: string;
+  /** The reason. */
+  reason: string;
+}
+
+/** The outcome of {@link verifySignatures}. */
+export interface VerifySignaturesResult {
+  /** Signatures that passed, in manifest order. */
+  verified: StoredSignature[];
+  /** Signatures that failed, with reasons. */
+  rejected: Rejection[];
+  /** True when every verified signature's tlog evidence was checked (not skipped). */
+  tlogVerified: boolean;
+}
+
+async function checkOne(
+  sig: StoredSignature,
+  o: VerifySignaturesOptions,
+): Promise<string | undefined> {
+  let raw: Uint8Array;
+  try {
+    raw = signatureBytes(sig);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  let ok = false;
+  try {
+    ok = await o.verifier.verify(sig.payload, raw);
+  } catch {
+    ok = false;
+  }
+  if (!ok) return "invalid signature when validating ASN.1 encoded signature";
+  if (!o.ignoreTlog) {
+    if (!sig.bundle) {
+      return "signature has no transparency log bundle (pass --insecure-ignore-tlog=true for signatures made with --tlog-upload=false)";
+    }
+    if (!o.verifyTlog) {
+      return "cannot check its transparency log bundle: no transparency log plugin is loaded";
+    }
+    try {
+      await o.verifyTlog(sig);
+    } catch (e) {
+      return `transparency log bundle: ${(e as Error).message}`;
+    }
+  }
+  if (o.checkClaims !== false) {
+    let payload;
+    try {
+      payload = parseSimpleSigningPayload(sig.payload);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    const why = checkClaims(payload, o.digest, o.annotations ?? {});
+    if (why) return why;
+  }
+  return undefined;
+}
+
+/**
+ * Verifies every stored signature (concurrently) and returns those that pass. Throws
+ * CosignError("NO_SIGNATURES") for an empty list and CosignError("NO_MATCH") when none passes.
+ *
+ * @example
+ * ```ts
+ * const { verified } = await verifySignatures(sigs, { verifier, digest, ignoreTlog: true });
+ * ```
+ */
+export async function verifySignatures(
+  sigs: StoredSignature[],
+  o: VerifySignaturesOptions,
+): Promise<VerifySignaturesResult> {
+  const name = o.imageName ?? o.digest;
+  if (sigs.length === 0) {
+    throw new CosignError("NO_SIGNATURES", `no signatures found for image ${name}`, {
+      hint: "Sign it with `cosign-ts sign --key KEY IMAGE`, or check COSIGN_REPOSITORY.",
+    });
+  }
+  const reasons = await Promise.all(sigs.map((s) => checkOne(s, o)));
+  const verified: StoredSignature[] = [];
+  const rejected: Rejection[] = [];
+  reasons.forEach((r, i) => {
+    if (r === undefined) verified.push(sigs[i]);
+    else rejected.push({ layer: sigs[i].descriptor.digest, reason: r });
+  });
+  if (verified.length === 0) {
+    throw new CosignError(
+      "NO_MATCH",
+      `no matching signatures for image ${name}:\n${
+        rejected.map((r) => `  ${r.layer}: ${r.reason}`).join("\n")
+      }`,
+      { hint: "Check the key (--key), the required annotations (-a) and the image digest." },
+    );
+  }
+  return { verified, rejected, tlogVerified: !o.ignoreTlog };
+}
