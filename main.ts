@@ -9,10 +9,14 @@ import type { Plugin } from "./core/plugin.ts";
 import { run } from "./cli/run.ts";
 import { currentRuntime } from "./runtime/mod.ts";
 import { artifactBlobPlugin } from "./plugins/artifact-blob/mod.ts";
+import { keyFilePlugin } from "./plugins/key-file/mod.ts";
+import { tlogRekorPlugin } from "./plugins/tlog-rekor/mod.ts";
 
 /** The built-in plugins, in dispatch order. The compiled binary contains exactly these. */
 export const BUILTIN_PLUGINS: Plugin[] = [
+  keyFilePlugin,
   artifactBlobPlugin,
+  tlogRekorPlugin,
 ];
 
 /** argv without the program, with `sget` prepended when invoked as sget. */

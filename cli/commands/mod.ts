@@ -8,7 +8,32 @@ import type { CommandEntry } from "../command.ts";
 /** All built-in commands. */
 export const commands: CommandEntry[] = [
   // keys
+  {
+    name: "generate-key-pair",
+    summary: "Generates a key-pair.",
+    load: () => import("./generate_key_pair.ts"),
+  },
+  {
+    name: "import-key-pair",
+    summary: "Imports a PEM-encoded RSA, EC or Ed25519 private key.",
+    load: () => import("./import_key_pair.ts"),
+  },
+  {
+    name: "public-key",
+    summary: "Gets a public key from the key-pair.",
+    load: () => import("./public_key.ts"),
+  },
   // blobs
+  {
+    name: "sign-blob",
+    summary: "Signs the supplied blob, printing the base64-encoded signature to stdout.",
+    load: () => import("./sign_blob.ts"),
+  },
+  {
+    name: "verify-blob",
+    summary: "Verifies a signature on the supplied blob.",
+    load: () => import("./verify_blob.ts"),
+  },
   // images
   // transparency and trust
   // misc

@@ -1,0 +1,79 @@
+/**
+ * `cosign-ts generate-key-pair`: creates an ECDSA P-256 key pair as cosign does: `P.key` in
+ * cosign's encrypted format (mode 0600) and `P.pub` (PEM `PUBLIC KEY`); with `--kms REF` the
+ * key is created by that key provider and only `P.pub` is written.
+ * @module
+ */
+import { bool, str } from "../args.ts";
+import type { Command } from "../command.ts";
+import { CosignError } from "../../core/errors.ts";
+
+/** The generate-key-pair command. */
+export const command: Command = {
+  name: "generate-key-pair",
+  summary: "Generates a key-pair.",
+  usage: "cosign-ts generate-key-pair [--output-key-prefix P] [--kms REF] [-y]",
+  examples: [
+    "cosign-ts generate-key-pair",
+    "COSIGN_PASSWORD=secret cosign-ts generate-key-pair --output-key-prefix release",
+    "cosign-ts generate-key-pair --kms hashivault://release-key",
+  ],
+  flags: [
+    {
+      name: "output-key-prefix",
+      type: "string",
+      default: "cosign",
+      placeholder: "PREFIX",
+      description: "Write the keys to PREFIX.key and PREFIX.pub.",
+    },
+    {
+      name: "kms",
+      type: "string",
+      placeholder: "REF",
+      description: "Create the key in a KMS or other key provider (e.g. hashivault://name).",
+    },
+    {
+      name: "yes",
+      short: "y",
+      type: "boolean",
+      description: "Skip confirmation prompts (overwrite existing files).",
+    },
+  ],
+  args: { max: 0 },
+  async run({ flags, ctx, io }) {
+    const prefix = str(flags, "output-key-prefix") || "cosign";
+    const force = bool(flags, "yes");
+    const kms = str(flags, "kms");
+    if (kms) {
+      const { provider } = ctx.plugins.keyProvider(kms);
+      if (!provider.generate || provider.scheme === "file") {
+        throw new CosignError(
+          "UNSUPPORTED",
+          `Cannot generate a key in "${kms}": the "${provider.scheme}" provider cannot create keys`,
+          { hint: "Pass a KMS reference such as hashivault://NAME, or omit --kms." },
+        );
+      }
+      const pubPath = `${prefix}.pub`;
+      const { stat } = await import("node:fs/promises");
+      const exists = await stat(pubPath).then(() => true, () => false);
+      if (exists && !force && !(await ctx.confirm(`File ${pubPath} already exists. Overwrite?`))) {
+        throw new CosignError("ABORTED", `Not overwriting "${pubPath}"`, {
+          hint: "Pass --yes to overwrite, or choose another --output-key-prefix.",
+        });
+      }
+      const material = await provider.generate(kms, ctx, { force });
+      const { writeFileAtomic } = await import("../../plugins/key-file/atomic_write.ts");
+      await writeFileAtomic(pubPath, material.pem, 0o644);
+      io.err(`Public key written to ${pubPath}\n`);
+      return 0;
+    }
+    const { provider } = ctx.plugins.keyProvider(`file://${prefix}`);
+    if (!provider.generate) {
+      throw new CosignError("UNSUPPORTED", "The file key provider cannot generate keys");
+    }
+    await provider.generate(`file://${prefix}`, ctx, { force });
+    io.err(`Private key written to ${prefix}.key\n`);
+    io.err(`Public key written to ${prefix}.pub\n`);
+    return 0;
+  },
+};

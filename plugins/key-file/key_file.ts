@@ -1,0 +1,154 @@
+/**
+ * The "file" key provider: key references that are paths (`cosign.key`, `./keys/a.pub`,
+ * `file://cosign.key`).
+ *
+ * - `signer(ref)`: cosign's encrypted key (`ENCRYPTED SIGSTORE PRIVATE KEY` or the older
+ *   `ENCRYPTED COSIGN PRIVATE KEY`; the password comes from `ctx.password`) or an unencrypted
+ *   PEM private key (PKCS#8, SEC1, PKCS#1).
+ * - `verifier(ref)`: a `PUBLIC KEY`, a `CERTIFICATE`, or the public half of a private key.
+ * - `generate(prefix)`: an ECDSA P-256 key pair written as `prefix.key` (encrypted, mode 0600)
+ *   and `prefix.pub`, atomically, never overwriting without `ctx.confirm`.
+ *
+ * @example
+ * ```ts
+ * const signer = await fileKeyProvider.signer("cosign.key", ctx);
+ * const pub = await fileKeyProvider.generate!("cosign", ctx); // writes cosign.key, cosign.pub
+ * ```
+ * @module
+ */
+import { readFile, stat } from "node:fs/promises";
+import { CosignError, describeError } from "../../core/errors.ts";
+import type {
+  Context,
+  GenerateOptions,
+  KeyProvider,
+  PublicKeyMaterial,
+  Signer,
+  SignerOptions,
+  Verifier,
+} from "../../core/plugin.ts";
+import type { PrivateKey } from "../../core/keys/mod.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
+
+// Loaded on first use so that commands which never touch keys start fast.
+const keys = () => import("../../core/keys/mod.ts");
+
+/** Largest key file read (keys are a few KiB; anything larger is not a key). */
+export const MAX_KEY_FILE_BYTES = 1 << 20;
+
+/** The path of a file key reference (`file://x` → `x`). */
+export function keyPath(ref: string): string {
+  return ref.startsWith("file://") ? ref.slice("file://".length) : ref;
+}
+
+/** Reads a key file as text. Throws CosignError("IO"/"TOO_LARGE") naming the file. */
+export async function readKeyFile(ref: string): Promise<string> {
+  const path = keyPath(ref);
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) throw new Error("not a regular file");
+    if (s.size > MAX_KEY_FILE_BYTES) {
+      throw new CosignError(
+        "TOO_LARGE",
+        `Cannot read key "${ref}": ${s.size} bytes is too large for a key file`,
+        { hint: "Pass the .key or .pub file written by generate-key-pair." },
+      );
+    }
+    return await readFile(path, "utf8");
+  } catch (e) {
+    if (e instanceof CosignError) throw e;
+    throw new CosignError("IO", `Cannot read key "${ref}": ${describeError(e)}`, {
+      hint: "Check the path given to --key.",
+      cause: e,
+    });
+  }
+}
+
+/**
+ * Loads the private key in a key file's text, asking for the password when it is encrypted.
+ * Throws CosignError("KEY", "KEY_PASSWORD", "ABORTED").
+ */
+export async function loadPrivateKey(text: string, ref: string, ctx: Context): Promise<PrivateKey> {
+  const { decryptPrivateKey, isEncryptedPrivateKeyPem, parsePkcs8, parsePrivateKeyPem } =
+    await keys();
+  if (isEncryptedPrivateKeyPem(text)) {
+    const password = await ctx.password({ purpose: `private key "${ref}"` });
+    return parsePkcs8(decryptPrivateKey(text, password, ref), ref);
+  }
+  if (/-----BEGIN (PUBLIC KEY|CERTIFICATE)-----/.test(text) && !/PRIVATE KEY-----/.test(text)) {
+    throw new CosignError("KEY", `Cannot sign with "${ref}": it holds a public key`, {
+      hint: "Signing needs the private key (the .key file from generate-key-pair).",
+    });
+  }
+  return parsePrivateKeyPem(text, ref);
+}
+
+/** Files written for a key pair. */
+export interface KeyPairFiles {
+  /** Path of the encrypted private key. */
+  keyPath: string;
+  /** Path of the public key. */
+  pubPath: string;
+}
+
+/**
+ * Writes `prefix.key` (cosign's encrypted format, mode 0600) and `prefix.pub` (mode 0644),
+ * each atomically. Existing files are overwritten only when `force` is set or `ctx.confirm`
+ * says yes; the password is asked (twice) after that check.
+ * Throws CosignError("ABORTED", "IO").
+ */
+export async function writeKeyPair(
+  prefix: string,
+  key: PrivateKey,
+  ctx: Context,
+  options: GenerateOptions = {},
+): Promise<KeyPairFiles & PublicKeyMaterial> {
+  const files = { keyPath: `${prefix}.key`, pubPath: `${prefix}.pub` };
+  for (const path of [files.keyPath, files.pubPath]) {
+    const exists = await stat(path).then(() => true, () => false);
+    if (exists && !options.force) {
+      const ok = await ctx.confirm(`File ${path} already exists. Overwrite?`);
+      if (!ok) {
+        throw new CosignError("ABORTED", `Not overwriting "${path}"`, {
+          hint: "Pass --yes to overwrite, or choose another --output-key-prefix.",
+        });
+      }
+    }
+  }
+  const password = await ctx.password({ purpose: "private key", confirm: true });
+  const { encryptPrivateKey, privateKeyToPkcs8, publicKeyMaterial, publicKeyOf } = await keys();
+  const encrypted = encryptPrivateKey(privateKeyToPkcs8(key), password);
+  const material = publicKeyMaterial(publicKeyOf(key));
+  await writeFileAtomic(files.keyPath, encrypted, 0o600);
+  await writeFileAtomic(files.pubPath, material.pem, 0o644);
+  return { ...files, ...material };
+}
+
+/** The "file" key provider. */
+export const fileKeyProvider: KeyProvider = {
+  scheme: "file",
+  description: "PEM key files: cosign's encrypted .key, PEM private keys, .pub, certificates",
+  async signer(ref: string, ctx: Context, options?: SignerOptions): Promise<Signer> {
+    const text = await readKeyFile(ref);
+    const { signerFromPrivateKey } = await keys();
+    return signerFromPrivateKey(await loadPrivateKey(text, ref, ctx), options);
+  },
+  async verifier(ref: string, ctx: Context, options?: SignerOptions): Promise<Verifier> {
+    const text = await readKeyFile(ref);
+    const { publicKeyOf, verifierFromPem, verifierFromPublicKey } = await keys();
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
+      const key = await loadPrivateKey(text, ref, ctx);
+      return verifierFromPublicKey(publicKeyOf(key), options);
+    }
+    return verifierFromPem(text, { ...options, name: ref });
+  },
+  async generate(
+    ref: string,
+    ctx: Context,
+    options?: GenerateOptions,
+  ): Promise<PublicKeyMaterial> {
+    const { key } = (await keys()).generateEcdsaP256();
+    const written = await writeKeyPair(keyPath(ref), key, ctx, options);
+    return { spki: written.spki, pem: written.pem };
+  },
+};
