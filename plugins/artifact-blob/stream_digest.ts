@@ -51,7 +51,10 @@ function hashers(algorithms: readonly HashAlgorithm[]) {
  * const d = await digestFile("./app.tar.gz", ["sha256", "sha512"]);
  * ```
  */
-export async function digestFile(path: string, algorithms: readonly HashAlgorithm[]): Promise<Digests> {
+export async function digestFile(
+  path: string,
+  algorithms: readonly HashAlgorithm[],
+): Promise<Digests> {
   const hs = hashers(algorithms);
   let fh;
   try {
