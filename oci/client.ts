@@ -1124,6 +1124,57 @@ export class RegistryClient {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // login
+
+  /**
+   * Checks that `credential` is accepted by `registry` (as `docker login` does): Basic
+   * registries get `GET /v2/` with it, token registries a token request with it. Anonymous
+   * registries accept anything. Throws AUTH when rejected, NETWORK when unreachable.
+   */
+  async checkCredentials(registry: string, credential: Credential): Promise<void> {
+    const state = this.#state(registry);
+    const base = await this.#base(registry);
+    const ch = state.challenge;
+    if (!ch) return;
+    if (ch.scheme === "bearer" && ch.params.realm) {
+      await fetchBearerToken({
+        realm: ch.params.realm,
+        service: ch.params.service,
+        scopes: [],
+        credential,
+        registry,
+        fetch: (u, i) => this.#doFetch(String(u), i ?? {}),
+        signal: this.#opts.signal,
+      });
+      return;
+    }
+    const headers: Record<string, string> = {};
+    if (credential.username !== undefined && credential.password !== undefined) {
+      headers.authorization = basicAuthHeader(credential.username, credential.password);
+    }
+    let res: Response;
+    try {
+      res = await this.#doFetch(`${base}/v2/`, { method: "GET", headers });
+    } catch (e) {
+      throw networkError("reach registry", registry, e, false);
+    }
+    await res.body?.cancel();
+    if (res.status === 401 || res.status === 403) {
+      throw new CosignError(
+        "AUTH",
+        `Cannot log in to ${registry}: the registry rejected the user name or password (${res.status})`,
+        { hint: "Check the user name and password and try again." },
+      );
+    }
+    if (!res.ok) {
+      throw new CosignError(
+        "NETWORK",
+        `Cannot log in to ${registry}: the registry answered HTTP ${res.status}`,
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // transport
 
   #state(registry: string): RegistryState {

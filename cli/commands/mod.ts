@@ -35,6 +35,11 @@ export const commands: CommandEntry[] = [
     load: () => import("./verify_blob.ts"),
   },
   // images
+  {
+    name: "login",
+    summary: "Log in to a registry.",
+    load: () => import("./login.ts"),
+  },
   // transparency and trust
   // misc
   {

@@ -1,0 +1,103 @@
+/**
+ * `cosign-ts login REGISTRY -u USER (-p PASS | --password-stdin)`: checks the credentials with
+ * the registry (as `docker login` does) and saves them in docker's config.json
+ * (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`), through the configured
+ * credential helper when there is one. Every image command then uses them.
+ * @module
+ */
+import type { Command } from "../command.ts";
+import { bool, str } from "../args.ts";
+import { CosignError } from "../../core/errors.ts";
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > 64 * 1024) {
+      throw new CosignError(
+        "TOO_LARGE",
+        "Cannot read the password from standard input: over 64 KiB",
+      );
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    all.set(c, o);
+    o += c.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
+/** The login command. */
+export const command: Command = {
+  name: "login",
+  summary: "Log in to a registry.",
+  usage: "cosign-ts login REGISTRY -u USER (-p PASSWORD | --password-stdin)",
+  examples: [
+    "cosign-ts login ghcr.io -u octocat --password-stdin < token.txt",
+    'echo "$PASSWORD" | cosign-ts login registry.example.com:5000 -u alice --password-stdin',
+    "cosign-ts login localhost:5000 -u alice -p secret",
+  ],
+  flags: [
+    { name: "username", short: "u", type: "string", description: "User name." },
+    {
+      name: "password",
+      short: "p",
+      type: "string",
+      description: "Password (prefer --password-stdin: arguments are visible to other users).",
+    },
+    { name: "password-stdin", type: "boolean", description: "Read the password from stdin." },
+    {
+      name: "allow-insecure-registry",
+      type: "boolean",
+      description: "Allow plain HTTP and skip TLS certificate verification.",
+    },
+    { name: "allow-http-registry", type: "boolean", description: "Allow plain HTTP." },
+    {
+      name: "registry-cacert",
+      type: "string",
+      placeholder: "FILE",
+      description: "PEM file of CA certificates to trust for the registry.",
+    },
+  ],
+  args: { min: 1, max: 1 },
+  async run({ flags, args, ctx, io }) {
+    const { parseRegistry } = await import("../../oci/reference.ts");
+    const raw = args[0].replace(/^https?:\/\//i, "").replace(/\/.*$/, "");
+    const registry = parseRegistry(raw, args[0]);
+    const username = str(flags, "username");
+    let password = str(flags, "password");
+    if (bool(flags, "password-stdin")) {
+      if (password !== undefined) {
+        throw new CosignError("USAGE", "--password and --password-stdin are mutually exclusive", {
+          hint: "Use --password-stdin alone.",
+        });
+      }
+      password = (await readAll(io.stdin())).replace(/\r?\n$/, "");
+    }
+    if (!username || password === undefined || password === "") {
+      throw new CosignError(
+        "USAGE",
+        `Cannot log in to ${registry}: username and password required`,
+        {
+          hint: "Pass -u USER and --password-stdin (or -p PASSWORD).",
+        },
+      );
+    }
+    const { registryClientFromFlags } = await import("../../oci/registry_options.ts");
+    const client = await registryClientFromFlags(flags, ctx, {
+      credentials: () => Promise.resolve(undefined),
+    });
+    await client.checkCredentials(registry, { username, password });
+    const { saveLogin } = await import("../../oci/docker_config.ts");
+    const path = await saveLogin(registry, username, password, (n) => ctx.env(n));
+    ctx.log.info(`logged in via ${path}`);
+    return 0;
+  },
+};
