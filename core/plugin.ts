@@ -158,8 +158,15 @@ export interface TransparencyLog {
   readonly name: string;
   /** One line for `--help` and the README. */
   readonly description: string;
-  /** Submits an entry and returns it with its inclusion promise/proof. */
-  submit(submission: TlogSubmission, ctx: Context, options?: { url?: string }): Promise<TlogEntry>;
+  /**
+   * Submits an entry and returns it with its inclusion promise/proof. `majorApiVersion` picks
+   * the log's API (Rekor: 1 or 2, as a signing config names it); default 1.
+   */
+  submit(
+    submission: TlogSubmission,
+    ctx: Context,
+    options?: { url?: string; majorApiVersion?: number },
+  ): Promise<TlogEntry>;
 }
 
 /** A plugin: any mix of artifact types, key providers and transparency logs. */

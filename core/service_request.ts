@@ -1,0 +1,96 @@
+/**
+ * One HTTP POST to a Sigstore service (Fulcio, Rekor, a timestamp authority) with errors a user
+ * can act on: connection failures and non-2xx answers become CosignError("NETWORK"/"AUTH")
+ * naming the service, the URL and the server's message.
+ *
+ * @example
+ * ```ts
+ * const res = await postToService("Rekor", "https://rekor.sigstore.dev/api/v1/log/entries", {
+ *   body: JSON.stringify(entry), contentType: "application/json",
+ * });
+ * const json = await res.json();
+ * ```
+ * @module
+ */
+import { CosignError, describeError } from "./errors.ts";
+
+/** A request for {@link postToService}. */
+export interface ServiceRequest {
+  /** Request body. */
+  body: string | Uint8Array;
+  /** Content-Type header. */
+  contentType: string;
+  /** Accept header; default the content type. */
+  accept?: string;
+  /** Extra headers (e.g. Authorization). */
+  headers?: Record<string, string>;
+  /** Cancels the request. */
+  signal?: AbortSignal;
+  /** Give up after this many milliseconds (default 60 s). */
+  timeoutMs?: number;
+}
+
+/** Longest server message quoted in an error. */
+const MAX_QUOTED = 400;
+
+/**
+ * POSTs to a service and returns the response when its status is 2xx. Throws
+ * CosignError("NETWORK") when the service cannot be reached or answers with an error status,
+ * CosignError("AUTH") for 401/403.
+ */
+export async function postToService(
+  service: string,
+  url: string,
+  req: ServiceRequest,
+): Promise<Response> {
+  let res: Response;
+  const timeout = AbortSignal.timeout(req.timeoutMs ?? 60_000);
+  const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+  try {
+    res = await fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": req.contentType,
+        accept: req.accept ?? req.contentType,
+        "user-agent": "cosign-ts",
+        ...req.headers,
+      },
+      body: req.body as BodyInit,
+      signal,
+    });
+  } catch (e) {
+    throw new CosignError("NETWORK", `Cannot reach ${service} at ${url}: ${describeError(e)}`, {
+      hint: `Check the ${service} URL and your network connection.`,
+      cause: e,
+    });
+  }
+  if (res.ok) return res;
+  const text = (await res.text().catch(() => "")).trim();
+  const quoted = text.length > MAX_QUOTED ? text.slice(0, MAX_QUOTED) + "…" : text;
+  const auth = res.status === 401 || res.status === 403;
+  throw new CosignError(
+    auth ? "AUTH" : "NETWORK",
+    `${service} at ${url} refused the request: HTTP ${res.status}${quoted ? `: ${quoted}` : ""}`,
+    {
+      hint: auth
+        ? `Check the identity token or credentials given to ${service}.`
+        : res.status >= 500
+        ? `${service} failed; try again later or use another ${service} instance.`
+        : `The request was rejected by ${service}; check the flags and inputs.`,
+    },
+  );
+}
+
+/** Reads a response body as JSON; CosignError("NETWORK") when it is not JSON. */
+export async function responseJson(service: string, url: string, res: Response): Promise<unknown> {
+  const text = await res.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CosignError(
+      "NETWORK",
+      `${service} at ${url} sent a response that is not JSON: ${text.slice(0, 200)}`,
+      { hint: `Check that ${url} is a ${service} endpoint.` },
+    );
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Rekor v1 client: builds a hashedrekord v0.0.1 or dsse v0.0.1 proposed entry, POSTs it to
+ * `/api/v1/log/entries`, and turns the answer into a Sigstore `TransparencyLogEntry` (protobuf
+ * JSON: logIndex, logId, kindVersion, integratedTime, inclusionPromise, inclusionProof with
+ * checkpoint, canonicalizedBody).
+ *
+ * @example
+ * ```ts
+ * const entry = await submitRekorV1("https://rekor.sigstore.dev", {
+ *   kind: "hashedrekord", signature, digest, verificationMaterial: certPem,
+ * });
+ * ```
+ * @module
+ */
+import { CosignError } from "../../core/errors.ts";
+import type { TlogEntry, TlogSubmission } from "../../core/plugin.ts";
+import { postToService, responseJson } from "../../core/service_request.ts";
+
+/** Default Rekor instance (public good). */
+export const DEFAULT_REKOR_URL = "https://rekor.sigstore.dev";
+
+/** Path of the v1 entry creation endpoint. */
+export const REKOR_V1_ENTRIES_PATH = "/api/v1/log/entries";
+
+const enc = new TextEncoder();
+
+function b64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
+}
+
+function hex(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function hexToB64(h: string): string {
+  if (!/^([0-9a-fA-F]{2})*$/.test(h)) throw new Error(`"${h.slice(0, 20)}" is not hex`);
+  return b64(Uint8Array.from((h.match(/../g) ?? []).map((x) => parseInt(x, 16))));
+}
+
+/** The proposed entry Rekor v1 takes (what cosign sends). */
+export function proposedEntryV1(s: TlogSubmission): Record<string, unknown> {
+  const material = b64(enc.encode(s.verificationMaterial));
+  if (s.kind === "hashedrekord") {
+    if (!s.signature || !s.digest) {
+      throw new CosignError("INTERNAL", "hashedrekord submission lacks a signature or digest");
+    }
+    return {
+      apiVersion: "0.0.1",
+      kind: "hashedrekord",
+      spec: {
+        data: { hash: { algorithm: "sha256", value: hex(s.digest) } },
+        signature: { content: b64(s.signature), publicKey: { content: material } },
+      },
+    };
+  }
+  if (!s.envelope) throw new CosignError("INTERNAL", "dsse submission lacks an envelope");
+  return {
+    apiVersion: "0.0.1",
+    kind: "dsse",
+    spec: { proposedContent: { envelope: s.envelope, verifiers: [material] } },
+  };
+}
+
+function malformed(url: string, what: string): CosignError {
+  return new CosignError("NETWORK", `Rekor at ${url} sent a malformed log entry: ${what}`, {
+    hint: "Check that --rekor-url points at a Rekor v1 instance.",
+  });
+}
+
+/**
+ * Converts Rekor v1's `{uuid: LogEntry}` answer into a TransparencyLogEntry. Throws
+ * CosignError("NETWORK") naming the missing or malformed field.
+ */
+export function entryFromRekorV1(response: unknown, url = "Rekor"): TlogEntry {
+  if (typeof response !== "object" || response === null) throw malformed(url, "not an object");
+  const values = Object.values(response as Record<string, unknown>);
+  if (values.length !== 1) throw malformed(url, `expected one entry, got ${values.length}`);
+  const e = values[0] as Record<string, unknown>;
+  const need = (ok: boolean, field: string) => {
+    if (!ok) throw malformed(url, `"${field}" is missing or has the wrong type`);
+  };
+  need(typeof e?.body === "string", "body");
+  need(typeof e.logIndex === "number", "logIndex");
+  need(typeof e.integratedTime === "number", "integratedTime");
+  need(typeof e.logID === "string", "logID");
+  const v = (e.verification ?? {}) as Record<string, unknown>;
+  need(typeof v.signedEntryTimestamp === "string", "verification.signedEntryTimestamp");
+  let kind: string;
+  let version: string;
+  try {
+    const body = JSON.parse(atob(e.body as string));
+    kind = body.kind;
+    version = body.apiVersion;
+  } catch {
+    throw malformed(url, "body is not base64 JSON");
+  }
+  need(typeof kind === "string" && typeof version === "string", "body.kind/apiVersion");
+  const entry: TlogEntry = {
+    logIndex: String(e.logIndex),
+    logId: { keyId: hexToB64(e.logID as string) },
+    kindVersion: { kind, version },
+    integratedTime: String(e.integratedTime),
+    inclusionPromise: { signedEntryTimestamp: v.signedEntryTimestamp },
+    canonicalizedBody: e.body,
+  };
+  const p = v.inclusionProof as Record<string, unknown> | undefined;
+  if (p) {
+    need(typeof p.logIndex === "number", "inclusionProof.logIndex");
+    need(typeof p.treeSize === "number", "inclusionProof.treeSize");
+    need(typeof p.rootHash === "string", "inclusionProof.rootHash");
+    need(Array.isArray(p.hashes), "inclusionProof.hashes");
+    need(typeof p.checkpoint === "string", "inclusionProof.checkpoint");
+    try {
+      entry.inclusionProof = {
+        logIndex: String(p.logIndex),
+        rootHash: hexToB64(p.rootHash as string),
+        treeSize: String(p.treeSize),
+        hashes: (p.hashes as string[]).map(hexToB64),
+        checkpoint: { envelope: p.checkpoint },
+      };
+    } catch (err) {
+      throw malformed(url, `inclusionProof: ${(err as Error).message}`);
+    }
+  }
+  return entry;
+}
+
+/** Uploads an entry to Rekor v1. Errors: see {@link postToService}, {@link entryFromRekorV1}. */
+export async function submitRekorV1(
+  baseUrl: string,
+  submission: TlogSubmission,
+  signal?: AbortSignal,
+): Promise<TlogEntry> {
+  const url = baseUrl.replace(/\/+$/, "") + REKOR_V1_ENTRIES_PATH;
+  const res = await postToService("Rekor", url, {
+    body: JSON.stringify(proposedEntryV1(submission)),
+    contentType: "application/json",
+    signal,
+  });
+  return entryFromRekorV1(await responseJson("Rekor", url, res), url);
+}
