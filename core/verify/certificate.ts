@@ -1,0 +1,337 @@
+/**
+ * X.509 certificates as Sigstore verification needs them: parsing (asn1js), signature checks
+ * through WebCrypto, chain building to a certificate authority of the trusted root (the
+ * intermediates come from the trusted root, never from the bundle alone), validity at the
+ * signing times, and the Fulcio identity (SANs and the 1.3.6.1.4.1.57264.1.x extensions).
+ *
+ * @example
+ * ```ts
+ * const leaf = await parseCertificate(der);
+ * const { authority } = await verifyChain(leaf, trust.certificateAuthorities, [signedAt]);
+ * ```
+ * @module
+ */
+import { CosignError } from "../errors.ts";
+import type { CertificateAuthority } from "../trust/trusted_root.ts";
+import { withinValidity } from "../trust/trusted_root.ts";
+import { bytesEqual, verifySpki } from "./public_key.ts";
+
+/** One extension. */
+export interface Extension {
+  /** Dotted OID. */
+  oid: string;
+  /** The critical flag. */
+  critical: boolean;
+  /** Contents of extnValue (the OCTET STRING's bytes). */
+  value: Uint8Array;
+  /** The whole Extension's DER. */
+  der: Uint8Array;
+}
+
+/** A parsed certificate. */
+export interface Certificate {
+  /** The whole DER. */
+  der: Uint8Array;
+  /** DER of tbsCertificate. */
+  tbs: Uint8Array;
+  /** DER of each tbsCertificate child, in order. */
+  tbsParts: Uint8Array[];
+  /** Signature algorithm OID. */
+  signatureAlgorithm: string;
+  /** Signature bytes. */
+  signature: Uint8Array;
+  /** DER of the issuer Name. */
+  issuer: Uint8Array;
+  /** DER of the subject Name. */
+  subject: Uint8Array;
+  /** DER SubjectPublicKeyInfo. */
+  spki: Uint8Array;
+  /** Validity start. */
+  notBefore: Date;
+  /** Validity end. */
+  notAfter: Date;
+  /** Extensions by OID. */
+  extensions: Extension[];
+  /** basicConstraints cA. */
+  isCA: boolean;
+  /** extKeyUsage OIDs (empty when absent). */
+  extKeyUsage: string[];
+  /** keyUsage bits as a number (bit 0 = digitalSignature, 5 = keyCertSign), undefined when absent. */
+  keyUsage?: number;
+}
+
+// deno-lint-ignore no-explicit-any
+type Asn = any;
+let asn1Mod: Promise<typeof import("asn1js")> | undefined;
+/** asn1js, imported lazily. */
+export function asn1(): Promise<typeof import("asn1js")> {
+  return asn1Mod ??= import("asn1js");
+}
+
+function bad(what: string): never {
+  throw new CosignError("VERIFY", `Cannot verify certificate chain: ${what}`, {
+    hint: "The certificate is malformed; check that the bundle or --certificate file is intact.",
+  });
+}
+
+function view(b: Asn): Uint8Array {
+  return new Uint8Array(b.valueBeforeDecodeView);
+}
+
+/** DER length + tag encoding for re-encoding constructed values. */
+export function derWrap(tag: number, parts: Uint8Array[]): Uint8Array {
+  const len = parts.reduce((a, p) => a + p.length, 0);
+  const lenBytes: number[] = [];
+  if (len < 0x80) lenBytes.push(len);
+  else {
+    const tmp: number[] = [];
+    for (let n = len; n > 0; n = Math.floor(n / 256)) tmp.unshift(n & 0xff);
+    lenBytes.push(0x80 | tmp.length, ...tmp);
+  }
+  const out = new Uint8Array(1 + lenBytes.length + len);
+  out[0] = tag;
+  out.set(lenBytes, 1);
+  let o = 1 + lenBytes.length;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Parses one DER value; throws a CosignError("VERIFY") with `what` when it does not parse. */
+export async function parseDer(der: Uint8Array, what: string): Promise<Asn> {
+  const a = await asn1();
+  const r = a.fromBER(new Uint8Array(der));
+  if (r.offset === -1 || r.offset !== der.length) bad(`${what} is not valid DER`);
+  return r.result;
+}
+
+/** Parses a DER certificate. Throws CosignError("VERIFY") when malformed. */
+export async function parseCertificate(der: Uint8Array): Promise<Certificate> {
+  const root = await parseDer(der, "certificate");
+  const top = root.valueBlock?.value;
+  if (!Array.isArray(top) || top.length !== 3) bad("certificate is not a SEQUENCE of three");
+  const [tbsBlock, algBlock, sigBlock] = top;
+  const tbsItems: Asn[] = tbsBlock.valueBlock?.value ?? [];
+  let i = 0;
+  if (tbsItems[0]?.idBlock?.tagClass === 3 && tbsItems[0].idBlock.tagNumber === 0) i = 1;
+  const [serial, , issuer, validity, subject, spki] = tbsItems.slice(i, i + 6);
+  if (!spki || !validity?.valueBlock?.value || validity.valueBlock.value.length !== 2) {
+    bad("tbsCertificate is incomplete");
+  }
+  void serial;
+  const toDate = (t: Asn): Date => {
+    const d = typeof t.toDate === "function" ? t.toDate() : undefined;
+    if (!(d instanceof Date) || isNaN(d.getTime())) bad("certificate has an invalid validity time");
+    return d as Date;
+  };
+  const extensions: Extension[] = [];
+  for (const item of tbsItems.slice(i + 6)) {
+    if (item.idBlock.tagClass === 3 && item.idBlock.tagNumber === 3) {
+      const seq = item.valueBlock.value[0];
+      for (const ext of seq?.valueBlock?.value ?? []) {
+        const parts = ext.valueBlock.value;
+        const oid = parts[0].valueBlock.toString();
+        let critical = false;
+        let valBlock = parts[1];
+        if (parts.length === 3) {
+          critical = !!parts[1].valueBlock.value;
+          valBlock = parts[2];
+        }
+        extensions.push({
+          oid,
+          critical,
+          value: new Uint8Array(valBlock.valueBlock.valueHexView),
+          der: view(ext),
+        });
+      }
+    }
+  }
+  const cert: Certificate = {
+    der: new Uint8Array(der),
+    tbs: view(tbsBlock),
+    tbsParts: tbsItems.map(view),
+    signatureAlgorithm: algBlock.valueBlock.value[0].valueBlock.toString(),
+    signature: new Uint8Array(sigBlock.valueBlock.valueHexView),
+    issuer: view(issuer),
+    subject: view(subject),
+    spki: view(spki),
+    notBefore: toDate(validity.valueBlock.value[0]),
+    notAfter: toDate(validity.valueBlock.value[1]),
+    extensions,
+    isCA: false,
+    extKeyUsage: [],
+  };
+  const bc = extensions.find((e) => e.oid === "2.5.29.19");
+  if (bc) {
+    const v = await parseDer(bc.value, "basicConstraints");
+    const first = v.valueBlock.value?.[0];
+    cert.isCA = !!(first && first.idBlock.tagNumber === 1 && first.valueBlock.value);
+  }
+  const eku = extensions.find((e) => e.oid === "2.5.29.37");
+  if (eku) {
+    const v = await parseDer(eku.value, "extKeyUsage");
+    cert.extKeyUsage = (v.valueBlock.value ?? []).map((o: Asn) => o.valueBlock.toString());
+  }
+  const ku = extensions.find((e) => e.oid === "2.5.29.15");
+  if (ku) {
+    const v = await parseDer(ku.value, "keyUsage");
+    const bits: Uint8Array = new Uint8Array(v.valueBlock.valueHexView);
+    let n = 0;
+    for (let b = 0; b < 16; b++) {
+      const byte = bits[b >> 3] ?? 0;
+      if (byte & (0x80 >> (b & 7))) n |= 1 << b;
+    }
+    cert.keyUsage = n;
+  }
+  return cert;
+}
+
+/** Decodes a PEM or DER certificate file's bytes into DER certificates (PEM may hold several). */
+export function certificatesFromPemOrDer(data: Uint8Array): Uint8Array[] {
+  const text = new TextDecoder().decode(data);
+  if (text.includes("-----BEGIN CERTIFICATE-----")) {
+    const out: Uint8Array[] = [];
+    const re = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
+    for (const m of text.matchAll(re)) {
+      try {
+        out.push(Uint8Array.from(atob(m[1].replace(/\s+/g, "")), (c) => c.charCodeAt(0)));
+      } catch {
+        throw new CosignError("INVALID_INPUT", "Cannot read certificate: invalid base64 in PEM");
+      }
+    }
+    return out;
+  }
+  return [data];
+}
+
+/** PEM text of a DER certificate. */
+export function certificateToPem(der: Uint8Array): string {
+  let s = "";
+  for (const b of der) s += String.fromCharCode(b);
+  const b64 = btoa(s).replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
+  return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
+}
+
+const SIG_ALGS: Record<string, { hash: "sha256" | "sha384" | "sha512"; pss?: boolean }> = {
+  "1.2.840.10045.4.3.2": { hash: "sha256" },
+  "1.2.840.10045.4.3.3": { hash: "sha384" },
+  "1.2.840.10045.4.3.4": { hash: "sha512" },
+  "1.2.840.113549.1.1.11": { hash: "sha256" },
+  "1.2.840.113549.1.1.12": { hash: "sha384" },
+  "1.2.840.113549.1.1.13": { hash: "sha512" },
+  "1.3.101.112": { hash: "sha512" },
+};
+
+/** True when `cert`'s signature verifies with `issuerSpki`. */
+export async function certificateSignedBy(
+  cert: Certificate,
+  issuerSpki: Uint8Array,
+): Promise<boolean> {
+  const alg = SIG_ALGS[cert.signatureAlgorithm];
+  if (!alg) return false;
+  return await verifySpki(issuerSpki, cert.tbs, cert.signature, alg.hash);
+}
+
+/** True when the certificate is valid at `t` (inclusive). */
+export function certificateValidAt(cert: Certificate, t: Date): boolean {
+  return cert.notBefore.getTime() <= t.getTime() && t.getTime() <= cert.notAfter.getTime();
+}
+
+const KNOWN_CRITICAL = new Set([
+  "2.5.29.15",
+  "2.5.29.19",
+  "2.5.29.37",
+  "2.5.29.17",
+  "2.5.29.14",
+  "2.5.29.35",
+  "2.5.29.32",
+  "2.5.29.30",
+]);
+
+/** The result of {@link verifyChain}. */
+export interface ChainResult {
+  /** The authority the leaf chains to. */
+  authority: CertificateAuthority;
+  /** The issuer of the leaf (first certificate of the authority's chain). */
+  issuer: Certificate;
+  /** Leaf first, then the authority's certificates. */
+  path: Certificate[];
+}
+
+/**
+ * Verifies that `leaf` chains to one of `authorities` at every time in `times`: the issuer is
+ * the first certificate of the authority's chain, each signature verifies, every certificate
+ * is valid at each time, the authority's validFor covers each time, the CA certificates are CAs
+ * and the leaf is not. `purpose` names the check in errors ("certificate chain", "timestamp
+ * authority chain"). `requiredEku` is an extended key usage the leaf must carry, if any.
+ * Throws CosignError("VERIFY").
+ */
+export async function verifyChain(
+  leaf: Certificate,
+  authorities: CertificateAuthority[],
+  times: Date[],
+  purpose = "certificate chain",
+  requiredEku?: string,
+): Promise<ChainResult> {
+  const fail = (what: string): never => {
+    throw new CosignError("VERIFY", `Cannot verify ${purpose}: ${what}`, {
+      hint: purpose === "certificate chain"
+        ? "The certificate was not issued by a certificate authority of the trusted root in use " +
+          "(see --trusted-root), or not at the signing time."
+        : "The timestamp was not issued by a timestamp authority of the trusted root in use.",
+    });
+  };
+  if (leaf.isCA) fail("the signing certificate is a CA certificate");
+  for (const e of leaf.extensions) {
+    if (e.critical && !KNOWN_CRITICAL.has(e.oid)) {
+      fail(`the certificate has an unknown critical extension ${e.oid}`);
+    }
+  }
+  if (requiredEku && !leaf.extKeyUsage.includes(requiredEku)) {
+    fail(`the certificate lacks the extended key usage ${requiredEku}`);
+  }
+  let lastReason = "no certificate authority in the trusted root issued it";
+  for (const authority of authorities) {
+    const chain = await Promise.all(authority.certificates.map(parseCertificate));
+    if (!bytesEqual(chain[0].subject, leaf.issuer)) continue;
+    if (!(await certificateSignedBy(leaf, chain[0].spki))) {
+      lastReason = "the certificate's signature does not verify with its issuer's key";
+      continue;
+    }
+    let ok = true;
+    for (let k = 0; k < chain.length && ok; k++) {
+      const c = chain[k];
+      const parent = chain[k + 1] ?? c;
+      if (!c.isCA) {
+        ok = false;
+        lastReason = "an authority certificate is not a CA";
+      } else if (
+        !bytesEqual(c.issuer, parent.subject) || !(await certificateSignedBy(c, parent.spki))
+      ) {
+        ok = false;
+        lastReason = "the authority's chain does not verify";
+      }
+    }
+    if (!ok) continue;
+    for (const t of times) {
+      if (!withinValidity(authority.validFor, t)) {
+        ok = false;
+        lastReason = `the authority is not valid at ${t.toISOString()} (trusted root validFor)`;
+        break;
+      }
+      const expired = [leaf, ...chain].find((c) => !certificateValidAt(c, t));
+      if (expired) {
+        ok = false;
+        lastReason = `${expired === leaf ? "the certificate" : "an authority certificate"} ` +
+          `is not valid at the signing time ${t.toISOString()} (valid ${expired.notBefore.toISOString()}` +
+          ` to ${expired.notAfter.toISOString()})`;
+        break;
+      }
+    }
+    if (!ok) continue;
+    return { authority, issuer: chain[0], path: [leaf, ...chain] };
+  }
+  return fail(lastReason);
+}

@@ -1,0 +1,196 @@
+/**
+ * The signer identity in a Fulcio certificate (subject alternative names and the
+ * 1.3.6.1.4.1.57264.1.x extensions) and cosign's identity policy: `--certificate-identity`,
+ * `--certificate-identity-regexp`, `--certificate-oidc-issuer`,
+ * `--certificate-oidc-issuer-regexp` and the `--certificate-github-workflow-*` flags.
+ * Regular expressions are matched unanchored, as cosign (Go's regexp.MatchString) does: write
+ * `^…$` to pin a whole value.
+ *
+ * @example
+ * ```ts
+ * const id = await certificateIdentity(leaf);
+ * checkIdentity(id, { identity: "me@example.com", issuer: "https://accounts.google.com" });
+ * ```
+ * @module
+ */
+import { CosignError } from "../errors.ts";
+import type { Certificate } from "./certificate.ts";
+import { parseDer } from "./certificate.ts";
+
+/** Fulcio's extension OIDs (prefix 1.3.6.1.4.1.57264.1.). */
+export const FULCIO_OID = {
+  issuerV1: "1.3.6.1.4.1.57264.1.1",
+  githubWorkflowTrigger: "1.3.6.1.4.1.57264.1.2",
+  githubWorkflowSha: "1.3.6.1.4.1.57264.1.3",
+  githubWorkflowName: "1.3.6.1.4.1.57264.1.4",
+  githubWorkflowRepository: "1.3.6.1.4.1.57264.1.5",
+  githubWorkflowRef: "1.3.6.1.4.1.57264.1.6",
+  otherName: "1.3.6.1.4.1.57264.1.7",
+  issuerV2: "1.3.6.1.4.1.57264.1.8",
+  sourceRepositoryUri: "1.3.6.1.4.1.57264.1.12",
+  sourceRepositoryDigest: "1.3.6.1.4.1.57264.1.13",
+  sourceRepositoryRef: "1.3.6.1.4.1.57264.1.14",
+  buildTrigger: "1.3.6.1.4.1.57264.1.20",
+} as const;
+
+/** The identity a certificate carries. */
+export interface CertificateIdentity {
+  /** All SAN values: e-mails, URIs, DNS names, Fulcio otherName usernames. */
+  sans: string[];
+  /** The OIDC issuer (extension 1.8, else the legacy 1.1), if present. */
+  issuer?: string;
+  /** GitHub workflow values: legacy 1.2–1.6 extensions, else their newer equivalents. */
+  github: {
+    trigger?: string;
+    sha?: string;
+    name?: string;
+    repository?: string;
+    ref?: string;
+  };
+}
+
+/** What the signer's certificate must show. All given fields must match. */
+export interface IdentityPolicy {
+  /** Exact SAN value. */
+  identity?: string;
+  /** Regular expression over SAN values (unanchored, as cosign). */
+  identityRegexp?: string;
+  /** Exact OIDC issuer. */
+  issuer?: string;
+  /** Regular expression over the OIDC issuer (unanchored). */
+  issuerRegexp?: string;
+  /** GitHub workflow trigger, e.g. "push". */
+  githubWorkflowTrigger?: string;
+  /** GitHub workflow commit SHA. */
+  githubWorkflowSha?: string;
+  /** GitHub workflow name. */
+  githubWorkflowName?: string;
+  /** GitHub repository, e.g. "sigstore/sigstore-js". */
+  githubWorkflowRepository?: string;
+  /** GitHub ref, e.g. "refs/heads/main". */
+  githubWorkflowRef?: string;
+}
+
+const dec = new TextDecoder("utf-8", { fatal: false });
+
+async function extString(
+  cert: Certificate,
+  oid: string,
+  legacyRaw: boolean,
+): Promise<string | undefined> {
+  const e = cert.extensions.find((x) => x.oid === oid);
+  if (!e) return undefined;
+  if (legacyRaw) return dec.decode(e.value);
+  const v = await parseDer(e.value, `extension ${oid}`);
+  const s = v.valueBlock?.value;
+  return typeof s === "string" ? s : dec.decode(new Uint8Array(v.valueBlock.valueHexView));
+}
+
+/** Reads the identity of a certificate. Throws CosignError("VERIFY") for malformed extensions. */
+export async function certificateIdentity(cert: Certificate): Promise<CertificateIdentity> {
+  const sans: string[] = [];
+  const san = cert.extensions.find((e) => e.oid === "2.5.29.17");
+  if (san) {
+    const seq = await parseDer(san.value, "subjectAltName");
+    for (const gn of seq.valueBlock.value ?? []) {
+      const tag = gn.idBlock.tagNumber;
+      if (gn.idBlock.tagClass !== 3) continue;
+      if (tag === 1 || tag === 2 || tag === 6) {
+        sans.push(dec.decode(new Uint8Array(gn.valueBlock.valueHexView)));
+      } else if (tag === 0) {
+        // otherName: type-id OID, [0] EXPLICIT value
+        const parts = gn.valueBlock.value ?? [];
+        const oid = parts[0]?.valueBlock?.toString?.();
+        const inner = parts[1]?.valueBlock?.value?.[0];
+        if (oid === FULCIO_OID.otherName && typeof inner?.valueBlock?.value === "string") {
+          sans.push(inner.valueBlock.value);
+        }
+      }
+    }
+  }
+  const legacy = async (oid: string) => await extString(cert, oid, true);
+  const modern = async (oid: string) => await extString(cert, oid, false);
+  const repoUri = await modern(FULCIO_OID.sourceRepositoryUri);
+  return {
+    sans,
+    issuer: (await modern(FULCIO_OID.issuerV2)) ?? (await legacy(FULCIO_OID.issuerV1)),
+    github: {
+      trigger: (await legacy(FULCIO_OID.githubWorkflowTrigger)) ??
+        (await modern(FULCIO_OID.buildTrigger)),
+      sha: (await legacy(FULCIO_OID.githubWorkflowSha)) ??
+        (await modern(FULCIO_OID.sourceRepositoryDigest)),
+      name: await legacy(FULCIO_OID.githubWorkflowName),
+      repository: (await legacy(FULCIO_OID.githubWorkflowRepository)) ??
+        repoUri?.replace(/^https:\/\/github\.com\//, ""),
+      ref: (await legacy(FULCIO_OID.githubWorkflowRef)) ??
+        (await modern(FULCIO_OID.sourceRepositoryRef)),
+    },
+  };
+}
+
+function regex(pattern: string, flag: string): RegExp {
+  try {
+    return new RegExp(pattern);
+  } catch (e) {
+    throw new CosignError("USAGE", `Invalid regular expression for ${flag}: "${pattern}"`, {
+      hint: (e as Error).message,
+      cause: e,
+    });
+  }
+}
+
+/**
+ * Checks a certificate identity against a policy. Throws CosignError("VERIFY") with a message
+ * starting "identity" (or "OIDC issuer", "GitHub workflow …") naming what was expected and what
+ * the certificate says.
+ */
+export function checkIdentity(id: CertificateIdentity, policy: IdentityPolicy): void {
+  const fail = (msg: string): never => {
+    throw new CosignError("VERIFY", `Cannot verify identity: ${msg}`, {
+      hint: "Check --certificate-identity / --certificate-oidc-issuer (or their -regexp forms) " +
+        "against the signer's certificate.",
+    });
+  };
+  const got = id.sans.length ? id.sans.map((s) => JSON.stringify(s)).join(", ") : "none";
+  if (policy.identity !== undefined && !id.sans.includes(policy.identity)) {
+    fail(`expected identity "${policy.identity}", the certificate has ${got}`);
+  }
+  if (policy.identityRegexp !== undefined) {
+    const re = regex(policy.identityRegexp, "--certificate-identity-regexp");
+    if (!id.sans.some((s) => re.test(s))) {
+      fail(`no identity matches /${policy.identityRegexp}/, the certificate has ${got}`);
+    }
+  }
+  if (policy.issuer !== undefined && id.issuer !== policy.issuer) {
+    fail(
+      `expected OIDC issuer "${policy.issuer}", the certificate has ${
+        JSON.stringify(id.issuer ?? "none")
+      }`,
+    );
+  }
+  if (policy.issuerRegexp !== undefined) {
+    const re = regex(policy.issuerRegexp, "--certificate-oidc-issuer-regexp");
+    if (id.issuer === undefined || !re.test(id.issuer)) {
+      fail(
+        `OIDC issuer ${
+          JSON.stringify(id.issuer ?? "none")
+        } does not match /${policy.issuerRegexp}/`,
+      );
+    }
+  }
+  const gh: [keyof CertificateIdentity["github"], string | undefined, string][] = [
+    ["trigger", policy.githubWorkflowTrigger, "trigger"],
+    ["sha", policy.githubWorkflowSha, "sha"],
+    ["name", policy.githubWorkflowName, "name"],
+    ["repository", policy.githubWorkflowRepository, "repository"],
+    ["ref", policy.githubWorkflowRef, "ref"],
+  ];
+  for (const [k, want, flag] of gh) {
+    if (want !== undefined && id.github[k] !== want) {
+      fail(
+        `expected GitHub workflow ${flag} "${want}" (--certificate-github-workflow-${flag}), ` +
+          `the certificate has ${JSON.stringify(id.github[k] ?? "none")}`,
+      );
+    }
+  }
+}

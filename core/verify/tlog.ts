@@ -1,0 +1,333 @@
+/**
+ * Transparency-log entries of a Sigstore bundle: the canonicalized body must describe exactly
+ * this signature, key/certificate and artifact (Rekor v1 hashedrekord 0.0.1, dsse 0.0.1,
+ * intoto 0.0.2; Rekor v2 hashedrekord/dsse 0.0.2); the signed entry timestamp (SET) verifies
+ * with the log's key over canonical JSON of {body, integratedTime, logID, logIndex}; the
+ * inclusion proof (RFC 6962 audit path) leads to the root of a checkpoint signed by the log.
+ *
+ * @example
+ * ```ts
+ * const r = await verifyTlogEntry(entry, { signature, digest, keyDer, kind: "message" }, trust.tlogs);
+ * if (r.integratedTime) times.push(r.integratedTime);
+ * ```
+ * @module
+ */
+import type { TransparencyLogEntry } from "@sigstore/bundle";
+import { CosignError } from "../errors.ts";
+import type { LogAuthority } from "../trust/trusted_root.ts";
+import { withinValidity } from "../trust/trusted_root.ts";
+import { parseCheckpoint } from "./checkpoint.ts";
+import { leafHash, rootFromInclusionProof } from "./merkle.ts";
+import { bytesEqual, toHex, verifySpki } from "./public_key.ts";
+
+/** What the log entry must describe. */
+export interface SignedContent {
+  /** "message" (hashedrekord) or "dsse" (dsse / intoto). */
+  kind: "message" | "dsse";
+  /** The signature bytes. */
+  signature: Uint8Array;
+  /** hashedrekord: SHA-256 of the artifact; dsse: SHA-256 of the envelope payload. */
+  digest: Uint8Array;
+  /** DER of the signing certificate, or the SPKI of the signing key. */
+  keyDer: Uint8Array;
+  /** DSSE payload type (dsse only). */
+  payloadType?: string;
+}
+
+/** What a verified entry proves. */
+export interface TlogResult {
+  /** The integrated time when the SET verified (a trusted signing time); else undefined. */
+  integratedTime?: Date;
+  /** The log that holds the entry. */
+  log: LogAuthority;
+  /** "0.0.1", "0.0.2", … and kind. */
+  kind: string;
+}
+
+const dec = new TextDecoder();
+
+function fail(check: string, what: string, hint?: string): never {
+  throw new CosignError("VERIFY", `Cannot verify ${check}: ${what}`, {
+    hint: hint ??
+      "The transparency log entry in the bundle does not match; obtain the bundle again.",
+  });
+}
+
+function b64(s: unknown, what: string): Uint8Array {
+  if (typeof s !== "string") return fail("tlog entry body", `${what} is missing`);
+  try {
+    return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+  } catch {
+    return fail("tlog entry body", `${what} is not base64`);
+  }
+}
+
+function hexBytes(s: unknown, what: string): Uint8Array {
+  if (typeof s !== "string" || !/^([0-9a-f]{2})*$/i.test(s)) {
+    return fail("tlog entry body", `${what} is not hex`);
+  }
+  return Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16));
+}
+
+/** DER of the first PEM block (certificate or public key) in text, or undefined. */
+function pemToDer(text: string): Uint8Array | undefined {
+  const m = /-----BEGIN [A-Z ]+-----([\s\S]*?)-----END [A-Z ]+-----/.exec(text);
+  if (!m) return undefined;
+  try {
+    return Uint8Array.from(atob(m[1].replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Decodes a base64 PEM as Rekor v1 stores keys (sometimes base64 twice, for intoto). */
+function keyFromBase64Pem(value: unknown, what: string): Uint8Array {
+  let text = dec.decode(b64(value, what));
+  if (!text.includes("-----BEGIN")) text = dec.decode(b64(text.trim(), what));
+  const der = pemToDer(text);
+  if (!der) fail("tlog entry body", `${what} is not a PEM key or certificate`);
+  return der as Uint8Array;
+}
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+function checkBody(body: Json, kind: string, version: string, c: SignedContent): void {
+  const sigMismatch = () =>
+    fail("tlog entry body", "the logged signature is not the bundle's signature");
+  const keyMismatch = () =>
+    fail("tlog entry body", "the logged key/certificate is not the bundle's signer");
+  const digestMismatch = () =>
+    fail(
+      "tlog entry body",
+      c.kind === "message"
+        ? "the logged artifact digest is not the artifact's digest"
+        : "the logged payload hash is not the envelope payload's hash",
+    );
+  const spec = body?.spec;
+  if (typeof spec !== "object" || spec === null) fail("tlog entry body", "it has no spec");
+  if (kind === "hashedrekord" && version === "0.0.1") {
+    if (c.kind !== "message") fail("tlog entry body", "a hashedrekord entry for a DSSE bundle");
+    if (!bytesEqual(b64(spec.signature?.content, "signature.content"), c.signature)) sigMismatch();
+    if (!bytesEqual(keyFromBase64Pem(spec.signature?.publicKey?.content, "publicKey"), c.keyDer)) {
+      keyMismatch();
+    }
+    if (spec.data?.hash?.algorithm !== "sha256") {
+      fail(
+        "tlog entry body",
+        `unsupported digest algorithm ${JSON.stringify(spec.data?.hash?.algorithm)}`,
+      );
+    }
+    if (!bytesEqual(hexBytes(spec.data.hash.value, "data.hash.value"), c.digest)) digestMismatch();
+    return;
+  }
+  if (kind === "dsse" && version === "0.0.1") {
+    if (c.kind !== "dsse") fail("tlog entry body", "a dsse entry for a message-signature bundle");
+    const sigs = spec.signatures;
+    if (!Array.isArray(sigs) || sigs.length !== 1) {
+      fail("tlog entry body", "signature count mismatch");
+    }
+    if (!bytesEqual(b64(sigs[0].signature, "signature"), c.signature)) sigMismatch();
+    if (!bytesEqual(keyFromBase64Pem(sigs[0].verifier, "verifier"), c.keyDer)) keyMismatch();
+    if (spec.payloadHash?.algorithm !== "sha256") {
+      fail("tlog entry body", "payload hash is not sha256");
+    }
+    if (!bytesEqual(hexBytes(spec.payloadHash.value, "payloadHash"), c.digest)) digestMismatch();
+    return;
+  }
+  if (kind === "intoto" && version === "0.0.2") {
+    if (c.kind !== "dsse") {
+      fail("tlog entry body", "an intoto entry for a message-signature bundle");
+    }
+    const env = spec.content?.envelope;
+    const sigs = env?.signatures;
+    if (!Array.isArray(sigs) || sigs.length !== 1) {
+      fail("tlog entry body", "signature count mismatch");
+    }
+    const sig = b64(dec.decode(b64(sigs[0].sig, "sig")).trim(), "sig");
+    if (!bytesEqual(sig, c.signature)) sigMismatch();
+    if (!bytesEqual(keyFromBase64Pem(sigs[0].publicKey, "publicKey"), c.keyDer)) keyMismatch();
+    if (c.payloadType !== undefined && env.payloadType !== c.payloadType) {
+      fail("tlog entry body", "the logged payload type is not the envelope's");
+    }
+    if (spec.content?.payloadHash?.algorithm !== "sha256") {
+      fail("tlog entry body", "payload hash is not sha256");
+    }
+    if (!bytesEqual(hexBytes(spec.content.payloadHash.value, "payloadHash"), c.digest)) {
+      digestMismatch();
+    }
+    return;
+  }
+  if ((kind === "hashedrekord" || kind === "dsse") && version === "0.0.2") {
+    const verifierDer = (v: Json): Uint8Array =>
+      v?.x509Certificate?.rawBytes !== undefined
+        ? b64(v.x509Certificate.rawBytes, "verifier.x509Certificate")
+        : b64(v?.publicKey?.rawBytes, "verifier.publicKey");
+    if (kind === "hashedrekord") {
+      if (c.kind !== "message") fail("tlog entry body", "a hashedrekord entry for a DSSE bundle");
+      const s = spec.hashedRekordV002;
+      if (!s) fail("tlog entry body", "hashedRekordV002 spec missing");
+      if (!bytesEqual(b64(s.signature?.content, "signature.content"), c.signature)) sigMismatch();
+      if (!bytesEqual(verifierDer(s.signature?.verifier), c.keyDer)) keyMismatch();
+      if (s.data?.algorithm !== "SHA2_256") fail("tlog entry body", "digest is not SHA2_256");
+      if (!bytesEqual(b64(s.data.digest, "data.digest"), c.digest)) digestMismatch();
+    } else {
+      if (c.kind !== "dsse") fail("tlog entry body", "a dsse entry for a message-signature bundle");
+      const s = spec.dsseV002;
+      if (!s) fail("tlog entry body", "dsseV002 spec missing");
+      const sigs = s.signatures;
+      if (!Array.isArray(sigs) || sigs.length !== 1) {
+        fail("tlog entry body", "signature count mismatch");
+      }
+      if (!bytesEqual(b64(sigs[0].content, "signature"), c.signature)) sigMismatch();
+      if (!bytesEqual(verifierDer(sigs[0].verifier), c.keyDer)) keyMismatch();
+      if (s.payloadHash?.algorithm !== "SHA2_256") {
+        fail("tlog entry body", "payload hash is not SHA2_256");
+      }
+      if (!bytesEqual(b64(s.payloadHash.digest, "payloadHash.digest"), c.digest)) digestMismatch();
+    }
+    return;
+  }
+  fail("tlog entry body", `unsupported entry kind ${kind} ${version}`);
+}
+
+/** Canonical JSON of the SET payload (keys sorted, no spaces), as Rekor signs it. */
+export function setPayload(
+  body: Uint8Array,
+  integratedTime: bigint,
+  logId: Uint8Array,
+  logIndex: bigint,
+): Uint8Array {
+  let s = "";
+  for (const b of body) s += String.fromCharCode(b);
+  const text = `{"body":${JSON.stringify(btoa(s))},"integratedTime":${integratedTime},` +
+    `"logID":${JSON.stringify(toHex(logId))},"logIndex":${logIndex}}`;
+  return new TextEncoder().encode(text);
+}
+
+function toBig(v: unknown, what: string): bigint {
+  if (typeof v === "bigint") return v;
+  if (
+    (typeof v === "string" && /^\d+$/.test(v)) || (typeof v === "number" && Number.isInteger(v))
+  ) {
+    return BigInt(v);
+  }
+  return fail("tlog entry", `${what} is not an integer`);
+}
+
+/**
+ * Verifies one log entry against the signed content and the trusted logs. Requires a verified
+ * SET or a verified inclusion proof (or both, each checked when present). Throws
+ * CosignError("VERIFY") naming the failed check: "tlog entry body", "tlog inclusion promise
+ * (SET)", "tlog inclusion proof", "tlog entry" (unknown log, time outside its validFor).
+ */
+export async function verifyTlogEntry(
+  entry: TransparencyLogEntry,
+  content: SignedContent,
+  tlogs: LogAuthority[],
+): Promise<TlogResult> {
+  const kind = entry.kindVersion?.kind ?? "";
+  const version = entry.kindVersion?.version ?? "";
+  const bodyBytes = new Uint8Array(entry.canonicalizedBody ?? new Uint8Array(0));
+  let body: Json;
+  try {
+    body = JSON.parse(dec.decode(bodyBytes));
+  } catch {
+    fail("tlog entry body", "canonicalizedBody is not JSON");
+  }
+  if (body?.kind !== kind || body?.apiVersion !== version) {
+    fail(
+      "tlog entry body",
+      `kind/version ${kind}/${version} does not match the body's ` +
+        `${body?.kind}/${body?.apiVersion}`,
+    );
+  }
+  checkBody(body, kind, version, content);
+
+  const logId = new Uint8Array(entry.logId?.keyId ?? new Uint8Array(0));
+  const candidates = tlogs.filter((t) => bytesEqual(t.logId, logId));
+  if (candidates.length === 0) {
+    fail(
+      "tlog entry",
+      `log ${toHex(logId)} is not a transparency log of the trusted root`,
+      "Verify with the trusted root of the log that holds this entry (--trusted-root).",
+    );
+  }
+  const integrated = toBig(entry.integratedTime ?? "0", "integratedTime");
+  const integratedDate = new Date(Number(integrated) * 1000);
+  const timely = integrated > 0n
+    ? candidates.filter((t) => withinValidity(t.validFor, integratedDate))
+    : candidates;
+  if (timely.length === 0) {
+    fail(
+      "tlog entry",
+      `the log key is not valid at the entry's integrated time ${integratedDate.toISOString()}`,
+      "The trusted root's validFor window for this log does not cover the entry.",
+    );
+  }
+  let verifiedTime: Date | undefined;
+  let log = timely[0];
+  let inclusion = false;
+  if (entry.inclusionPromise) {
+    const set = new Uint8Array(entry.inclusionPromise.signedEntryTimestamp ?? new Uint8Array(0));
+    const data = setPayload(bodyBytes, integrated, logId, toBig(entry.logIndex, "logIndex"));
+    let ok = false;
+    for (const t of timely) {
+      if (await verifySpki(t.spki, data, set)) {
+        ok = true;
+        log = t;
+        break;
+      }
+    }
+    if (!ok) {
+      fail(
+        "tlog inclusion promise (SET)",
+        "the signed entry timestamp does not verify with the log's key",
+      );
+    }
+    verifiedTime = integratedDate;
+    inclusion = true;
+  }
+  if (entry.inclusionProof) {
+    const proof = entry.inclusionProof;
+    const envelope = proof.checkpoint?.envelope;
+    if (!envelope) fail("tlog inclusion proof", "the proof has no checkpoint");
+    const cp = parseCheckpoint(envelope as string);
+    let signed = false;
+    for (const t of timely) {
+      const hint = (t.checkpointKeyId ?? t.logId).subarray(0, 4);
+      for (const s of cp.signatures) {
+        if (!bytesEqual(s.keyHint, hint)) continue;
+        if (await verifySpki(t.spki, new TextEncoder().encode(cp.note), s.signature)) {
+          signed = true;
+          log = t;
+        }
+      }
+      if (signed) break;
+    }
+    if (!signed) fail("tlog inclusion proof", "the checkpoint is not signed by the log's key");
+    const size = toBig(proof.treeSize, "treeSize");
+    const index = toBig(proof.logIndex, "inclusionProof.logIndex");
+    const rootHash = new Uint8Array(proof.rootHash ?? new Uint8Array(0));
+    if (cp.size !== size || !bytesEqual(cp.rootHash, rootHash)) {
+      fail(
+        "tlog inclusion proof",
+        "the checkpoint's tree size or root hash differs from the proof's",
+      );
+    }
+    const hashes = (proof.hashes ?? []).map((h) => new Uint8Array(h));
+    const root = await rootFromInclusionProof(index, size, await leafHash(bodyBytes), hashes);
+    if (!root) {
+      fail(
+        "tlog inclusion proof",
+        `the audit path is malformed for index ${index} in a tree of ${size}`,
+      );
+    }
+    if (!bytesEqual(root as Uint8Array, rootHash)) {
+      fail("tlog inclusion proof", "the audit path does not lead to the checkpoint's root hash");
+    }
+    inclusion = true;
+  }
+  if (!inclusion) fail("tlog entry", "it has neither an inclusion promise nor an inclusion proof");
+  return { integratedTime: verifiedTime, log, kind: `${kind} ${version}` };
+}
