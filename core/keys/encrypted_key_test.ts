@@ -25,7 +25,10 @@ function opensslPkcs8(alg: string[]): Uint8Array {
   return openssl(["pkcs8", "-topk8", "-nocrypt", "-outform", "DER"], pem);
 }
 
-function rewrap(pem: string, edit: (env: Record<string, any>) => void): string {
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+function rewrap(pem: string, edit: (env: Json) => void): string {
   const [b] = pemDecode(pem);
   const env = JSON.parse(new TextDecoder().decode(b.bytes));
   edit(env);
