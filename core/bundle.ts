@@ -253,8 +253,8 @@ export async function bundleFromJSONValue(
     throw invalid(
       source,
       fields?.length
-        ? `invalid or missing ${fields.join(", ")}`
-        : `it is not a valid bundle (${describeError(e)})`,
+        ? `invalid or missing ${fields.join(", ")} (for a v${version} bundle)`
+        : `it is not a valid v${version} bundle (${describeError(e)})`,
     );
   }
   try {
