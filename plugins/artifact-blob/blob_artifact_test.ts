@@ -1,0 +1,116 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isCosignError } from "../../core/errors.ts";
+import type { Context } from "../../core/plugin.ts";
+import { blobArtifactType, isDigestRef } from "./blob_artifact.ts";
+import { openFileStream, READ_CHUNK_BYTES, readAll } from "./stream_digest.ts";
+
+let dir: string;
+const files: Record<string, string> = {};
+
+// Only `runtime.stdin` is used by the blob plugin.
+function ctxWithStdin(bytes: Uint8Array): Context {
+  return {
+    runtime: {
+      stdin: () =>
+        new ReadableStream<Uint8Array>({
+          start(c) {
+            c.enqueue(bytes.subarray(0, 3));
+            c.enqueue(bytes.subarray(3));
+            c.close();
+          },
+        }),
+    },
+  } as unknown as Context;
+}
+const noCtx = ctxWithStdin(new Uint8Array());
+
+/** The digest coreutils computes: an independent implementation. */
+function coreutils(alg: "sha256" | "sha384" | "sha512", path: string): string {
+  return execFileSync(`${alg}sum`, [path], { encoding: "utf8" }).split(" ")[0];
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), "blob-artifact-"));
+  const big = new Uint8Array(READ_CHUNK_BYTES * 2 + 12345);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >>> 11)) & 0xff;
+  for (
+    const [name, data] of Object.entries({
+      empty: new Uint8Array(),
+      small: new TextEncoder().encode("hello\n"),
+      big,
+    })
+  ) {
+    files[name] = join(dir, name);
+    writeFileSync(files[name], data);
+  }
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("blob artifact", () => {
+  it("digests files as sha256sum/sha384sum/sha512sum do (empty, small, across chunk boundaries)", async () => {
+    for (const path of Object.values(files)) {
+      const a = await blobArtifactType.resolve(path, noCtx);
+      for (const alg of ["sha256", "sha384", "sha512"] as const) {
+        assert.deepEqual(await a.digest(alg), { algorithm: alg, hex: coreutils(alg, path) });
+      }
+      assert.equal((await a.digest()).algorithm, "sha256");
+    }
+  });
+
+  it("streams a file back unchanged, and readAll enforces its limit", async () => {
+    const a = await blobArtifactType.resolve(files.big, noCtx);
+    const bytes = await readAll(await a.open!(), 1 << 30, "big");
+    assert.equal(bytes.length, READ_CHUNK_BYTES * 2 + 12345);
+    assert.equal(bytes[100000], (100000 * 7 + (100000 >>> 11)) & 0xff);
+    await assert.rejects(
+      readAll(await openFileStream(files.big), 1000, "big"),
+      (e) => isCosignError(e, "TOO_LARGE"),
+    );
+  });
+
+  it("reads standard input once", async () => {
+    const data = new TextEncoder().encode("hello\n");
+    const a = await blobArtifactType.resolve("-", ctxWithStdin(data));
+    assert.equal((await a.digest()).hex, coreutils("sha256", files.small));
+    assert.equal((await a.digest()).hex, coreutils("sha256", files.small)); // cached
+    await assert.rejects(a.digest("sha512"), (e) => isCosignError(e, "UNSUPPORTED"));
+    await assert.rejects(a.open!(), (e) => isCosignError(e, "UNSUPPORTED"));
+    const b = await blobArtifactType.resolve("-", ctxWithStdin(data));
+    assert.deepEqual(await readAll(await b.open!(), 100, "stdin"), data);
+  });
+
+  it("accepts sha256:<hex> as the digest itself", async () => {
+    const hex = coreutils("sha256", files.small);
+    assert.ok(isDigestRef(`sha256:${hex}`));
+    assert.ok(!isDigestRef(`sha256:${hex.slice(2)}`));
+    assert.ok(!isDigestRef(`md5:${hex}`));
+    const a = await blobArtifactType.resolve(`sha256:${hex.toUpperCase()}`, noCtx);
+    assert.deepEqual(await a.digest(), { algorithm: "sha256", hex });
+    assert.equal(a.open, undefined);
+    await assert.rejects(a.digest("sha384"), (e) => isCosignError(e, "UNSUPPORTED"));
+  });
+
+  it("claims -, digests, explicit paths and existing files only", () => {
+    assert.ok(blobArtifactType.claims("-"));
+    assert.ok(blobArtifactType.claims("./anything"));
+    assert.ok(blobArtifactType.claims("/abs/path"));
+    assert.ok(blobArtifactType.claims(files.small));
+    assert.ok(!blobArtifactType.claims("registry.example/repo:tag"));
+  });
+
+  it("missing file → NOT_FOUND, directory → IO, empty ref → USAGE", async () => {
+    const missing = await blobArtifactType.resolve(join(dir, "nope"), noCtx);
+    await assert.rejects(
+      missing.digest(),
+      (e) => isCosignError(e, "NOT_FOUND") && /nope/.test(e.message),
+    );
+    const d = await blobArtifactType.resolve(dir, noCtx);
+    await assert.rejects(d.digest(), (e) => isCosignError(e, "IO") && /directory/.test(e.message));
+    await assert.rejects(blobArtifactType.resolve("", noCtx), (e) => isCosignError(e, "USAGE"));
+  });
+});
