@@ -1313,8 +1313,14 @@ export class RegistryClient {
     const act = actions === "pull" ? "pull" : actions === "push" ? "pull,push" : "delete";
     const scopes = [`repository:${r.repository}:${act}`, ...(extraScopes ?? [])];
     const key = scopes.join(" ");
+    const now = Date.now();
     const cached = state.tokens.get(key);
-    if (cached && !forceNew && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
+    if (cached && !forceNew && cached.expiresAt > now) return `Bearer ${cached.token}`;
+    if (act === "pull" && !forceNew && !extraScopes?.length) {
+      // A push token for the same repository also allows pulls.
+      const push = state.tokens.get(`repository:${r.repository}:pull,push`);
+      if (push && push.expiresAt > now) return `Bearer ${push.token}`;
+    }
     const token = await fetchBearerToken({
       realm: ch.params.realm,
       service: ch.params.service,
