@@ -95,6 +95,16 @@ export class CosignError extends Error {
     this.code = code;
     this.hint = options.hint;
   }
+
+  /**
+   * `instanceof CosignError` also recognises errors made by another copy of this module: a
+   * plugin loaded from disk by the compiled binary imports its own copy of the library.
+   */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    if (!(x instanceof Error) || x.name !== "CosignError") return false;
+    const code = (x as { code?: unknown }).code;
+    return typeof code === "string" && Object.hasOwn(EXIT_CODES, code);
+  }
 }
 
 /** True when `e` is a {@link CosignError} (optionally with the given code). */
