@@ -293,13 +293,17 @@ export async function verifyChain(
     fail(`the certificate lacks the extended key usage ${requiredEku}`);
   }
   let lastReason = "no certificate authority in the trusted root issued it";
+  let issuerFound = false;
   for (const authority of authorities) {
     const chain = await Promise.all(authority.certificates.map(parseCertificate));
     if (!bytesEqual(chain[0].subject, leaf.issuer)) continue;
     if (!(await certificateSignedBy(leaf, chain[0].spki))) {
-      lastReason = "the certificate's signature does not verify with its issuer's key";
+      if (!issuerFound) {
+        lastReason = "the certificate's signature does not verify with its issuer's key";
+      }
       continue;
     }
+    issuerFound = true;
     let ok = true;
     for (let k = 0; k < chain.length && ok; k++) {
       const c = chain[k];

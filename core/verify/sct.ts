@@ -84,7 +84,7 @@ export function parseSctList(list: Uint8Array): Sct[] {
 }
 
 /** Rebuilds the precertificate TBS: the leaf's tbsCertificate without the SCT extension. */
-export async function precertTbs(leaf: Certificate): Promise<Uint8Array> {
+export function precertTbs(leaf: Certificate): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const part of leaf.tbsParts) {
     if (part[0] === 0xa3) {

@@ -1,5 +1,5 @@
 /**
- * RFC 3161 signed timestamps (CMS SignedData over a TSTInfo, parsed with pkijs): the signature
+ * RFC 3161 signed timestamps (a TimeStampResp or a bare token: CMS SignedData over a TSTInfo, parsed with pkijs): the signature
  * must verify with the key of a timestamp authority of the trusted root, whose chain verifies
  * and whose validFor window (inclusive) and certificates cover the generation time; the message
  * imprint must be the hash of the signature bytes. The certificates a timestamp carries are not
@@ -55,7 +55,20 @@ export async function verifyRfc3161Timestamp(
   try {
     const parsed = asn1js.fromBER(new Uint8Array(token));
     if (parsed.offset === -1) throw new Error("not DER");
-    const ci = new pkijs.ContentInfo({ schema: parsed.result });
+    // A TimeStampResp (status + token, as Sigstore bundles store it) or a bare token.
+    // deno-lint-ignore no-explicit-any
+    let tokenSchema: any = parsed.result;
+    // deno-lint-ignore no-explicit-any
+    const first: any = tokenSchema.valueBlock?.value?.[0];
+    if (first?.idBlock?.tagNumber === 16) {
+      const resp = new pkijs.TimeStampResp({ schema: parsed.result });
+      if (resp.status.status !== 0 && resp.status.status !== 1) {
+        throw new Error(`the response status is ${resp.status.status}, not granted`);
+      }
+      if (!resp.timeStampToken) throw new Error("the response carries no token");
+      tokenSchema = resp.timeStampToken.toSchema();
+    }
+    const ci = new pkijs.ContentInfo({ schema: tokenSchema });
     if (ci.contentType !== "1.2.840.113549.1.7.2") throw new Error("not CMS SignedData");
     signed = new pkijs.SignedData({ schema: ci.content });
     if (signed.encapContentInfo.eContentType !== "1.2.840.113549.1.9.16.1.4") {

@@ -100,7 +100,7 @@ async function verifyPrehashed(
   const curve = kind === "ec-p256" ? nist.p256 : kind === "ec-p384" ? nist.p384 : nist.p521;
   const point = spki.subarray(spki.length - n);
   try {
-    return curve.verify(sig, hash, point, { prehash: false, format: "der" });
+    return curve.verify(sig, hash, point, { prehash: false, format: "der", lowS: false });
   } catch {
     return false;
   }
