@@ -444,6 +444,105 @@ async function crossCheckWithSigstoreJs(
   assert.throws(() => verifier.verify(toSignedEntity(bundle, Buffer.from("other content"))));
 }
 
+describe("keys that come with a certificate (a plugin key provider)", () => {
+  // A third-party key provider, loaded with --plugin, that wraps the file provider and hands out
+  // a certificate made by openssl: what KMS and hardware keys with certificates look like.
+  it("--output-certificate, the legacy bundle's cert and the v0.3 bundle's certificate", async () => {
+    const cert = join(dir, "cert.pem");
+    const r0 = await runProcess("openssl", [
+      "req",
+      "-new",
+      "-x509",
+      "-key",
+      keys.p256.key,
+      "-subj",
+      "/CN=blob-test",
+      "-days",
+      "2",
+      "-out",
+      cert,
+    ]);
+    assert.equal(r0.code, 0, r0.err);
+    const certPem = await readFile(cert, "utf8");
+    const plugin = join(dir, "certkey_plugin.js");
+    await writeFile(
+      plugin,
+      `import { readFileSync } from "node:fs";
+export default {
+  name: "certkey-test",
+  apiVersion: 1,
+  keys: [{
+    scheme: "certkey",
+    description: "file key + certificate (test)",
+    async signer(ref, ctx, options) {
+      const inner = await ctx.plugins.signer(ref.slice("certkey:".length), ctx, options);
+      return {
+        algorithm: inner.algorithm, hash: inner.hash,
+        publicKey: () => inner.publicKey(),
+        sign: (m) => inner.sign(m),
+        signDigest: inner.signDigest ? (d) => inner.signDigest(d) : undefined,
+        certificateChain: async () => [readFileSync(${JSON.stringify(cert)}, "utf8")],
+      };
+    },
+  }],
+};
+`,
+    );
+    const legacy = join(dir, "cert-legacy.bundle");
+    const fresh = join(dir, "cert.sigstore.json");
+    const certOut = join(dir, "cert.out");
+    const key = `certkey:${keys.p256.key}`;
+    let r = await cosign([
+      "--plugin",
+      plugin,
+      "sign-blob",
+      "--key",
+      key,
+      NO_TLOG,
+      "--bundle",
+      legacy,
+      "--output-certificate",
+      certOut,
+      blob,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /Wrote certificate to file/);
+    assert.equal(Buffer.from(await readFile(certOut, "utf8"), "base64").toString(), certPem);
+    const lj = JSON.parse(await readFile(legacy, "utf8"));
+    assert.deepEqual(Object.keys(lj), ["base64Signature", "cert"]);
+    assert.equal(Buffer.from(lj.cert, "base64").toString(), certPem);
+    r = await cosign([
+      "--plugin",
+      plugin,
+      "sign-blob",
+      "--key",
+      key,
+      NO_TLOG,
+      "--new-bundle-format",
+      "--bundle",
+      fresh,
+      blob,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const nj = JSON.parse(await readFile(fresh, "utf8"));
+    const der = (await runProcess("openssl", ["x509", "-in", cert, "-outform", "DER"])).stdout;
+    assert.equal(nj.verificationMaterial.certificate.rawBytes, Buffer.from(der).toString("base64"));
+    assert.equal(nj.verificationMaterial.publicKey, undefined);
+    for (const b of [legacy, fresh]) {
+      const v = await cosign([
+        "verify-blob",
+        "--key",
+        keys.p256.pub,
+        "--bundle",
+        b,
+        IGNORE_TLOG,
+        blob,
+      ]);
+      assert.equal(v.code, 0, v.err);
+    }
+  });
+});
+
 describe("bad input and transparency log", () => {
   it("sign-blob without --tlog-upload=false fails clearly and writes nothing", async () => {
     const out = join(dir, "nothing");
