@@ -1,0 +1,269 @@
+/**
+ * Faults: a real registry killed mid-upload, nobody listening, an unknown host; and, on a tiny
+ * fake HTTP server on loopback, the faults a real registry cannot be made to produce: tampered
+ * manifests and blobs, 503/429 with Retry-After, dropped connections, a registry that never
+ * answers, malformed answers, lying Content-Length, and tag paging with Link headers (which
+ * distribution 2.8 does not implement).
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { isCosignError } from "../core/errors.ts";
+import { RegistryClient } from "../oci/client.ts";
+import { sha256Digest } from "../oci/digest.ts";
+import { OCI_MANIFEST } from "../oci/media_types.ts";
+import { freePort, pushTestImage, startRegistry } from "./helpers/registry.ts";
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+async function fakeServer(handler: Handler): Promise<{ host: string; close: () => Promise<void> }> {
+  const server: Server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const a = server.address();
+  const port = typeof a === "object" && a ? a.port : 0;
+  return {
+    host: `127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections?.();
+        server.close(() => r());
+      }),
+  };
+}
+
+const quick = {
+  retry: { retries: 2, baseMs: 10, maxMs: 50 },
+  credentials: () => Promise.resolve(undefined),
+};
+const enc = new TextEncoder();
+
+describe("registry faults", () => {
+  it("connection refused: NETWORK error naming the registry", async () => {
+    const port = await freePort();
+    const client = new RegistryClient(quick);
+    await assert.rejects(client.getManifest(`127.0.0.1:${port}/a:v1`), (e: unknown) => {
+      assert.ok(isCosignError(e, "NETWORK"), String(e));
+      assert.match((e as Error).message, new RegExp(`127\\.0\\.0\\.1:${port}.*connection refused`));
+      return true;
+    });
+  });
+
+  it("unknown registry host: NETWORK error, HTTPS only for non-local hosts", async () => {
+    const client = new RegistryClient({ ...quick, timeoutMs: 5000 });
+    await assert.rejects(client.getManifest("no-such-registry.invalid/a:v1"), (e: unknown) => {
+      assert.ok(isCosignError(e, "NETWORK"), String(e));
+      assert.match((e as Error).message, /no-such-registry\.invalid/);
+      return true;
+    });
+  });
+
+  it("a registry killed mid-upload fails the upload (never reported as success)", async () => {
+    const reg = await startRegistry("plain");
+    try {
+      const client = new RegistryClient(reg.clientOptions());
+      await pushTestImage(client, `${reg.host}/crash/app:v1`, { layers: 1 });
+      let sent = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        pull(c) {
+          sent++;
+          if (sent === 3) reg.kill(); // dies after two chunks went up
+          if (sent > 20) return c.close();
+          c.enqueue(new Uint8Array(randomBytes(256 * 1024)));
+        },
+      });
+      await assert.rejects(
+        client.putBlob(`${reg.host}/crash/app`, stream, { chunkSize: 256 * 1024 }),
+        (e: unknown) => {
+          assert.ok(isCosignError(e, "NETWORK"), String(e));
+          assert.match((e as Error).message, /upload blob chunk|finish blob upload/);
+          return true;
+        },
+      );
+      await assert.rejects(
+        client.putManifest(`${reg.host}/crash/app:v2`, enc.encode("{}"), OCI_MANIFEST),
+        (e: unknown) => isCosignError(e, "NETWORK"),
+      );
+    } finally {
+      await reg.stop();
+    }
+  });
+
+  describe("on a fake registry", () => {
+    const body = enc.encode(
+      JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, layers: [] }),
+    );
+    const digest = sha256Digest(body);
+    const blob = new Uint8Array(randomBytes(3000));
+    const blobDigest = sha256Digest(blob);
+    let mode = "";
+    let hits = 0;
+    let srv: { host: string; close: () => Promise<void> };
+    before(async () => {
+      srv = await fakeServer((req, res) => {
+        const url = req.url ?? "";
+        if (url === "/v2/") return void res.writeHead(200).end("{}");
+        hits++;
+        if (mode === "tamper" && url.includes("/manifests/")) {
+          const t = new Uint8Array(body);
+          t[t.length - 2] ^= 1;
+          return void res.writeHead(200, { "content-type": OCI_MANIFEST }).end(t);
+        }
+        if (mode === "tamper" && url.includes("/blobs/")) {
+          const t = new Uint8Array(blob);
+          t[10] ^= 1;
+          return void res.writeHead(200).end(t);
+        }
+        if (mode === "header-digest" && url.includes("/manifests/")) {
+          return void res.writeHead(200, {
+            "content-type": OCI_MANIFEST,
+            "docker-content-digest": sha256Digest(enc.encode("other")),
+          }).end(body);
+        }
+        if (mode === "flaky") {
+          if (hits === 1) return void res.writeHead(503, { "retry-after": "0" }).end();
+          if (hits === 2) return void res.writeHead(429).end();
+          if (hits === 3) return void req.socket.destroy();
+          return void res.writeHead(200, { "content-type": OCI_MANIFEST }).end(body);
+        }
+        if (mode === "always503") return void res.writeHead(503).end("down for maintenance");
+        if (mode === "hang") return; // never answers
+        if (mode === "bad-json" && url.includes("/tags/list")) {
+          return void res.writeHead(200, { "content-type": "application/json" }).end("{not json");
+        }
+        if (mode === "huge" && url.includes("/blobs/")) {
+          return void res.writeHead(200, { "content-length": String(1 << 30) }).end();
+        }
+        if (mode === "short" && url.includes("/blobs/")) {
+          return void res.writeHead(200).end(blob.subarray(0, 100));
+        }
+        if (mode === "pages" && url.includes("/tags/list")) {
+          const u = new URL(url, "http://x");
+          const all = ["a", "b", "c", "d", "e"];
+          const last = u.searchParams.get("last");
+          const start = last ? all.indexOf(last) + 1 : 0;
+          const page = all.slice(start, start + 2);
+          const headers: Record<string, string> = { "content-type": "application/json" };
+          if (start + 2 < all.length) {
+            headers.link = `</v2/r/tags/list?n=2&last=${page[page.length - 1]}>; rel="next"`;
+          }
+          return void res.writeHead(200, headers).end(JSON.stringify({ name: "r", tags: page }));
+        }
+        if (mode === "forbidden") {
+          return void res.writeHead(403, { "content-type": "application/json" }).end(
+            JSON.stringify({ errors: [{ code: "DENIED", message: "requested access is denied" }] }),
+          );
+        }
+        res.writeHead(404).end();
+      });
+    });
+    after(async () => {
+      await srv?.close();
+    });
+    const client = () => new RegistryClient({ ...quick, timeoutMs: 1000 });
+    const set = (m: string) => {
+      mode = m;
+      hits = 0;
+    };
+
+    it("a tampered manifest fetched by digest is a VERIFY error", async () => {
+      set("tamper");
+      await assert.rejects(client().getManifest(`${srv.host}/r@${digest}`), (e: unknown) => {
+        assert.ok(isCosignError(e, "VERIFY"), String(e));
+        assert.match((e as Error).message, /does not match its digest/);
+        return true;
+      });
+    });
+
+    it("a manifest whose Docker-Content-Digest disagrees with its bytes is rejected", async () => {
+      set("header-digest");
+      await assert.rejects(
+        client().getManifest(`${srv.host}/r:v1`),
+        (e: unknown) => isCosignError(e, "VERIFY"),
+      );
+    });
+
+    it("a tampered blob fails the stream at the end; getBlobBytes rejects", async () => {
+      set("tamper");
+      await assert.rejects(client().getBlobBytes(`${srv.host}/r`, blobDigest), (e: unknown) => {
+        assert.ok(isCosignError(e, "VERIFY"), String(e));
+        assert.match((e as Error).message, /does not match its digest/);
+        return true;
+      });
+    });
+
+    it("a truncated blob (size from the descriptor) is rejected", async () => {
+      set("short");
+      await assert.rejects(
+        client().getBlobBytes(`${srv.host}/r`, blobDigest, { size: blob.length }),
+        (e: unknown) => isCosignError(e, "VERIFY"),
+      );
+    });
+
+    it("a blob announced larger than the cap is TOO_LARGE before reading", async () => {
+      set("huge");
+      await assert.rejects(
+        client().getBlob(`${srv.host}/r`, blobDigest),
+        (e: unknown) => isCosignError(e, "TOO_LARGE"),
+      );
+    });
+
+    it("retries 503 (Retry-After), 429 and a dropped connection, then succeeds", async () => {
+      set("flaky");
+      const m = await client().getManifest(`${srv.host}/r@${digest}`);
+      assert.equal(m.digest, digest);
+      assert.equal(hits, 4);
+    });
+
+    it("gives up after bounded retries on a persistent 503", async () => {
+      set("always503");
+      await assert.rejects(client().getManifest(`${srv.host}/r:v1`), (e: unknown) => {
+        assert.ok(isCosignError(e, "NETWORK"), String(e));
+        assert.match((e as Error).message, /HTTP 503/);
+        return true;
+      });
+      assert.equal(hits, 3); // first try + 2 retries
+    });
+
+    it("a registry that never answers times out", async () => {
+      set("hang");
+      const c = new RegistryClient({ ...quick, retry: { retries: 0 }, timeoutMs: 300 });
+      const t0 = Date.now();
+      await assert.rejects(c.getManifest(`${srv.host}/r:v1`), (e: unknown) => {
+        assert.ok(isCosignError(e, "NETWORK"), String(e));
+        assert.match((e as Error).message, /timed out|no answer/);
+        return true;
+      });
+      assert.ok(Date.now() - t0 < 5000);
+    });
+
+    it("malformed tag lists are a clear error", async () => {
+      set("bad-json");
+      await assert.rejects(
+        client().listTags(`${srv.host}/r`),
+        (e: unknown) => isCosignError(e, "NETWORK") && /malformed answer/.test(String(e)),
+      );
+    });
+
+    it("follows Link rel=next across tag pages", async () => {
+      set("pages");
+      assert.deepEqual(await client().listTags(`${srv.host}/r`, { pageSize: 2 }), [
+        "a",
+        "b",
+        "c",
+        "d",
+        "e",
+      ]);
+      assert.equal(hits, 3);
+    });
+
+    it("403 is an AUTH error with the registry's reason", async () => {
+      set("forbidden");
+      await assert.rejects(client().getManifest(`${srv.host}/r:v1`), (e: unknown) => {
+        assert.ok(isCosignError(e, "AUTH"), String(e));
+        assert.match((e as Error).message, /access denied \(403\).*DENIED/);
+        return true;
+      });
+    });
+  });
+});
