@@ -9,11 +9,13 @@
  */
 import { base64 } from "@scure/base";
 import { CosignError } from "../../core/errors.ts";
-import type { HashAlgorithm } from "../../core/plugin.ts";
+import type { HashAlgorithm, Signer, TlogEntry } from "../../core/plugin.ts";
 import { bool, str } from "../args.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
 import { resolveBlob } from "../blob_input.ts";
 import type { Command } from "../command.ts";
+import type { TransparencyLogEntry as BundleTlogEntry } from "../../core/bundle.ts";
+import { SIGSTORE_SIGNING_FLAGS } from "../sigstore_options.ts";
 
 /** Whole-message signing (Ed25519) reads at most this much into memory. */
 const MAX_WHOLE_MESSAGE_BYTES = 2 * 1024 * 1024 * 1024 - 1;
@@ -28,7 +30,7 @@ function pemToDer(pem: string): Uint8Array {
 export const command: Command = {
   name: "sign-blob",
   summary: "Signs the supplied blob, printing the base64-encoded signature to stdout.",
-  usage: "cosign-ts sign-blob --key REF [--bundle F [--new-bundle-format]] " +
+  usage: "cosign-ts sign-blob [--key REF] [--bundle F [--new-bundle-format]] " +
     "[--output-signature F] [--tlog-upload=false] FILE|-",
   examples: [
     "cosign-ts sign-blob --key cosign.key --tlog-upload=false release.tar.gz",
@@ -79,8 +81,7 @@ export const command: Command = {
       name: "tlog-upload",
       type: "boolean",
       default: true,
-      description: "upload the signature to the transparency log (not available yet: pass " +
-        "--tlog-upload=false)",
+      description: "upload the signature to the transparency log (Rekor)",
     },
     {
       name: "rekor-url",
@@ -100,35 +101,59 @@ export const command: Command = {
       type: "boolean",
       description: "skip confirmation prompts for non-destructive operations",
     },
+    ...SIGSTORE_SIGNING_FLAGS,
   ],
   args: { min: 1, max: 1 },
   async run({ flags, args, ctx, io }) {
     const ref = args[0];
     const key = str(flags, "key");
-    if (!key) {
-      throw new CosignError(
-        "UNSUPPORTED",
-        "Cannot sign without --key: keyless signing (Fulcio) is not available in sign-blob yet",
-        { hint: "Pass --key with a private key, e.g. one made by generate-key-pair." },
-      );
-    }
-    if (bool(flags, "tlog-upload")) {
-      throw new CosignError(
-        "UNSUPPORTED",
-        `Cannot sign "${ref}" with a transparency log entry: uploading to Rekor is not available yet`,
-        {
-          hint: "Pass --tlog-upload=false to sign without a log entry (and verify with " +
-            "--insecure-ignore-tlog).",
-        },
-      );
+    const keyless = !key;
+    const sigstore = await import("../sigstore_options.ts");
+    const plan = await sigstore.signingPlan(flags, {
+      keyless,
+      tlogUpload: bool(flags, "tlog-upload"),
+    });
+    if ((keyless || plan.witnesses.rekor.length > 0) && !bool(flags, "yes")) {
+      io.err(sigstore.PUBLIC_LOG_NOTICE + "\n");
+      let yes = false;
+      try {
+        yes = await ctx.confirm("Are you sure you would like to continue?");
+      } catch (e) {
+        if (!(e instanceof CosignError && e.code === "ABORTED")) throw e;
+      }
+      if (!yes) {
+        throw new CosignError(
+          "ABORTED",
+          `Signing "${ref}" was cancelled: publishing to the transparency log was not confirmed`,
+          {
+            hint: "Pass --yes (-y) to confirm, or --tlog-upload=false to sign with a key " +
+              "without a log entry.",
+          },
+        );
+      }
     }
     const b64 = bool(flags, "b64");
-    const newBundle = bool(flags, "new-bundle-format");
+    // Keyless signatures are written as Sigstore bundles, as cosign v3 does.
+    const newBundle = bool(flags, "new-bundle-format") || keyless;
     const bundlePath = str(flags, "bundle");
     const sigPath = str(flags, "output-signature");
     const certPath = str(flags, "output-certificate");
 
-    const signer = await ctx.plugins.signer(key, ctx, { rsaPss: bool(flags, "rsa-pss") });
+    let signer: Signer;
+    if (key) {
+      signer = await ctx.plugins.signer(key, ctx, { rsaPss: bool(flags, "rsa-pss") });
+    } else {
+      const token = await sigstore.identityTokenFromFlags(flags, ctx);
+      const { keylessSigner } = await import("../../core/keyless_signer.ts");
+      io.err("Retrieving signed certificate...\n");
+      signer = await keylessSigner({
+        fulcioUrl: plan.fulcioUrl,
+        token,
+        ctlogs: plan.ctlogs,
+        signal: ctx.signal,
+      });
+      if (plan.ctlogs) io.err("Successfully verified SCT...\n");
+    }
     try {
       const blob = await resolveBlob(ctx, ref);
       if (ref !== "-") io.err(`Using payload from: ${ref}\n`);
@@ -161,11 +186,36 @@ export const command: Command = {
       const chain = signer.certificateChain ? await signer.certificateChain() : undefined;
       const leafPem = chain?.length ? chain[0] : undefined;
 
+      // Timestamps and transparency log entries, as the flags or the signing config ask.
+      let tlogEntries: TlogEntry[] = [];
+      let timestamps: Uint8Array[] = [];
+      if (plan.witnesses.rekor.length || plan.witnesses.tsaUrls.length) {
+        const { collectWitnesses } = await import("../../core/signature_witnesses.ts");
+        const w = await collectWitnesses(
+          ctx,
+          {
+            kind: "hashedrekord",
+            signature,
+            digest,
+            verificationMaterial: leafPem ?? (await signer.publicKey()).pem,
+          },
+          signature,
+          plan.witnesses,
+        );
+        tlogEntries = w.tlogEntries;
+        timestamps = w.timestamps;
+      }
+
       if (bundlePath) {
         let contents: string;
         if (newBundle) {
           const b = await import("../../core/bundle.ts");
+          const { TransparencyLogEntry } = await import("@sigstore/protobuf-specs");
           const bundle = b.buildMessageSignatureBundle({
+            tlogEntries: tlogEntries.map((e) =>
+              TransparencyLogEntry.fromJSON(e) as BundleTlogEntry
+            ),
+            rfc3161Timestamps: timestamps,
             digest: { algorithm: digestAlg, value: digest },
             signature,
             certificate: leafPem ? pemToDer(leafPem) : undefined,
@@ -176,9 +226,11 @@ export const command: Command = {
           contents = await b.serializeBundle(bundle);
         } else {
           const { serializeLegacyBundle } = await import("../../core/legacy_bundle.ts");
+          const { legacyRekorBundle } = await import("../../plugins/tlog-rekor/mod.ts");
           contents = serializeLegacyBundle({
             base64Signature: base64.encode(signature),
             cert: leafPem ? base64.encode(new TextEncoder().encode(leafPem)) : undefined,
+            rekorBundle: tlogEntries.length ? legacyRekorBundle(tlogEntries[0]) : undefined,
           });
         }
         await writeFileAtomic(bundlePath, contents);

@@ -41,6 +41,16 @@ function hexToB64(h: string): string {
   return b64(Uint8Array.from((h.match(/../g) ?? []).map((x) => parseInt(x, 16))));
 }
 
+function digestAlgorithm(digest: Uint8Array): string {
+  const alg = ({ 32: "sha256", 48: "sha384", 64: "sha512" } as Record<number, string>)[
+    digest.length
+  ];
+  if (!alg) {
+    throw new CosignError("INTERNAL", `hashedrekord digest has ${digest.length} bytes`);
+  }
+  return alg;
+}
+
 /** The proposed entry Rekor v1 takes (what cosign sends). */
 export function proposedEntryV1(s: TlogSubmission): Record<string, unknown> {
   const material = b64(enc.encode(s.verificationMaterial));
@@ -52,7 +62,7 @@ export function proposedEntryV1(s: TlogSubmission): Record<string, unknown> {
       apiVersion: "0.0.1",
       kind: "hashedrekord",
       spec: {
-        data: { hash: { algorithm: "sha256", value: hex(s.digest) } },
+        data: { hash: { algorithm: digestAlgorithm(s.digest), value: hex(s.digest) } },
         signature: { content: b64(s.signature), publicKey: { content: material } },
       },
     };
@@ -101,12 +111,17 @@ export function entryFromRekorV1(response: unknown, url = "Rekor"): TlogEntry {
   need(typeof kind === "string" && typeof version === "string", "body.kind/apiVersion");
   const entry: TlogEntry = {
     logIndex: String(e.logIndex),
-    logId: { keyId: hexToB64(e.logID as string) },
+    logId: { keyId: "" },
     kindVersion: { kind, version },
     integratedTime: String(e.integratedTime),
     inclusionPromise: { signedEntryTimestamp: v.signedEntryTimestamp },
     canonicalizedBody: e.body,
   };
+  try {
+    entry.logId = { keyId: hexToB64(e.logID as string) };
+  } catch (err) {
+    throw malformed(url, `logID: ${(err as Error).message}`);
+  }
   const p = v.inclusionProof as Record<string, unknown> | undefined;
   if (p) {
     need(typeof p.logIndex === "number", "inclusionProof.logIndex");

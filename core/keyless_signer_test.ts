@@ -1,0 +1,129 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import { Buffer } from "node:buffer";
+import { isCosignError } from "./errors.ts";
+import { keylessSigner } from "./keyless_signer.ts";
+import { ctlogsFromTrustedRoot, parseSctList, SCT_LIST_OID, verifyCertificateScts } from "./sct.ts";
+import { pemCertificates } from "./fulcio.ts";
+import {
+  closedPortUrl,
+  PATHS,
+  type SigstoreServices,
+  startSigstoreServices,
+} from "../tests/helpers/sigstore_services.ts";
+import { makeIdentityToken } from "../tests/helpers/oidc.ts";
+
+let svc: SigstoreServices;
+before(async () => {
+  svc = await startSigstoreServices();
+});
+after(async () => {
+  await svc?.stop();
+});
+
+describe("keyless signer (Fulcio v2 + SCT)", () => {
+  it("gets a certificate for its ephemeral key, proves possession, checks the SCT", async () => {
+    const token = await makeIdentityToken({ sub: "bob@example.com" });
+    const ctlogs = ctlogsFromTrustedRoot(svc.trustedRoot);
+    const signer = await keylessSigner({ fulcioUrl: svc.fulcioUrl, token, ctlogs });
+    try {
+      assert.equal(signer.subject, "bob@example.com");
+      const chain = await signer.certificateChain();
+      assert.equal(chain.length, 2);
+      const leaf = new X509Certificate(chain[0]);
+      const root = new X509Certificate(Buffer.from(svc.fulcioRoot));
+      assert.ok(leaf.verify(root.publicKey));
+      // The certified key is the signer's key.
+      const spki = leaf.publicKey.export({ type: "spki", format: "der" });
+      assert.deepEqual(new Uint8Array(spki), (await signer.publicKey()).spki);
+      // The request: token as credential, proof of possession over the e-mail.
+      const req = JSON.parse(
+        new TextDecoder().decode(svc.requests.filter((r) => r.path === PATHS.fulcio).at(-1)!.body),
+      );
+      assert.equal(req.credentials.oidcIdentityToken, token);
+      const { subtle } = globalThis.crypto;
+      const key = await subtle.importKey(
+        "spki",
+        new Uint8Array(spki),
+        {
+          name: "ECDSA",
+          namedCurve: "P-256",
+        },
+        false,
+        ["verify"],
+      );
+      const der = Buffer.from(req.publicKeyRequest.proofOfPossession, "base64");
+      const raw = derToRaw(der);
+      assert.ok(
+        await subtle.verify(
+          { name: "ECDSA", hash: "SHA-256" },
+          key,
+          raw,
+          new TextEncoder().encode("bob@example.com"),
+        ),
+        "proof of possession signs the subject",
+      );
+      // The SCT list parses and verifies; tampering with the leaf breaks it.
+      const leafDer = pemCertificates(chain[0])[0];
+      const issuer = pemCertificates(chain[1])[0];
+      const sct = await verifyCertificateScts(leafDer, issuer, ctlogs);
+      assert.equal(sct.timestamp, svc.clock.getTime());
+      assert.ok(
+        leaf.raw.includes(
+          Buffer.from([0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02]),
+        ),
+        SCT_LIST_OID,
+      );
+      const tampered = new Uint8Array(leafDer);
+      const i = Buffer.from(tampered).indexOf(Buffer.from("bob@example.com"));
+      tampered[i] = "c".charCodeAt(0);
+      await assert.rejects(
+        verifyCertificateScts(tampered, issuer, ctlogs),
+        (e) => isCosignError(e, "VERIFY") && /SCT signature does not verify/.test(e.message),
+      );
+      await assert.rejects(
+        verifyCertificateScts(leafDer, issuer, []),
+        (e) => isCosignError(e, "VERIFY") && /lists no CT logs/.test(e.message),
+      );
+      assert.throws(() => parseSctList(new Uint8Array([0, 10, 0, 5, 1])), /truncated/);
+    } finally {
+      await signer.close?.();
+    }
+  });
+
+  it("reports Fulcio down, Fulcio errors and non-Fulcio answers", async () => {
+    const token = await makeIdentityToken({ sub: "bob@example.com" });
+    await assert.rejects(
+      keylessSigner({ fulcioUrl: await closedPortUrl(), token }),
+      (e) => isCosignError(e, "NETWORK") && /Cannot reach Fulcio/.test(e.message),
+    );
+    svc.fail(PATHS.fulcio, { status: 200, body: "{}" });
+    try {
+      await assert.rejects(
+        keylessSigner({ fulcioUrl: svc.fulcioUrl, token }),
+        (e) => isCosignError(e, "NETWORK") && /no certificate chain/.test(e.message),
+      );
+      svc.fail(PATHS.fulcio, { status: 200, body: "<html>" });
+      await assert.rejects(
+        keylessSigner({ fulcioUrl: svc.fulcioUrl, token }),
+        (e) => isCosignError(e, "NETWORK") && /not JSON/.test(e.message),
+      );
+    } finally {
+      svc.fail(PATHS.fulcio, undefined);
+    }
+  });
+});
+
+function derToRaw(der: Uint8Array): Uint8Array<ArrayBuffer> {
+  let o = 2;
+  const out = new Uint8Array(64);
+  for (let k = 0; k < 2; k++) {
+    const len = der[o + 1];
+    let v = der.subarray(o + 2, o + 2 + len);
+    o += 2 + len;
+    while (v.length > 32) v = v.subarray(1);
+    out.set(v, k * 32 + 32 - v.length);
+  }
+  return out;
+}
