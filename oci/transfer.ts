@@ -17,6 +17,7 @@
 import { CosignError } from "../core/errors.ts";
 import { checkDescriptor, type LayoutDescriptor } from "./layout.ts";
 import { isIndexMediaType } from "./media_types.ts";
+import type { Repository } from "./reference.ts";
 
 /** A manifest's exact bytes with its media type and digest. */
 export interface ManifestData {
@@ -32,6 +33,8 @@ export interface ManifestData {
 export interface ImageSource {
   /** Names the source in messages (`localhost:5000/app`, `OCI layout "./out"`). */
   readonly name: string;
+  /** The registry repository, when the source is one (a sink on the same registry may mount). */
+  readonly repository?: Repository;
   /**
    * The manifest at a tag or digest, or undefined when there is none (404). A manifest fetched
    * by digest must be checked against that digest.

@@ -40,6 +40,31 @@ export const commands: CommandEntry[] = [
     summary: "Log in to a registry.",
     load: () => import("./login.ts"),
   },
+  {
+    name: "copy",
+    summary: "Copies the supplied container image and signatures.",
+    load: () => import("./copy.ts"),
+  },
+  {
+    name: "save",
+    summary: "Saves the container image and its signatures to an OCI image layout directory.",
+    load: () => import("./save.ts"),
+  },
+  {
+    name: "load",
+    summary: "Loads a signed image saved with `save` from disk into a registry.",
+    load: () => import("./load.ts"),
+  },
+  {
+    name: "upload blob",
+    summary: "Uploads one or more files to the supplied container image address.",
+    load: () => import("./upload_blob.ts"),
+  },
+  {
+    name: "sget",
+    summary: "Fetches a blob uploaded with `upload blob`, verified by digest or by signature.",
+    load: () => import("./sget.ts"),
+  },
   // transparency and trust
   // misc
   {

@@ -1,0 +1,166 @@
+/**
+ * `cosign-ts copy [--only sig,att,sbom] [--sig-only] [-f] [--platform OS/ARCH] SRC DST`: copies
+ * an image (or index, recursively) and its signatures, attestations and SBOMs
+ * (`sha256-<hex>.sig|.att|.sbom`, for the image and every manifest of an index) to another
+ * repository, as `cosign copy` does: each manifest is also tagged `sha256-<hex>` in the
+ * destination, blobs are mounted across repositories of one registry (else streamed), blobs
+ * and manifests the destination already has are skipped, and DST's tag is moved last. An
+ * existing different destination is an error unless `-f`.
+ * @module
+ */
+import { CosignError } from "../../core/errors.ts";
+import type { Context } from "../../core/plugin.ts";
+import type { Command } from "../command.ts";
+import type { RegistryClient } from "../../oci/client.ts";
+import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
+import {
+  parseReference,
+  type Reference,
+  referenceString,
+  type Repository,
+  withDigest,
+  withTag,
+} from "../../oci/reference.ts";
+import { registrySink, registrySource } from "../../oci/registry_endpoint.ts";
+import { manifestChildren, type ManifestData, transferImage } from "../../oci/transfer.ts";
+import type { SignatureSuffix } from "../../plugins/artifact-oci/layout.ts";
+import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
+import { selectPlatform } from "../select_platform.ts";
+
+/** Parses `--only` (comma-separated, repeatable) and `--sig-only` as cosign does. */
+export function parseOnly(only: string[], sigOnly: boolean): SignatureSuffix[] {
+  const set = new Set(only.flatMap((o) => o.split(",")).map((s) => s.trim()).filter(Boolean));
+  if (sigOnly) set.add("sig");
+  const valid: SignatureSuffix[] = ["sig", "sbom", "att"];
+  for (const t of set) {
+    if (!valid.includes(t as SignatureSuffix)) {
+      throw new CosignError(
+        "USAGE",
+        `invalid value for --only: ${t}, only the following values are supported: [sig sbom att]`,
+      );
+    }
+  }
+  return valid.filter((v) => set.has(v));
+}
+
+/** Copies `src` to `dst` unless dst already holds it; 404 on src is skipped (as cosign). */
+async function remoteCopy(
+  client: RegistryClient,
+  src: Reference,
+  dst: Reference,
+  force: boolean,
+  ctx: Context,
+  known?: ManifestData,
+): Promise<boolean> {
+  const source = registrySource(client, src);
+  const got = known ?? await source.manifest(src.digest ?? src.tag ?? "latest");
+  if (!got) return false;
+  if (!force) {
+    const have = await client.headManifest(dst);
+    if (have) {
+      if (have.digest === got.digest) return false;
+      throw new CosignError(
+        "INVALID_INPUT",
+        `image "${referenceString(dst)}" already exists. Use \`-f\` to overwrite`,
+        { hint: "Pass -f to replace it." },
+      );
+    }
+  }
+  ctx.log.info(`Copying ${referenceString(src)} to ${referenceString(dst)}...`);
+  await transferImage(source, registrySink(client, dst), got, {
+    tag: dst.digest ? undefined : dst.tag,
+  });
+  return true;
+}
+
+/** Every manifest digest of the graph under `root` (root first), as cosign's walk visits. */
+async function walk(client: RegistryClient, repo: Repository, root: ManifestData) {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = async (m: ManifestData, depth: number) => {
+    if (seen.has(m.digest)) return;
+    seen.add(m.digest);
+    out.push(m.digest);
+    if (depth > 8) return;
+    for (const c of manifestChildren(m).manifests) {
+      const child = await client.getManifest(withDigest(repo, c.digest));
+      await visit(child, depth + 1);
+    }
+  };
+  await visit(root, 0);
+  return out;
+}
+
+/** The copy command. */
+export const command: Command = {
+  name: "copy",
+  summary: "Copies the supplied container image and signatures.",
+  usage: "cosign-ts copy [--only sig,att,sbom] [-f] [--platform OS/ARCH] SRC_IMAGE DST_IMAGE",
+  examples: [
+    "cosign-ts copy example.com/src:latest example.com/dest:latest",
+    "cosign-ts copy --only=sig example.com/src example.com/dest",
+    "cosign-ts copy --only=sig,att example.com/src example.com/dest",
+    "cosign-ts copy -f example.com/src example.com/dest",
+    "cosign-ts copy --platform=linux/amd64 example.com/src:latest example.com/dest:latest",
+  ],
+  flags: [
+    {
+      name: "only",
+      type: "strings",
+      placeholder: "sig,att,sbom",
+      description: "Only copy these kinds of attachments (comma-separated), not the image tag.",
+    },
+    {
+      name: "sig-only",
+      type: "boolean",
+      description: "[DEPRECATED] only copy the image signature (same as --only=sig).",
+    },
+    {
+      name: "force",
+      short: "f",
+      type: "boolean",
+      description: "Overwrite destination image(s), if necessary.",
+    },
+    {
+      name: "platform",
+      type: "string",
+      placeholder: "OS/ARCH[/VARIANT]",
+      description: "Only copy the image (and its signatures) of this platform from an index.",
+    },
+    ...REGISTRY_FLAGS,
+  ],
+  args: { min: 2, max: 2 },
+  async run({ flags, args, ctx }) {
+    if (flags["sig-only"] === true) {
+      ctx.log.warn("--sig-only is deprecated, use --only=sig instead");
+    }
+    const only = parseOnly(flags.only as string[], flags["sig-only"] === true);
+    const suffixes: SignatureSuffix[] = only.length ? only : ["sig", "att", "sbom"];
+    const force = flags.force === true;
+    const src = parseReference(args[0]);
+    const dst = parseReference(args[1]);
+    const client = await registryClientFromFlags(flags, ctx);
+    let root = await client.getManifest(src);
+    if (typeof flags.platform === "string" && flags.platform !== "") {
+      root = await selectPlatform(client, src, root, flags.platform);
+    }
+    const env = (n: string) => ctx.env(n);
+    for (const digest of await walk(client, src, root)) {
+      for (const suffix of suffixes) {
+        const from = signatureReference(src, digest, suffix, env);
+        await remoteCopy(client, from, withTag(dst, from.tag!), force, ctx);
+      }
+      // The entity itself, tagged sha256-<hex> as cosign does.
+      await remoteCopy(
+        client,
+        withDigest(src, digest),
+        withTag(dst, digest.replace(":", "-")),
+        force,
+        ctx,
+        digest === root.digest ? root : undefined,
+      );
+    }
+    if (only.length) return;
+    await remoteCopy(client, withDigest(src, root.digest), dst, force, ctx, root);
+  },
+};
