@@ -145,6 +145,9 @@ describe("bearer-token registry (token server issuing JWTs)", () => {
     await reader.getBlobBytes(`${reg.host}/tok/app`, img.layers[0].digest);
     await reader.getManifest(`${reg.host}/tok/app:v1`);
     assert.equal(reg.tokenRequests() - t2, 1, "one pull token for three reads");
+    // delete needs its own scope
+    await client.deleteManifest(`${reg.host}/tok/app:v1`);
+    assert.equal(await reader.headManifest(`${reg.host}/tok/app@${img.digest}`), undefined);
   });
 
   it("cross-repository mount asks for pull on the source too", async () => {
