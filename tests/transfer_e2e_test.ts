@@ -1,0 +1,247 @@
+/**
+ * End-to-end: `copy`, `save` and `load` on dist/cosign-ts against real registries (Debian
+ * docker-registry), with signatures made and checked by openssl, the saved OCI layout checked
+ * by an independent Python reader, and the registry's access log showing mounts and skipped
+ * uploads. Bad input: overwriting without -f, a missing source, an unwritable --dir, a corrupt
+ * layout (nothing pushed).
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { cp, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
+import {
+  pushTestImage,
+  pushTestIndex,
+  startRegistry,
+  type TestImage,
+  type TestRegistry,
+} from "./helpers/registry.ts";
+import { genKey } from "./helpers/openssl.ts";
+import { opensslVerifyStored, signImageWithOpenssl } from "./helpers/sign_image.ts";
+import { RegistryClient } from "../oci/client.ts";
+
+const PYTHON = "/usr/bin/python3";
+const tagOf = (digest: string, suffix: string) => `${digest.replace(":", "-")}.${suffix}`;
+
+/** Independent OCI-layout reader: checks every blob's sha256 and lists index.json entries. */
+const LAYOUT_CHECK = `
+import hashlib, json, os, sys
+d = sys.argv[1]
+assert json.load(open(os.path.join(d, "oci-layout")))["imageLayoutVersion"] == "1.0.0"
+blobs = os.path.join(d, "blobs", "sha256")
+for name in os.listdir(blobs):
+    h = hashlib.sha256(open(os.path.join(blobs, name), "rb").read()).hexdigest()
+    assert h == name, "blob %s has sha256 %s" % (name, h)
+idx = json.load(open(os.path.join(d, "index.json")))
+out = []
+def walk(desc):
+    p = os.path.join(blobs, desc["digest"].split(":")[1])
+    assert os.path.getsize(p) == desc["size"], desc
+    m = json.load(open(p))
+    for c in m.get("manifests", []): walk(c)
+    for b in ([m["config"]] if "config" in m else []) + m.get("layers", []):
+        assert os.path.getsize(os.path.join(blobs, b["digest"].split(":")[1])) == b["size"], b
+for e in idx["manifests"]:
+    walk(e)
+    out.append({"kind": e.get("annotations", {}).get("kind"), "digest": e["digest"], "mediaType": e["mediaType"]})
+print(json.dumps(out))
+`;
+
+describe("copy, save and load (e2e, real registries)", () => {
+  let reg: TestRegistry;
+  let reg2: TestRegistry;
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let client: RegistryClient;
+  let client2: RegistryClient;
+  let key: { key: string; pub: string };
+  let img: TestImage;
+  let src: string;
+
+  before(async () => {
+    ({ dir, cleanup } = await tempDir());
+    [reg, reg2] = await Promise.all([startRegistry("plain"), startRegistry("plain")]);
+    client = new RegistryClient(reg.clientOptions());
+    client2 = new RegistryClient(reg2.clientOptions());
+    key = await genKey(dir, "signer", "p256");
+    src = `${reg.host}/src/app`;
+    img = await pushTestImage(client, `${src}:v1`, { layers: 2, layerSize: 4096 });
+    await signImageWithOpenssl(client, src, img.digest, key.key, dir);
+    // An attestation image at the .att tag (copied like any attachment).
+    const sig = await client.getManifest(`${src}:${tagOf(img.digest, "sig")}`);
+    await client.putManifest(`${src}:${tagOf(img.digest, "att")}`, sig.bytes, sig.mediaType);
+  });
+  after(async () => {
+    await Promise.all([reg?.stop(), reg2?.stop()]);
+    await cleanup?.();
+  });
+
+  const puts = (r: TestRegistry) => r.accessLog().filter((l) => /"PUT /.test(l)).length;
+
+  it("copies an image with its signature and attestation within a registry, mounting blobs", async () => {
+    const dst = `${reg.host}/dst/app`;
+    const r = await cosign(["copy", `${src}:v1`, `${dst}:v1`]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /Copying /);
+    assert.equal(await client.resolveDigest(`${dst}:v1`), img.digest);
+    // cosign also tags each copied manifest sha256-<hex>.
+    assert.equal(await client.resolveDigest(`${dst}:${img.digest.replace(":", "-")}`), img.digest);
+    for (const s of ["sig", "att"]) {
+      assert.equal(
+        await client.resolveDigest(`${dst}:${tagOf(img.digest, s)}`),
+        await client.resolveDigest(`${src}:${tagOf(img.digest, s)}`),
+      );
+    }
+    assert.ok(await opensslVerifyStored(client, dst, img.digest, key.pub, dir));
+    // Blobs were mounted from the source repository, not uploaded again.
+    assert.ok(
+      reg.accessLog().some((l) => l.includes("/v2/dst/app/blobs/uploads/") && l.includes("mount=")),
+    );
+    // A second copy finds everything in place and uploads nothing.
+    const before = puts(reg);
+    const again = await cosign(["copy", `${src}:v1`, `${dst}:v1`]);
+    assert.equal(again.code, 0, again.err);
+    assert.equal(puts(reg), before);
+  });
+
+  it("refuses to overwrite a different destination without -f", async () => {
+    const other = await pushTestImage(client, `${reg.host}/taken/app:v1`, { layers: 1 });
+    const r = await cosign(["copy", `${src}:v1`, `${reg.host}/taken/app:v1`]);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /already exists\. Use `-f` to overwrite/);
+    assert.equal(await client.resolveDigest(`${reg.host}/taken/app:v1`), other.digest);
+    const f = await cosign(["copy", "-f", `${src}:v1`, `${reg.host}/taken/app:v1`]);
+    assert.equal(f.code, 0, f.err);
+    assert.equal(await client.resolveDigest(`${reg.host}/taken/app:v1`), img.digest);
+  });
+
+  it("copies only the signatures with --only=sig (and --sig-only)", async () => {
+    for (const [flag, repo] of [["--only=sig", "onlysig"], ["--sig-only", "sigonly"]]) {
+      const dst = `${reg.host}/${repo}/app`;
+      const r = await cosign(["copy", flag, `${src}:v1`, `${dst}:v1`]);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(await client.headManifest(`${dst}:v1`), undefined);
+      assert.ok(await client.headManifest(`${dst}:${tagOf(img.digest, "sig")}`));
+      assert.equal(await client.headManifest(`${dst}:${tagOf(img.digest, "att")}`), undefined);
+      assert.ok(await opensslVerifyStored(client, dst, img.digest, key.pub, dir));
+    }
+    const bad = await cosign(["copy", "--only=sig,bogus", `${src}:v1`, `${reg.host}/x/y:v1`]);
+    assert.equal(bad.code, 2, bad.err);
+    assert.match(bad.err, /invalid value for --only: bogus/);
+  });
+
+  it("copies an index across registries with every manifest and their signatures", async () => {
+    const idx = await pushTestIndex(client, `${reg.host}/src/multi:v1`);
+    await signImageWithOpenssl(client, `${reg.host}/src/multi`, idx.digest, key.key, dir);
+    const child = idx.images[0];
+    await signImageWithOpenssl(client, `${reg.host}/src/multi`, child.digest, key.key, dir);
+    const dst = `${reg2.host}/mirror/multi`;
+    const r = await cosign(["copy", `${reg.host}/src/multi:v1`, `${dst}:v2`]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(await client2.resolveDigest(`${dst}:v2`), idx.digest);
+    const got = await client2.getManifest(`${dst}@${idx.digest}`);
+    assert.deepEqual(got.bytes, idx.index);
+    for (const im of idx.images) {
+      const m = await client2.getManifest(`${dst}@${im.digest}`);
+      assert.deepEqual(m.bytes, im.manifest);
+      for (const l of [im.config, ...im.layers]) assert.ok(await client2.blobExists(dst, l.digest));
+    }
+    assert.ok(await opensslVerifyStored(client2, dst, idx.digest, key.pub, dir));
+    assert.ok(await opensslVerifyStored(client2, dst, child.digest, key.pub, dir));
+    // --platform picks one image of the index.
+    const p = await cosign([
+      "copy",
+      "--platform",
+      "linux/arm64",
+      `${reg.host}/src/multi:v1`,
+      `${reg2.host}/arm/only:v1`,
+    ]);
+    assert.equal(p.code, 0, p.err);
+    const copied = await client2.getManifest(`${reg2.host}/arm/only:v1`);
+    const cfg = JSON.parse(new TextDecoder().decode(copied.bytes)).config.digest as string;
+    const config = JSON.parse(
+      new TextDecoder().decode(await client2.getBlobBytes(`${reg2.host}/arm/only`, cfg)),
+    );
+    assert.equal(config.architecture, "arm64");
+    assert.ok(idx.images.some((i) => i.digest === copied.digest));
+  });
+
+  it("saves an image with its signatures as an OCI layout and loads it into another registry", async () => {
+    const out = join(dir, "saved");
+    const s = await cosign(["save", "--dir", out, `${src}:v1`]);
+    assert.equal(s.code, 0, s.err);
+    const check = await runProcess(PYTHON, ["-c", LAYOUT_CHECK, out]);
+    assert.equal(check.code, 0, check.err);
+    const entries = JSON.parse(check.out) as { kind: string; digest: string }[];
+    assert.deepEqual(entries.map((e) => e.kind), [
+      "dev.cosignproject.cosign/image",
+      "dev.cosignproject.cosign/sigs",
+      "dev.cosignproject.cosign/atts",
+    ]);
+    assert.equal(entries[0].digest, img.digest);
+
+    const dst = `${reg2.host}/loaded/app`;
+    const l = await cosign(["load", "--dir", out, `${dst}:v9`]);
+    assert.equal(l.code, 0, l.err);
+    assert.equal(await client2.resolveDigest(`${dst}:v9`), img.digest);
+    assert.deepEqual((await client2.getManifest(`${dst}:v9`)).bytes, img.manifest);
+    // The signature still verifies (openssl) against the loaded image's digest.
+    assert.ok(await opensslVerifyStored(client2, dst, img.digest, key.pub, dir));
+    assert.ok(await client2.headManifest(`${dst}:${tagOf(img.digest, "att")}`));
+
+    // An index saves and loads too.
+    const idxOut = join(dir, "saved-index");
+    const idx = await pushTestIndex(client, `${reg.host}/src/idx:v1`);
+    const si = await cosign(["save", "--dir", idxOut, `${reg.host}/src/idx:v1`]);
+    assert.equal(si.code, 0, si.err);
+    const ci = await runProcess(PYTHON, ["-c", LAYOUT_CHECK, idxOut]);
+    assert.equal(ci.code, 0, ci.err);
+    assert.equal(JSON.parse(ci.out)[0].kind, "dev.cosignproject.cosign/imageIndex");
+    const li = await cosign(["load", "--dir", idxOut, `${reg2.host}/loaded/idx:v1`]);
+    assert.equal(li.code, 0, li.err);
+    assert.equal(await client2.resolveDigest(`${reg2.host}/loaded/idx:v1`), idx.digest);
+  });
+
+  it("fails cleanly: missing source, unwritable --dir, corrupt layout (nothing pushed)", async () => {
+    const missing = await cosign(["copy", `${reg.host}/nope/app:v1`, `${reg.host}/x/app:v1`]);
+    assert.equal(missing.code, 11, missing.err);
+    const missingSave = await cosign(["save", "--dir", join(dir, "m"), `${reg.host}/nope/app:v1`]);
+    assert.equal(missingSave.code, 11, missingSave.err);
+
+    await writeFile(join(dir, "plainfile"), "x");
+    const unwritable = await cosign(["save", "--dir", join(dir, "plainfile", "sub"), `${src}:v1`]);
+    assert.equal(unwritable.code, 1, unwritable.err);
+    assert.match(unwritable.err, /Cannot write OCI layout/);
+    assert.doesNotMatch(unwritable.err, /\n\s+at /);
+
+    const good = join(dir, "saved-for-corruption");
+    assert.equal((await cosign(["save", "--dir", good, `${src}:v1`])).code, 0);
+    // Flip one byte of a layer blob.
+    const bad = join(dir, "corrupt");
+    await cp(good, bad, { recursive: true });
+    const layerFile = join(bad, "blobs", "sha256", img.layers[1].digest.slice(7));
+    const bytes = new Uint8Array(await readFile(layerFile));
+    bytes[10] ^= 0xff;
+    await writeFile(layerFile, bytes);
+    const r = await cosign(["load", "--dir", bad, `${reg2.host}/corrupt/app:v1`]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /does not match its digest/);
+    assert.equal(await client2.headManifest(`${reg2.host}/corrupt/app:v1`), undefined);
+    assert.equal(await client2.blobExists(`${reg2.host}/corrupt/app`, img.layers[0].digest), false);
+
+    // A manifest whose bytes do not match index.json's digest.
+    const bad2 = join(dir, "corrupt2");
+    await cp(good, bad2, { recursive: true });
+    const manifestFile = join(bad2, "blobs", "sha256", img.digest.slice(7));
+    await writeFile(manifestFile, (await readFile(manifestFile, "utf8")).replace("2", "3"));
+    const r2 = await cosign(["load", "--dir", bad2, `${reg2.host}/corrupt/app:v1`]);
+    assert.notEqual(r2.code, 0);
+    assert.match(r2.err, /does not match its digest/);
+    assert.equal(await client2.headManifest(`${reg2.host}/corrupt/app:v1`), undefined);
+
+    const notLayout = await cosign(["load", "--dir", join(dir, "nothing"), `${reg2.host}/a/b:c`]);
+    assert.equal(notLayout.code, 11, notLayout.err);
+    assert.match(notLayout.err, /no oci-layout file/);
+  });
+});
