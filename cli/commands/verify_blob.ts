@@ -13,6 +13,7 @@ import type { Artifact, HashAlgorithm, Verifier } from "../../core/plugin.ts";
 import { bool, str } from "../args.ts";
 import { type BlobBundle, readBundleFile, readSignatureArg, resolveBlob } from "../blob_input.ts";
 import type { Command } from "../command.ts";
+import { KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
 
 /** Whole-message verification (Ed25519) reads at most this much into memory. */
 const MAX_WHOLE_MESSAGE_BYTES = 2 * 1024 * 1024 * 1024 - 1;
@@ -78,6 +79,9 @@ export const command: Command = {
     "cosign-ts verify-blob --key cosign.pub --bundle release.bundle --insecure-ignore-tlog release.tar.gz",
     'cosign-ts verify-blob --key cosign.pub --signature "$SIG" --insecure-ignore-tlog sha256:<hex>',
     "cat release.tar.gz | cosign-ts verify-blob --key cosign.pub --signature release.sig --insecure-ignore-tlog -",
+    "cosign-ts verify-blob --bundle app.sigstore.json --certificate-identity " +
+    "https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/heads/main " +
+    "--certificate-oidc-issuer https://token.actions.githubusercontent.com app.tar.gz",
   ],
   flags: [
     {
@@ -123,10 +127,17 @@ export const command: Command = {
       type: "boolean",
       description: "RSA keys: verify RSASSA-PSS instead of PKCS#1 v1.5 (cosign-ts extension)",
     },
+    ...KEYLESS_VERIFY_FLAGS,
   ],
   args: { min: 1, max: 1 },
   async run({ flags, args, ctx, io }) {
     const ref = args[0];
+    // Sigstore bundles with log entries, and keyless (certificate) verification: the Sigstore
+    // verification engine (core/verify) against the trusted root.
+    const keyless = await import("../keyless_verify.ts");
+    if (keyless.wantsBundleVerification(flags)) {
+      return await keyless.verifyBlobBundle({ flags, ref, ctx, io });
+    }
     const key = str(flags, "key");
     const sigArg = str(flags, "signature");
     const bundlePath = str(flags, "bundle");

@@ -35,8 +35,13 @@ import { verifyRfc3161Timestamp } from "./timestamp.ts";
 import type { SignedContent } from "./tlog.ts";
 import { verifyTlogEntry } from "./tlog.ts";
 
-/** The artifact: its bytes, or only its SHA-256 digest (`sha256:<hex>` on the command line). */
-export type ArtifactInput = { bytes: Uint8Array } | { sha256: Uint8Array };
+/**
+ * The artifact: its bytes, or its SHA-256 digest (`sha256:<hex>` on the command line), with
+ * optional SHA-384/512 digests for in-toto subjects that name those (npm provenance uses sha512).
+ */
+export type ArtifactInput =
+  | { bytes: Uint8Array }
+  | { sha256: Uint8Array; sha384?: Uint8Array; sha512?: Uint8Array };
 
 /** What must hold besides the cryptography. */
 export interface VerifyPolicy extends IdentityPolicy {
@@ -218,6 +223,9 @@ export async function verifyBundle(
     if ("bytes" in artifact) {
       digests.sha512 = toHex(await digest("sha512", artifact.bytes));
       digests.sha384 = toHex(await digest("sha384", artifact.bytes));
+    } else {
+      if (artifact.sha512) digests.sha512 = toHex(artifact.sha512);
+      if (artifact.sha384) digests.sha384 = toHex(artifact.sha384);
     }
     if (!subjectMatches(statement, digests)) {
       fail(
