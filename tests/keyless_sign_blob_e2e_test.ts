@@ -272,8 +272,16 @@ describe("keyless sign-blob", () => {
       createHash("sha256").update(svc.rekorV2PublicKey).digest("hex"),
     );
     assert.equal(e.inclusionPromise, undefined, "Rekor v2 gives no SET");
-    assert.match(e.inclusionProof.checkpoint.envelope, /^127\.0\.0\.1:\d+ - \d+\n1\n/);
+    assert.match(e.inclusionProof.checkpoint.envelope, /^127\.0\.0\.1:\d+\n1\n/);
     assert.equal(b.verificationMaterial.timestampVerificationData.rfc3161Timestamps.length, 1);
+    // sigstore-js checks the v2 entry body, inclusion proof, checkpoint and the TSA timestamp.
+    const v = await verifyWithSigstoreJs({
+      bundle: out,
+      artifact: blob,
+      trustedRoot: rootPath,
+      identity: IDENTITY,
+    });
+    assert.equal(v.ok, true, v.error);
   });
 
   it("uses Rekor v1 when the signing config names majorApiVersion 1", async () => {

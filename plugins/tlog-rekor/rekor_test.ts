@@ -175,6 +175,11 @@ describe("Rekor v2", () => {
     });
     assert.deepEqual(e.kindVersion, { kind: "hashedrekord", version: "0.0.2" });
     assert.ok(e.inclusionProof.checkpoint.envelope);
+    const logged = JSON.parse(Buffer.from(e.canonicalizedBody, "base64").toString());
+    assert.equal(
+      logged.spec.hashedRekordV002.data.digest,
+      Buffer.from(digest).toString("base64"),
+    );
     assert.equal(legacyRekorBundle(e), undefined, "no SET in Rekor v2");
     const envelope = { payloadType: "t", payload: "e30=", signatures: [{ sig: "AA==" }] };
     const d: Json = await submitRekorV2(svc.rekorV2Url, {

@@ -9,6 +9,8 @@
  * generalized-time parsing in the mock fails intermittently otherwise). Certificates are valid
  * for 10 minutes from that instant; log entries and timestamps carry that instant.
  *
+ * Rekor v2 answers are rebuilt as a real one-entry v2 log returns them (see {@link realisticV2}).
+ *
  * The TSA accepts both sigstore's JSON request (`{artifactHash, hashAlgorithm, nonce,
  * certificates}`) and the RFC 3161 DER `TimeStampReq` (`Content-Type:
  * application/timestamp-query`, as cosign sends): DER requests are decoded with pkijs and handed
@@ -28,7 +30,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createHash, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createHash, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { Buffer } from "node:buffer";
 
 /** Trusted-root JSON (`application/vnd.dev.sigstore.trustedroot+json;version=0.1`). */
@@ -155,6 +157,91 @@ async function timeStampReqToJson(der: Uint8Array): Promise<string> {
   });
 }
 
+/** RFC 8785-style canonical JSON for the objects we build (sorted keys, no spaces). */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    return `{${
+      Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) =>
+        `${JSON.stringify(k)}:${canonical(o[k])}`
+      ).join(",")
+    }}`;
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * The mock's Rekor v2 answers are not what a Rekor v2 log returns: the canonicalized body is the
+ * request (not an `Entry` with kind/apiVersion/spec), the entry carries a random index in a tree
+ * of size 1, and the root hash is garbled. Rebuild them as a real one-entry v2 log would: the
+ * `Entry` body, index 0, root = leaf hash, and a checkpoint signed with the log's key.
+ */
+function realisticV2(
+  h: MockHandler,
+  host: string,
+  privateKey: KeyObject,
+  logId: Uint8Array,
+): MockHandler {
+  return {
+    path: h.path,
+    fn: async (body) => {
+      const r = await h.fn(body);
+      if (r.statusCode !== 201 || typeof r.response !== "string") return r;
+      const e = JSON.parse(r.response);
+      const req = JSON.parse(body);
+      let entry: Record<string, unknown>;
+      if (req.hashedRekordRequestV002) {
+        const q = req.hashedRekordRequestV002;
+        entry = {
+          apiVersion: "0.0.2",
+          kind: "hashedrekord",
+          spec: {
+            hashedRekordV002: {
+              data: { algorithm: "SHA2_256", digest: q.digest },
+              signature: q.signature,
+            },
+          },
+        };
+      } else {
+        const q = req.dsseRequestV002;
+        const payload = Buffer.from(q.envelope.payload, "base64");
+        entry = {
+          apiVersion: "0.0.2",
+          kind: "dsse",
+          spec: {
+            dsseV002: {
+              payloadHash: {
+                algorithm: "SHA2_256",
+                digest: createHash("sha256").update(payload).digest("base64"),
+              },
+              signatures: q.envelope.signatures.map((s: { sig: string }, i: number) => ({
+                content: s.sig,
+                verifier: q.verifiers[i] ?? q.verifiers[0],
+              })),
+            },
+          },
+        };
+      }
+      const canon = Buffer.from(canonical(entry));
+      const root = createHash("sha256").update(Buffer.from([0])).update(canon).digest();
+      const note = `${host}\n1\n${root.toString("base64")}\n`;
+      const sig = sign("sha256", Buffer.from(note), privateKey);
+      const hintAndSig = Buffer.concat([Buffer.from(logId.subarray(0, 4)), sig]);
+      e.logIndex = "0";
+      e.canonicalizedBody = canon.toString("base64");
+      e.inclusionProof = {
+        logIndex: "0",
+        rootHash: root.toString("base64"),
+        treeSize: "1",
+        hashes: [],
+        checkpoint: { envelope: `${note}\n\u2014 ${host} ${hintAndSig.toString("base64")}\n` },
+      };
+      return { ...r, response: JSON.stringify(e) };
+    },
+  };
+}
+
 /** Starts Fulcio, Rekor v1/v2 and a TSA on 127.0.0.1. Always call `stop()` (in a finally). */
 export async function startSigstoreServices(
   opts: ServicesOptions = {},
@@ -248,7 +335,12 @@ export async function startSigstoreServices(
       const h of [
         m.fulcioHandler(ca, opts.subjectClaim ? { subjectClaim: opts.subjectClaim } : {}),
         m.rekorHandler(tlog),
-        m.rekorV2Handler(tlogV2),
+        realisticV2(
+          m.rekorV2Handler(tlogV2),
+          new URL(url).host,
+          tlogV2Keys.privateKey,
+          createHash("sha256").update(spki(tlogV2Keys.publicKey)).digest(),
+        ),
         m.tsaHandler(tsa),
       ] as MockHandler[]
     ) handlers.set(h.path, h);
