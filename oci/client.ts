@@ -346,6 +346,8 @@ export class RegistryClient {
           insecureSkipVerify: options.insecure,
         });
       });
+      // Reported on the first request; never an unhandled rejection for an unused client.
+      this.#fetchReady.catch(() => {});
     }
   }
 

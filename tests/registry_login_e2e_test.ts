@@ -87,6 +87,22 @@ describe("cosign-ts login", () => {
     await assert.rejects(stat(join(cfgDir, "config.json")));
   });
 
+  it("--allow-insecure-registry skips certificate verification (as cosign)", async () => {
+    const cfgDir = join(tmp.dir, "d3b");
+    const r = await cosign([
+      "login",
+      tls.host,
+      "-u",
+      tls.username!,
+      "-p",
+      tls.password!,
+      "--allow-insecure-registry",
+    ], { env: { DOCKER_CONFIG: cfgDir } });
+    assert.equal(r.code, 0, r.err);
+    const cfg = JSON.parse(await readFile(join(cfgDir, "config.json"), "utf8"));
+    assert.ok(cfg.auths[tls.host].auth);
+  });
+
   it("a wrong password is refused and leaves the existing config untouched", async () => {
     const cfgDir = join(tmp.dir, "d4");
     await mkdir(cfgDir, { recursive: true });
