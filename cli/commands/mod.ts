@@ -66,6 +66,11 @@ export const commands: CommandEntry[] = [
     load: () => import("./sget.ts"),
   },
   // transparency and trust
+  {
+    name: "initialize",
+    summary: "Initializes the Sigstore trusted root from a TUF repository.",
+    load: () => import("./initialize.ts"),
+  },
   // misc
   {
     name: "version",

@@ -1,0 +1,142 @@
+/**
+ * `cosign-ts initialize`: refreshes the trusted root through TUF from a mirror (default: the
+ * public-good repository) into the cache directory (`$COSIGN_TS_CACHE`, else `$TUF_ROOT`, else
+ * `~/.sigstore/root`). Later commands read `<cache>/trusted_root.json` offline. The first
+ * trusted TUF root is `--root FILE`, else the cached one, else the embedded public-good root.
+ * @module
+ */
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { CosignError, describeError } from "../../core/errors.ts";
+import { str } from "../args.ts";
+import type { Command } from "../command.ts";
+import { trustCacheDir } from "../trust_root.ts";
+
+async function atomicWrite(path: string, data: Uint8Array): Promise<void> {
+  const tmp = `${path}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    await writeFile(tmp, data, { mode: 0o644 });
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new CosignError("IO", `Cannot write "${path}": ${describeError(e)}`);
+  }
+}
+
+async function readOptional(path: string): Promise<Uint8Array | undefined> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return undefined;
+    throw new CosignError("IO", `Cannot read "${path}": ${describeError(e)}`);
+  }
+}
+
+/** The initialize command. */
+export const command: Command = {
+  name: "initialize",
+  summary: "Initializes the Sigstore trusted root from a TUF repository.",
+  usage: "cosign-ts initialize [--mirror URL] [--root FILE]",
+  examples: [
+    "cosign-ts initialize",
+    "cosign-ts initialize --mirror https://tuf.example.com --root ./root.json",
+    "COSIGN_TS_CACHE=/var/cache/sigstore cosign-ts initialize --mirror https://tuf.example.com --root root.json",
+  ],
+  flags: [
+    {
+      name: "mirror",
+      type: "string",
+      placeholder: "URL",
+      default: "https://tuf-repo-cdn.sigstore.dev",
+      description: "GCS bucket or web server serving the Sigstore TUF repository",
+    },
+    {
+      name: "root",
+      type: "string",
+      placeholder: "FILE",
+      description: "path to a trusted initial root.json (default: the cached one, else the " +
+        "embedded public-good root when the mirror is the public-good one)",
+    },
+    {
+      name: "root-checksum",
+      type: "string",
+      placeholder: "SHA256",
+      description: "SHA-256 (hex) the --root file must have",
+    },
+  ],
+  args: { max: 0 },
+  async run({ flags, ctx, io }) {
+    const { PUBLIC_GOOD_TUF_MIRROR, PUBLIC_GOOD_TUF_ROOT } = await import(
+      "../../core/trust/public_good.ts"
+    );
+    const { TufClient } = await import("../../core/trust/tuf_client.ts");
+    const { parseTrustedRoot } = await import("../../core/trust/trusted_root.ts");
+    const mirror = (str(flags, "mirror") ?? PUBLIC_GOOD_TUF_MIRROR).replace(/\/+$/, "");
+    let url: URL;
+    try {
+      url = new URL(mirror);
+      if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("not http(s)");
+    } catch {
+      throw new CosignError("USAGE", `Invalid --mirror "${mirror}": not an http(s) URL`);
+    }
+    const cache = trustCacheDir(ctx);
+    const metaDir = join(cache, "tuf", encodeURIComponent(url.host + url.pathname));
+    try {
+      await mkdir(metaDir, { recursive: true, mode: 0o755 });
+    } catch (e) {
+      throw new CosignError(
+        "IO",
+        `Cannot create the cache directory "${metaDir}": ${describeError(e)}`,
+        {
+          hint: "Set COSIGN_TS_CACHE to a writable directory.",
+        },
+      );
+    }
+    const rootFile = str(flags, "root");
+    let root: Uint8Array | undefined;
+    if (rootFile) {
+      root = await readOptional(rootFile);
+      if (!root) throw new CosignError("IO", `Cannot read --root "${rootFile}": no such file`);
+      const want = str(flags, "root-checksum");
+      if (want) {
+        const { sha256, toHex } = await import("../../core/verify/public_key.ts");
+        const got = toHex(await sha256(root));
+        if (got !== want.toLowerCase()) {
+          throw new CosignError(
+            "VERIFY",
+            `The --root file "${rootFile}" has sha256 ${got}, not ${want}`,
+          );
+        }
+      }
+    }
+    const store = {
+      read: (name: string) => readOptional(join(metaDir, name)),
+      write: (name: string, data: Uint8Array) => atomicWrite(join(metaDir, name), data),
+    };
+    if (rootFile) await rm(join(metaDir, "root.json"), { force: true });
+    if (!root) {
+      const cached = await store.read("root.json");
+      if (!cached && mirror !== PUBLIC_GOOD_TUF_MIRROR) {
+        throw new CosignError("USAGE", `initialize --mirror ${mirror} needs --root FILE`, {
+          hint: "Pass the repository's initial root.json with --root.",
+        });
+      }
+      root = cached ?? new TextEncoder().encode(PUBLIC_GOOD_TUF_ROOT);
+    }
+    const client = new TufClient({ mirror, store, root });
+    await client.refresh();
+    const trusted = await client.target("trusted_root.json");
+    await parseTrustedRoot(new TextDecoder().decode(trusted), `trusted_root.json from ${mirror}`);
+    await atomicWrite(join(cache, "trusted_root.json"), trusted);
+    await atomicWrite(
+      join(cache, "remote.json"),
+      new TextEncoder().encode(JSON.stringify({ mirror }) + "\n"),
+    );
+    ctx.log.info(`Root status: trusted_root.json from ${mirror} cached in ${cache}`);
+    await io.out(
+      JSON.stringify({ mirror, cache, trustedRoot: join(cache, "trusted_root.json") }, null, 2) +
+        "\n",
+    );
+    return 0;
+  },
+};
