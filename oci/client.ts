@@ -1206,7 +1206,25 @@ export class RegistryClient {
     try {
       const headers = new Headers(init.headers);
       if (this.#opts.userAgent) headers.set("user-agent", this.#opts.userAgent);
-      const res = await f(url, { ...init, headers, signal: ctrl.signal, redirect: "follow" });
+      let res = await f(url, { ...init, headers, signal: ctrl.signal, redirect: "manual" });
+      // Follow redirects of reads ourselves (blob downloads go to CDNs): credentials never
+      // leave the registry's origin.
+      const method = (init.method ?? "GET").toUpperCase();
+      let current = new URL(url);
+      for (let hop = 0; hop < 10 && (method === "GET" || method === "HEAD"); hop++) {
+        const loc = res.headers.get("location");
+        if (![301, 302, 303, 307, 308].includes(res.status) || !loc) break;
+        await res.body?.cancel();
+        const next = new URL(loc, current);
+        if (next.protocol !== "https:" && next.protocol !== "http:") break;
+        if (current.protocol === "https:" && next.protocol === "http:") {
+          throw new Error(`refusing a redirect from HTTPS to plain HTTP (${next.origin})`);
+        }
+        if (next.origin !== current.origin) headers.delete("authorization");
+        current = next;
+        this.#requests++;
+        res = await f(next.href, { method, headers, signal: ctrl.signal, redirect: "manual" });
+      }
       status = res.status;
       return res;
     } catch (e) {
@@ -1353,7 +1371,7 @@ export class RegistryClient {
         spec.extraScopes,
         authRetried,
       );
-      if (auth) headers.authorization = auth;
+      if (auth && new URL(url).origin === new URL(base).origin) headers.authorization = auth;
       let res: Response;
       try {
         res = await this.#doFetch(url, {

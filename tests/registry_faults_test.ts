@@ -89,6 +89,34 @@ describe("registry faults", () => {
     }
   });
 
+  it("blob redirects to another origin are followed without the registry's credentials", async () => {
+    const blob = new Uint8Array(randomBytes(5000));
+    const seenAuth: (string | undefined)[] = [];
+    const cdn = await fakeServer((req, res) => {
+      seenAuth.push(req.headers.authorization);
+      res.writeHead(200).end(blob);
+    });
+    const registry = await fakeServer((req, res) => {
+      if (req.headers.authorization !== "Basic " + btoa("u:p")) {
+        return void res.writeHead(401, { "www-authenticate": 'Basic realm="x"' }).end();
+      }
+      if (req.url === "/v2/") return void res.writeHead(200).end();
+      res.writeHead(307, { location: `http://${cdn.host}/blob?sig=1` }).end();
+    });
+    try {
+      const client = new RegistryClient({
+        ...quick,
+        credentials: { username: "u", password: "p" },
+      });
+      const got = await client.getBlobBytes(`${registry.host}/r`, sha256Digest(blob));
+      assert.deepEqual(got, blob);
+      assert.deepEqual(seenAuth, [undefined]);
+    } finally {
+      await cdn.close();
+      await registry.close();
+    }
+  });
+
   describe("on a fake registry", () => {
     const body = enc.encode(
       JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, layers: [] }),
