@@ -9,6 +9,7 @@ import type { Plugin } from "./core/plugin.ts";
 import { run } from "./cli/run.ts";
 import { currentRuntime } from "./runtime/mod.ts";
 import { artifactBlobPlugin } from "./plugins/artifact-blob/mod.ts";
+import { artifactOciPlugin } from "./plugins/artifact-oci/plugin.ts";
 import { keyFilePlugin } from "./plugins/key-file/mod.ts";
 import { tlogRekorPlugin } from "./plugins/tlog-rekor/mod.ts";
 
@@ -16,6 +17,7 @@ import { tlogRekorPlugin } from "./plugins/tlog-rekor/mod.ts";
 export const BUILTIN_PLUGINS: Plugin[] = [
   keyFilePlugin,
   artifactBlobPlugin,
+  artifactOciPlugin,
   tlogRekorPlugin,
 ];
 

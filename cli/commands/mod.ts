@@ -36,6 +36,46 @@ export const commands: CommandEntry[] = [
   },
   // images
   {
+    name: "sign",
+    summary: "Sign the supplied container image.",
+    load: () => import("./sign.ts"),
+  },
+  {
+    name: "verify",
+    summary: "Verify a signature on the supplied container image.",
+    load: () => import("./verify.ts"),
+  },
+  {
+    name: "generate",
+    summary: "Generates (unsigned) signature payloads from the supplied container image.",
+    load: () => import("./generate.ts"),
+  },
+  {
+    name: "attach signature",
+    summary: "Attach signatures to the supplied container image.",
+    load: () => import("./attach_signature.ts"),
+  },
+  {
+    name: "download signature",
+    summary: "Download signatures from the supplied container image.",
+    load: () => import("./download_signature.ts"),
+  },
+  {
+    name: "triangulate",
+    summary: "Outputs the located cosign image reference (where signatures are stored).",
+    load: () => import("./triangulate.ts"),
+  },
+  {
+    name: "tree",
+    summary: "Display signatures, attestations and SBOMs stored for an image.",
+    load: () => import("./tree.ts"),
+  },
+  {
+    name: "clean",
+    summary: "Remove all signatures from an image.",
+    load: () => import("./clean.ts"),
+  },
+  {
     name: "login",
     summary: "Log in to a registry.",
     load: () => import("./login.ts"),

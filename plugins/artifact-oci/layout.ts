@@ -212,6 +212,8 @@ export interface SignatureImage {
   manifestDigest: string;
   /** Manifest media type (Content-Type of the PUT). */
   mediaType: string;
+  /** Config media type. */
+  configMediaType: string;
   /** The layer descriptors in the manifest, in order. */
   layers: Descriptor[];
 }
@@ -287,6 +289,7 @@ export function buildSignatureImage(
     manifest,
     manifestDigest: sha256Digest(manifest),
     mediaType: manifestType,
+    configMediaType: configType,
     layers,
   };
 }

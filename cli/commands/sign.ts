@@ -1,0 +1,250 @@
+/**
+ * `cosign-ts sign`: signs container images in their registry, as `cosign sign --key` does:
+ * the simple-signing payload for `repo@digest`, stored at `sha256-<hex>.sig` (or in
+ * `COSIGN_REPOSITORY`), appended race-free, without duplicate layers. Signing by tag resolves
+ * the digest and warns, as cosign does; `--recursive` signs an index and every manifest in it.
+ * @module
+ */
+import { readFile, rename, writeFile } from "node:fs/promises";
+import process from "node:process";
+import { CosignError } from "../../core/errors.ts";
+import type { Context } from "../../core/plugin.ts";
+import { bool, list, parseAnnotations, str } from "../args.ts";
+import type { Command } from "../command.ts";
+import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
+import {
+  parseReference,
+  referenceString,
+  repositoryString,
+  withDigest,
+} from "../../oci/reference.ts";
+import { manifestTree, signImageDigest } from "../../plugins/artifact-oci/sign_image.ts";
+import { signatureRepository } from "../../plugins/artifact-oci/signature_location.ts";
+
+const DEFAULT_REKOR_URL = "https://rekor.sigstore.dev";
+
+async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    await writeFile(tmp, data, { mode: 0o600 });
+    await rename(tmp, path);
+  } catch (e) {
+    throw new CosignError("IO", `Cannot write "${path}": ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function tagWarning(ref: string): string {
+  return `Image reference ${ref} uses a tag, not a digest, to identify the image to sign.
+    This can lead you to sign a different image than the intended one. Please use a
+    digest (example.com/ubuntu@sha256:abc123...) rather than tag
+    (example.com/ubuntu:latest) for the input to cosign. The ability to refer to
+    images by tag will be removed in a future release.`;
+}
+
+async function tlogUploader(
+  ctx: Context,
+  rekorUrl: string,
+): Promise<(payload: Uint8Array, signature: Uint8Array, pem: string) => Promise<string>> {
+  const [{ sha256 }, { legacyRekorBundle }, { goJson }] = await Promise.all([
+    import("@noble/hashes/sha2.js"),
+    import("../../plugins/tlog-rekor/legacy_rekor_bundle.ts"),
+    import("../../plugins/artifact-oci/go_json.ts"),
+  ]);
+  const log = ctx.plugins.tlog("rekor");
+  return async (payload, signature, pem) => {
+    const entry = await log.submit(
+      {
+        kind: "hashedrekord",
+        signature,
+        digest: sha256(payload),
+        verificationMaterial: pem,
+      },
+      ctx,
+      { url: rekorUrl },
+    );
+    const b = legacyRekorBundle(entry);
+    if (!b) {
+      throw new CosignError(
+        "NETWORK",
+        `The transparency log at ${rekorUrl} returned no signed entry timestamp`,
+        { hint: "Use a Rekor v1 log, or pass --tlog-upload=false." },
+      );
+    }
+    return goJson({
+      SignedEntryTimestamp: b.SignedEntryTimestamp,
+      Payload: {
+        body: b.Payload.body,
+        integratedTime: b.Payload.integratedTime,
+        logIndex: b.Payload.logIndex,
+        logID: b.Payload.logID,
+      },
+    });
+  };
+}
+
+/** The sign command. */
+export const command: Command = {
+  name: "sign",
+  summary: "Sign the supplied container image.",
+  usage: "cosign-ts sign --key KEY [-a key=value]... [--recursive] [--tlog-upload=false] IMAGE...",
+  examples: [
+    "cosign-ts sign --key cosign.key --tlog-upload=false localhost:5000/app@sha256:…",
+    "cosign-ts sign --key cosign.key -a env=prod -a git=abc123 -y localhost:5000/app:v1",
+    "cosign-ts sign --key cosign.key --recursive --tlog-upload=false localhost:5000/multiarch:v1",
+    "COSIGN_REPOSITORY=localhost:5000/signatures cosign-ts sign --key cosign.key localhost:5000/app:v1",
+  ],
+  flags: [
+    {
+      name: "key",
+      type: "string",
+      placeholder: "KEY",
+      description: "Path to the private key file, KMS URI or other key reference.",
+    },
+    {
+      name: "annotations",
+      short: "a",
+      type: "strings",
+      placeholder: "key=value",
+      description: "Extra key=value pairs to sign (repeatable).",
+    },
+    {
+      name: "recursive",
+      type: "boolean",
+      description: "If an index is given, sign it and every manifest it lists.",
+    },
+    {
+      name: "tlog-upload",
+      type: "boolean",
+      default: true,
+      description: "Upload the signature to the transparency log (Rekor).",
+    },
+    {
+      name: "rekor-url",
+      type: "string",
+      default: DEFAULT_REKOR_URL,
+      description: "Address of the Rekor server.",
+    },
+    {
+      name: "upload",
+      type: "boolean",
+      default: true,
+      description: "Store the signature in the registry (--upload=false only writes files).",
+    },
+    {
+      name: "payload",
+      type: "string",
+      placeholder: "FILE",
+      description: "Sign this payload file instead of generating one.",
+    },
+    {
+      name: "output-signature",
+      type: "string",
+      placeholder: "FILE",
+      description: "Also write the base64 signature to this file.",
+    },
+    {
+      name: "output-payload",
+      type: "string",
+      placeholder: "FILE",
+      description: "Also write the signed payload to this file.",
+    },
+    {
+      name: "yes",
+      short: "y",
+      type: "boolean",
+      description: "Skip confirmation prompts (transparency log upload).",
+    },
+    ...REGISTRY_FLAGS,
+  ],
+  args: { min: 1 },
+  async run({ flags, args, ctx }) {
+    const keyRef = str(flags, "key");
+    if (!keyRef) {
+      throw new CosignError("USAGE", "sign needs --key", {
+        hint: "Pass --key cosign.key (keyless signing is not available for images yet).",
+      });
+    }
+    const annotationList = list(flags, "annotations");
+    const annotations = annotationList.length ? parseAnnotations(annotationList) : null;
+    const refs = args.map((a) => parseReference(a));
+    const client = await registryClientFromFlags(flags, ctx);
+    const recursive = bool(flags, "recursive");
+    const upload = flags.upload !== false;
+    let tlog: Awaited<ReturnType<typeof tlogUploader>> | undefined;
+    if (flags["tlog-upload"] !== false) {
+      const rekorUrl = str(flags, "rekor-url") ?? DEFAULT_REKOR_URL;
+      ctx.log.info(
+        "The sigstore service, hosted by sigstore a Series of LF Projects, LLC, is provided pursuant to the Hosted Project Tools Terms of Use, available at https://lfprojects.org/policies/hosted-project-tools-terms-of-use/.\n" +
+          "Note that if your submission includes personal data associated with this signed artifact, it will be part of an immutable record.\n" +
+          "This may include the email address associated with the account with which you authenticate your contractual Agreement.\n" +
+          "This information will be used for signing this artifact and will be stored in public transparency logs and cannot be removed later, and is subject to the Immutable Record notice at https://lfprojects.org/policies/hosted-project-tools-immutable-records/.",
+      );
+      if (!(await ctx.confirm("Are you sure you would like to continue?"))) {
+        throw new CosignError(
+          "ABORTED",
+          "Signing aborted: the transparency log upload was declined",
+          {
+            hint: "Pass --tlog-upload=false to sign without uploading to Rekor.",
+          },
+        );
+      }
+      tlog = await tlogUploader(ctx, rekorUrl);
+    }
+    const payloadPath = str(flags, "payload");
+    let staticPayload: Uint8Array | undefined;
+    if (payloadPath) {
+      ctx.log.info(`Using payload from: ${payloadPath}`);
+      try {
+        staticPayload = new Uint8Array(await readFile(payloadPath));
+      } catch (e) {
+        throw new CosignError(
+          "IO",
+          `Cannot read payload "${payloadPath}": ${(e as Error).message}`,
+        );
+      }
+    }
+    const signer = await ctx.plugins.signer(keyRef, ctx);
+    try {
+      for (const ref of refs) {
+        if (!ref.digest) ctx.log.warn(tagWarning(ref.original));
+        const digest = await client.resolveDigest(ref);
+        const digests = recursive ? await manifestTree(client, ref, digest) : [digest];
+        for (const d of digests) {
+          const image = withDigest(ref, d);
+          const r = await signImageDigest({
+            client,
+            signer,
+            image,
+            annotations,
+            payload: staticPayload,
+            env: (n) => ctx.env(n),
+            tlog,
+            noUpload: !upload,
+            log: ctx.log,
+          });
+          const suffix = recursive ? `-${d.replace(":", "-")}` : "";
+          const outSig = str(flags, "output-signature");
+          if (outSig) {
+            let b64 = "";
+            for (const b of r.signature) b64 += String.fromCharCode(b);
+            await writeAtomic(outSig + suffix, btoa(b64));
+          }
+          const outPayload = str(flags, "output-payload");
+          if (outPayload) await writeAtomic(outPayload + suffix, r.payload);
+          if (!upload) continue;
+          ctx.log.info(
+            `Pushing signature to: ${
+              repositoryString(signatureRepository(image, (n) => ctx.env(n)))
+            }`,
+          );
+          if (r.append && r.append.added.length === 0) {
+            ctx.log.debug(`signature already present at ${referenceString(r.sigRef)}`);
+          }
+        }
+      }
+    } finally {
+      await signer.close?.();
+    }
+    return 0;
+  },
+};

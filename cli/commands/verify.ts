@@ -1,0 +1,141 @@
+/**
+ * `cosign-ts verify`: verifies the signatures stored for container images, as `cosign verify
+ * --key` does. Prints the checks performed to stderr and the verified payloads as a JSON array
+ * to stdout. Exit 10: no signatures; 11: no such image; 12: none matched.
+ * @module
+ */
+import { CosignError } from "../../core/errors.ts";
+import { bool, list, parseAnnotations, str } from "../args.ts";
+import type { Command } from "../command.ts";
+import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
+import { parseReference, referenceString, withDigest } from "../../oci/reference.ts";
+import { goJson } from "../../plugins/artifact-oci/go_json.ts";
+import { readSignatures } from "../../plugins/artifact-oci/read_signatures.ts";
+import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
+import {
+  encodeSimpleSigning,
+  parseSimpleSigningPayload,
+} from "../../plugins/artifact-oci/simple_signing.ts";
+import { verifySignatures } from "../../plugins/artifact-oci/verify_signatures.ts";
+
+/** The verify command. */
+export const command: Command = {
+  name: "verify",
+  summary: "Verify a signature on the supplied container image.",
+  usage: "cosign-ts verify --key KEY [-a key=value]... [--insecure-ignore-tlog] IMAGE...",
+  examples: [
+    "cosign-ts verify --key cosign.pub --insecure-ignore-tlog localhost:5000/app:v1",
+    "cosign-ts verify --key cosign.pub --insecure-ignore-tlog -a env=prod localhost:5000/app@sha256:…",
+    "cosign-ts verify --key cosign.pub --insecure-ignore-tlog --output text localhost:5000/app:v1",
+  ],
+  flags: [
+    {
+      name: "key",
+      type: "string",
+      placeholder: "KEY",
+      description: "Path to the public key file, KMS URI or other key reference.",
+    },
+    {
+      name: "annotations",
+      short: "a",
+      type: "strings",
+      placeholder: "key=value",
+      description: "Extra key=value pairs every accepted signature must carry (repeatable).",
+    },
+    {
+      name: "check-claims",
+      type: "boolean",
+      default: true,
+      description: "Check that the payload names the image digest and carries the annotations.",
+    },
+    {
+      name: "insecure-ignore-tlog",
+      type: "boolean",
+      description: "Do not require transparency-log evidence (for --tlog-upload=false signatures).",
+    },
+    {
+      name: "output",
+      short: "o",
+      type: "string",
+      default: "json",
+      description: "Output format: json (payloads as a JSON array) or text (one payload a line).",
+    },
+    {
+      name: "rekor-url",
+      type: "string",
+      default: "https://rekor.sigstore.dev",
+      description: "Address of the Rekor server (accepted for cosign compatibility).",
+      hidden: true,
+    },
+    ...REGISTRY_FLAGS,
+  ],
+  args: { min: 1 },
+  async run({ flags, args, ctx, io }) {
+    const keyRef = str(flags, "key");
+    if (!keyRef) {
+      throw new CosignError("USAGE", "verify needs --key", {
+        hint:
+          "Pass --key cosign.pub (certificate-based verification of images is not available yet).",
+      });
+    }
+    const output = str(flags, "output") ?? "json";
+    if (output !== "json" && output !== "text") {
+      throw new CosignError("USAGE", `Unknown --output "${output}"`, { hint: "Use json or text." });
+    }
+    const annotationList = list(flags, "annotations");
+    const annotations = annotationList.length ? parseAnnotations(annotationList) : undefined;
+    const checkClaims = flags["check-claims"] !== false;
+    const ignoreTlog = bool(flags, "insecure-ignore-tlog");
+    const refs = args.map((a) => parseReference(a));
+    const client = await registryClientFromFlags(flags, ctx);
+    const verifier = await ctx.plugins.verifier(keyRef, ctx);
+    if (ignoreTlog) {
+      ctx.log.warn(
+        "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.",
+      );
+    }
+    for (const ref of refs) {
+      const digest = await client.resolveDigest(ref);
+      const sigRef = signatureReference(ref, digest, "sig", (n) => ctx.env(n));
+      const sigs = await readSignatures(client, sigRef);
+      const name = referenceString(ref);
+      const { verified } = await verifySignatures(sigs, {
+        verifier,
+        digest,
+        annotations,
+        checkClaims,
+        ignoreTlog,
+        imageName: ref.digest ? name : `${name} (${referenceString(withDigest(ref, digest))})`,
+      });
+      const lines = [
+        "",
+        `Verification for ${name} --`,
+        "The following checks were performed on each of these signatures:",
+      ];
+      if (checkClaims) {
+        if (annotations) lines.push("  - The specified annotations were verified.");
+        lines.push("  - The cosign claims were validated");
+      }
+      if (!ignoreTlog) {
+        lines.push("  - Existence of the claims in the transparency log was verified offline");
+      }
+      lines.push("  - The signatures were verified against the specified public key");
+      ctx.log.info(lines.join("\n"));
+      if (output === "text") {
+        for (const s of verified) await io.out(new TextDecoder().decode(s.payload) + "\n");
+      } else {
+        const items: string[] = [];
+        for (const s of verified) {
+          try {
+            items.push(encodeSimpleSigning(parseSimpleSigningPayload(s.payload)));
+          } catch {
+            // Only reachable with --check-claims=false: cosign prints such payloads as null.
+            items.push(goJson(null));
+          }
+        }
+        await io.out(`[${items.join(",")}]\n`);
+      }
+    }
+    return 0;
+  },
+};

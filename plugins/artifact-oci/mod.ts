@@ -1,0 +1,17 @@
+/**
+ * Image signatures in OCI registries, as cosign stores them: the simple-signing payload, the
+ * `.sig` layout, race-free appending, reading and verifying, and the "oci" artifact plugin.
+ * Used by the sign/verify/… commands and by copy/save/load.
+ * @module
+ */
+export { artifactOciPlugin, default } from "./plugin.ts";
+export * from "./oci_artifact.ts";
+export * from "./go_json.ts";
+export * from "./simple_signing.ts";
+export * from "./layout.ts";
+export * from "./signature_location.ts";
+export * from "./stored_signature.ts";
+export * from "./read_signatures.ts";
+export * from "./append_signatures.ts";
+export * from "./verify_signatures.ts";
+export * from "./sign_image.ts";

@@ -1,0 +1,120 @@
+/**
+ * Reading a signature image back from a registry: the manifest at `sha256-<hex>.sig` (or
+ * `.att`/`.sbom`), and the payload of every layer, fetched in parallel, each distinct blob once,
+ * each checked against its digest and size by the client.
+ *
+ * @example
+ * ```ts
+ * const sigRef = signatureReference(image, digest, "sig", ctx.env);
+ * const sigs = await readSignatures(client, sigRef); // [] when there is no signature image
+ * ```
+ * @module
+ */
+import { CosignError, isCosignError } from "../../core/errors.ts";
+import type { RegistryClient } from "../../oci/client.ts";
+import { type Reference, referenceString } from "../../oci/reference.ts";
+import { parseSignatureManifest, type SignatureManifest } from "./layout.ts";
+import { type StoredSignature, storedSignature } from "./stored_signature.ts";
+
+/** Most blobs fetched at once. */
+export const FETCH_CONCURRENCY = 16;
+
+/** A signature image as found in the registry. */
+export interface SignatureImageState {
+  /** The parsed manifest. */
+  manifest: SignatureManifest;
+  /** Its digest. */
+  digest: string;
+  /** Its exact bytes. */
+  bytes: Uint8Array;
+}
+
+/**
+ * The signature image at `sigRef`, or undefined when the tag (or repository) does not exist.
+ * Throws CosignError("INVALID_INPUT") when something that is not a signature manifest sits at
+ * the tag; AUTH/NETWORK from the client.
+ *
+ * @example
+ * ```ts
+ * const state = await readSignatureImage(client, sigRef);
+ * console.log(state?.manifest.layers.length ?? 0);
+ * ```
+ */
+export async function readSignatureImage(
+  client: RegistryClient,
+  sigRef: Reference,
+): Promise<SignatureImageState | undefined> {
+  let m;
+  try {
+    m = await client.getManifest(sigRef);
+  } catch (e) {
+    if (isCosignError(e, "NOT_FOUND")) return undefined;
+    throw e;
+  }
+  try {
+    return { manifest: parseSignatureManifest(m.bytes), digest: m.digest, bytes: m.bytes };
+  } catch (e) {
+    throw new CosignError(
+      "INVALID_INPUT",
+      `Cannot read signatures at ${referenceString(sigRef)}: ${(e as Error).message}`,
+      { hint: `Inspect it, or remove it with \`cosign-ts clean\` and sign again.`, cause: e },
+    );
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` at once, keeping order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/**
+ * Reads every signature stored at `sigRef`: [] when there is none. Payloads are fetched in
+ * parallel ({@link FETCH_CONCURRENCY}), each distinct digest once; digests and sizes are
+ * checked (CosignError("VERIFY") for a tampered layer), sizes capped
+ * (`COSIGN_MAX_ATTACHMENT_SIZE`).
+ *
+ * @example
+ * ```ts
+ * for (const s of await readSignatures(client, sigRef)) console.log(s.base64Signature);
+ * ```
+ */
+export async function readSignatures(
+  client: RegistryClient,
+  sigRef: Reference,
+  state?: SignatureImageState,
+): Promise<StoredSignature[]> {
+  const img = state ?? await readSignatureImage(client, sigRef);
+  if (!img) return [];
+  const layers = img.manifest.layers;
+  const distinct = [...new Map(layers.map((l) => [l.digest, l])).values()];
+  const repo = { registry: sigRef.registry, repository: sigRef.repository };
+  const blobs = await mapLimit(distinct, FETCH_CONCURRENCY, async (l) => {
+    try {
+      return await client.getBlobBytes(repo, l.digest, { size: l.size });
+    } catch (e) {
+      if (isCosignError(e) && e.code !== "NOT_FOUND") throw e;
+      throw new CosignError(
+        "INVALID_INPUT",
+        `Cannot read signature layer ${l.digest} of ${referenceString(sigRef)}: ${
+          (e as Error).message
+        }`,
+        { cause: e },
+      );
+    }
+  });
+  const byDigest = new Map(distinct.map((l, i) => [l.digest, blobs[i]]));
+  return layers.map((l) => storedSignature(l, byDigest.get(l.digest)!));
+}

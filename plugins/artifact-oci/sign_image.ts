@@ -1,0 +1,168 @@
+/**
+ * Signing one image digest as `cosign sign --key` does: build the simple-signing payload for
+ * `repo@digest`, sign it, wrap it in a signature layer (with the signer's certificate chain and
+ * a Rekor bundle when given) and append it race-free to `sha256-<hex>.sig` in the image's
+ * repository or `COSIGN_REPOSITORY`. Signing the same payload again with the same key adds no
+ * layer (cosign's duplicate detection).
+ *
+ * Also the index walk for `--recursive`: an index, its child manifests, their children.
+ *
+ * @example
+ * ```ts
+ * const r = await signImageDigest({ client, signer, image: withDigest(repo, digest), env: ctx.env });
+ * console.log(r.sigRef, r.append.added.length);
+ * ```
+ * @module
+ */
+import { CosignError } from "../../core/errors.ts";
+import type { Logger, Signer } from "../../core/plugin.ts";
+import { verifierFromSpki } from "../../core/keys/verifier.ts";
+import type { RegistryClient } from "../../oci/client.ts";
+import { isIndexMediaType } from "../../oci/media_types.ts";
+import {
+  type Reference,
+  type Repository,
+  repositoryString,
+  withDigest,
+} from "../../oci/reference.ts";
+import { type AppendResult, appendSignatures } from "./append_signatures.ts";
+import {
+  findDuplicate,
+  newSignatureLayer,
+  type SignatureLayer,
+  useDockerMediaTypes,
+} from "./layout.ts";
+import { signatureReference } from "./signature_location.ts";
+import { simpleSigningPayload } from "./simple_signing.ts";
+
+/** Options for {@link signImageDigest}. */
+export interface SignImageOptions {
+  /** Registry client. */
+  client: RegistryClient;
+  /** The key. */
+  signer: Signer;
+  /** The image, by digest. */
+  image: Reference;
+  /** `-a k=v` annotations (null/undefined: `"optional":null`). */
+  annotations?: Record<string, unknown> | null;
+  /** A payload to sign instead of generating one (`--payload`). */
+  payload?: Uint8Array;
+  /** Environment (COSIGN_REPOSITORY, COSIGN_DOCKER_MEDIA_TYPES). */
+  env: (name: string) => string | undefined;
+  /**
+   * Uploads to a transparency log and returns the Rekor bundle JSON for the layer annotation,
+   * given the payload, the signature and the signer's PEM public key or certificate.
+   */
+  tlog?: (payload: Uint8Array, signature: Uint8Array, pem: string) => Promise<string>;
+  /** Skip writing to the registry (`--upload=false`). */
+  noUpload?: boolean;
+  /** Diagnostics. */
+  log?: Logger;
+}
+
+/** What {@link signImageDigest} did. */
+export interface SignImageResult {
+  /** Where the signature went. */
+  sigRef: Reference;
+  /** The signed payload. */
+  payload: Uint8Array;
+  /** The raw signature. */
+  signature: Uint8Array;
+  /** The layer built. */
+  layer: SignatureLayer;
+  /** The append outcome (undefined with noUpload). */
+  append?: AppendResult;
+}
+
+/**
+ * Signs one image digest and stores the signature (see the module documentation). Throws
+ * CosignError("INVALID_INPUT") for a reference without digest; errors of the signer, the
+ * transparency log and the registry.
+ *
+ * @example
+ * ```ts
+ * await signImageDigest({ client, signer, image, annotations: { env: "prod" }, env: ctx.env });
+ * ```
+ */
+export async function signImageDigest(o: SignImageOptions): Promise<SignImageResult> {
+  const digest = o.image.digest;
+  if (!digest) {
+    throw new CosignError(
+      "INVALID_INPUT",
+      `Cannot sign ${o.image.original}: no digest (resolve it first)`,
+    );
+  }
+  const payload = o.payload ??
+    simpleSigningPayload(repositoryString(o.image), digest, o.annotations ?? null);
+  const signature = await o.signer.sign(payload);
+  const chain = await o.signer.certificateChain?.();
+  const material = await o.signer.publicKey();
+  const bundle = o.tlog ? await o.tlog(payload, signature, chain?.[0] ?? material.pem) : undefined;
+  const layer = newSignatureLayer(payload, signature, {
+    certificate: chain?.[0],
+    chain: chain?.slice(1),
+    bundle,
+  });
+  const sigRef = signatureReference(o.image, digest, "sig", o.env);
+  if (o.noUpload) return { sigRef, payload, signature, layer };
+  const verifier = verifierFromSpki(material.spki);
+  const append = await appendSignatures(o.client, sigRef, [layer], {
+    docker: useDockerMediaTypes(o.env),
+    findDuplicate: (existing, candidate, p) =>
+      findDuplicate(existing, candidate, p, (m, s) => verifier.verify(m, s)),
+    log: o.log,
+  });
+  return { sigRef, payload, signature, layer, append };
+}
+
+/** Deepest index nesting followed by {@link manifestTree}. */
+export const MAX_INDEX_DEPTH = 8;
+
+/**
+ * The digests `cosign sign --recursive` signs for `digest`: the manifest itself and, when it is
+ * an index, every manifest it lists (recursively), parents first, each once. Throws NOT_FOUND
+ * when the root does not exist; INVALID_INPUT for a malformed or too deeply nested index.
+ *
+ * @example
+ * ```ts
+ * for (const d of await manifestTree(client, repo, indexDigest)) console.log(d);
+ * ```
+ */
+export async function manifestTree(
+  client: RegistryClient,
+  repo: Repository,
+  digest: string,
+): Promise<string[]> {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const walk = async (d: string, depth: number): Promise<void> => {
+    if (seen.has(d)) return;
+    seen.add(d);
+    out.push(d);
+    const m = await client.getManifest(withDigest(repo, d));
+    if (!isIndexMediaType(m.mediaType)) return;
+    if (depth >= MAX_INDEX_DEPTH) {
+      throw new CosignError(
+        "INVALID_INPUT",
+        `Cannot walk index ${
+          repositoryString(repo)
+        }@${d}: nested more than ${MAX_INDEX_DEPTH} deep`,
+      );
+    }
+    let doc: { manifests?: { digest?: unknown }[] };
+    try {
+      doc = JSON.parse(new TextDecoder().decode(m.bytes));
+    } catch {
+      throw new CosignError(
+        "INVALID_INPUT",
+        `Cannot read index ${repositoryString(repo)}@${d}: not JSON`,
+      );
+    }
+    for (const child of doc.manifests ?? []) {
+      if (typeof child?.digest !== "string") continue;
+      await walk(child.digest, depth + 1);
+    }
+  };
+  await walk(digest, 0);
+  return out;
+}

@@ -1,0 +1,48 @@
+/**
+ * Where cosign keeps the attachments of an image: tag `sha256-<hex>.sig|.att|.sbom` in the
+ * image's repository, or in the repository named by `COSIGN_REPOSITORY` when it is set.
+ *
+ * @example
+ * ```ts
+ * const ref = signatureReference(imageRef, "sha256:…", "sig", ctx.env);
+ * referenceString(ref); // "localhost:5000/app:sha256-….sig"
+ * ```
+ * @module
+ */
+import { parseRepository, type Reference, type Repository, withTag } from "../../oci/reference.ts";
+import { type SignatureSuffix, signatureTag } from "./layout.ts";
+
+/**
+ * The repository signatures go to: `COSIGN_REPOSITORY` when set (a repository, no tag), else
+ * the image's. Throws CosignError("INVALID_INPUT") for a malformed COSIGN_REPOSITORY.
+ *
+ * @example
+ * ```ts
+ * signatureRepository({ registry: "r", repository: "app" }, () => "localhost:5000/sigs");
+ * ```
+ */
+export function signatureRepository(
+  image: Repository,
+  env: (name: string) => string | undefined,
+): Repository {
+  const override = env("COSIGN_REPOSITORY");
+  if (override !== undefined && override !== "") return parseRepository(override);
+  return { registry: image.registry, repository: image.repository };
+}
+
+/**
+ * The reference of the signature (or attestation/SBOM) image for `digest`.
+ *
+ * @example
+ * ```ts
+ * signatureReference(img, digest, "att", ctx.env).tag; // "sha256-….att"
+ * ```
+ */
+export function signatureReference(
+  image: Repository,
+  digest: string,
+  suffix: SignatureSuffix,
+  env: (name: string) => string | undefined,
+): Reference {
+  return withTag(signatureRepository(image, env), signatureTag(digest, suffix));
+}
