@@ -73,6 +73,26 @@ function b64ToHex(s: string): string {
   return Buffer.from(s, "base64").toString("hex");
 }
 
+/** Our own verifier on the binary: verify-blob with the services' trusted root. */
+async function ourVerify(bundle: string, extra: string[] = []) {
+  return await cosign([
+    "verify-blob",
+    "--bundle",
+    bundle,
+    "--trusted-root",
+    rootPath,
+    ...extra,
+    blob,
+  ]);
+}
+
+const IDENTITY_FLAGS = [
+  "--certificate-identity",
+  "alice@example.com",
+  "--certificate-oidc-issuer",
+  TEST_ISSUER,
+];
+
 function requestsTo(path: string, since: number): number {
   return svc.requests.slice(since).filter((r) => r.path === path).length;
 }
@@ -154,6 +174,18 @@ describe("keyless sign-blob", () => {
     });
     assert.equal(v.ok, true, v.error);
     assert.equal(v.san, IDENTITY);
+    // And our own verify-blob: accepted with the right identity, rejected with another.
+    const ours = await ourVerify(out, IDENTITY_FLAGS);
+    assert.equal(ours.code, 0, ours.err);
+    assert.match(ours.err, /Verified OK/);
+    const wrong = await ourVerify(out, [
+      "--certificate-identity",
+      "mallory@example.com",
+      "--certificate-oidc-issuer",
+      TEST_ISSUER,
+    ]);
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.err, /identity/);
     // A tampered artifact is rejected by the same verifier (the check is real).
     const other = join(dir, "k1-other.txt");
     await writeFile(other, "something else");
@@ -282,6 +314,8 @@ describe("keyless sign-blob", () => {
       identity: IDENTITY,
     });
     assert.equal(v.ok, true, v.error);
+    const ours = await ourVerify(out, IDENTITY_FLAGS);
+    assert.equal(ours.code, 0, ours.err);
   });
 
   it("uses Rekor v1 when the signing config names majorApiVersion 1", async () => {
@@ -310,6 +344,8 @@ describe("keyless sign-blob", () => {
       timestampThreshold: 2,
     });
     assert.equal(v.ok, true, v.error);
+    const ours = await ourVerify(out, IDENTITY_FLAGS);
+    assert.equal(ours.code, 0, ours.err);
   });
 });
 
@@ -367,6 +403,8 @@ describe("sign-blob --key with --tlog-upload", () => {
       key: k.pub,
     });
     assert.equal(v.ok, true, v.error);
+    const ours = await ourVerify(v3, ["--key", k.pub]);
+    assert.equal(ours.code, 0, ours.err);
   });
 });
 
