@@ -356,7 +356,7 @@ export async function startRegistry(
       port = await freePort();
       const config = `version: 0.1
 log:
-  level: warn
+  level: info
   accesslog:
     disabled: false
 storage:
@@ -375,18 +375,26 @@ ${tlsLines}${authLines}${options.extraConfig ?? ""}`;
         stdio: ["ignore", "pipe", "pipe"],
       });
       child = proc;
-      const onLine = (d: Buffer) => {
-        for (const line of d.toString("utf8").split("\n")) if (line.trim()) log.push(line);
+      const lineReader = () => {
+        let rest = "";
+        return (d: Buffer) => {
+          const parts = (rest + d.toString("utf8")).split("\n");
+          rest = parts.pop() ?? "";
+          for (const line of parts) if (line.trim()) log.push(line);
+        };
       };
-      proc.stdout!.on("data", onLine);
-      proc.stderr!.on("data", onLine);
+      proc.stdout!.on("data", lineReader());
+      proc.stderr!.on("data", lineReader());
       let exited = false;
       proc.once("exit", () => (exited = true));
+      // "listening on ADDR" is logged once the socket is bound (so a port taken meanwhile by
+      // another process is never mistaken for our registry).
+      const ready = () => log.some((l) => l.includes(`listening on 127.0.0.1:${port}`));
       const deadline = Date.now() + 10_000;
-      while (!exited && Date.now() < deadline && !(await canConnect(port))) {
-        await new Promise((r) => setTimeout(r, 50));
+      while (!exited && Date.now() < deadline && !ready()) {
+        await new Promise((r) => setTimeout(r, 25));
       }
-      if (!exited && await canConnect(port)) break;
+      if (!exited && ready() && await canConnect(port)) break;
       proc.kill("SIGKILL");
       child = undefined;
       if (attempt === 4) {
