@@ -13,8 +13,9 @@ const B = (globalThis as any).Bun;
 async function readTerminalLine(prompt: string, echo: boolean): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) throw noTerminal(prompt);
-  process.stderr.write(prompt);
+  // Echo off before the prompt appears: a fast typist (or a script) must not be echoed.
   if (!echo) stdin.setRawMode(true);
+  process.stderr.write(prompt);
   const queue: (Uint8Array | null)[] = [];
   let wake: (() => void) | undefined;
   const onData = (d: Uint8Array) => {

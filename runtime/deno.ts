@@ -14,8 +14,9 @@ function stream(name: "stdin" | "stdout" | "stderr") {
 
 async function readRawLine(prompt: string, echo: boolean): Promise<string> {
   if (!D.stdin.isTerminal()) throw noTerminal(prompt);
-  await D.stderr.write(new TextEncoder().encode(prompt));
+  // Echo off before the prompt appears: a fast typist (or a script) must not be echoed.
   if (!echo) D.stdin.setRaw(true);
+  await D.stderr.write(new TextEncoder().encode(prompt));
   const buf = new Uint8Array(256);
   try {
     return await collectLine(async () => {

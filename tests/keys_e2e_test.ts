@@ -11,7 +11,7 @@ import { Buffer } from "node:buffer";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BIN, cosign, tempDir } from "./helpers/cli.ts";
+import { BIN, cosign, ROOT, tempDir } from "./helpers/cli.ts";
 import {
   openssl,
   opensslStatus,
@@ -358,6 +358,54 @@ describe("keys end to end (dist/cosign-ts)", () => {
       const kms = await cosign(["public-key", "--key", "nosuchkms://k"], { cwd: dir });
       assert.equal(kms.code, 1);
       assert.match(kms.err, /no plugin handles "nosuchkms:\/\/" keys/);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("generate-key-pair --kms asks the provider (a plugin from disk) and writes only P.pub", async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      // A small KMS-like provider: generate() keeps the private key in a file of its own.
+      writeFileSync(
+        join(dir, "fake_kms.ts"),
+        `import { definePlugin, generateEcdsaP256, pemEncode } from ${
+          JSON.stringify(join(ROOT, "mod.ts"))
+        };
+import { writeFileSync } from "node:fs";
+export default definePlugin({ name: "test-kms", apiVersion: 1, keys: [{
+  scheme: "testkms", description: "test",
+  signer() { throw new Error("unused"); },
+  async generate(ref, ctx) {
+    const { signer, pkcs8 } = generateEcdsaP256();
+    writeFileSync(ctx.env("KMS_STORE") + "/" + ref.slice(10) + ".der", pkcs8);
+    return await signer.publicKey();
+  },
+}] });
+`,
+      );
+      const env = { KMS_STORE: dir };
+      const r = await cosign(
+        ["--plugin", join(dir, "fake_kms.ts"), "generate-key-pair", "--kms", "testkms://k1"],
+        { cwd: dir, env },
+      );
+      assert.equal(r.code, 0, r.err);
+      assert.equal(r.err, "Public key written to cosign.pub\n");
+      assert.equal(existsSync(join(dir, "cosign.key")), false);
+      const der = readFileSync(join(dir, "k1.der"));
+      assert.equal(
+        readFileSync(join(dir, "cosign.pub"), "utf8"),
+        text(openssl(["pkey", "-inform", "DER", "-pubout"], der)),
+      );
+      const again = await cosign(
+        ["--plugin", join(dir, "fake_kms.ts"), "generate-key-pair", "--kms", "testkms://k2"],
+        { cwd: dir, env },
+      );
+      assert.equal(again.code, 1);
+      assert.match(again.err, /cosign\.pub already exists/);
+      const noGen = await cosign(["generate-key-pair", "--kms", "cosign.key"], { cwd: dir });
+      assert.equal(noGen.code, 1);
+      assert.match(noGen.err, /cannot create keys/);
     } finally {
       await cleanup();
     }
