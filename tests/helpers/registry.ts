@@ -30,6 +30,7 @@ import { connect, createServer as createNetServer } from "node:net";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
+import process from "node:process";
 import { runProcess, tempDir } from "./cli.ts";
 import type { Credential } from "../../oci/auth.ts";
 import type { Descriptor, RegistryClient, RegistryClientOptions } from "../../oci/client.ts";
@@ -81,6 +82,20 @@ export interface StartRegistryOptions {
   extraConfig?: string;
   /** Token lifetime in seconds (token mode). Default 300. */
   tokenTtl?: number;
+}
+
+// Registries still running when the test process exits (a test that forgot stop()) are killed.
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function track(proc: ChildProcess): void {
+  running.add(proc);
+  proc.once("exit", () => running.delete(proc));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once("exit", () => {
+      for (const p of running) p.kill("SIGKILL");
+    });
+  }
 }
 
 /** A free TCP port on 127.0.0.1 (bound then released). */
@@ -375,6 +390,7 @@ ${tlsLines}${authLines}${options.extraConfig ?? ""}`;
         stdio: ["ignore", "pipe", "pipe"],
       });
       child = proc;
+      track(proc);
       const lineReader = () => {
         let rest = "";
         return (d: Buffer) => {
