@@ -157,7 +157,7 @@ esac
     const missing = parseDockerConfig(JSON.stringify({ credsStore: "does-not-exist-xyz" }));
     await assert.rejects(credentialFromConfig(missing, "a.example.com", env), (e: unknown) => {
       assert.ok(isCosignError(e, "AUTH"));
-      assert.match((e as Error).hint ?? "", /docker-credential-does-not-exist-xyz/);
+      assert.match((e as { hint?: string }).hint ?? "", /docker-credential-does-not-exist-xyz/);
       return true;
     });
   });
