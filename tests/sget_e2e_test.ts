@@ -117,6 +117,50 @@ describe("upload blob + sget (e2e, real registry)", () => {
     assert.equal(viaLink.stdout.length, 12 * 1024 * 1024 + 123);
   });
 
+  it("streams large blobs: sget memory stays flat, upload blob never holds the file", async () => {
+    const peak = async (args: string[]) => {
+      const r = await runProcess("/usr/bin/time", ["-f", "%M", BIN, ...args]);
+      assert.equal(r.code, 0, r.err);
+      return Number(r.err.trim().split("\n").at(-1)) / 1024; // MiB
+    };
+    const small = join(dir, "small.bin"), large = join(dir, "large.bin");
+    await writeFile(small, randomBytes(4 * 1024 * 1024));
+    await writeFile(large, randomBytes(68 * 1024 * 1024));
+    const up = async (f: string, tag: string) => {
+      const r = await runProcess("/usr/bin/time", [
+        "-f",
+        "%M",
+        BIN,
+        "upload",
+        "blob",
+        "-f",
+        f,
+        `${reg.host}/mem/${tag}:v1`,
+      ]);
+      assert.equal(r.code, 0, r.err);
+      return { ref: r.out.trim(), mib: Number(r.err.trim().split("\n").at(-1)) / 1024 };
+    };
+    const s = await up(small, "small"), l = await up(large, "large");
+    // Uploads stream in 4 MiB chunks; garbage collection lets RSS rise to a plateau, but never
+    // by the file's size (it is not held in memory).
+    assert.ok(l.mib - s.mib < 56, `upload blob peak RSS grew by ${l.mib - s.mib} MiB`);
+    const ps = await peak(["sget", "-o", join(dir, "small.out"), s.ref]);
+    const pl = await peak(["sget", "-o", join(dir, "large.out"), l.ref]);
+    assert.ok(pl - ps < 24, `sget peak RSS grew by ${pl - ps} MiB`);
+    assert.equal(await sha256sum(join(dir, "large.out")), await sha256sum(large));
+    // To stdout the large blob goes through a temporary file, not memory, too.
+    const r = await runProcess("bash", [
+      "-c",
+      `/usr/bin/time -f %M "${BIN}" sget ${l.ref} | sha256sum`,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal("sha256:" + r.out.split(" ")[0], await sha256sum(large));
+    const po = Number(r.err.trim().split("\n").at(-1)) / 1024;
+    assert.ok(po - ps < 24, `sget to stdout peak RSS grew by ${po - ps} MiB`);
+    await rm(large);
+    await rm(join(dir, "large.out"));
+  });
+
   it("fetches by tag only with the key that signed it", async () => {
     const file = join(dir, "signed.sh");
     await writeFile(file, "echo signed content\n");

@@ -20,6 +20,9 @@ import { OCI_CONFIG, OCI_INDEX, OCI_MANIFEST } from "../../oci/media_types.ts";
 import { sha256Digest } from "../../oci/digest.ts";
 import { SNIFF_LENGTH, sniffContentType } from "../sniff_content_type.ts";
 
+/** Chunk size of the (PATCH) uploads: small chunks keep memory low for large files. */
+export const UPLOAD_CHUNK_BYTES: number = 4 * 1024 * 1024;
+
 /** The standard annotation naming a layer's file (ORAS and others use it to name downloads). */
 export const TITLE_ANNOTATION = "org.opencontainers.image.title";
 
@@ -156,6 +159,7 @@ export const command: Command = {
         digest: f.digest,
         size: f.size,
         mediaType: f.mediaType,
+        chunkSize: UPLOAD_CHUNK_BYTES,
       });
       const config = goJsonBytes({
         architecture: f.spec.platform?.architecture ?? "",
