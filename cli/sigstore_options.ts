@@ -18,7 +18,7 @@ import { CosignError, describeError } from "../core/errors.ts";
 import { DEFAULT_FULCIO_URL } from "../core/fulcio.ts";
 import { identityToken, looksLikeJwt } from "../core/oidc.ts";
 import type { Context } from "../core/plugin.ts";
-import { type CtLogKey, ctlogsFromTrustedRoot } from "../core/sct.ts";
+import type { LogAuthority } from "../core/trust/trusted_root.ts";
 import type { WitnessPlan } from "../core/signature_witnesses.ts";
 import { parseSigningConfig, selectServices } from "../core/signing_config.ts";
 import { str } from "./args.ts";
@@ -90,8 +90,8 @@ export const SIGSTORE_SIGNING_FLAGS: FlagSpec[] = [
 export interface SigningPlan {
   /** Fulcio to use when signing keyless. */
   fulcioUrl: string;
-  /** CT log keys for the SCT check; undefined skips it. */
-  ctlogs?: CtLogKey[];
+  /** CT logs for the SCT check; undefined skips it. */
+  ctlogs?: LogAuthority[];
   /** Timestamps and log uploads. */
   witnesses: WitnessPlan;
 }
@@ -179,23 +179,14 @@ export async function signingPlan(flags: FlagValues, opts: PlanOptions): Promise
   }
   if (opts.keyless && flags["insecure-skip-verify"] !== true) {
     const rootPath = str(flags, "trusted-root");
-    let root: unknown;
-    if (rootPath) {
-      const text = await readText(rootPath, "trusted-root");
-      try {
-        root = JSON.parse(text);
-      } catch (e) {
-        throw new CosignError(
-          "INVALID_INPUT",
-          `Cannot read trusted root "${rootPath}": it is not JSON (${describeError(e)})`,
-          { hint: "Pass a trusted_root.json file." },
-        );
-      }
-    } else {
-      const { PUBLIC_GOOD_TRUSTED_ROOT } = await import("../core/trust/public_good.ts");
-      root = JSON.parse(PUBLIC_GOOD_TRUSTED_ROOT);
-    }
-    plan.ctlogs = ctlogsFromTrustedRoot(root);
+    const trust = await import("../core/trust/trusted_root.ts");
+    const root = rootPath
+      ? await trust.parseTrustedRoot(
+        await readText(rootPath, "trusted-root"),
+        `"${rootPath}"`,
+      )
+      : await trust.publicGoodTrustedRoot();
+    plan.ctlogs = root.ctlogs;
   }
   return plan;
 }

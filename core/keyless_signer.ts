@@ -5,7 +5,8 @@
  *
  * @example
  * ```ts
- * const signer = await keylessSigner({ fulcioUrl, token, ctlogs: ctlogsFromTrustedRoot(root) });
+ * const root = await parseTrustedRoot(text, "trusted_root.json");
+ * const signer = await keylessSigner({ fulcioUrl, token, ctlogs: root.ctlogs });
  * const [leafPem] = await signer.certificateChain!();
  * ```
  * @module
@@ -15,7 +16,7 @@ import { ephemeralSigner } from "./ephemeral_signer.ts";
 import { requestSigningCertificate } from "./fulcio.ts";
 import { tokenIdentity } from "./oidc.ts";
 import type { Signer } from "./plugin.ts";
-import { type CtLogKey, verifyCertificateScts } from "./sct.ts";
+import type { LogAuthority } from "./trust/trusted_root.ts";
 
 /** Options for {@link keylessSigner}. */
 export interface KeylessOptions {
@@ -23,8 +24,8 @@ export interface KeylessOptions {
   fulcioUrl: string;
   /** OIDC identity token. */
   token: string;
-  /** CT log keys to check the SCT against; undefined skips the check. */
-  ctlogs?: CtLogKey[];
+  /** CT logs (of a trusted root) to check the embedded SCT against; undefined skips the check. */
+  ctlogs?: LogAuthority[];
   /** Cancels requests. */
   signal?: AbortSignal;
 }
@@ -84,18 +85,22 @@ export async function keylessSigner(opts: KeylessOptions): Promise<KeylessSigner
       );
     }
     if (opts.ctlogs) {
+      const { parseCertificate } = await import("./verify/certificate.ts");
+      const { verifyEmbeddedScts } = await import("./verify/sct.ts");
+      const issuer = cert.issuers[0];
       try {
-        await verifyCertificateScts(cert.leaf, cert.issuers[0], opts.ctlogs, cert.detachedSct);
+        if (!issuer) throw new CosignError("VERIFY", "the chain has no issuer certificate");
+        await verifyEmbeddedScts(
+          await parseCertificate(cert.leaf),
+          await parseCertificate(issuer),
+          opts.ctlogs,
+        );
       } catch (e) {
         if (e instanceof CosignError) {
           throw new CosignError(
             "VERIFY",
-            `Cannot use the certificate from Fulcio at ${opts.fulcioUrl}: ${
-              e.message.replace(
-                /^Cannot check the certificate's SCT: /,
-                "its SCT does not verify: ",
-              )
-            }`,
+            `Cannot use the certificate from Fulcio at ${opts.fulcioUrl}: its SCT does not ` +
+              `verify: ${e.message.replace(/^Cannot verify SCT: /, "")}`,
             {
               hint: "Pass the --trusted-root of this Sigstore deployment (its CT log keys), " +
                 "or --insecure-skip-verify for tests only.",

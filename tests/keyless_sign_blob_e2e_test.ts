@@ -503,7 +503,7 @@ describe("keyless sign-blob failures", () => {
         "--identity-token",
         token,
       ],
-      /its SCT does not verify: the SCT signature does not verify with the CT log key/,
+      /its SCT does not verify: the SCT signature does not verify with the CT log's key/,
     );
     // Other log ID: no trusted CT log.
     other.ctlogs[0].logId.keyId = createHash("sha256").update(der).digest("base64");
@@ -519,7 +519,7 @@ describe("keyless sign-blob failures", () => {
         token,
         "--tlog-upload=false",
       ],
-      /no trusted CT log has log ID/,
+      /its SCT does not verify: no SCT was issued by a CT log of the trusted root/,
     );
   });
 
