@@ -13,6 +13,7 @@ import { sha256Digest } from "../oci/digest.ts";
 import { OCI_INDEX, OCI_MANIFEST } from "../oci/media_types.ts";
 import { runProcess, tempDir } from "./helpers/cli.ts";
 import {
+  hasIpv6Loopback,
   pushTestImage,
   pushTestIndex,
   startRegistry,
@@ -350,5 +351,25 @@ describe("registry client on a plain-HTTP registry", () => {
     assert.equal(c.requestCount, 4); // scheme and auth are cached per client
     c.resetRequestCount();
     assert.equal(c.requestCount, 0);
+  });
+});
+
+describe("registry client on the IPv6 loopback", () => {
+  it("round trip with a [::1]:PORT reference (plain HTTP, as for 127.0.0.1)", async (t) => {
+    if (!(await hasIpv6Loopback())) {
+      t.skip("this machine has no IPv6 loopback");
+      return;
+    }
+    const reg = await startRegistry("plain", { ipv6: true });
+    try {
+      assert.match(reg.host, /^\[::1\]:\d+$/);
+      const client = new RegistryClient(reg.clientOptions());
+      const img = await pushTestImage(client, `${reg.host}/v6/app:v1`, { layers: 1 });
+      const m = await client.getManifest(`${reg.host}/v6/app:v1`);
+      assert.equal(m.digest, img.digest);
+      assert.deepEqual(await client.listTags(`${reg.host}/v6/app`), ["v1"]);
+    } finally {
+      await reg.stop();
+    }
   });
 });

@@ -44,7 +44,7 @@ export type RegistryMode = "plain" | "tls-basic" | "token";
 export interface TestRegistry {
   /** The mode it runs in. */
   mode: RegistryMode;
-  /** "127.0.0.1:PORT", to put in references. */
+  /** "127.0.0.1:PORT" (or "[::1]:PORT"), to put in references. */
   host: string;
   /** "http(s)://127.0.0.1:PORT". */
   url: string;
@@ -82,6 +82,8 @@ export interface StartRegistryOptions {
   extraConfig?: string;
   /** Token lifetime in seconds (token mode). Default 300. */
   tokenTtl?: number;
+  /** Listen on the IPv6 loopback [::1] instead of 127.0.0.1 (plain and token modes). */
+  ipv6?: boolean;
 }
 
 // Registries still running when the test process exits (a test that forgot stop()) are killed.
@@ -98,12 +100,12 @@ function track(proc: ChildProcess): void {
   }
 }
 
-/** A free TCP port on 127.0.0.1 (bound then released). */
-export function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 or `address` (bound then released). */
+export function freePort(address = "127.0.0.1"): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createNetServer();
     s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
+    s.listen(0, address, () => {
       const a = s.address();
       const port = typeof a === "object" && a ? a.port : 0;
       s.close(() => resolve(port));
@@ -111,9 +113,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
+function canConnect(port: number, address = "127.0.0.1"): Promise<boolean> {
   return new Promise((resolve) => {
-    const sock = connect({ host: "127.0.0.1", port });
+    const sock = connect({ host: address, port });
     sock.once("connect", () => {
       sock.destroy();
       resolve(true);
@@ -366,9 +368,11 @@ export async function startRegistry(
         `auth:\n  token:\n    realm: ${token.url}/token\n    service: cosign-ts-test-registry\n` +
         `    issuer: cosign-ts-test-issuer\n    rootcertbundle: ${token.certFile}\n`;
     }
+    const address = options.ipv6 ? "::1" : "127.0.0.1";
+    const hostOf = (p: number) => (options.ipv6 ? `[::1]:${p}` : `127.0.0.1:${p}`);
     let port = 0;
     for (let attempt = 0; attempt < 5; attempt++) {
-      port = await freePort();
+      port = await freePort(address);
       const config = `version: 0.1
 log:
   level: info
@@ -382,7 +386,7 @@ storage:
   cache:
     blobdescriptor: inmemory
 http:
-  addr: 127.0.0.1:${port}
+  addr: "${hostOf(port)}"
   secret: ${randomBytes(16).toString("hex")}
 ${tlsLines}${authLines}${options.extraConfig ?? ""}`;
       await writeFile(join(dir, "config.yml"), config);
@@ -405,19 +409,19 @@ ${tlsLines}${authLines}${options.extraConfig ?? ""}`;
       proc.once("exit", () => (exited = true));
       // "listening on ADDR" is logged once the socket is bound (so a port taken meanwhile by
       // another process is never mistaken for our registry).
-      const ready = () => log.some((l) => l.includes(`listening on 127.0.0.1:${port}`));
+      const ready = () => log.some((l) => l.includes(`listening on ${hostOf(port)}`));
       const deadline = Date.now() + 10_000;
       while (!exited && Date.now() < deadline && !ready()) {
         await new Promise((r) => setTimeout(r, 25));
       }
-      if (!exited && ready() && await canConnect(port)) break;
+      if (!exited && ready() && await canConnect(port, address)) break;
       proc.kill("SIGKILL");
       child = undefined;
       if (attempt === 4) {
         throw new Error(`docker-registry did not start: ${log.slice(-5).join("\n")}`);
       }
     }
-    const host = `127.0.0.1:${port}`;
+    const host = hostOf(port);
     const proc = child!;
     const caPem = caFile ? await readFile(caFile, "utf8") : undefined;
     const credential: Credential | undefined = username ? { username, password } : undefined;
@@ -563,4 +567,9 @@ export async function pushTestIndex(
   const digest = await client.putManifest(ref, index, OCI_INDEX);
   if (digest !== sha256Digest(index)) throw new Error("index digest mismatch");
   return { digest, index, images };
+}
+
+/** True when this machine has an IPv6 loopback address to listen on. */
+export function hasIpv6Loopback(): Promise<boolean> {
+  return freePort("::1").then(() => true, () => false);
 }
