@@ -254,6 +254,10 @@ describe("keys end to end (dist/cosign-ts)", () => {
         join(dir, "k1.pem"),
         openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:secp256k1"]),
       );
+      writeFileSync(
+        join(dir, "rsa1024.pem"),
+        openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"]),
+      );
       const truncated = text(ec).split("\n");
       writeFileSync(
         join(dir, "trunc.pem"),
@@ -271,6 +275,7 @@ describe("keys end to end (dist/cosign-ts)", () => {
         [["import-key-pair", "--key", "mine.key"], 1, /already a cosign key/],
         [["import-key-pair", "--key", "k1.pem"], 1, /curve 1\.3\.132\.0\.10 is not supported/],
         [["import-key-pair", "--key", "trunc.pem"], 1, /Cannot read private key "trunc\.pem"/],
+        [["import-key-pair", "--key", "rsa1024.pem"], 1, /1024-bit RSA key is too small/],
       ];
       for (const [args, code, pattern] of cases) {
         const r = await cosign([...args, "-y", "-o", "out"], { cwd: dir, env });

@@ -60,6 +60,13 @@ export const command: Command = {
       });
     }
     const key = parsePrivateKeyPem(text, ref);
+    if (key.type === "rsa" && key.n.toString(2).length < 2048) {
+      throw new CosignError(
+        "KEY",
+        `Cannot import "${ref}": a ${key.n.toString(2).length}-bit RSA key is too small`,
+        { hint: "Use an RSA key of at least 2048 bits, or an ECDSA or Ed25519 key." },
+      );
+    }
     const written = await writeKeyPair(prefix, key, ctx, { force: bool(flags, "yes") });
     io.err(`Private key written to ${written.keyPath}\n`);
     io.err(`Public key written to ${written.pubPath}\n`);
