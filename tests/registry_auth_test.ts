@@ -194,3 +194,21 @@ describe("bearer-token registry (token server issuing JWTs)", () => {
     });
   });
 });
+
+describe("bearer tokens expire", () => {
+  it("a new token is fetched once the old one is about to expire", async () => {
+    const reg = await startRegistry("token", { tokenTtl: 2 });
+    try {
+      const client = new RegistryClient(reg.clientOptions());
+      const img = await pushTestImage(client, `${reg.host}/exp/app:v1`, { layers: 1 });
+      const t0 = reg.tokenRequests();
+      await client.getManifest(`${reg.host}/exp/app@${img.digest}`);
+      assert.equal(reg.tokenRequests() - t0, 0, "still valid");
+      await new Promise((r) => setTimeout(r, 1200)); // past half of a 2 s lifetime
+      await client.getManifest(`${reg.host}/exp/app@${img.digest}`);
+      assert.equal(reg.tokenRequests() - t0, 1, "renewed");
+    } finally {
+      await reg.stop();
+    }
+  });
+});

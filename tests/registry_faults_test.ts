@@ -177,6 +177,46 @@ describe("registry faults", () => {
           }
           return void res.writeHead(200, headers).end(JSON.stringify({ name: "r", tags: page }));
         }
+        if (mode === "referrers-api") {
+          // A registry with the OCI 1.1 referrers API (distribution 2.8 has none).
+          if (url.startsWith(`/v2/r/referrers/${digest}`)) {
+            const all = [
+              {
+                mediaType: OCI_MANIFEST,
+                digest: sha256Digest(enc.encode("a")),
+                size: 1,
+                artifactType: "x/a",
+              },
+              {
+                mediaType: OCI_MANIFEST,
+                digest: sha256Digest(enc.encode("b")),
+                size: 1,
+                artifactType: "x/b",
+              },
+            ];
+            return void res.writeHead(200, {
+              "content-type": "application/vnd.oci.image.index.v1+json",
+            })
+              .end(
+                JSON.stringify({
+                  schemaVersion: 2,
+                  mediaType: "application/vnd.oci.image.index.v1+json",
+                  manifests: all,
+                }),
+              );
+          }
+          if (req.method === "PUT" && url.includes("/manifests/")) {
+            req.resume();
+            return void req.on(
+              "end",
+              () =>
+                res.writeHead(201, {
+                  "oci-subject": digest,
+                  "docker-content-digest": url.split("/").pop()!,
+                }).end(),
+            );
+          }
+        }
         if (mode === "forbidden") {
           return void res.writeHead(403, { "content-type": "application/json" }).end(
             JSON.stringify({ errors: [{ code: "DENIED", message: "requested access is denied" }] }),
@@ -283,6 +323,30 @@ describe("registry faults", () => {
         "e",
       ]);
       assert.equal(hits, 3);
+    });
+
+    it("uses the referrers API where the registry has one (no fallback tag written)", async () => {
+      set("referrers-api");
+      const c = client();
+      const all = await c.referrers(`${srv.host}/r`, digest);
+      assert.deepEqual(all.map((d) => d.artifactType), ["x/a", "x/b"]);
+      // the server ignored the filter: the client applies it
+      assert.deepEqual((await c.referrers(`${srv.host}/r`, digest, "x/b")).length, 1);
+      const referrer = enc.encode(JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: {
+          mediaType: "application/vnd.oci.empty.v1+json",
+          digest: sha256Digest(enc.encode("{}")),
+          size: 2,
+        },
+        layers: [],
+        subject: { mediaType: OCI_MANIFEST, digest, size: body.length },
+      }));
+      const r = await c.putReferrer(`${srv.host}/r`, referrer, OCI_MANIFEST);
+      assert.equal(r.via, "api");
+      assert.equal(r.digest, sha256Digest(referrer));
+      assert.equal(hits, 3, "two referrers lists and one manifest PUT; no fallback index");
     });
 
     it("403 is an AUTH error with the registry's reason", async () => {
