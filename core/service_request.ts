@@ -28,6 +28,8 @@ export interface ServiceRequest {
   signal?: AbortSignal;
   /** Give up after this many milliseconds (default 60 s). */
   timeoutMs?: number;
+  /** Non-2xx statuses returned instead of thrown (e.g. Rekor's 409 Conflict). */
+  acceptStatus?: number[];
 }
 
 /** Longest server message quoted in an error. */
@@ -64,7 +66,7 @@ export async function postToService(
       cause: e,
     });
   }
-  if (res.ok) return res;
+  if (res.ok || req.acceptStatus?.includes(res.status)) return res;
   const text = (await res.text().catch(() => "")).trim();
   const quoted = text.length > MAX_QUOTED ? text.slice(0, MAX_QUOTED) + "…" : text;
   const auth = res.status === 401 || res.status === 403;
@@ -79,6 +81,38 @@ export async function postToService(
         : `The request was rejected by ${service}; check the flags and inputs.`,
     },
   );
+}
+
+/**
+ * GETs JSON from a service. Throws CosignError("NETWORK") when it cannot be reached, answers
+ * with an error status or with something that is not JSON.
+ */
+export async function getFromService(
+  service: string,
+  url: string,
+  signal?: AbortSignal,
+): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      headers: { accept: "application/json", "user-agent": "cosign-ts" },
+      signal: signal ?? AbortSignal.timeout(60_000),
+    });
+  } catch (e) {
+    throw new CosignError("NETWORK", `Cannot reach ${service} at ${url}: ${describeError(e)}`, {
+      hint: `Check the ${service} URL and your network connection.`,
+      cause: e,
+    });
+  }
+  if (!res.ok) {
+    const text = (await res.text().catch(() => "")).trim().slice(0, MAX_QUOTED);
+    throw new CosignError(
+      "NETWORK",
+      `${service} at ${url} answered HTTP ${res.status}${text ? `: ${text}` : ""}`,
+      { hint: `${service} failed; try again later.` },
+    );
+  }
+  return await responseJson(service, url, res);
 }
 
 /** Reads a response body as JSON; CosignError("NETWORK") when it is not JSON. */

@@ -408,6 +408,36 @@ describe("sign-blob --key with --tlog-upload", () => {
   });
 });
 
+describe("sign-blob --key, same Ed25519 signature uploaded twice", () => {
+  it("gets the existing entry back from Rekor's 409 Conflict", async () => {
+    const k = await genKey(dir, "edkey", "ed25519");
+    // deno-lint-ignore no-explicit-any
+    const bundles: Record<string, any>[] = [];
+    for (const n of [1, 2]) {
+      const out = join(dir, `ed${n}.bundle`);
+      const r = await cosign([
+        "sign-blob",
+        "-y",
+        "--key",
+        k.key,
+        "--rekor-url",
+        svc.rekorUrl,
+        "--bundle",
+        out,
+        blob,
+      ]);
+      assert.equal(r.code, 0, r.err);
+      bundles.push(JSON.parse(await readFile(out, "utf8")));
+    }
+    assert.equal(
+      bundles[0].base64Signature,
+      bundles[1].base64Signature,
+      "Ed25519 is deterministic",
+    );
+    assert.deepEqual(bundles[1].rekorBundle, bundles[0].rekorBundle);
+  });
+});
+
 describe("keyless sign-blob failures", () => {
   async function fails(args: string[], pattern: RegExp, env: Record<string, string> = {}) {
     const out = join(dir, `fail-${Math.random().toString(36).slice(2)}.json`);

@@ -96,6 +96,26 @@ describe("Rekor v1", () => {
     assert.deepEqual(e.kindVersion, { kind: "dsse", version: "0.0.1" });
   });
 
+  it("returns the existing entry when Rekor answers 409 Conflict", async () => {
+    const ed = generateKeyPairSync("ed25519");
+    const edPem = ed.publicKey.export({ type: "spki", format: "pem" }).toString();
+    const edSig = new Uint8Array(sign(null, data, ed.privateKey)); // deterministic
+    const sub = {
+      kind: "hashedrekord" as const,
+      signature: edSig,
+      digest,
+      verificationMaterial: edPem,
+    };
+    const first: Json = await submitRekorV1(svc.rekorUrl, sub);
+    const since = svc.requests.length;
+    const again: Json = await submitRekorV1(svc.rekorUrl, sub);
+    assert.deepEqual(again, first);
+    const paths = svc.requests.slice(since).map((r) => r.path);
+    assert.equal(paths.length, 2);
+    assert.equal(paths[0], PATHS.rekorV1);
+    assert.match(paths[1], new RegExp(`^${PATHS.rekorV1}/[0-9a-f]{64}$`));
+  });
+
   it("reports HTTP failures and malformed answers", async () => {
     svc.fail(PATHS.rekorV1, { status: 500, body: "oops" });
     try {

@@ -14,7 +14,7 @@
  */
 import { CosignError } from "../../core/errors.ts";
 import type { TlogEntry, TlogSubmission } from "../../core/plugin.ts";
-import { postToService, responseJson } from "../../core/service_request.ts";
+import { getFromService, postToService, responseJson } from "../../core/service_request.ts";
 
 /** Default Rekor instance (public good). */
 export const DEFAULT_REKOR_URL = "https://rekor.sigstore.dev";
@@ -144,7 +144,12 @@ export function entryFromRekorV1(response: unknown, url = "Rekor"): TlogEntry {
   return entry;
 }
 
-/** Uploads an entry to Rekor v1. Errors: see {@link postToService}, {@link entryFromRekorV1}. */
+/**
+ * Uploads an entry to Rekor v1. When Rekor already holds the same entry (409 Conflict, e.g. a
+ * deterministic Ed25519 signature signed again), the existing entry named by `Location` is
+ * fetched and returned, as cosign does. Errors: see {@link postToService},
+ * {@link entryFromRekorV1}.
+ */
 export async function submitRekorV1(
   baseUrl: string,
   submission: TlogSubmission,
@@ -155,6 +160,20 @@ export async function submitRekorV1(
     body: JSON.stringify(proposedEntryV1(submission)),
     contentType: "application/json",
     signal,
+    acceptStatus: [409],
   });
+  if (res.status === 409) {
+    const location = res.headers.get("location");
+    await res.body?.cancel();
+    if (!location) {
+      throw new CosignError(
+        "NETWORK",
+        `Rekor at ${url} says the entry exists (409) but gives no Location`,
+        { hint: "Check that --rekor-url points at a Rekor v1 instance." },
+      );
+    }
+    const existing = new URL(location, url).href;
+    return entryFromRekorV1(await getFromService("Rekor", existing, signal), existing);
+  }
   return entryFromRekorV1(await responseJson("Rekor", url, res), url);
 }

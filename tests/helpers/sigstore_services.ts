@@ -115,7 +115,12 @@ type MockHandler = {
   fn: (
     body: string,
   ) => Promise<
-    { statusCode: number; response: string | ArrayBufferView; contentType?: string }
+    {
+      statusCode: number;
+      response: string | ArrayBufferView;
+      contentType?: string;
+      headers?: Record<string, string>;
+    }
   >;
 };
 
@@ -242,6 +247,45 @@ function realisticV2(
   };
 }
 
+/**
+ * Rekor v1 refuses an entry it already holds with 409 Conflict and a `Location` header naming
+ * the existing entry (deterministic signatures, e.g. Ed25519, hit this); the mock does not.
+ * Keep the entries by UUID (served at `GET /api/v1/log/entries/<uuid>`) and answer repeats so.
+ */
+function dedupedV1(h: MockHandler, entries: Map<string, string>): MockHandler {
+  const byBody = new Map<string, string>();
+  return {
+    path: h.path,
+    fn: async (body) => {
+      let key: string;
+      try {
+        key = canonical(JSON.parse(body));
+      } catch {
+        return await h.fn(body);
+      }
+      const uuid = byBody.get(key);
+      if (uuid) {
+        return {
+          statusCode: 409,
+          contentType: "application/json",
+          headers: { location: `${PATHS.rekorV1}/${uuid}` },
+          response: JSON.stringify({
+            code: 409,
+            message: `an equivalent entry already exists in the transparency log with UUID ${uuid}`,
+          }),
+        };
+      }
+      const r = await h.fn(body);
+      if (r.statusCode === 201 && typeof r.response === "string") {
+        const id = Object.keys(JSON.parse(r.response))[0];
+        byBody.set(key, id);
+        entries.set(id, r.response);
+      }
+      return r;
+    },
+  };
+}
+
 /** Starts Fulcio, Rekor v1/v2 and a TSA on 127.0.0.1. Always call `stop()` (in a finally). */
 export async function startSigstoreServices(
   opts: ServicesOptions = {},
@@ -256,6 +300,7 @@ export async function startSigstoreServices(
   const handlers = new Map<string, MockHandler>();
   const faults = new Map<string, Fault>();
   const requests: RecordedRequest[] = [];
+  const v1Entries = new Map<string, string>();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const path = (req.url ?? "/").split("?")[0];
@@ -267,6 +312,12 @@ export async function startSigstoreServices(
         if (fault.times !== undefined && --fault.times <= 0) faults.delete(path);
         res.writeHead(fault.status, { "content-type": "text/plain" });
         res.end(fault.body ?? `forced failure ${fault.status}`);
+        return;
+      }
+      if (req.method === "GET" && path.startsWith(`${PATHS.rekorV1}/`)) {
+        const stored = v1Entries.get(path.slice(PATHS.rekorV1.length + 1));
+        res.writeHead(stored ? 200 : 404, { "content-type": "application/json" });
+        res.end(stored ?? JSON.stringify({ code: 404, message: "entry not found" }));
         return;
       }
       const h = handlers.get(path);
@@ -291,7 +342,10 @@ export async function startSigstoreServices(
       const payload = typeof r.response === "string"
         ? r.response
         : Buffer.from(r.response.buffer, r.response.byteOffset, r.response.byteLength);
-      res.writeHead(r.statusCode, { "content-type": r.contentType ?? "text/plain" });
+      res.writeHead(r.statusCode, {
+        "content-type": r.contentType ?? "text/plain",
+        ...r.headers,
+      });
       res.end(payload);
     })().catch((e) => {
       try {
@@ -334,7 +388,7 @@ export async function startSigstoreServices(
     for (
       const h of [
         m.fulcioHandler(ca, opts.subjectClaim ? { subjectClaim: opts.subjectClaim } : {}),
-        m.rekorHandler(tlog),
+        dedupedV1(m.rekorHandler(tlog), v1Entries),
         realisticV2(
           m.rekorV2Handler(tlogV2),
           new URL(url).host,
