@@ -8,9 +8,10 @@
  * 1. push the payload blobs (content-addressed, idempotent);
  * 2. read the current manifest, append our layers that are not already there (and skip
  *    duplicates the way cosign's DupeDetector does), push the config, PUT the manifest;
- * 3. re-read the tag, and once more after a short settling delay: our layers must be present
- *    both times (a concurrent writer that read before our PUT and writes after it is caught by
- *    the second read);
+ * 3. re-read the tag, and again after a short jittered settling delay (twice the time our own
+ *    read-modify-write took; once more when we have already been overwritten): our layers must
+ *    be present every time (a concurrent writer that read before our PUT and writes after it is
+ *    caught by a later read);
  * 4. otherwise wait a jittered, growing backoff and go back to 2, merging with whatever is
  *    there now, so layers other signers added are never dropped.
  *
@@ -51,7 +52,7 @@ export interface AppendOptions {
   ) => Promise<Descriptor | undefined>;
   /** Most write attempts (default 12). */
   maxAttempts?: number;
-  /** Settling delay before the confirming re-read, ms (default: adaptive, at least 60). */
+  /** Settling delay before the confirming re-read, ms (default: twice the write cycle, >= 40). */
   settleMs?: number;
   /** Diagnostics. */
   log?: Logger;
@@ -141,9 +142,12 @@ export async function appendSignatures(
     }
     const cycle = Date.now() - started;
     // Confirm: present now, and still present after a settling delay.
-    const settle = options.settleMs ?? Math.max(60, 3 * cycle);
+    const settle = options.settleMs ?? Math.max(40, 2 * cycle);
+    // Under evident contention (a previous attempt was overwritten) confirm once more.
+    const waits = [0, settle + Math.random() * settle];
+    if (attempt > 1) waits.push(settle + Math.random() * settle);
     let stuck = true;
-    for (const wait of [0, settle + Math.random() * settle]) {
+    for (const wait of waits) {
       if (wait) await sleep(wait);
       const now = await readSignatureImage(client, sigRef);
       if (!now || !hasAll(now.manifest.layers, ours)) {
@@ -156,7 +160,7 @@ export async function appendSignatures(
     options.log?.debug(
       `signature layers at ${target} were overwritten by a concurrent writer; retrying (attempt ${attempt})`,
     );
-    const backoff = Math.min(2000, 40 * 2 ** Math.min(attempt, 6));
+    const backoff = Math.min(1000, 25 * 2 ** Math.min(attempt, 6));
     await sleep(backoff / 2 + Math.random() * backoff);
   }
   throw new CosignError(
