@@ -168,6 +168,17 @@ export async function signingPlan(flags: FlagValues, opts: PlanOptions): Promise
         tsaUrls: selectServices(cfg.tsaUrls, cfg.tsaConfig, [1], now).map((t) => t.url),
       },
     };
+    if (
+      opts.keyless && plan.witnesses.rekor.some((r) => r.majorApiVersion === 2) &&
+      plan.witnesses.tsaUrls.length === 0
+    ) {
+      throw new CosignError(
+        "INVALID_INPUT",
+        `Cannot sign keyless with signing config "${cfgPath}": Rekor v2 gives no signing time, ` +
+          "and the config names no timestamp authority (tsaUrls) valid now",
+        { hint: "Add a tsaUrls entry to the signing config." },
+      );
+    }
   } else {
     plan = {
       fulcioUrl: fulcioFlag,

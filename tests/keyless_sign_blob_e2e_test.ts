@@ -565,6 +565,15 @@ describe("keyless sign-blob failures", () => {
       ["-y", "--signing-config", bad, "--identity-token", token],
       /Cannot read signing config .*unsupported mediaType/,
     );
+    // Rekor v2 without a TSA: keyless signatures would have no verifiable signing time.
+    const noTsa = join(dir, "v2_no_tsa.json");
+    await writeFile(noTsa, JSON.stringify({ ...svc.signingConfigV2, tsaUrls: [] }));
+    const since = svc.requests.length;
+    await fails(
+      ["-y", "--signing-config", noTsa, "--trusted-root", rootPath, "--identity-token", token],
+      /Rekor v2 gives no signing time/,
+    );
+    assert.equal(svc.requests.length, since, "nothing sent");
   });
 
   it("asks before publishing an identity; no terminal and no --yes: aborts without contacting anyone", async () => {
