@@ -66,7 +66,7 @@ describe("upload blob + sget (e2e, real registry)", () => {
     const r = await cosign(["upload", "blob", "-f", file, ...extra, ref]);
     assert.equal(r.code, 0, r.err);
     const printed = r.out.trim();
-    assert.match(printed, new RegExp(`^${reg.host}/[a-z/]+@sha256:[0-9a-f]{64}$`));
+    assert.match(printed, new RegExp(`^${reg.host}/[a-z0-9/._-]+@sha256:[0-9a-f]{64}$`));
     assert.match(r.err, /Uploading file from/);
     return printed;
   }
@@ -193,6 +193,33 @@ describe("upload blob + sget (e2e, real registry)", () => {
     const noTlog = await cosign(["sget", "--key", key.pub, tag]);
     assert.notEqual(noTlog.code, 0);
     assert.equal(noTlog.stdout.length, 0);
+
+    // Signed by `cosign-ts sign` with a generated cosign key: sget verifies it the same way.
+    const env = { COSIGN_PASSWORD: "pw" };
+    const prefix = join(dir, "gen");
+    assert.equal(
+      (await cosign(["generate-key-pair", "--output-key-prefix", prefix], { env })).code,
+      0,
+    );
+    const file2 = join(dir, "signed2.sh");
+    await writeFile(file2, "echo signed by cosign-ts sign\n");
+    await upload(file2, `${reg.host}/tools/signed2:v1`);
+    const signed = await cosign([
+      "sign",
+      "--key",
+      `${prefix}.key`,
+      "--tlog-upload=false",
+      `${reg.host}/tools/signed2:v1`,
+    ], { env });
+    assert.equal(signed.code, 0, signed.err);
+    const viaSget = await runProcess(SGET, [
+      "--key",
+      `${prefix}.pub`,
+      "--insecure-ignore-tlog",
+      `${reg.host}/tools/signed2:v1`,
+    ]);
+    assert.equal(viaSget.code, 0, viaSget.err);
+    assert.deepEqual(viaSget.stdout, new Uint8Array(await readFile(file2)));
 
     // An unsigned artifact: exit 10 (no signatures).
     await upload(file, `${reg.host}/tools/unsigned:v1`);

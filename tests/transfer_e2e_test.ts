@@ -203,6 +203,51 @@ describe("copy, save and load (e2e, real registries)", () => {
     assert.equal(await client2.resolveDigest(`${reg2.host}/loaded/idx:v1`), idx.digest);
   });
 
+  it("keeps `cosign-ts sign --recursive` signatures verifiable through copy and save/load", async () => {
+    const env = { COSIGN_PASSWORD: "pw" };
+    const g = await cosign(["generate-key-pair", "--output-key-prefix", join(dir, "ck")], {
+      env,
+    });
+    assert.equal(g.code, 0, g.err);
+    const idx = await pushTestIndex(client, `${reg.host}/signed/multi:v1`);
+    const s = await cosign([
+      "sign",
+      "--key",
+      join(dir, "ck.key"),
+      "--recursive",
+      "--tlog-upload=false",
+      `${reg.host}/signed/multi:v1`,
+    ], { env });
+    assert.equal(s.code, 0, s.err);
+    const verify = (ref: string) =>
+      cosign(["verify", "--key", join(dir, "ck.pub"), "--insecure-ignore-tlog", ref]);
+
+    const dst = `${reg2.host}/copied/multi`;
+    const c = await cosign(["copy", `${reg.host}/signed/multi:v1`, `${dst}:v1`]);
+    assert.equal(c.code, 0, c.err);
+    for (const ref of [`${dst}:v1`, `${dst}@${idx.images[1].digest}`]) {
+      const v = await verify(ref);
+      assert.equal(v.code, 0, `${ref}: ${v.err}`);
+      assert.ok(JSON.parse(v.out).length >= 1);
+    }
+
+    const out = join(dir, "saved-signed");
+    assert.equal((await cosign(["save", "--dir", out, `${reg.host}/signed/multi:v1`])).code, 0);
+    const l = await cosign(["load", "--dir", out, `${reg2.host}/reloaded/multi:v3`]);
+    assert.equal(l.code, 0, l.err);
+    const v = await verify(`${reg2.host}/reloaded/multi:v3`);
+    assert.equal(v.code, 0, v.err);
+    // A different key (the openssl one) does not verify the loaded copy.
+    const wrong = await cosign([
+      "verify",
+      "--key",
+      key.pub,
+      "--insecure-ignore-tlog",
+      `${reg2.host}/reloaded/multi:v3`,
+    ]);
+    assert.equal(wrong.code, 12, wrong.err);
+  });
+
   it("fails cleanly: missing source, unwritable --dir, corrupt layout (nothing pushed)", async () => {
     const missing = await cosign(["copy", `${reg.host}/nope/app:v1`, `${reg.host}/x/app:v1`]);
     assert.equal(missing.code, 11, missing.err);

@@ -22,9 +22,8 @@ import {
 } from "../../oci/reference.ts";
 import { isIndexMediaType } from "../../oci/media_types.ts";
 import { manifestChildren } from "../../oci/transfer.ts";
-import { parseSignatureManifest } from "../../plugins/artifact-oci/layout.ts";
+import { readSignatures } from "../../plugins/artifact-oci/read_signatures.ts";
 import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
-import { storedSignature } from "../../plugins/artifact-oci/stored_signature.ts";
 import { verifySignatures } from "../../plugins/artifact-oci/verify_signatures.ts";
 import type { Context } from "../../core/plugin.ts";
 import { stageVerified } from "../verified_download.ts";
@@ -41,22 +40,12 @@ async function verifyWithKey(
   const verifier = await ctx.plugins.verifier(keyRef, ctx);
   const sigRef = signatureReference(ref, digest, "sig", (n) => ctx.env(n));
   const name = `${repositoryString(ref)}@${digest}`;
-  let manifestBytes: Uint8Array;
-  try {
-    manifestBytes = (await client.getManifest(sigRef)).bytes;
-  } catch (e) {
-    if (e instanceof CosignError && e.code === "NOT_FOUND") {
-      throw new CosignError("NO_SIGNATURES", `no signatures found for image ${name}`, {
-        hint: "Sign it with `cosign-ts sign --key KEY IMAGE`, or fetch it by digest.",
-      });
-    }
-    throw e;
+  if (ignoreTlog) {
+    ctx.log.warn(
+      "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.",
+    );
   }
-  const sigManifest = parseSignatureManifest(manifestBytes);
-  const sigs = await Promise.all(sigManifest.layers.map(async (l) => {
-    const payload = await client.getBlobBytes(sigRef, l.digest, { size: l.size });
-    return storedSignature(l, payload);
-  }));
+  const sigs = await readSignatures(client, sigRef);
   await verifySignatures(sigs, { verifier, digest, ignoreTlog, imageName: name });
   ctx.log.info(
     `\nVerification for ${name} --\nThe following checks were performed on each of these signatures:\n` +
