@@ -234,7 +234,13 @@ async function readCapped(res: Response, max: number, what: string): Promise<Uin
   const parts: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let step;
+    try {
+      step = await reader.read();
+    } catch (e) {
+      throw wrapStreamError(e, "download", what);
+    }
+    const { done, value } = step;
     if (done) break;
     total += value.length;
     if (total > max) {
@@ -1226,7 +1232,7 @@ export class RegistryClient {
         res = await f(next.href, { method, headers, signal: ctrl.signal, redirect: "manual" });
       }
       status = res.status;
-      return res;
+      return this.#watchBody(res, ctrl, timeout, current);
     } catch (e) {
       if (timedOut) throw new Error(`timed out: no answer within ${timeout} ms`);
       throw e;
@@ -1236,6 +1242,52 @@ export class RegistryClient {
       this.#opts.onRequest?.({ method: init.method ?? "GET", url, status });
       this.#opts.log?.debug(`registry: ${init.method ?? "GET"} ${url} -> ${status || "failed"}`);
     }
+  }
+
+  /**
+   * Wraps a response body so that a registry that stops sending data mid-body (no chunk for
+   * `timeout` ms while we wait for one) fails the read, and so that read failures are
+   * CosignError("NETWORK") naming the URL. No timer runs while the consumer is not reading.
+   */
+  #watchBody(res: Response, ctrl: AbortController, timeout: number, url: URL): Response {
+    if (!res.body || [101, 204, 205, 304].includes(res.status)) return res;
+    const reader = res.body.getReader();
+    const outer = this.#opts.signal;
+    const where = `${url.host}${url.pathname}`;
+    let stalled = false;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const t = setTimeout(() => {
+          stalled = true;
+          ctrl.abort(new Error(`timed out: no data for ${timeout} ms`));
+        }, timeout);
+        try {
+          if (outer?.aborted) throw outer.reason;
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (e) {
+          controller.error(
+            networkError(
+              "read the answer from",
+              where,
+              stalled ? new Error(`timed out: the registry sent no data for ${timeout} ms`) : e,
+              false,
+            ),
+          );
+        } finally {
+          clearTimeout(t);
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    });
+    return new Response(body, {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+    });
   }
 
   /** The base URL (`https://host` or `http://host`) of a registry, found by pinging /v2/ once. */

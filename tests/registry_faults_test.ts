@@ -156,6 +156,10 @@ describe("registry faults", () => {
         }
         if (mode === "always503") return void res.writeHead(503).end("down for maintenance");
         if (mode === "hang") return; // never answers
+        if (mode === "stall" && url.includes("/blobs/")) {
+          res.writeHead(200, { "content-length": String(blob.length) });
+          return void res.write(blob.subarray(0, 100)); // then nothing more
+        }
         if (mode === "bad-json" && url.includes("/tags/list")) {
           return void res.writeHead(200, { "content-type": "application/json" }).end("{not json");
         }
@@ -303,6 +307,16 @@ describe("registry faults", () => {
         return true;
       });
       assert.ok(Date.now() - t0 < 5000);
+    });
+
+    it("a registry that stops sending mid-body fails the download", async () => {
+      set("stall");
+      const c = new RegistryClient({ ...quick, retry: { retries: 0 }, timeoutMs: 300 });
+      await assert.rejects(c.getBlobBytes(`${srv.host}/r`, blobDigest), (e: unknown) => {
+        assert.ok(isCosignError(e, "NETWORK"), String(e));
+        assert.match((e as Error).message, /no data for 300 ms/);
+        return true;
+      });
     });
 
     it("malformed tag lists are a clear error", async () => {
