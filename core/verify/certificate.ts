@@ -1,5 +1,5 @@
 /**
- * X.509 certificates as Sigstore verification needs them: parsing (asn1js), signature checks
+ * X.509 certificates as Sigstore verification needs them: parsing (DER via core/keys/der.ts), signature checks
  * through WebCrypto, chain building to a certificate authority of the trusted root (the
  * intermediates come from the trusted root, never from the bundle alone), validity at the
  * signing times, and the Fulcio identity (SANs and the 1.3.6.1.4.1.57264.1.x extensions).
@@ -15,6 +15,7 @@ import { CosignError } from "../errors.ts";
 import type { CertificateAuthority } from "../trust/trusted_root.ts";
 import { withinValidity } from "../trust/trusted_root.ts";
 import { bytesEqual, verifySpki } from "./public_key.ts";
+import { derChildren, type DerElement, derEncode, derReadAll, oidToString } from "../keys/der.ts";
 
 /** One extension. */
 export interface Extension {
@@ -60,124 +61,146 @@ export interface Certificate {
   keyUsage?: number;
 }
 
-// deno-lint-ignore no-explicit-any
-type Asn = any;
-let asn1Mod: Promise<typeof import("asn1js")> | undefined;
-/** asn1js, imported lazily. */
-export function asn1(): Promise<typeof import("asn1js")> {
-  return asn1Mod ??= import("asn1js");
-}
-
 function bad(what: string): never {
   throw new CosignError("VERIFY", `Cannot verify certificate chain: ${what}`, {
     hint: "The certificate is malformed; check that the bundle or --certificate file is intact.",
   });
 }
 
-function view(b: Asn): Uint8Array {
-  return new Uint8Array(b.valueBeforeDecodeView);
-}
-
 /** DER length + tag encoding for re-encoding constructed values. */
 export function derWrap(tag: number, parts: Uint8Array[]): Uint8Array {
-  const len = parts.reduce((a, p) => a + p.length, 0);
-  const lenBytes: number[] = [];
-  if (len < 0x80) lenBytes.push(len);
-  else {
-    const tmp: number[] = [];
-    for (let n = len; n > 0; n = Math.floor(n / 256)) tmp.unshift(n & 0xff);
-    lenBytes.push(0x80 | tmp.length, ...tmp);
-  }
-  const out = new Uint8Array(1 + lenBytes.length + len);
-  out[0] = tag;
-  out.set(lenBytes, 1);
-  let o = 1 + lenBytes.length;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return derEncode(tag, ...parts);
 }
 
-/** Parses one DER value; throws a CosignError("VERIFY") with `what` when it does not parse. */
-export async function parseDer(der: Uint8Array, what: string): Promise<Asn> {
-  const a = await asn1();
-  const r = a.fromBER(new Uint8Array(der));
-  if (r.offset === -1 || r.offset !== der.length) bad(`${what} is not valid DER`);
-  return r.result;
+/** Parses one whole DER element; throws a CosignError("VERIFY") naming `what` when malformed. */
+export function parseDer(der: Uint8Array, what: string): DerElement {
+  try {
+    return derReadAll(der);
+  } catch {
+    return bad(`${what} is not valid DER`);
+  }
+}
+
+/** The children of a constructed DER element; CosignError("VERIFY") when malformed. */
+export function childrenOf(e: DerElement, what: string): DerElement[] {
+  try {
+    return derChildren(e.value);
+  } catch {
+    return bad(`${what} is not valid DER`);
+  }
+}
+
+function oid(e: DerElement | undefined, what: string): string {
+  if (!e || e.tag !== 0x06) bad(`${what} is not an OID`);
+  try {
+    return oidToString(e!.value);
+  } catch {
+    return bad(`${what} is not an OID`);
+  }
+}
+
+const ascii = new TextDecoder("latin1");
+
+/** Parses an ASN.1 UTCTime or GeneralizedTime element. */
+function derTime(e: DerElement | undefined): Date {
+  const t = e ? ascii.decode(e.value) : "";
+  let m: RegExpExecArray | null = null;
+  let year = 0;
+  if (e?.tag === 0x17 && (m = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(t))) {
+    year = Number(m[1]);
+    year += year >= 50 ? 1900 : 2000;
+  } else if (
+    e?.tag === 0x18 && (m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d+)?Z$/.exec(t))
+  ) {
+    year = Number(m[1]);
+  }
+  if (!m) bad("certificate has an invalid validity time");
+  const ms = m![7] ? Math.floor(Number(m![7]) * 1000) : 0;
+  return new Date(
+    Date.UTC(
+      year,
+      Number(m![2]) - 1,
+      Number(m![3]),
+      Number(m![4]),
+      Number(m![5]),
+      Number(m![6]),
+      ms,
+    ),
+  );
 }
 
 /** Parses a DER certificate. Throws CosignError("VERIFY") when malformed. */
-export async function parseCertificate(der: Uint8Array): Promise<Certificate> {
-  const root = await parseDer(der, "certificate");
-  const top = root.valueBlock?.value;
-  if (!Array.isArray(top) || top.length !== 3) bad("certificate is not a SEQUENCE of three");
+export function parseCertificate(der: Uint8Array): Promise<Certificate> {
+  try {
+    return Promise.resolve(parseCertificateSync(der));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function parseCertificateSync(der: Uint8Array): Certificate {
+  const root = parseDer(der, "certificate");
+  const top = childrenOf(root, "certificate");
+  if (root.tag !== 0x30 || top.length !== 3) bad("certificate is not a SEQUENCE of three");
   const [tbsBlock, algBlock, sigBlock] = top;
-  const tbsItems: Asn[] = tbsBlock.valueBlock?.value ?? [];
-  let i = 0;
-  if (tbsItems[0]?.idBlock?.tagClass === 3 && tbsItems[0].idBlock.tagNumber === 0) i = 1;
-  const [serial, , issuer, validity, subject, spki] = tbsItems.slice(i, i + 6);
-  if (!spki || !validity?.valueBlock?.value || validity.valueBlock.value.length !== 2) {
+  if (tbsBlock.tag !== 0x30 || algBlock.tag !== 0x30 || sigBlock.tag !== 0x03) {
+    bad("certificate structure is wrong");
+  }
+  const tbsItems = childrenOf(tbsBlock, "tbsCertificate");
+  const i = tbsItems[0]?.tag === 0xa0 ? 1 : 0;
+  const [, , issuer, validity, subject, spki] = tbsItems.slice(i, i + 6);
+  if (!spki || validity?.tag !== 0x30 || issuer.tag !== 0x30 || subject.tag !== 0x30) {
     bad("tbsCertificate is incomplete");
   }
-  void serial;
-  const toDate = (t: Asn): Date => {
-    const d = typeof t.toDate === "function" ? t.toDate() : undefined;
-    if (!(d instanceof Date) || isNaN(d.getTime())) bad("certificate has an invalid validity time");
-    return d as Date;
-  };
+  const times = childrenOf(validity, "validity");
   const extensions: Extension[] = [];
   for (const item of tbsItems.slice(i + 6)) {
-    if (item.idBlock.tagClass === 3 && item.idBlock.tagNumber === 3) {
-      const seq = item.valueBlock.value[0];
-      for (const ext of seq?.valueBlock?.value ?? []) {
-        const parts = ext.valueBlock.value;
-        const oid = parts[0].valueBlock.toString();
-        let critical = false;
-        let valBlock = parts[1];
-        if (parts.length === 3) {
-          critical = !!parts[1].valueBlock.value;
-          valBlock = parts[2];
-        }
-        extensions.push({
-          oid,
-          critical,
-          value: new Uint8Array(valBlock.valueBlock.valueHexView),
-          der: view(ext),
-        });
+    if (item.tag !== 0xa3) continue;
+    const seq = childrenOf(item, "extensions")[0];
+    if (!seq || seq.tag !== 0x30) bad("extensions are malformed");
+    for (const ext of childrenOf(seq, "extensions")) {
+      const parts = childrenOf(ext, "extension");
+      const id = oid(parts[0], "extension id");
+      let critical = false;
+      let valBlock = parts[1];
+      if (parts.length === 3) {
+        critical = parts[1].tag === 0x01 && parts[1].value[0] !== 0;
+        valBlock = parts[2];
       }
+      if (!valBlock || valBlock.tag !== 0x04) bad(`extension ${id} has no value`);
+      extensions.push({ oid: id, critical, value: valBlock.value, der: ext.raw });
     }
   }
+  const algParts = childrenOf(algBlock, "signature algorithm");
   const cert: Certificate = {
     der: new Uint8Array(der),
-    tbs: view(tbsBlock),
-    tbsParts: tbsItems.map(view),
-    signatureAlgorithm: algBlock.valueBlock.value[0].valueBlock.toString(),
-    signature: new Uint8Array(sigBlock.valueBlock.valueHexView),
-    issuer: view(issuer),
-    subject: view(subject),
-    spki: view(spki),
-    notBefore: toDate(validity.valueBlock.value[0]),
-    notAfter: toDate(validity.valueBlock.value[1]),
+    tbs: tbsBlock.raw,
+    tbsParts: tbsItems.map((x) => x.raw),
+    signatureAlgorithm: oid(algParts[0], "signature algorithm"),
+    signature: sigBlock.value.subarray(1),
+    issuer: issuer.raw,
+    subject: subject.raw,
+    spki: spki.raw,
+    notBefore: derTime(times[0]),
+    notAfter: derTime(times[1]),
     extensions,
     isCA: false,
     extKeyUsage: [],
   };
   const bc = extensions.find((e) => e.oid === "2.5.29.19");
   if (bc) {
-    const v = await parseDer(bc.value, "basicConstraints");
-    const first = v.valueBlock.value?.[0];
-    cert.isCA = !!(first && first.idBlock.tagNumber === 1 && first.valueBlock.value);
+    const first = childrenOf(parseDer(bc.value, "basicConstraints"), "basicConstraints")[0];
+    cert.isCA = !!(first && first.tag === 0x01 && first.value[0] !== 0);
   }
   const eku = extensions.find((e) => e.oid === "2.5.29.37");
   if (eku) {
-    const v = await parseDer(eku.value, "extKeyUsage");
-    cert.extKeyUsage = (v.valueBlock.value ?? []).map((o: Asn) => o.valueBlock.toString());
+    cert.extKeyUsage = childrenOf(parseDer(eku.value, "extKeyUsage"), "extKeyUsage").map((o) =>
+      oid(o, "extended key usage")
+    );
   }
   const ku = extensions.find((e) => e.oid === "2.5.29.15");
   if (ku) {
-    const v = await parseDer(ku.value, "keyUsage");
-    const bits: Uint8Array = new Uint8Array(v.valueBlock.valueHexView);
+    const bits = parseDer(ku.value, "keyUsage").value.subarray(1);
     let n = 0;
     for (let b = 0; b < 16; b++) {
       const byte = bits[b >> 3] ?? 0;

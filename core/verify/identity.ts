@@ -15,7 +15,8 @@
  */
 import { CosignError } from "../errors.ts";
 import type { Certificate } from "./certificate.ts";
-import { parseDer } from "./certificate.ts";
+import { childrenOf, parseDer } from "./certificate.ts";
+import { oidToString } from "../keys/der.ts";
 
 /** Fulcio's extension OIDs (prefix 1.3.6.1.4.1.57264.1.). */
 export const FULCIO_OID = {
@@ -73,57 +74,59 @@ export interface IdentityPolicy {
 
 const dec = new TextDecoder("utf-8", { fatal: false });
 
-async function extString(
-  cert: Certificate,
-  oid: string,
-  legacyRaw: boolean,
-): Promise<string | undefined> {
+function extString(cert: Certificate, oid: string, legacyRaw: boolean): string | undefined {
   const e = cert.extensions.find((x) => x.oid === oid);
   if (!e) return undefined;
   if (legacyRaw) return dec.decode(e.value);
-  const v = await parseDer(e.value, `extension ${oid}`);
-  const s = v.valueBlock?.value;
-  return typeof s === "string" ? s : dec.decode(new Uint8Array(v.valueBlock.valueHexView));
+  return dec.decode(parseDer(e.value, `extension ${oid}`).value);
 }
 
 /** Reads the identity of a certificate. Throws CosignError("VERIFY") for malformed extensions. */
-export async function certificateIdentity(cert: Certificate): Promise<CertificateIdentity> {
+export function certificateIdentity(cert: Certificate): Promise<CertificateIdentity> {
+  try {
+    return Promise.resolve(identityOf(cert));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function identityOf(cert: Certificate): CertificateIdentity {
   const sans: string[] = [];
   const san = cert.extensions.find((e) => e.oid === "2.5.29.17");
   if (san) {
-    const seq = await parseDer(san.value, "subjectAltName");
-    for (const gn of seq.valueBlock.value ?? []) {
-      const tag = gn.idBlock.tagNumber;
-      if (gn.idBlock.tagClass !== 3) continue;
-      if (tag === 1 || tag === 2 || tag === 6) {
-        sans.push(dec.decode(new Uint8Array(gn.valueBlock.valueHexView)));
-      } else if (tag === 0) {
+    for (const gn of childrenOf(parseDer(san.value, "subjectAltName"), "subjectAltName")) {
+      if (gn.tag === 0x81 || gn.tag === 0x82 || gn.tag === 0x86) {
+        sans.push(dec.decode(gn.value));
+      } else if (gn.tag === 0xa0) {
         // otherName: type-id OID, [0] EXPLICIT value
-        const parts = gn.valueBlock.value ?? [];
-        const oid = parts[0]?.valueBlock?.toString?.();
-        const inner = parts[1]?.valueBlock?.value?.[0];
-        if (oid === FULCIO_OID.otherName && typeof inner?.valueBlock?.value === "string") {
-          sans.push(inner.valueBlock.value);
+        const parts = childrenOf(gn, "otherName");
+        let id = "";
+        try {
+          id = parts[0]?.tag === 0x06 ? oidToString(parts[0].value) : "";
+        } catch { /* not an OID */ }
+        if (id === FULCIO_OID.otherName && parts[1]?.tag === 0xa0) {
+          const inner = childrenOf(parts[1], "otherName value")[0];
+          if (inner?.tag === 0x0c) sans.push(dec.decode(inner.value));
         }
       }
     }
   }
-  const legacy = async (oid: string) => await extString(cert, oid, true);
-  const modern = async (oid: string) => await extString(cert, oid, false);
-  const repoUri = await modern(FULCIO_OID.sourceRepositoryUri);
+  const legacy = (oid: string) => extString(cert, oid, true);
+  const modern = (oid: string) => extString(cert, oid, false);
+  const repoUri = modern(FULCIO_OID.sourceRepositoryUri);
   return {
     sans,
-    issuer: (await modern(FULCIO_OID.issuerV2)) ?? (await legacy(FULCIO_OID.issuerV1)),
+    issuer: (modern(FULCIO_OID.issuerV2)) ?? (legacy(FULCIO_OID.issuerV1)),
     github: {
-      trigger: (await legacy(FULCIO_OID.githubWorkflowTrigger)) ??
-        (await modern(FULCIO_OID.buildTrigger)),
-      sha: (await legacy(FULCIO_OID.githubWorkflowSha)) ??
-        (await modern(FULCIO_OID.sourceRepositoryDigest)),
-      name: await legacy(FULCIO_OID.githubWorkflowName),
-      repository: (await legacy(FULCIO_OID.githubWorkflowRepository)) ??
+      trigger: (legacy(FULCIO_OID.githubWorkflowTrigger)) ??
+        (modern(FULCIO_OID.buildTrigger)),
+      sha: (legacy(FULCIO_OID.githubWorkflowSha)) ??
+        (modern(FULCIO_OID.sourceRepositoryDigest)),
+      name: legacy(FULCIO_OID.githubWorkflowName),
+      repository: (legacy(FULCIO_OID.githubWorkflowRepository)) ??
         repoUri?.replace(/^https:\/\/github\.com\//, ""),
-      ref: (await legacy(FULCIO_OID.githubWorkflowRef)) ??
-        (await modern(FULCIO_OID.sourceRepositoryRef)),
+      ref: (legacy(FULCIO_OID.githubWorkflowRef)) ??
+        (modern(FULCIO_OID.sourceRepositoryRef)),
     },
   };
 }

@@ -110,8 +110,9 @@ export async function verifyEmbeddedScts(
     if (threshold <= 0) return 0;
     return fail("the certificate has no embedded SCT");
   }
-  const octets = await parseDer(ext.value, "SCT extension");
-  const list = new Uint8Array(octets.valueBlock.valueHexView);
+  const octets = parseDer(ext.value, "SCT extension");
+  if (octets.tag !== 0x04) fail("the SCT extension is not an OCTET STRING");
+  const list = octets.value;
   const scts = parseSctList(list);
   const tbs = await precertTbs(leaf);
   const issuerKeyHash = await sha256(issuer.spki);
