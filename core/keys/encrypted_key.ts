@@ -35,8 +35,22 @@ export const ACCEPTED_SCRYPT_N: readonly number[] = [1 << 15, 1 << 16, 1 << 17];
 /** The scrypt N written by default (as cosign). */
 export const DEFAULT_SCRYPT_N = 1 << 16;
 
+/**
+ * A scrypt implementation, for callers that have a faster one (node:crypto's native
+ * `scryptSync` in plugins). The default is @noble/hashes, which runs everywhere.
+ */
+export type ScryptFunction = (
+  password: Uint8Array,
+  salt: Uint8Array,
+  params: { N: number; r: number; p: number; dkLen: number },
+) => Uint8Array;
+
+const nobleScrypt: ScryptFunction = (password, salt, params) => scrypt(password, salt, params);
+
 /** Options for {@link encryptPrivateKey}. Only tests should set salt/nonce. */
 export interface EncryptOptions {
+  /** The scrypt implementation (default: @noble/hashes). */
+  scrypt?: ScryptFunction;
   /** scrypt N; one of {@link ACCEPTED_SCRYPT_N}. */
   N?: number;
   /** 32-byte salt (random when absent). */
@@ -69,7 +83,8 @@ export function encryptPrivateKey(
   if (salt.length !== 32 || nonce.length !== 24) {
     throw new CosignError("KEY", "Cannot encrypt private key: salt must be 32, nonce 24 bytes");
   }
-  const key = scrypt(password, salt, { N, r: 8, p: 1, dkLen: 32 });
+  const kdf = options.scrypt ?? nobleScrypt;
+  const key = kdf(new TextEncoder().encode(password), salt, { N, r: 8, p: 1, dkLen: 32 });
   const ciphertext = secretbox(key, nonce).seal(pkcs8);
   // Field order and spacing follow Go's encoding/json on go-securesystemslib's structs.
   const json = `{"kdf":{"name":"scrypt","params":{"N":${N},"r":8,"p":1},"salt":"${
@@ -182,13 +197,24 @@ export function parseEncryptedKey(text: string, name = "key"): EncryptedKeyEnvel
 
 /**
  * Decrypts cosign's encrypted PEM and returns the PKCS#8 DER inside. `name` (the file name)
- * is used in messages. Throws CosignError("KEY_PASSWORD") for a wrong password (or a tampered
- * ciphertext, which cannot be told apart), CosignError("KEY") for everything
- * {@link parseEncryptedKey} rejects.
+ * is used in messages; `options.scrypt` swaps in a faster scrypt. Throws
+ * CosignError("KEY_PASSWORD") for a wrong password (or a tampered ciphertext, which cannot be
+ * told apart), CosignError("KEY") for everything {@link parseEncryptedKey} rejects.
  */
-export function decryptPrivateKey(text: string, password: string, name = "key"): Uint8Array {
+export function decryptPrivateKey(
+  text: string,
+  password: string,
+  name = "key",
+  options: { scrypt?: ScryptFunction } = {},
+): Uint8Array {
   const env = parseEncryptedKey(text, name);
-  const key = scrypt(password, env.salt, { N: env.N, r: 8, p: 1, dkLen: 32 });
+  const kdf = options.scrypt ?? nobleScrypt;
+  const key = kdf(new TextEncoder().encode(password), env.salt, {
+    N: env.N,
+    r: 8,
+    p: 1,
+    dkLen: 32,
+  });
   try {
     return secretbox(key, env.nonce).open(env.ciphertext);
   } catch {

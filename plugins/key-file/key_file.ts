@@ -73,7 +73,8 @@ export async function loadPrivateKey(text: string, ref: string, ctx: Context): P
     await keys();
   if (isEncryptedPrivateKeyPem(text)) {
     const password = await ctx.password({ purpose: `private key "${ref}"` });
-    return parsePkcs8(decryptPrivateKey(text, password, ref), ref);
+    const { nativeScrypt } = await import("./native_scrypt.ts");
+    return parsePkcs8(decryptPrivateKey(text, password, ref, { scrypt: nativeScrypt }), ref);
   }
   if (/-----BEGIN (PUBLIC KEY|CERTIFICATE)-----/.test(text) && !/PRIVATE KEY-----/.test(text)) {
     throw new CosignError("KEY", `Cannot sign with "${ref}": it holds a public key`, {
@@ -117,7 +118,8 @@ export async function writeKeyPair(
   }
   const password = await ctx.password({ purpose: "private key", confirm: true });
   const { encryptPrivateKey, privateKeyToPkcs8, publicKeyMaterial, publicKeyOf } = await keys();
-  const encrypted = encryptPrivateKey(privateKeyToPkcs8(key), password);
+  const { nativeScrypt } = await import("./native_scrypt.ts");
+  const encrypted = encryptPrivateKey(privateKeyToPkcs8(key), password, { scrypt: nativeScrypt });
   const material = publicKeyMaterial(publicKeyOf(key));
   await writeFileAtomic(files.keyPath, encrypted, 0o600);
   await writeFileAtomic(files.pubPath, material.pem, 0o644);
