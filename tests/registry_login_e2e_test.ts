@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import process from "node:process";
 import { RegistryClient } from "../oci/client.ts";
 import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
 import { freePort, pushTestImage, startRegistry, type TestRegistry } from "./helpers/registry.ts";
@@ -134,6 +135,48 @@ describe("cosign-ts login", () => {
     });
     assert.equal(bad.code, 1);
     assert.match(bad.err, /token server refused the credentials/);
+  });
+
+  it("the binary gets credentials from a docker-credential helper (credHelpers, credsStore)", async () => {
+    const bin = join(tmp.dir, "bin");
+    await mkdir(bin, { recursive: true });
+    await writeFile(
+      join(bin, "docker-credential-e2e"),
+      `#!/bin/sh\n[ "$1" = get ] || exit 2\nserver=$(cat)\n` +
+        `if [ "$server" = "${tls.host}" ]; then echo '{"Username":"${tls.username}","Secret":"${tls.password}"}'; ` +
+        `else echo 'credentials not found in native keychain'; exit 1; fi\n`,
+      { mode: 0o755 },
+    );
+    await writeFile(
+      join(bin, "docker-credential-broken"),
+      "#!/bin/sh\necho 'keychain locked' >&2\nexit 3\n",
+      {
+        mode: 0o755,
+      },
+    );
+    const client = new RegistryClient({
+      caCerts: [tls.caPem!],
+      credentials: { username: tls.username, password: tls.password },
+    });
+    const img = await pushTestImage(client, `${tls.host}/login/helper:v1`, { layers: 1 });
+    const env = (cfg: object, name: string) => {
+      const dir = join(tmp.dir, name);
+      return mkdir(dir, { recursive: true })
+        .then(() => writeFile(join(dir, "config.json"), JSON.stringify(cfg)))
+        .then(() => ({ DOCKER_CONFIG: dir, PATH: `${bin}:${process.env.PATH}`, ...tls.env() }));
+    };
+    for (const cfg of [{ credHelpers: { [tls.host]: "e2e" } }, { credsStore: "e2e" }]) {
+      const r = await cosign(["triangulate", `${tls.host}/login/helper:v1`], {
+        env: await env(cfg, `h-${Object.keys(cfg)[0]}`),
+      });
+      assert.equal(r.code, 0, r.err);
+      assert.equal(r.out.trim(), `${tls.host}/login/helper:sha256-${img.digest.slice(7)}.sig`);
+    }
+    const broken = await cosign(["triangulate", `${tls.host}/login/helper:v1`], {
+      env: await env({ credsStore: "broken" }, "h-broken"),
+    });
+    assert.equal(broken.code, 1);
+    assert.match(broken.err, /docker-credential-broken.*keychain locked/);
   });
 
   it("usage errors and bad input", async () => {
