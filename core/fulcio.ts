@@ -33,6 +33,8 @@ export interface SigningCertificateRequest {
   publicKeyPem: string;
   /** Signature with the matching private key over the token's subject (e-mail or `sub`). */
   proofOfPossession: Uint8Array;
+  /** Fulcio's name of the key algorithm: "ECDSA" (default), "ED25519" or "RSA_PSS". */
+  keyAlgorithm?: "ECDSA" | "ED25519" | "RSA_PSS";
   /** Cancels the request. */
   signal?: AbortSignal;
 }
@@ -87,7 +89,7 @@ export async function requestSigningCertificate(
   const body = JSON.stringify({
     credentials: { oidcIdentityToken: req.token },
     publicKeyRequest: {
-      publicKey: { algorithm: "ECDSA", content: req.publicKeyPem },
+      publicKey: { algorithm: req.keyAlgorithm ?? "ECDSA", content: req.publicKeyPem },
       proofOfPossession: b64(req.proofOfPossession),
     },
   });

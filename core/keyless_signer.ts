@@ -28,6 +28,11 @@ export interface KeylessOptions {
   ctlogs?: LogAuthority[];
   /** Cancels requests. */
   signal?: AbortSignal;
+  /**
+   * Certify this signer's key instead of an ephemeral one (`--key` with `--issue-certificate`).
+   * The caller keeps ownership: it is not closed on failure.
+   */
+  signer?: Signer;
 }
 
 /** A signer whose certificate chain (leaf first) came from Fulcio. */
@@ -45,13 +50,14 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Makes an ephemeral key and gets it certified. Throws CosignError("INVALID_INPUT") for a
+ * Makes an ephemeral key (or takes `opts.signer`) and gets it certified. Throws CosignError("INVALID_INPUT") for a
  * malformed or expired token, the errors of {@link requestSigningCertificate}, and
  * CosignError("VERIFY") when the certificate is for another key or its SCT does not verify.
  */
 export async function keylessSigner(opts: KeylessOptions): Promise<KeylessSigner> {
   const identity = tokenIdentity(opts.token);
-  const signer = ephemeralSigner();
+  const own = !opts.signer;
+  const signer = opts.signer ?? ephemeralSigner();
   try {
     const pub = await signer.publicKey();
     const proof = await signer.sign(new TextEncoder().encode(identity.subject));
@@ -60,6 +66,11 @@ export async function keylessSigner(opts: KeylessOptions): Promise<KeylessSigner
       token: opts.token,
       publicKeyPem: pub.pem,
       proofOfPossession: proof,
+      keyAlgorithm: signer.algorithm.startsWith("ed25519")
+        ? "ED25519"
+        : signer.algorithm.startsWith("rsa")
+        ? "RSA_PSS"
+        : "ECDSA",
       signal: opts.signal,
     });
     const pkijs = await import("pkijs");
@@ -111,13 +122,18 @@ export async function keylessSigner(opts: KeylessOptions): Promise<KeylessSigner
       }
     }
     return {
-      ...signer,
+      algorithm: signer.algorithm,
+      hash: signer.hash,
+      publicKey: () => signer.publicKey(),
+      sign: (m: Uint8Array) => signer.sign(m),
+      signDigest: signer.signDigest ? (d: Uint8Array) => signer.signDigest!(d) : undefined,
+      close: async () => await signer.close?.(),
       subject: identity.subject,
       leaf: cert.leaf,
       certificateChain: () => Promise.resolve(cert.chain),
     };
   } catch (e) {
-    await signer.close?.();
+    if (own) await signer.close?.();
     throw e;
   }
 }

@@ -408,6 +408,58 @@ describe("sign-blob --key with --tlog-upload", () => {
   });
 });
 
+describe("sign-blob --key --issue-certificate", () => {
+  it("certifies the given key at Fulcio; the bundles carry the certificate", async () => {
+    const k = await genKey(dir, "certkey", "p256");
+    const legacy = join(dir, "certkey.bundle");
+    const r = await cosign([
+      "sign-blob",
+      "-y",
+      "--key",
+      k.key,
+      "--issue-certificate",
+      ...services(),
+      "--identity-token",
+      token,
+      "--bundle",
+      legacy,
+      blob,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const lb = JSON.parse(await readFile(legacy, "utf8"));
+    const cert = new X509Certificate(Buffer.from(lb.cert, "base64").toString());
+    assert.equal(
+      cert.publicKey.export({ type: "spki", format: "pem" }).toString().trim(),
+      (await readFile(k.pub, "utf8")).trim(),
+      "the certificate is for the --key key",
+    );
+    assert.ok(lb.rekorBundle.SignedEntryTimestamp);
+    const v3 = join(dir, "certkey.sigstore.json");
+    const r2 = await cosign([
+      "sign-blob",
+      "-y",
+      "--key",
+      k.key,
+      "--issue-certificate",
+      ...services(),
+      "--identity-token",
+      token,
+      "--new-bundle-format",
+      "--bundle",
+      v3,
+      blob,
+    ]);
+    assert.equal(r2.code, 0, r2.err);
+    const v = await verifyWithSigstoreJs({
+      bundle: v3,
+      artifact: blob,
+      trustedRoot: rootPath,
+      identity: IDENTITY,
+    });
+    assert.equal(v.ok, true, v.error);
+  });
+});
+
 describe("sign-blob --key, same Ed25519 signature uploaded twice", () => {
   it("gets the existing entry back from Rekor's 409 Conflict", async () => {
     const k = await genKey(dir, "edkey", "ed25519");

@@ -101,6 +101,13 @@ export const command: Command = {
       type: "boolean",
       description: "skip confirmation prompts for non-destructive operations",
     },
+    {
+      name: "issue-certificate",
+      type: "boolean",
+      default: false,
+      description:
+        "with --key: also get a Fulcio certificate for the key (needs an identity token)",
+    },
     ...SIGSTORE_SIGNING_FLAGS,
   ],
   args: { min: 1, max: 1 },
@@ -108,12 +115,15 @@ export const command: Command = {
     const ref = args[0];
     const key = str(flags, "key");
     const keyless = !key;
+    const issueCertificate = !!key && bool(flags, "issue-certificate");
     const sigstore = await import("../sigstore_options.ts");
     const plan = await sigstore.signingPlan(flags, {
-      keyless,
+      keyless: keyless || issueCertificate,
       tlogUpload: bool(flags, "tlog-upload"),
     });
-    if ((keyless || plan.witnesses.rekor.length > 0) && !bool(flags, "yes")) {
+    if (
+      (keyless || issueCertificate || plan.witnesses.rekor.length > 0) && !bool(flags, "yes")
+    ) {
       io.err(sigstore.PUBLIC_LOG_NOTICE + "\n");
       let yes = false;
       try {
@@ -142,6 +152,25 @@ export const command: Command = {
     let signer: Signer;
     if (key) {
       signer = await ctx.plugins.signer(key, ctx, { rsaPss: bool(flags, "rsa-pss") });
+      if (issueCertificate) {
+        const keySigner = signer;
+        try {
+          const token = await sigstore.identityTokenFromFlags(flags, ctx);
+          const { keylessSigner } = await import("../../core/keyless_signer.ts");
+          io.err("Retrieving signed certificate...\n");
+          signer = await keylessSigner({
+            fulcioUrl: plan.fulcioUrl,
+            token,
+            ctlogs: plan.ctlogs,
+            signal: ctx.signal,
+            signer: keySigner,
+          });
+          if (plan.ctlogs) io.err("Successfully verified SCT...\n");
+        } catch (e) {
+          await keySigner.close?.();
+          throw e;
+        }
+      }
     } else {
       const token = await sigstore.identityTokenFromFlags(flags, ctx);
       const { keylessSigner } = await import("../../core/keyless_signer.ts");
