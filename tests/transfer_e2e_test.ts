@@ -114,6 +114,16 @@ describe("copy, save and load (e2e, real registries)", () => {
     const f = await cosign(["copy", "-f", `${src}:v1`, `${reg.host}/taken/app:v1`]);
     assert.equal(f.code, 0, f.err);
     assert.equal(await client.resolveDigest(`${reg.host}/taken/app:v1`), img.digest);
+
+    // The sha256-<hex> anchor tag is never clobbered, even with -f (on registries without the
+    // referrers API it holds the referrers index).
+    const anchored = `${reg.host}/anchored/app`;
+    const anchorTag = img.digest.replace(":", "-");
+    const placeholder = await pushTestImage(client, `${anchored}:${anchorTag}`, { layers: 1 });
+    const a = await cosign(["copy", "-f", `${src}:v1`, `${anchored}:v1`]);
+    assert.equal(a.code, 0, a.err);
+    assert.equal(await client.resolveDigest(`${anchored}:v1`), img.digest);
+    assert.equal(await client.resolveDigest(`${anchored}:${anchorTag}`), placeholder.digest);
   });
 
   it("copies only the signatures with --only=sig (and --sig-only)", async () => {

@@ -3,7 +3,7 @@
  * an image (or index, recursively) and its signatures, attestations and SBOMs
  * (`sha256-<hex>.sig|.att|.sbom`, for the image and every manifest of an index) to another
  * repository, as `cosign copy` does: each manifest is also tagged `sha256-<hex>` in the
- * destination, blobs are mounted across repositories of one registry (else streamed), blobs
+ * destination (where that tag is free: it may hold a referrers fallback index), blobs are mounted across repositories of one registry (else streamed), blobs
  * and manifests the destination already has are skipped, and DST's tag is moved last. An
  * existing different destination is an error unless `-f`.
  * @module
@@ -22,7 +22,12 @@ import {
   withTag,
 } from "../../oci/reference.ts";
 import { registrySink, registrySource } from "../../oci/registry_endpoint.ts";
-import { manifestChildren, type ManifestData, transferImage } from "../../oci/transfer.ts";
+import {
+  manifestChildren,
+  type ManifestData,
+  MAX_INDEX_DEPTH,
+  transferImage,
+} from "../../oci/transfer.ts";
 import type { SignatureSuffix } from "../../plugins/artifact-oci/layout.ts";
 import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
 import { selectPlatform } from "../select_platform.ts";
@@ -73,22 +78,50 @@ async function remoteCopy(
   return true;
 }
 
-/** Every manifest digest of the graph under `root` (root first), as cosign's walk visits. */
-async function walk(client: RegistryClient, repo: Repository, root: ManifestData) {
-  const out: string[] = [];
+/** Every manifest of the graph under `root` (root first), as cosign's walk visits them. */
+async function walk(
+  client: RegistryClient,
+  repo: Repository,
+  root: ManifestData,
+): Promise<ManifestData[]> {
+  const out: ManifestData[] = [];
   const seen = new Set<string>();
   const visit = async (m: ManifestData, depth: number) => {
     if (seen.has(m.digest)) return;
     seen.add(m.digest);
-    out.push(m.digest);
-    if (depth > 8) return;
+    out.push(m);
+    if (depth >= MAX_INDEX_DEPTH) return;
     for (const c of manifestChildren(m).manifests) {
       const child = await client.getManifest(withDigest(repo, c.digest));
-      await visit(child, depth + 1);
+      await visit({ ...child, mediaType: c.mediaType || child.mediaType }, depth + 1);
     }
   };
   await visit(root, 0);
   return out;
+}
+
+/**
+ * Copies one manifest of the graph by digest and tags it `sha256-<hex>` in DST as cosign does,
+ * but only where that tag is free: it is a mere anchor, and on registries without the referrers
+ * API the same tag holds the OCI 1.1 referrers index, which must not be clobbered.
+ */
+async function copyEntity(
+  client: RegistryClient,
+  src: Repository,
+  dst: Repository,
+  m: ManifestData,
+  ctx: Context,
+): Promise<void> {
+  const anchor = withTag(dst, m.digest.replace(":", "-"));
+  const have = await client.headManifest(anchor);
+  if (have?.digest === m.digest) return;
+  if (have && await client.headManifest(withDigest(dst, m.digest))) return;
+  ctx.log.info(
+    `Copying ${referenceString(withDigest(src, m.digest))} to ${referenceString(anchor)}...`,
+  );
+  await transferImage(registrySource(client, src), registrySink(client, dst), m, {
+    tag: have ? undefined : anchor.tag,
+  });
 }
 
 /** The copy command. */
@@ -145,20 +178,12 @@ export const command: Command = {
       root = await selectPlatform(client, src, root, flags.platform);
     }
     const env = (n: string) => ctx.env(n);
-    for (const digest of await walk(client, src, root)) {
+    for (const m of await walk(client, src, root)) {
       for (const suffix of suffixes) {
-        const from = signatureReference(src, digest, suffix, env);
+        const from = signatureReference(src, m.digest, suffix, env);
         await remoteCopy(client, from, withTag(dst, from.tag!), force, ctx);
       }
-      // The entity itself, tagged sha256-<hex> as cosign does.
-      await remoteCopy(
-        client,
-        withDigest(src, digest),
-        withTag(dst, digest.replace(":", "-")),
-        force,
-        ctx,
-        digest === root.digest ? root : undefined,
-      );
+      await copyEntity(client, src, dst, m, ctx);
     }
     if (only.length) return;
     await remoteCopy(client, withDigest(src, root.digest), dst, force, ctx, root);
