@@ -34,7 +34,7 @@ import {
   curveFromOid,
   curveImpl,
   type EcCurve,
-  OIDS,
+  KEY_OIDS,
   type PublicKey,
 } from "./public_key.ts";
 
@@ -181,7 +181,7 @@ export function parsePkcs8(der: Uint8Array, name = "key"): PrivateKey {
     return [algId, derExpect(f[2], DER.OCTET_STRING, "privateKey").value] as const;
   });
   const oid = wrap(name, () => oidToString(derExpect(alg[0], DER.OID, "algorithm").value));
-  if (oid === OIDS.ecPublicKey) {
+  if (oid === KEY_OIDS.ecPublicKey) {
     const curveOid = wrap(name, () => oidToString(derExpect(alg[1], DER.OID, "curve").value));
     const curve = curveFromOid(curveOid);
     if (!curve) {
@@ -193,8 +193,8 @@ export function parsePkcs8(der: Uint8Array, name = "key"): PrivateKey {
     }
     return parseSec1(inner, name, curve);
   }
-  if (oid === OIDS.rsaEncryption) return parsePkcs1(inner, name);
-  if (oid === OIDS.ed25519) {
+  if (oid === KEY_OIDS.rsaEncryption) return parsePkcs1(inner, name);
+  if (oid === KEY_OIDS.ed25519) {
     return wrap(name, () => {
       const seed = derExpect(derReadAll(inner), DER.OCTET_STRING, "Ed25519 key").value;
       if (seed.length !== 32) throw keyError(name, "an Ed25519 private key must be 32 bytes");
@@ -264,7 +264,7 @@ export function privateKeyToPkcs8(key: PrivateKey): Uint8Array {
       return derEncode(
         DER.SEQUENCE,
         version,
-        derEncode(DER.SEQUENCE, derOid(OIDS.ecPublicKey), derOid(OIDS[key.curve])),
+        derEncode(DER.SEQUENCE, derOid(KEY_OIDS.ecPublicKey), derOid(KEY_OIDS[key.curve])),
         derEncode(
           DER.OCTET_STRING,
           derEncode(
@@ -279,14 +279,14 @@ export function privateKeyToPkcs8(key: PrivateKey): Uint8Array {
       return derEncode(
         DER.SEQUENCE,
         version,
-        derEncode(DER.SEQUENCE, derOid(OIDS.rsaEncryption), derEncode(DER.NULL)),
+        derEncode(DER.SEQUENCE, derOid(KEY_OIDS.rsaEncryption), derEncode(DER.NULL)),
         derEncode(DER.OCTET_STRING, encodePkcs1(key)),
       );
     case "ed25519":
       return derEncode(
         DER.SEQUENCE,
         version,
-        derEncode(DER.SEQUENCE, derOid(OIDS.ed25519)),
+        derEncode(DER.SEQUENCE, derOid(KEY_OIDS.ed25519)),
         derEncode(DER.OCTET_STRING, derEncode(DER.OCTET_STRING, key.seed)),
       );
   }

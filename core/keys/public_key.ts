@@ -63,7 +63,7 @@ export interface Ed25519PublicKey {
 export type PublicKey = EcPublicKey | RsaPublicKey | Ed25519PublicKey;
 
 /** Object identifiers used in key structures. */
-export const OIDS = {
+export const KEY_OIDS = {
   ecPublicKey: "1.2.840.10045.2.1",
   rsaEncryption: "1.2.840.113549.1.1.1",
   ed25519: "1.3.101.112",
@@ -79,7 +79,7 @@ export function curveImpl(curve: EcCurve): typeof p256 {
 
 /** The curve with this OID, or undefined. */
 export function curveFromOid(oid: string): EcCurve | undefined {
-  return (["P-256", "P-384", "P-521"] as const).find((c) => OIDS[c] === oid);
+  return (["P-256", "P-384", "P-521"] as const).find((c) => KEY_OIDS[c] === oid);
 }
 
 /** Bytes in a scalar / coordinate of the curve. */
@@ -121,7 +121,7 @@ export function parseSpki(spki: Uint8Array, name = "key"): PublicKey {
     const [oidEl, params] = derChildren(alg.value);
     const oid = oidToString(derExpect(oidEl, DER.OID, "algorithm").value);
     const keyBytes = derReadBitString(bits, "subjectPublicKey");
-    if (oid === OIDS.ecPublicKey) {
+    if (oid === KEY_OIDS.ecPublicKey) {
       const curveOid = oidToString(derExpect(params, DER.OID, "named curve").value);
       const curve = curveFromOid(curveOid);
       if (!curve) {
@@ -133,7 +133,7 @@ export function parseSpki(spki: Uint8Array, name = "key"): PublicKey {
       }
       return { type: "ec", curve, point: checkEcPoint(curve, keyBytes, name) };
     }
-    if (oid === OIDS.rsaEncryption) {
+    if (oid === KEY_OIDS.rsaEncryption) {
       const rsa = derExpect(derReadAll(keyBytes), DER.SEQUENCE, "RSAPublicKey");
       const [n, e] = derChildren(rsa.value);
       const key: RsaPublicKey = {
@@ -144,7 +144,7 @@ export function parseSpki(spki: Uint8Array, name = "key"): PublicKey {
       checkRsaPublic(key, name);
       return key;
     }
-    if (oid === OIDS.ed25519) {
+    if (oid === KEY_OIDS.ed25519) {
       if (keyBytes.length !== 32) throw keyError(name, "an Ed25519 key must be 32 bytes");
       return { type: "ed25519", key: keyBytes.slice() };
     }
@@ -176,19 +176,19 @@ export function encodeSpki(key: PublicKey): Uint8Array {
     case "ec":
       return derEncode(
         DER.SEQUENCE,
-        derEncode(DER.SEQUENCE, derOid(OIDS.ecPublicKey), derOid(OIDS[key.curve])),
+        derEncode(DER.SEQUENCE, derOid(KEY_OIDS.ecPublicKey), derOid(KEY_OIDS[key.curve])),
         derBitString(key.point),
       );
     case "rsa":
       return derEncode(
         DER.SEQUENCE,
-        derEncode(DER.SEQUENCE, derOid(OIDS.rsaEncryption), derEncode(DER.NULL)),
+        derEncode(DER.SEQUENCE, derOid(KEY_OIDS.rsaEncryption), derEncode(DER.NULL)),
         derBitString(derEncode(DER.SEQUENCE, derInteger(key.n), derInteger(key.e))),
       );
     case "ed25519":
       return derEncode(
         DER.SEQUENCE,
-        derEncode(DER.SEQUENCE, derOid(OIDS.ed25519)),
+        derEncode(DER.SEQUENCE, derOid(KEY_OIDS.ed25519)),
         derBitString(key.key),
       );
   }
