@@ -282,6 +282,39 @@ describe("upload blob + sget (e2e, real registry)", () => {
     assert.equal(r.stdout.length, 0);
     assert.match(r.err, /invalid artifact, it has 2 layers/);
 
+    // Several files with platforms become an index; sget fetches each platform by its digest
+    // and refuses the index itself.
+    const linux = join(dir, "tool-linux"), darwin = join(dir, "tool-darwin");
+    await writeFile(linux, "linux build\n");
+    await writeFile(darwin, new Uint8Array([0xcf, 0xfa, 0xed, 0xfe, 7, 0, 0, 1]));
+    const multi = await cosign([
+      "upload",
+      "blob",
+      "-f",
+      `${linux}:linux/amd64`,
+      "-f",
+      `${darwin}:darwin/arm64`,
+      `${reg.host}/tools/multi:v1`,
+    ]);
+    assert.equal(multi.code, 0, multi.err);
+    const index = JSON.parse(
+      new TextDecoder().decode((await client.getManifest(multi.out.trim())).bytes),
+    );
+    assert.equal(index.mediaType, "application/vnd.oci.image.index.v1+json");
+    assert.deepEqual(
+      index.manifests.map((m: { platform: { os: string } }) => m.platform.os),
+      ["linux", "darwin"],
+    );
+    const d = await cosign(["sget", `${reg.host}/tools/multi@${index.manifests[1].digest}`]);
+    assert.equal(d.code, 0, d.err);
+    assert.deepEqual(d.stdout, new Uint8Array(await readFile(darwin)));
+    const idxGet = await cosign(["sget", multi.out.trim()]);
+    assert.equal(idxGet.code, 1);
+    assert.match(idxGet.err, /it is an index/);
+    const noPlat = await cosign(["upload", "blob", "-f", linux, "-f", darwin, `${reg.host}/t/x:1`]);
+    assert.equal(noPlat.code, 2);
+    assert.match(noPlat.err, /each file must include a unique platform/);
+
     const missing = await cosign(["sget", `${reg.host}/tools/none@sha256:${"a".repeat(64)}`]);
     assert.equal(missing.code, 11, missing.err);
     assert.equal(missing.stdout.length, 0);
