@@ -43,7 +43,7 @@ function rejectsFast(f: () => unknown, code: string, pattern: RegExp): void {
     assert.match(e.message, pattern);
     return true;
   });
-  assert.ok(performance.now() - t < 100, "rejection must not derive a key");
+  assert.ok(performance.now() - t < 250, "rejection must not derive a key");
 }
 
 describe("encrypted_key", () => {
