@@ -35,6 +35,62 @@ export interface ServiceRequest {
 /** Longest server message quoted in an error. */
 const MAX_QUOTED = 400;
 
+/** Largest response body read from a Sigstore service (certificates, log entries, timestamps). */
+export const MAX_SERVICE_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads a response body, refusing more than `max` bytes. Throws CosignError("TOO_LARGE") naming
+ * the service and URL when the body is larger.
+ */
+export async function readResponseBytes(
+  service: string,
+  url: string,
+  res: Response,
+  max: number = MAX_SERVICE_RESPONSE_BYTES,
+): Promise<Uint8Array> {
+  const declared = Number(res.headers.get("content-length") ?? NaN);
+  const tooLarge = () =>
+    new CosignError(
+      "TOO_LARGE",
+      `${service} at ${url} sent a response larger than ${max} bytes`,
+      { hint: `Check that the URL points at a ${service}.` },
+    );
+  if (declared > max) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  if (!res.body) return new Uint8Array();
+  const reader = res.body.getReader();
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.length;
+    if (n > max) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    parts.push(value);
+  }
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+async function errorText(service: string, url: string, res: Response): Promise<string> {
+  try {
+    const b = await readResponseBytes(service, url, res, 64 * 1024);
+    return new TextDecoder().decode(b).trim().slice(0, MAX_QUOTED);
+  } catch {
+    return "";
+  }
+}
+
 /**
  * POSTs to a service and returns the response when its status is 2xx. Throws
  * CosignError("NETWORK") when the service cannot be reached or answers with an error status,
@@ -67,8 +123,7 @@ export async function postToService(
     });
   }
   if (res.ok || req.acceptStatus?.includes(res.status)) return res;
-  const text = (await res.text().catch(() => "")).trim();
-  const quoted = text.length > MAX_QUOTED ? text.slice(0, MAX_QUOTED) + "…" : text;
+  const quoted = await errorText(service, url, res);
   const auth = res.status === 401 || res.status === 403;
   throw new CosignError(
     auth ? "AUTH" : "NETWORK",
@@ -105,7 +160,7 @@ export async function getFromService(
     });
   }
   if (!res.ok) {
-    const text = (await res.text().catch(() => "")).trim().slice(0, MAX_QUOTED);
+    const text = await errorText(service, url, res);
     throw new CosignError(
       "NETWORK",
       `${service} at ${url} answered HTTP ${res.status}${text ? `: ${text}` : ""}`,
@@ -117,7 +172,7 @@ export async function getFromService(
 
 /** Reads a response body as JSON; CosignError("NETWORK") when it is not JSON. */
 export async function responseJson(service: string, url: string, res: Response): Promise<unknown> {
-  const text = await res.text();
+  const text = new TextDecoder().decode(await readResponseBytes(service, url, res));
   try {
     return JSON.parse(text);
   } catch {

@@ -16,7 +16,7 @@
  * @module
  */
 import { CosignError } from "./errors.ts";
-import { postToService } from "./service_request.ts";
+import { postToService, readResponseBytes } from "./service_request.ts";
 
 /** OID of SHA-256. */
 const SHA256_OID = "2.16.840.1.101.3.4.2.1";
@@ -92,7 +92,7 @@ export async function requestTimestamp(
     accept: "application/timestamp-reply",
     signal: opts.signal,
   });
-  const der = new Uint8Array(await res.arrayBuffer());
+  const der = await readResponseBytes("timestamp authority", url, res, 1024 * 1024);
   const pkijs = await import("pkijs");
   const asn1js = await import("asn1js");
   let resp: InstanceType<typeof pkijs.TimeStampResp>;

@@ -535,6 +535,19 @@ describe("keyless sign-blob failures", () => {
     }
   });
 
+  it("Fulcio answers with a huge body", async () => {
+    svc.fail(PATHS.fulcio, { status: 201, body: " ".repeat(9 * 1024 * 1024) });
+    try {
+      const r = await fails(
+        ["-y", ...services(), "--identity-token", token],
+        /Fulcio at .* sent a response larger than \d+ bytes/,
+      );
+      assert.equal(r.code, 1);
+    } finally {
+      svc.fail(PATHS.fulcio, undefined);
+    }
+  });
+
   it("Fulcio rejects the token (401)", async () => {
     svc.fail(PATHS.fulcio, { status: 401, body: "invalid token" });
     try {

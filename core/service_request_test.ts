@@ -1,0 +1,110 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Buffer } from "node:buffer";
+import { isCosignError } from "./errors.ts";
+import {
+  getFromService,
+  MAX_SERVICE_RESPONSE_BYTES,
+  postToService,
+  responseJson,
+} from "./service_request.ts";
+import { closedPortUrl } from "../tests/helpers/sigstore_services.ts";
+
+let server: Server;
+let base: string;
+
+before(async () => {
+  server = createServer((req, res) => {
+    const path = req.url ?? "/";
+    req.resume();
+    if (path === "/huge-declared") {
+      res.writeHead(200, { "content-length": String(MAX_SERVICE_RESPONSE_BYTES + 1) });
+      res.end(); // the declared length is enough to refuse
+      return;
+    }
+    if (path === "/huge-chunked") {
+      res.writeHead(200, { "content-type": "application/json" });
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      let sent = 0;
+      const push = () => {
+        while (sent < 10 && res.write(chunk)) sent++;
+        if (sent < 10) res.once("drain", push);
+        else res.end();
+      };
+      res.on("error", () => {});
+      push();
+      return;
+    }
+    if (path === "/teapot") {
+      res.writeHead(418, { "content-type": "text/plain" });
+      res.end("x".repeat(5000));
+      return;
+    }
+    if (path === "/forbidden") {
+      res.writeHead(403);
+      res.end("who are you");
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(path === "/json" ? '{"ok":true}' : "<html>");
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(async () => {
+  server.closeAllConnections?.();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+const post = (path: string) =>
+  postToService("Rekor", base + path, { body: "{}", contentType: "application/json" });
+
+describe("service requests", () => {
+  it("returns JSON from a 2xx answer", async () => {
+    const res = await post("/json");
+    assert.deepEqual(await responseJson("Rekor", base, res), { ok: true });
+    assert.deepEqual(await getFromService("Rekor", base + "/json"), { ok: true });
+  });
+
+  it("refuses huge bodies (declared or streamed) with TOO_LARGE", async () => {
+    for (const p of ["/huge-declared", "/huge-chunked"]) {
+      await assert.rejects(
+        (async () => await responseJson("Rekor", base + p, await post(p)))(),
+        (e) => isCosignError(e, "TOO_LARGE") && e.message.includes(p),
+        p,
+      );
+    }
+  });
+
+  it("names the service, URL and status; quotes a bounded message; 403 is AUTH", async () => {
+    await assert.rejects(post("/teapot"), (e) => {
+      assert.ok(isCosignError(e, "NETWORK"));
+      assert.match(
+        e.message,
+        /^Rekor at http:\/\/127\.0\.0\.1:\d+\/teapot refused .*HTTP 418: x+$/,
+      );
+      assert.ok(e.message.length < 600);
+      return true;
+    });
+    await assert.rejects(
+      post("/forbidden"),
+      (e) => isCosignError(e, "AUTH") && /HTTP 403: who are you/.test(e.message),
+    );
+    await assert.rejects(
+      (async () => await responseJson("Rekor", base, await post("/html")))(),
+      (e) => isCosignError(e, "NETWORK") && /not JSON/.test(e.message),
+    );
+    const down = await closedPortUrl();
+    await assert.rejects(
+      postToService("Fulcio", down, { body: "", contentType: "application/json" }),
+      (e) => isCosignError(e, "NETWORK") && e.message.startsWith(`Cannot reach Fulcio at ${down}`),
+    );
+    await assert.rejects(
+      getFromService("Rekor", base + "/teapot"),
+      (e) => isCosignError(e, "NETWORK") && /HTTP 418/.test(e.message),
+    );
+  });
+});
