@@ -13,6 +13,7 @@
  * @module
  */
 import { CosignError, describeError } from "./errors.ts";
+import { readResponseBytes } from "./service_request.ts";
 
 /** Where the token came from. */
 export type TokenSource = "flag" | "SIGSTORE_ID_TOKEN" | "github-actions";
@@ -104,7 +105,9 @@ async function githubActionsToken(
       { hint: "Check ACTIONS_ID_TOKEN_REQUEST_URL.", cause: e },
     );
   }
-  const text = await res.text();
+  const text = new TextDecoder().decode(
+    await readResponseBytes("GitHub Actions token service", u.origin, res, 1024 * 1024),
+  );
   if (!res.ok) {
     throw new CosignError(
       res.status === 401 || res.status === 403 ? "AUTH" : "NETWORK",
