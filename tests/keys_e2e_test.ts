@@ -40,7 +40,9 @@ def read_until(marker):
     global out
     deadline = time.time() + 20
     while marker.encode() not in out:
-        if time.time() > deadline: raise SystemExit("timeout waiting for " + marker + ": " + out.decode())
+        if time.time() > deadline:
+            os.kill(pid, 9)  # never leave the binary behind
+            raise SystemExit("timeout waiting for " + marker + ": " + out.decode())
         try: chunk = os.read(fd, 4096)
         except OSError: return
         if not chunk: return
