@@ -187,6 +187,74 @@ describe("verify-blob: real public-good bundle, offline, embedded trusted root",
   });
 });
 
+describe("verify-blob: real public-good bundle with a public-good RFC 3161 timestamp", () => {
+  const B = join(PG, "new_bundle.txt.sigstore.json");
+  const T = join(PG, "new_bundle.txt");
+  const args = (bundle: string, ...extra: string[]) => [
+    "verify-blob",
+    "--bundle",
+    bundle,
+    "--certificate-identity",
+    "aryadeeptade@gmail.com",
+    "--certificate-oidc-issuer",
+    "https://github.com/login/oauth",
+    ...extra,
+    T,
+  ];
+  it("verifies (hashedrekord + TSA, e-mail identity); sigstore-js agrees", async () => {
+    const r = await cosign(args(B), { env: empty() });
+    assert.equal(r.code, 0, r.err);
+    const root = join(tmp.dir, "public_good_root2.json");
+    await writeFile(root, PUBLIC_GOOD_TRUSTED_ROOT);
+    const p = await verifyWithSigstoreJs({
+      bundle: B,
+      artifact: T,
+      trustedRoot: root,
+      identity: "aryadeeptade@gmail.com",
+      issuer: "https://github.com/login/oauth",
+      timestampThreshold: 2,
+    });
+    assert.equal(p.ok, true, p.error);
+  });
+  it("the RFC 3161 timestamp alone is a signing time (log entry dropped, --insecure-ignore-tlog)", async () => {
+    const b = JSON.parse(await readFile(B, "utf8"));
+    b.verificationMaterial.tlogEntries = [];
+    const f = await put(b);
+    let r = await cosign(args(f), { env: empty() });
+    assert.equal(r.code, 12);
+    assert.match(r.err, /0 transparency log entries, 1 required/);
+    r = await cosign(args(f, "--insecure-ignore-tlog"), { env: empty() });
+    assert.equal(r.code, 0, r.err);
+  });
+  it("a tampered timestamp, or one for another signature, is rejected", async () => {
+    const orig = JSON.parse(await readFile(B, "utf8"));
+    const b = structuredClone(orig);
+    const ts = b.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0];
+    const der = Buffer.from(ts.signedTimestamp, "base64");
+    der[der.length - 10] ^= 1; // inside the TSA's signature
+    ts.signedTimestamp = der.toString("base64");
+    let r = await cosign(args(await put(b)), { env: empty() });
+    assert.equal(r.code, 12);
+    assert.match(r.err, /RFC 3161 timestamp/);
+    const pg = JSON.parse(await readFile(PG_BUNDLE, "utf8"));
+    const mixed = structuredClone(pg);
+    mixed.verificationMaterial.timestampVerificationData = orig.verificationMaterial
+      .timestampVerificationData;
+    r = await cosign([
+      "verify-blob",
+      "--bundle",
+      await put(mixed),
+      "--certificate-identity",
+      PG_ID,
+      "--certificate-oidc-issuer",
+      GH_ISSUER,
+      PG_TGZ,
+    ], { env: empty() });
+    assert.equal(r.code, 12);
+    assert.match(r.err, /RFC 3161 timestamp: the message imprint/);
+  });
+});
+
 describe("verify-blob: test-instance bundles with --trusted-root", () => {
   const v = (bundle: string, ...extra: string[]) =>
     cosign([
