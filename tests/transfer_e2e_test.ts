@@ -141,6 +141,60 @@ describe("copy, save and load (e2e, real registries)", () => {
     assert.match(bad.err, /invalid value for --only: bogus/);
   });
 
+  it("copies OCI 1.1 referrers (cosign v3 bundles, SBOMs), filtered by --only", async () => {
+    const repo = `${reg.host}/src/withrefs`;
+    const image = await pushTestImage(client, `${repo}:v1`, { layers: 1 });
+    const enc = new TextEncoder();
+    const empty = await client.putBlob(repo, enc.encode("{}"), {
+      mediaType: "application/vnd.oci.empty.v1+json",
+    });
+    const referrer = async (artifactType: string, body: string, ann: Record<string, string>) => {
+      const layer = await client.putBlob(repo, enc.encode(body), { mediaType: artifactType });
+      const m = enc.encode(JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        artifactType,
+        config: empty,
+        layers: [layer],
+        subject: image.descriptor,
+        annotations: ann,
+      }));
+      return (await client.putReferrer(repo, m, "application/vnd.oci.image.manifest.v1+json"))
+        .digest;
+    };
+    const bundle = await referrer("application/vnd.dev.sigstore.bundle.v0.3+json", '{"b":1}', {
+      "dev.sigstore.bundle.predicateType": "https://sigstore.dev/cosign/sign/v1",
+    });
+    const sbom = await referrer("application/spdx+json", '{"spdxVersion":"SPDX-2.3"}', {});
+
+    const dst = `${reg2.host}/refs/app`;
+    const r = await cosign(["copy", `${repo}:v1`, `${dst}:v1`]);
+    assert.equal(r.code, 0, r.err);
+    const got = (await client2.referrers(dst, image.digest)).map((d) => d.digest).sort();
+    assert.deepEqual(got, [bundle, sbom].sort());
+    for (const d of [bundle, sbom]) {
+      assert.deepEqual(
+        (await client2.getManifest(`${dst}@${d}`)).bytes,
+        (await client.getManifest(`${repo}@${d}`)).bytes,
+      );
+    }
+    const before = puts(reg2);
+    assert.equal((await cosign(["copy", `${repo}:v1`, `${dst}:v1`])).code, 0);
+    assert.equal(puts(reg2), before);
+
+    const onlySbom = `${reg2.host}/refs/sbomonly`;
+    const o = await cosign(["copy", "--only=sbom", `${repo}:v1`, `${onlySbom}:v1`]);
+    assert.equal(o.code, 0, o.err);
+    assert.deepEqual((await client2.referrers(onlySbom, image.digest)).map((d) => d.digest), [
+      sbom,
+    ]);
+
+    // A source whose sha256-<hex> tag is cosign's copy anchor (an image, not an index) copies.
+    const again = await cosign(["copy", `${reg.host}/dst/app:v1`, `${reg.host}/again/app:v1`]);
+    assert.equal(again.code, 0, again.err);
+    assert.equal(await client.resolveDigest(`${reg.host}/again/app:v1`), img.digest);
+  });
+
   it("copies an index across registries with every manifest and their signatures", async () => {
     const idx = await pushTestIndex(client, `${reg.host}/src/multi:v1`);
     await signImageWithOpenssl(client, `${reg.host}/src/multi`, idx.digest, key.key, dir);

@@ -1,11 +1,12 @@
 /**
  * `cosign-ts copy [--only sig,att,sbom] [--sig-only] [-f] [--platform OS/ARCH] SRC DST`: copies
  * an image (or index, recursively) and its signatures, attestations and SBOMs
- * (`sha256-<hex>.sig|.att|.sbom`, for the image and every manifest of an index) to another
- * repository, as `cosign copy` does: each manifest is also tagged `sha256-<hex>` in the
- * destination (where that tag is free: it may hold a referrers fallback index), blobs are mounted across repositories of one registry (else streamed), blobs
- * and manifests the destination already has are skipped, and DST's tag is moved last. An
- * existing different destination is an error unless `-f`.
+ * (`sha256-<hex>.sig|.att|.sbom`, and OCI 1.1 referrers such as cosign v3's bundles, for the
+ * image and every manifest of an index) to another repository, as `cosign copy` does: each
+ * manifest is also tagged `sha256-<hex>` in the destination (where that tag is free: it may hold
+ * a referrers fallback index), blobs are mounted across repositories of one registry (else
+ * streamed), blobs and manifests the destination already has are skipped, and DST's tag is moved
+ * last. An existing different destination is an error unless `-f`.
  * @module
  */
 import { CosignError } from "../../core/errors.ts";
@@ -31,6 +32,7 @@ import {
 import type { SignatureSuffix } from "../../plugins/artifact-oci/layout.ts";
 import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
 import { selectPlatform } from "../select_platform.ts";
+import { copyReferrers } from "../copy_referrers.ts";
 
 /** Parses `--only` (comma-separated, repeatable) and `--sig-only` as cosign does. */
 export function parseOnly(only: string[], sigOnly: boolean): SignatureSuffix[] {
@@ -183,6 +185,9 @@ export const command: Command = {
         const from = signatureReference(src, m.digest, suffix, env);
         await remoteCopy(client, from, withTag(dst, from.tag!), force, ctx);
       }
+      // OCI 1.1 referrers (cosign v3 bundles) first: on registries without the referrers API
+      // their index takes the sha256-<hex> tag, which the entity copy then leaves alone.
+      await copyReferrers(client, src, dst, m.digest, only.length ? only : undefined, ctx);
       await copyEntity(client, src, dst, m, ctx);
     }
     if (only.length) return;

@@ -1,0 +1,117 @@
+/**
+ * Copying the OCI 1.1 referrers of a manifest (cosign v3 stores signatures and attestations as
+ * Sigstore bundles that refer to the image) from one repository to another: each referrer's
+ * blobs and manifest go over by digest, and the destination's referrers list gains it (through
+ * the registry's referrers API, or the `sha256-<hex>` fallback index on registries without one).
+ * Referrers the destination already lists are skipped.
+ *
+ * `--only` kinds map onto referrers as cosign v3 writes them: a Sigstore bundle whose predicate
+ * type is `https://sigstore.dev/cosign/sign/v1` is a signature (`sig`), other bundles and in-toto
+ * statements are attestations (`att`), SPDX/CycloneDX artifacts are SBOMs (`sbom`).
+ *
+ * @example
+ * ```ts
+ * const n = await copyReferrers(client, srcRepo, dstRepo, digest, undefined, ctx);
+ * ```
+ * @module
+ */
+import { isCosignError } from "../core/errors.ts";
+import type { Context } from "../core/plugin.ts";
+import type { Descriptor, RegistryClient } from "../oci/client.ts";
+import { OCI_INDEX } from "../oci/media_types.ts";
+import { type Repository, repositoryString, withDigest, withTag } from "../oci/reference.ts";
+import { registrySink, registrySource } from "../oci/registry_endpoint.ts";
+import { type ImageSink, transferImage } from "../oci/transfer.ts";
+import type { SignatureSuffix } from "../plugins/artifact-oci/layout.ts";
+
+/** The predicate type of cosign v3's image signatures (bundles of a DSSE statement). */
+export const COSIGN_SIGN_PREDICATE = "https://sigstore.dev/cosign/sign/v1";
+
+/** Which `--only` kind a referrer belongs to, or undefined for other artifacts. */
+export function referrerKind(d: Descriptor): SignatureSuffix | undefined {
+  const at = d.artifactType ?? "";
+  if (at.startsWith("application/vnd.dev.sigstore.bundle")) {
+    return d.annotations?.["dev.sigstore.bundle.predicateType"] === COSIGN_SIGN_PREDICATE
+      ? "sig"
+      : "att";
+  }
+  if (at === "application/vnd.in-toto+json" || at === "application/vnd.dsse.envelope.v1+json") {
+    return "att";
+  }
+  if (/spdx|cyclonedx|syft/i.test(at)) return "sbom";
+  return undefined;
+}
+
+/** The referrers of `digest`, or [] when the fallback tag holds something that is no index. */
+async function listReferrers(
+  client: RegistryClient,
+  repo: Repository,
+  digest: string,
+  ctx: Context,
+): Promise<Descriptor[] | undefined> {
+  try {
+    return await client.referrers(repo, digest);
+  } catch (e) {
+    if (isCosignError(e, "INVALID_INPUT")) {
+      ctx.log.debug(`${repositoryString(repo)}: no referrers index for ${digest}: ${e.message}`);
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+/**
+ * Copies the referrers of `digest` from `src` to `dst` (only those of `kinds` when given) and
+ * returns how many were copied. A destination tag `sha256-<hex>` that holds something other than
+ * an index (cosign's copy anchor) is replaced by the referrers index.
+ */
+export async function copyReferrers(
+  client: RegistryClient,
+  src: Repository,
+  dst: Repository,
+  digest: string,
+  kinds: readonly SignatureSuffix[] | undefined,
+  ctx: Context,
+): Promise<number> {
+  const found = (await listReferrers(client, src, digest, ctx)) ?? [];
+  const wanted = found.filter((d) => {
+    const k = referrerKind(d);
+    return kinds === undefined || (k !== undefined && kinds.includes(k));
+  });
+  if (wanted.length === 0) return 0;
+  let existing = await listReferrers(client, dst, digest, ctx);
+  if (existing === undefined) {
+    // The fallback tag holds a copy anchor, not an index: start a fresh referrers index there.
+    await client.putManifest(
+      withTag(dst, digest.replace(":", "-")),
+      new TextEncoder().encode(
+        JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] }),
+      ),
+      OCI_INDEX,
+    );
+    existing = [];
+  }
+  const have = new Set(existing.map((d) => d.digest));
+  const source = registrySource(client, src);
+  const plain = registrySink(client, dst);
+  const sink: ImageSink = {
+    ...plain,
+    async putManifest(m, tag) {
+      if (tag) return await plain.putManifest(m, tag);
+      await client.putReferrer(dst, m.bytes, m.mediaType);
+    },
+  };
+  let copied = 0;
+  for (const d of wanted) {
+    if (have.has(d.digest)) continue;
+    const m = await client.getManifest(withDigest(src, d.digest));
+    ctx.log.info(
+      `Copying referrer ${repositoryString(src)}@${d.digest} (${
+        d.artifactType ?? m.mediaType
+      }) to ${repositoryString(dst)}...`,
+    );
+    await transferImage(source, sink, { bytes: m.bytes, mediaType: m.mediaType, digest: m.digest });
+    copied++;
+  }
+  return copied;
+}
