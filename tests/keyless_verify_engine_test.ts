@@ -172,6 +172,11 @@ describe("verifyBundle: each broken check is rejected, naming it", () => {
     await rejects(b, /certificate chain/);
     assert.equal((await peer(b)).ok, false);
   });
+  it("a CA certificate used as the signing certificate", async () => {
+    const b = await messageBundle(k, art, { signer: k.caRoot });
+    await rejects(b, /certificate chain: the signing certificate is a CA certificate/);
+    assert.equal((await peer(b)).ok, false);
+  });
   it("certificate expired at the integrated time", async () => {
     const b = await messageBundle(k, art, {
       integratedTime: Math.floor(k.clock.getTime() / 1000) + 11 * 60,

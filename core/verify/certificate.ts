@@ -312,6 +312,9 @@ export async function verifyChain(
       fail(`the certificate has an unknown critical extension ${e.oid}`);
     }
   }
+  if (leaf.keyUsage !== undefined && !(leaf.keyUsage & 1)) {
+    fail("the certificate's key usage does not allow digital signatures");
+  }
   if (requiredEku && !leaf.extKeyUsage.includes(requiredEku)) {
     fail(`the certificate lacks the extended key usage ${requiredEku}`);
   }
@@ -331,9 +334,9 @@ export async function verifyChain(
     for (let k = 0; k < chain.length && ok; k++) {
       const c = chain[k];
       const parent = chain[k + 1] ?? c;
-      if (!c.isCA) {
+      if (!c.isCA || (c.keyUsage !== undefined && !(c.keyUsage & (1 << 5)))) {
         ok = false;
-        lastReason = "an authority certificate is not a CA";
+        lastReason = "an authority certificate is not a CA (basicConstraints, keyCertSign)";
       } else if (
         !bytesEqual(c.issuer, parent.subject) || !(await certificateSignedBy(c, parent.spki))
       ) {
