@@ -8,3 +8,4 @@ export * from "./rekor_v1.ts";
 export * from "./rekor_v2.ts";
 export * from "./legacy_rekor_bundle.ts";
 export * from "./verification_key.ts";
+export * from "./entry_check.ts";

@@ -116,6 +116,49 @@ describe("Rekor v1", () => {
     assert.match(paths[1], new RegExp(`^${PATHS.rekorV1}/[0-9a-f]{64}$`));
   });
 
+  it("refuses an answer that describes another signature (replayed entry)", async () => {
+    const first: Json = await submitRekorV1(svc.rekorUrl, {
+      kind: "hashedrekord",
+      signature,
+      digest,
+      verificationMaterial: pubPem,
+    });
+    const replay = JSON.stringify({
+      ["a".repeat(64)]: {
+        body: first.canonicalizedBody,
+        integratedTime: Number(first.integratedTime),
+        logID: Buffer.from(first.logId.keyId, "base64").toString("hex"),
+        logIndex: Number(first.logIndex),
+        verification: { signedEntryTimestamp: first.inclusionPromise.signedEntryTimestamp },
+      },
+    });
+    svc.fail(PATHS.rekorV1, { status: 201, body: replay });
+    try {
+      const other = new Uint8Array(sign("sha256", new TextEncoder().encode("x"), keys.privateKey));
+      await assert.rejects(
+        submitRekorV1(svc.rekorUrl, {
+          kind: "hashedrekord",
+          signature: other,
+          digest,
+          verificationMaterial: pubPem,
+        }),
+        (e) =>
+          isCosignError(e, "NETWORK") && /returned an entry for another signature/.test(e.message),
+      );
+      await assert.rejects(
+        submitRekorV1(svc.rekorUrl, {
+          kind: "dsse",
+          envelope: "{}",
+          verificationMaterial: pubPem,
+        }),
+        (e) =>
+          isCosignError(e, "NETWORK") && /another kind \(hashedrekord, not dsse\)/.test(e.message),
+      );
+    } finally {
+      svc.fail(PATHS.rekorV1, undefined);
+    }
+  });
+
   it("reports HTTP failures and malformed answers", async () => {
     svc.fail(PATHS.rekorV1, { status: 500, body: "oops" });
     try {
@@ -209,6 +252,29 @@ describe("Rekor v2", () => {
     });
     assert.deepEqual(lastBody(PATHS.rekorV2).dsseRequestV002.envelope, envelope);
     assert.deepEqual(d.kindVersion, { kind: "dsse", version: "0.0.2" });
+  });
+
+  it("refuses a v2 answer for another digest", async () => {
+    const e: Json = await submitRekorV2(svc.rekorV2Url, {
+      kind: "hashedrekord",
+      signature,
+      digest,
+      verificationMaterial: pubPem,
+    });
+    svc.fail(PATHS.rekorV2, { status: 201, body: JSON.stringify(e) });
+    try {
+      await assert.rejects(
+        submitRekorV2(svc.rekorV2Url, {
+          kind: "hashedrekord",
+          signature,
+          digest: new Uint8Array(32),
+          verificationMaterial: pubPem,
+        }),
+        (err) => isCosignError(err, "NETWORK") && /another digest/.test(err.message),
+      );
+    } finally {
+      svc.fail(PATHS.rekorV2, undefined);
+    }
   });
 
   it("names key details for each key type and rejects non-PEM material", async () => {

@@ -13,6 +13,7 @@
  * @module
  */
 import { CosignError } from "../../core/errors.ts";
+import { assertEntryDescribes } from "./entry_check.ts";
 import type { TlogEntry, TlogSubmission } from "../../core/plugin.ts";
 import { getFromService, postToService, responseJson } from "../../core/service_request.ts";
 
@@ -173,7 +174,11 @@ export async function submitRekorV1(
       );
     }
     const existing = new URL(location, url).href;
-    return entryFromRekorV1(await getFromService("Rekor", existing, signal), existing);
+    const found = entryFromRekorV1(await getFromService("Rekor", existing, signal), existing);
+    assertEntryDescribes(found, submission, existing);
+    return found;
   }
-  return entryFromRekorV1(await responseJson("Rekor", url, res), url);
+  const entry = entryFromRekorV1(await responseJson("Rekor", url, res), url);
+  assertEntryDescribes(entry, submission, url);
+  return entry;
 }

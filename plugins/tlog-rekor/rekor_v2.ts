@@ -14,6 +14,7 @@
  * @module
  */
 import { CosignError } from "../../core/errors.ts";
+import { assertEntryDescribes } from "./entry_check.ts";
 import type { TlogEntry, TlogSubmission } from "../../core/plugin.ts";
 import { postToService, responseJson } from "../../core/service_request.ts";
 import { verificationKey } from "./verification_key.ts";
@@ -92,5 +93,7 @@ export async function submitRekorV2(
     contentType: "application/json",
     signal,
   });
-  return entryFromRekorV2(await responseJson("Rekor", url, res), url);
+  const entry = entryFromRekorV2(await responseJson("Rekor", url, res), url);
+  assertEntryDescribes(entry, submission, url);
+  return entry;
 }
