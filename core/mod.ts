@@ -5,4 +5,22 @@
 export * from "./errors.ts";
 export * from "./plugin.ts";
 export * from "./keys/mod.ts";
+export {
+  type ArtifactInput,
+  pae,
+  verifyBundle,
+  type VerifyPolicy,
+  type VerifyResult,
+} from "./verify/verify_bundle.ts";
+export type { CertificateIdentity, IdentityPolicy } from "./verify/identity.ts";
+export {
+  type CertificateAuthority,
+  type LogAuthority,
+  parseTrustedRoot,
+  publicGoodTrustedRoot,
+  type TrustedRoot,
+  type ValidityWindow,
+  withinValidity,
+} from "./trust/trusted_root.ts";
+export { TufClient, type TufClientOptions, type TufStore } from "./trust/tuf_client.ts";
 export type * from "./runtime.ts";
