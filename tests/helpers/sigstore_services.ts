@@ -484,3 +484,35 @@ export async function closedPortUrl(): Promise<string> {
   await new Promise<void>((r) => s.close(() => r()));
   return `http://127.0.0.1:${port}`;
 }
+
+// Demo / manual testing: `deno run -A tests/helpers/sigstore_services.ts [DIR]` starts the services,
+// writes trusted_root.json, signing_config.json (Rekor v1), signing_config_v2.json and a test
+// identity token into DIR (default: a new temporary directory), prints how to sign against them,
+// and runs until interrupted.
+if (import.meta.main) {
+  const { mkdtemp, writeFile } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const process = (await import("node:process")).default;
+  const { makeIdentityToken } = await import("./oidc.ts");
+  const dir = process.argv[2] ?? await mkdtemp(join(tmpdir(), "sigstore-services-"));
+  const svc = await startSigstoreServices();
+  await writeFile(join(dir, "trusted_root.json"), JSON.stringify(svc.trustedRoot, null, 2));
+  await writeFile(join(dir, "signing_config.json"), JSON.stringify(svc.signingConfig, null, 2));
+  await writeFile(
+    join(dir, "signing_config_v2.json"),
+    JSON.stringify(svc.signingConfigV2, null, 2),
+  );
+  await writeFile(
+    join(dir, "token"),
+    await makeIdentityToken({ sub: "demo@example.com", ttlSeconds: 86400 }),
+  );
+  console.log(`Sigstore test services at ${svc.url} (files in ${dir}); Ctrl-C stops them.
+  cosign-ts sign-blob -y --signing-config ${dir}/signing_config.json \\
+    --trusted-root ${dir}/trusted_root.json --identity-token ${dir}/token --bundle F.sigstore.json F
+  cosign-ts verify-blob --trusted-root ${dir}/trusted_root.json --bundle F.sigstore.json \\
+    --certificate-identity demo@example.com --certificate-oidc-issuer https://oidc.example.test F`);
+  const stop = () => void svc.stop().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
