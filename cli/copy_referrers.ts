@@ -42,8 +42,11 @@ export function referrerKind(d: Descriptor): SignatureSuffix | undefined {
   return undefined;
 }
 
-/** The referrers of `digest`, or [] when the fallback tag holds something that is no index. */
-async function listReferrers(
+/**
+ * The referrers of `digest`, or undefined when the fallback tag `sha256-<hex>` holds something
+ * that is not an index (cosign's copy anchor) on a registry without the referrers API.
+ */
+export async function listReferrers(
   client: RegistryClient,
   repo: Repository,
   digest: string,
@@ -58,6 +61,48 @@ async function listReferrers(
     }
     throw e;
   }
+}
+
+/**
+ * The digests of the referrers `dst` already lists for `digest`. Where the fallback tag
+ * `sha256-<hex>` holds something other than an index (cosign's copy anchor), it is replaced by an
+ * empty referrers index so referrers can be added.
+ */
+export async function referrersIn(
+  client: RegistryClient,
+  dst: Repository,
+  digest: string,
+  ctx: Context,
+): Promise<Set<string>> {
+  const existing = await listReferrers(client, dst, digest, ctx);
+  if (existing !== undefined) return new Set(existing.map((d) => d.digest));
+  await client.putManifest(
+    withTag(dst, digest.replace(":", "-")),
+    new TextEncoder().encode(
+      JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] }),
+    ),
+    OCI_INDEX,
+  );
+  return new Set();
+}
+
+/**
+ * A sink whose root manifests are pushed as referrers of their `subject` (by digest, listed in
+ * the registry's referrers API or the `sha256-<hex>` fallback index); blobs as usual.
+ */
+export function referrerSink(client: RegistryClient, dst: Repository): ImageSink {
+  const plain = registrySink(client, dst);
+  return {
+    ...plain,
+    async putManifest(m, tag) {
+      let subject: unknown;
+      try {
+        subject = JSON.parse(new TextDecoder().decode(m.bytes))?.subject;
+      } catch { /* not JSON: the registry will say so */ }
+      if (tag || !subject) return await plain.putManifest(m, tag);
+      await client.putReferrer(dst, m.bytes, m.mediaType);
+    },
+  };
 }
 
 /**
@@ -79,28 +124,9 @@ export async function copyReferrers(
     return kinds === undefined || (k !== undefined && kinds.includes(k));
   });
   if (wanted.length === 0) return 0;
-  let existing = await listReferrers(client, dst, digest, ctx);
-  if (existing === undefined) {
-    // The fallback tag holds a copy anchor, not an index: start a fresh referrers index there.
-    await client.putManifest(
-      withTag(dst, digest.replace(":", "-")),
-      new TextEncoder().encode(
-        JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] }),
-      ),
-      OCI_INDEX,
-    );
-    existing = [];
-  }
-  const have = new Set(existing.map((d) => d.digest));
+  const have = await referrersIn(client, dst, digest, ctx);
   const source = registrySource(client, src);
-  const plain = registrySink(client, dst);
-  const sink: ImageSink = {
-    ...plain,
-    async putManifest(m, tag) {
-      if (tag) return await plain.putManifest(m, tag);
-      await client.putReferrer(dst, m.bytes, m.mediaType);
-    },
-  };
+  const sink = referrerSink(client, dst);
   let copied = 0;
   for (const d of wanted) {
     if (have.has(d.digest)) continue;

@@ -34,19 +34,25 @@ export const OCI_LAYOUT_VERSION = "1.0.0";
 /** The `index.json` annotation key cosign uses to tell entries apart. */
 export const KIND_ANNOTATION = "kind";
 
-/** cosign's `kind` annotation values for the entries of a saved layout. */
+/**
+ * cosign's `kind` annotation values for the entries of a saved layout. `referrers` is a prefix:
+ * OCI 1.1 referrers of the image are saved as `dev.cosignproject.cosign/referrers/<hex>` (the
+ * spelling hauler's cosign fork uses; cosign's own `load` skips kinds it does not know).
+ */
 export const LAYOUT_KINDS: Readonly<{
   image: string;
   imageIndex: string;
   sigs: string;
   atts: string;
   sboms: string;
+  referrers: string;
 }> = {
   image: "dev.cosignproject.cosign/image",
   imageIndex: "dev.cosignproject.cosign/imageIndex",
   sigs: "dev.cosignproject.cosign/sigs",
   atts: "dev.cosignproject.cosign/atts",
   sboms: "dev.cosignproject.cosign/sboms",
+  referrers: "dev.cosignproject.cosign/referrers/",
 };
 
 /** OCI image index media type (the media type of `index.json`). */

@@ -189,6 +189,26 @@ describe("copy, save and load (e2e, real registries)", () => {
       sbom,
     ]);
 
+    // save keeps the referrers (kind dev.cosignproject.cosign/referrers/<hex>), load restores them.
+    const saved = join(dir, "saved-refs");
+    const sv = await cosign(["save", "--dir", saved, `${repo}:v1`]);
+    assert.equal(sv.code, 0, sv.err);
+    const check = await runProcess(PYTHON, ["-c", LAYOUT_CHECK, saved]);
+    assert.equal(check.code, 0, check.err);
+    const kinds = JSON.parse(check.out) as { kind: string; digest: string }[];
+    assert.deepEqual(
+      kinds.filter((e) => e.kind === `dev.cosignproject.cosign/referrers/${image.digest.slice(7)}`)
+        .map((e) => e.digest).sort(),
+      [bundle, sbom].sort(),
+    );
+    const ld = await cosign(["load", "--dir", saved, `${reg2.host}/refs/loaded:v1`]);
+    assert.equal(ld.code, 0, ld.err);
+    assert.deepEqual(
+      (await client2.referrers(`${reg2.host}/refs/loaded`, image.digest)).map((d) => d.digest)
+        .sort(),
+      [bundle, sbom].sort(),
+    );
+
     // A source whose sha256-<hex> tag is cosign's copy anchor (an image, not an index) copies.
     const again = await cosign(["copy", `${reg.host}/dst/app:v1`, `${reg.host}/again/app:v1`]);
     assert.equal(again.code, 0, again.err);

@@ -1,7 +1,8 @@
 /**
  * `cosign-ts load --dir DIR IMAGE`: pushes an image saved with `save` (by cosign or cosign-ts)
  * from the OCI image layout in DIR to IMAGE, with its signatures, attestations and SBOM at
- * `sha256-<hex>.sig|.att|.sbom` (or in `COSIGN_REPOSITORY`). The whole layout is checked against
+ * `sha256-<hex>.sig|.att|.sbom` (or in `COSIGN_REPOSITORY`), and saved OCI 1.1 referrers as
+ * referrers of the image. The whole layout is checked against
  * its digests before anything is pushed, so a corrupted layout leaves the registry untouched.
  * The image keeps its digest, so its signatures still verify.
  * @module
@@ -26,6 +27,7 @@ import {
 } from "../../oci/transfer.ts";
 import type { SignatureSuffix } from "../../plugins/artifact-oci/layout.ts";
 import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
+import { referrersIn, referrerSink } from "../copy_referrers.ts";
 
 const SUFFIX_OF: Record<string, SignatureSuffix> = {
   [LAYOUT_KINDS.sigs]: "sig",
@@ -102,13 +104,18 @@ export const command: Command = {
     const source = layoutSource(layout);
     const root = await readEntry(source, rootDesc);
     const attachments: { suffix: SignatureSuffix; manifest: ManifestData }[] = [];
+    const referrers: ManifestData[] = [];
     for (const d of index.manifests) {
       const suffix = SUFFIX_OF[kind(d) ?? ""];
       if (suffix) attachments.push({ suffix, manifest: await readEntry(source, d) });
+      if (kind(d)?.startsWith(LAYOUT_KINDS.referrers)) {
+        referrers.push(await readEntry(source, d));
+      }
     }
     // Check everything before the first push.
     await transferImage(source, checkingSink(), root);
     for (const a of attachments) await transferImage(source, checkingSink(), a.manifest);
+    for (const r of referrers) await transferImage(source, checkingSink(), r);
 
     const client = await registryClientFromFlags(flags, ctx);
     await transferImage(source, registrySink(client, ref), root, {
@@ -119,10 +126,16 @@ export const command: Command = {
       await transferImage(source, registrySink(client, sigRef), a.manifest, { tag: sigRef.tag });
       ctx.log.debug(`loaded ${referenceString(sigRef)}`);
     }
+    if (referrers.length) {
+      const have = await referrersIn(client, ref, root.digest, ctx);
+      for (const r of referrers) {
+        if (!have.has(r.digest)) await transferImage(source, referrerSink(client, ref), r);
+      }
+    }
     ctx.log.info(
       `Loaded ${
         repositoryString(ref)
-      }@${root.digest} and ${attachments.length} attachment image(s) from ${dir}`,
+      }@${root.digest}, ${attachments.length} attachment image(s) and ${referrers.length} referrer(s) from ${dir}`,
     );
   },
 };

@@ -3,7 +3,8 @@
  * signatures, attestations and SBOM (`sha256-<hex>.sig|.att|.sbom`) to an OCI image layout in
  * DIR, as `cosign save` lays it out: `index.json` lists the image with annotation
  * `kind: dev.cosignproject.cosign/image` (or `…/imageIndex`), the signature image with
- * `…/sigs`, attestations with `…/atts` and SBOMs with `…/sboms`. Every blob is checked against
+ * `…/sigs`, attestations with `…/atts`, SBOMs with `…/sboms`, and the image's OCI 1.1 referrers
+ * with `dev.cosignproject.cosign/referrers/<hex>`. Every blob is checked against
  * its digest while written; `index.json` is written last, and a directory this command created
  * is removed again when saving fails.
  * @module
@@ -26,6 +27,7 @@ import { type ManifestData, transferImage } from "../../oci/transfer.ts";
 import type { SignatureSuffix } from "../../plugins/artifact-oci/layout.ts";
 import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
 import { selectPlatform } from "../select_platform.ts";
+import { listReferrers } from "../copy_referrers.ts";
 
 const KIND_OF: Record<SignatureSuffix, string> = {
   sig: LAYOUT_KINDS.sigs,
@@ -99,6 +101,13 @@ export const command: Command = {
         await transferImage(sigSource, sink, m);
         entries.push(entry(m, KIND_OF[suffix]));
         ctx.log.debug(`saved ${referenceString(sigRef)}`);
+      }
+      // OCI 1.1 referrers of the image (cosign v3 bundles, SBOMs, …).
+      for (const d of (await listReferrers(client, ref, root.digest, ctx)) ?? []) {
+        const m = await source.manifest(d.digest);
+        if (!m) continue;
+        await transferImage(source, sink, m);
+        entries.push(entry(m, LAYOUT_KINDS.referrers + root.digest.slice("sha256:".length)));
       }
       await layout.writeIndex(entries);
       ctx.log.info(
