@@ -113,35 +113,10 @@ export const command: Command = {
   args: { min: 1, max: 1 },
   async run({ flags, args, ctx, io }) {
     const ref = args[0];
-    const key = str(flags, "key");
-    const keyless = !key;
-    const issueCertificate = !!key && bool(flags, "issue-certificate");
-    const sigstore = await import("../sigstore_options.ts");
-    const plan = await sigstore.signingPlan(flags, {
-      keyless: keyless || issueCertificate,
-      tlogUpload: bool(flags, "tlog-upload"),
-    });
-    if (
-      (keyless || issueCertificate || plan.witnesses.rekor.length > 0) && !bool(flags, "yes")
-    ) {
-      io.err(sigstore.PUBLIC_LOG_NOTICE + "\n");
-      let yes = false;
-      try {
-        yes = await ctx.confirm("Are you sure you would like to continue?");
-      } catch (e) {
-        if (!(e instanceof CosignError && e.code === "ABORTED")) throw e;
-      }
-      if (!yes) {
-        throw new CosignError(
-          "ABORTED",
-          `Signing "${ref}" was cancelled: publishing to the transparency log was not confirmed`,
-          {
-            hint: "Pass --yes (-y) to confirm, or --tlog-upload=false to sign with a key " +
-              "without a log entry.",
-          },
-        );
-      }
-    }
+    const { openSigstoreSigner } = await import("../sigstore_signer.ts");
+    const opened = await openSigstoreSigner({ flags, ctx, io, what: ref });
+    const { plan, keyless } = opened;
+    const signer: Signer = opened.signer;
     const b64 = bool(flags, "b64");
     // Keyless signatures are written as Sigstore bundles, as cosign v3 does.
     const newBundle = bool(flags, "new-bundle-format") || keyless;
@@ -149,40 +124,6 @@ export const command: Command = {
     const sigPath = str(flags, "output-signature");
     const certPath = str(flags, "output-certificate");
 
-    let signer: Signer;
-    if (key) {
-      signer = await ctx.plugins.signer(key, ctx, { rsaPss: bool(flags, "rsa-pss") });
-      if (issueCertificate) {
-        const keySigner = signer;
-        try {
-          const token = await sigstore.identityTokenFromFlags(flags, ctx);
-          const { keylessSigner } = await import("../../core/keyless_signer.ts");
-          io.err("Retrieving signed certificate...\n");
-          signer = await keylessSigner({
-            fulcioUrl: plan.fulcioUrl,
-            token,
-            ctlogs: plan.ctlogs,
-            signal: ctx.signal,
-            signer: keySigner,
-          });
-          if (plan.ctlogs) io.err("Successfully verified SCT...\n");
-        } catch (e) {
-          await keySigner.close?.();
-          throw e;
-        }
-      }
-    } else {
-      const token = await sigstore.identityTokenFromFlags(flags, ctx);
-      const { keylessSigner } = await import("../../core/keyless_signer.ts");
-      io.err("Retrieving signed certificate...\n");
-      signer = await keylessSigner({
-        fulcioUrl: plan.fulcioUrl,
-        token,
-        ctlogs: plan.ctlogs,
-        signal: ctx.signal,
-      });
-      if (plan.ctlogs) io.err("Successfully verified SCT...\n");
-    }
     try {
       const blob = await resolveBlob(ctx, ref);
       if (ref !== "-") io.err(`Using payload from: ${ref}\n`);
