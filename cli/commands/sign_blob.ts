@@ -38,6 +38,10 @@ export const command: Command = {
     "cosign-ts sign-blob --key cosign.key --tlog-upload=false --new-bundle-format \\\n" +
     "    --bundle release.sigstore.json release.tar.gz",
     "tar c dir | cosign-ts sign-blob --key cosign.key --tlog-upload=false -",
+    "SIGSTORE_ID_TOKEN=$(cat token) cosign-ts sign-blob -y --bundle release.sigstore.json " +
+    "release.tar.gz",
+    "cosign-ts sign-blob -y --identity-token token --signing-config signing_config.json \\\n" +
+    "    --trusted-root trusted_root.json --bundle release.sigstore.json release.tar.gz",
   ],
   flags: [
     {
