@@ -18,6 +18,18 @@ describe("trusted_root.json", () => {
     const first = t.certificateAuthorities.find((c) => c.validFor.end)!;
     assert.equal(first.validFor.end!.toISOString(), "2022-12-31T23:59:59.999Z");
   });
+  it("the Rekor v2 log ID is its signed-note key ID (checkpoint key hints are its first 4 bytes)", async () => {
+    const t = await publicGoodTrustedRoot();
+    const v2 = t.tlogs.find((l) => l.keyDetails === "PKIX_ED25519")!;
+    const origin = new URL(v2.baseUrl).host;
+    const data = new Uint8Array([
+      ...new TextEncoder().encode(origin + "\n"),
+      1,
+      ...v2.spki.subarray(12),
+    ]);
+    const id = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+    assert.deepEqual(v2.logId, id);
+  });
   it("validity windows are inclusive at both ends", () => {
     const w = { start: new Date(1000), end: new Date(2000) };
     assert.equal(withinValidity(w, new Date(1000)), true);
