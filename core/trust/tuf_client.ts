@@ -47,6 +47,7 @@ type Json = any;
 const MAX_ROOT_ROTATIONS = 256;
 const MAX_METADATA_BYTES = 16 * 1024 * 1024;
 const MAX_TARGET_BYTES = 64 * 1024 * 1024;
+const FETCH_TIMEOUT_MS = 60_000;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -188,7 +189,7 @@ export class TufClient {
     const url = `${this.#mirror}/${path}`;
     let res: Response;
     try {
-      res = await this.#fetch(url);
+      res = await this.#fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
     } catch (e) {
       throw new CosignError("NETWORK", `Cannot fetch ${url}: ${(e as Error).message}`, {
         hint: "Check the --mirror URL and the network.",
