@@ -23,6 +23,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
 import { CosignError, describeError } from "../core/errors.ts";
+import { destroyAndWait } from "../oci/layout.ts";
 
 /** Content up to this size is held in memory; larger content goes to a temporary file. */
 export const DEFAULT_MEMORY_LIMIT: number = 1024 * 1024;
@@ -195,7 +196,7 @@ export async function stageVerified(
       }
     } catch (e) {
       await reader.cancel().catch(() => {});
-      out.destroy();
+      await destroyAndWait(out);
       throw e;
     }
     out.end();

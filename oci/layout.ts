@@ -145,6 +145,19 @@ function tmpName(path: string): string {
   return `${path}.tmp-${process.pid}-${Date.now().toString(36)}-${(tmpCounter++).toString(36)}`;
 }
 
+/**
+ * Destroys a file write stream and waits until its file is closed (or its open failed), so a
+ * temporary file removed afterwards cannot be re-created by a late open.
+ */
+export function destroyAndWait(out: ReturnType<typeof createWriteStream>): Promise<void> {
+  return new Promise((resolve) => {
+    if ((out as { closed?: boolean }).closed) return resolve();
+    out.once("close", () => resolve());
+    out.once("error", () => {/* reported through the caller's own error */});
+    out.destroy();
+  });
+}
+
 /** Writes a file atomically: a temporary sibling, then rename. */
 async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = tmpName(path);
@@ -289,6 +302,7 @@ export class OciLayout {
         out.on("error", reject);
         out.on("finish", () => resolve());
       });
+      done.catch(() => {});
       const failed = new Promise<never>((_, reject) => out.on("error", reject));
       failed.catch(() => {});
       const reader = stream.getReader();
@@ -310,7 +324,7 @@ export class OciLayout {
         }
       } catch (e) {
         await reader.cancel().catch(() => {});
-        out.destroy();
+        await destroyAndWait(out);
         throw e;
       }
       out.end();
