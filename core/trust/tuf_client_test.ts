@@ -42,4 +42,19 @@ describe("TUF client", () => {
     );
     assert.equal(files.size, 0);
   });
+  it("refuses a metadata file larger than its referring metadata allows", async () => {
+    const files = new Map<string, Uint8Array>();
+    const big = new Uint8Array(17 * 1024 * 1024);
+    const client = new TufClient({
+      mirror: "http://mirror.invalid",
+      root: new TextEncoder().encode(PUBLIC_GOOD_TUF_ROOT),
+      store: {
+        read: (n) => Promise.resolve(files.get(n)),
+        write: (n, d) => Promise.resolve(void files.set(n, d)),
+      },
+      fetch: () => Promise.resolve(new Response(big)),
+    });
+    await assert.rejects(client.refresh(), (e) => isCosignError(e, "TOO_LARGE"));
+    assert.equal(files.size, 0);
+  });
 });
