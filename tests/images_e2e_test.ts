@@ -20,6 +20,7 @@ import {
 } from "./helpers/registry.ts";
 import { RegistryClient } from "../oci/client.ts";
 import { openssl } from "./helpers/openssl.ts";
+import { startSigstoreServices } from "./helpers/sigstore_services.ts";
 
 const sha256hex = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
 const b64decode = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
@@ -298,6 +299,57 @@ describe("image signatures on dist/cosign-ts with a real registry", () => {
     const notSig = await run(["verify", "--key", pub, "--insecure-ignore-tlog", `${r}:a`]);
     assert.equal(notSig.code, 1, notSig.err);
     assert.match(notSig.err, /Cannot read signatures at/);
+  });
+
+  it("uploads to Rekor (test log) and verifies the bundle offline with its trusted root", async () => {
+    const svc = await startSigstoreServices();
+    try {
+      const root = join(dir, "trusted_root.json");
+      await writeFile(root, JSON.stringify(svc.trustedRoot));
+      const r = repo();
+      const img = await pushTestImage(client, `${r}:v1`);
+      const ask = await run(["sign", "--key", key, "--rekor-url", svc.rekorUrl, `${r}:v1`]);
+      assert.equal(ask.code, 1, ask.err); // no terminal to confirm the upload, no -y
+      assert.match(ask.err, /tlog-upload=false|--yes|-y/);
+      const s = await run(["sign", "--key", key, "--rekor-url", svc.rekorUrl, "-y", `${r}:v1`]);
+      assert.equal(s.code, 0, s.err);
+      assert.ok(svc.requests.some((q) => q.path.startsWith("/api/v1/log/entries")));
+      const v = await run(["verify", "--key", pub, "--trusted-root", root, `${r}:v1`]);
+      assert.equal(v.code, 0, v.err);
+      assert.match(v.err, /Existence of the claims in the transparency log was verified offline/);
+      // The bundle annotation is cosign's: SET + Payload{body,integratedTime,logIndex,logID}.
+      const line = JSON.parse((await run(["download", "signature", `${r}:v1`])).out.trim());
+      assert.deepEqual(Object.keys(line.Bundle), ["SignedEntryTimestamp", "Payload"]);
+      assert.deepEqual(Object.keys(line.Bundle.Payload), [
+        "body",
+        "integratedTime",
+        "logIndex",
+        "logID",
+      ]);
+      const body = JSON.parse(atob(line.Bundle.Payload.body));
+      assert.equal(body.kind, "hashedrekord");
+      assert.equal(
+        body.spec.data.hash.value,
+        sha256hex(b64decode(line.Payload)),
+      );
+      // Another log's trusted root (the public-good one) does not know this log: exit 12.
+      const other = await run(["verify", "--key", pub, `${r}:v1`], { TUF_ROOT: join(dir, "none") });
+      assert.equal(other.code, 12, other.err);
+      assert.match(other.err, /transparency log/);
+      // A tampered bundle (another log index) fails the SET check.
+      const sigTag = `${r}:sha256-${img.digest.slice(7)}.sig`;
+      const m = JSON.parse(new TextDecoder().decode((await client.getManifest(sigTag)).bytes));
+      const ann = m.layers[0].annotations;
+      const bundle = JSON.parse(ann["dev.sigstore.cosign/bundle"]);
+      bundle.Payload.logIndex += 1;
+      ann["dev.sigstore.cosign/bundle"] = JSON.stringify(bundle);
+      await client.putManifest(sigTag, new TextEncoder().encode(JSON.stringify(m)), m.mediaType);
+      const t = await run(["verify", "--key", pub, "--trusted-root", root, `${r}:v1`]);
+      assert.equal(t.code, 12, t.err);
+      assert.match(t.err, /signed entry timestamp|SET/);
+    } finally {
+      await svc.stop();
+    }
   });
 
   it("COSIGN_REPOSITORY and COSIGN_DOCKER_MEDIA_TYPES", async () => {

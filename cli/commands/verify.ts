@@ -17,6 +17,19 @@ import {
   parseSimpleSigningPayload,
 } from "../../plugins/artifact-oci/simple_signing.ts";
 import { verifySignatures } from "../../plugins/artifact-oci/verify_signatures.ts";
+import { verifyRekorBundle } from "../../plugins/artifact-oci/rekor_bundle.ts";
+import type { StoredSignature } from "../../plugins/artifact-oci/stored_signature.ts";
+import type { LogAuthority } from "../../core/trust/trusted_root.ts";
+import { loadTrustedRoot } from "../trust_root.ts";
+
+/** DER of the first PEM block of a certificate annotation. */
+function pemDer(pem: string): Uint8Array {
+  const m = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem);
+  if (!m) {
+    throw new CosignError("VERIFY", "the signature's certificate annotation is not PEM");
+  }
+  return Uint8Array.from(atob(m[1].replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+}
 
 /** The verify command. */
 export const command: Command = {
@@ -61,6 +74,13 @@ export const command: Command = {
       description: "Output format: json (payloads as a JSON array) or text (one payload a line).",
     },
     {
+      name: "trusted-root",
+      type: "string",
+      placeholder: "FILE",
+      description:
+        "trusted_root.json whose Rekor keys check the signatures' bundles (default: the cache written by initialize, else the embedded public-good root).",
+    },
+    {
       name: "rekor-url",
       type: "string",
       default: "https://rekor.sigstore.dev",
@@ -94,6 +114,12 @@ export const command: Command = {
         "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.",
       );
     }
+    let tlogs: Promise<LogAuthority[]> | undefined;
+    const verifyTlog = async (sig: StoredSignature): Promise<void> => {
+      tlogs ??= loadTrustedRoot(ctx, str(flags, "trusted-root")).then((r) => r.tlogs);
+      const keyDer = sig.certificate ? pemDer(sig.certificate) : (await verifier.publicKey()).spki;
+      await verifyRekorBundle(sig, keyDer, await tlogs);
+    };
     for (const ref of refs) {
       const digest = await client.resolveDigest(ref);
       const sigRef = signatureReference(ref, digest, "sig", (n) => ctx.env(n));
@@ -105,6 +131,7 @@ export const command: Command = {
         annotations,
         checkClaims,
         ignoreTlog,
+        verifyTlog,
         imageName: ref.digest ? name : `${name} (${referenceString(withDigest(ref, digest))})`,
       });
       const lines = [

@@ -14,4 +14,5 @@ export * from "./stored_signature.ts";
 export * from "./read_signatures.ts";
 export * from "./append_signatures.ts";
 export * from "./verify_signatures.ts";
+export * from "./rekor_bundle.ts";
 export * from "./sign_image.ts";
