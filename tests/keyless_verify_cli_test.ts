@@ -255,6 +255,37 @@ describe("verify-blob: real public-good bundle with a public-good RFC 3161 times
   });
 });
 
+describe("verify-blob: a real cosign keyless legacy bundle (cert + rekorBundle), by digest", () => {
+  // tests/fixtures/blob/cosign_legacy_bundle.json: written by cosign sign-blob against the
+  // public-good instance; the signed content is known by its digest only (its hashedrekord body).
+  const LEGACY = join(ROOT, "tests", "fixtures", "blob", "cosign_legacy_bundle.json");
+  const DIGEST = "sha256:d03cd623efbfe33052baa75e9dc6df83c3d957ecb67801a887ef6368d595c34e";
+  const args = (bundle: string, digest = DIGEST) => [
+    "verify-blob",
+    "--bundle",
+    bundle,
+    "--certificate-identity",
+    "vu@krnl.xyz",
+    "--certificate-oidc-issuer",
+    "https://github.com/login/oauth",
+    digest,
+  ];
+  it("verifies offline with the embedded root (identity as openssl x509 shows it)", async () => {
+    const r = await cosign(args(LEGACY), { env: empty() });
+    assert.equal(r.code, 0, r.err);
+  });
+  it("rejects another digest and a shifted integrated time", async () => {
+    let r = await cosign(args(LEGACY, `sha256:${"ab".repeat(32)}`), { env: empty() });
+    assert.equal(r.code, 12);
+    assert.match(r.err, /signature|artifact digest|tlog entry body/);
+    const b = JSON.parse(await readFile(LEGACY, "utf8"));
+    b.rekorBundle.Payload.integratedTime += 1;
+    r = await cosign(args(await put(b)), { env: empty() });
+    assert.equal(r.code, 12);
+    assert.match(r.err, /inclusion promise \(SET\)/);
+  });
+});
+
 describe("verify-blob: test-instance bundles with --trusted-root", () => {
   const v = (bundle: string, ...extra: string[]) =>
     cosign([
