@@ -305,7 +305,8 @@ describe("upload blob + sget (e2e, real registry)", () => {
       index.manifests.map((m: { platform: { os: string } }) => m.platform.os),
       ["linux", "darwin"],
     );
-    const d = await cosign(["sget", `${reg.host}/tools/multi@${index.manifests[1].digest}`]);
+    const ref0 = `${reg.host}/tools/multi@${index.manifests[1].digest}`;
+    const d = await cosign(["sget", ref0]);
     assert.equal(d.code, 0, d.err);
     assert.deepEqual(d.stdout, new Uint8Array(await readFile(darwin)));
     const idxGet = await cosign(["sget", multi.out.trim()]);
@@ -318,6 +319,13 @@ describe("upload blob + sget (e2e, real registry)", () => {
     const missing = await cosign(["sget", `${reg.host}/tools/none@sha256:${"a".repeat(64)}`]);
     assert.equal(missing.code, 11, missing.err);
     assert.equal(missing.stdout.length, 0);
+
+    const noDir = await cosign(["sget", "-o", join(dir, "missing", "out"), ref0]);
+    assert.equal(noDir.code, 1, noDir.err);
+    assert.match(noDir.err, /is not an existing directory/);
+    const isDir = await cosign(["sget", "-o", dir, ref0]);
+    assert.equal(isDir.code, 1, isDir.err);
+    assert.match(isDir.err, /it is a directory/);
 
     const badRef = await cosign(["sget", "Not A Ref"]);
     assert.notEqual(badRef.code, 0);

@@ -9,8 +9,9 @@
  * reaches standard output or the `-o` file and `sget … | sh` never runs unverified bytes.
  * @module
  */
+import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { CosignError } from "../../core/errors.ts";
+import { CosignError, describeError } from "../../core/errors.ts";
 import type { Command } from "../command.ts";
 import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
 import type { RegistryClient } from "../../oci/client.ts";
@@ -27,6 +28,22 @@ import { signatureReference } from "../../plugins/artifact-oci/signature_locatio
 import { verifySignatures } from "../../plugins/artifact-oci/verify_signatures.ts";
 import type { Context } from "../../core/plugin.ts";
 import { stageVerified } from "../verified_download.ts";
+
+/** Fails early (before any download) when the `-o` file's directory cannot take it. */
+async function checkOutputDir(output: string): Promise<void> {
+  const dir = dirname(output);
+  const s = await stat(dir).catch(() => undefined);
+  if (!s?.isDirectory()) {
+    throw new CosignError("IO", `Cannot write "${output}": ${dir} is not an existing directory`, {
+      hint: "Create the directory first, or pick another -o path.",
+    });
+  }
+  if ((await stat(output).catch(() => undefined))?.isDirectory()) {
+    throw new CosignError("IO", `Cannot write "${output}": it is a directory`, {
+      hint: "Give -o a file name.",
+    });
+  }
+}
 
 /** Verifies the cosign signatures of `digest` with `keyRef`; throws when none verifies. */
 async function verifyWithKey(
@@ -107,6 +124,7 @@ export const command: Command = {
     const output = typeof flags.output === "string" && flags.output !== ""
       ? resolve(flags.output)
       : undefined;
+    if (output) await checkOutputDir(output);
     const client = await registryClientFromFlags(flags, ctx);
     // Pin the digest first so what is verified is what is fetched.
     const digest = ref.digest ?? await client.resolveDigest(ref);
@@ -145,7 +163,18 @@ export const command: Command = {
     );
     try {
       if (output) await staged.commitTo(output);
-      else await staged.writeTo((chunk) => io.out(chunk));
+      else {
+        await staged.writeTo((chunk) => io.out(chunk)).catch((e) => {
+          const code = (e as { code?: string })?.code;
+          throw new CosignError(
+            "IO",
+            `Cannot write the blob to standard output: ${
+              code === "EPIPE" ? "the reading program closed the pipe" : describeError(e)
+            }`,
+            { cause: e },
+          );
+        });
+      }
     } finally {
       await staged.discard();
     }
