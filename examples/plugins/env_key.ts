@@ -4,8 +4,9 @@
  * or in cosign's encrypted format (the password comes from COSIGN_PASSWORD or the terminal,
  * like any cosign key). Handy in CI, where secrets arrive as variables.
  *
- * It imports only the public library entry point (../../mod.ts) and gets the same Context as
- * the built-in plugins.
+ * It imports only the library entry point, as "cosign-ts" (the compiled binary provides that
+ * module; in this repository deno.json maps it to ./mod.ts), and gets the same Context as the
+ * built-in plugins.
  *
  * @example
  * ```sh
@@ -29,7 +30,7 @@ import {
   type SignerOptions,
   type Verifier,
   verifierFromPem,
-} from "../../mod.ts";
+} from "cosign-ts";
 
 /** Reads the PEM text an `env://VAR` reference names. Throws CosignError("KEY"). */
 function pemFromEnv(ref: string, ctx: Context): string {
