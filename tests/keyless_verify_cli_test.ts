@@ -465,6 +465,36 @@ describe("verify-blob: test-instance bundles with --trusted-root", () => {
     ], { env: empty() });
     assert.equal(r.code, 1);
     assert.match(r.err, /Cannot read trusted root .*unknown media type/);
+    const hugeRoot = join(tmp.dir, "huge-root.json");
+    await writeFile(hugeRoot, " ".repeat(9 * 1024 * 1024));
+    r = await cosign([
+      "verify-blob",
+      "--bundle",
+      await put(good),
+      "--trusted-root",
+      hugeRoot,
+      "--certificate-identity",
+      ID,
+      "--certificate-oidc-issuer",
+      GH_ISSUER,
+      artFile,
+    ], { env: empty() });
+    assert.equal(r.code, 1);
+    assert.match(r.err, /larger than 8 MiB/);
+    r = await cosign([
+      "verify-blob",
+      "--bundle",
+      await put(good),
+      "--trusted-root",
+      join(tmp.dir, "missing.json"),
+      "--certificate-identity",
+      ID,
+      "--certificate-oidc-issuer",
+      GH_ISSUER,
+      artFile,
+    ], { env: empty() });
+    assert.equal(r.code, 1);
+    assert.match(r.err, /Cannot read trusted root .*no such file/);
     r = await v(await put(good), "--certificate-identity-regexp", "([");
     assert.equal(r.code, 2);
     assert.match(r.err, /Invalid regular expression/);
