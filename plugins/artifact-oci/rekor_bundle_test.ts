@@ -1,0 +1,61 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { isCosignError } from "../../core/errors.ts";
+import { entryFromRekorBundle, verifyRekorBundle } from "./rekor_bundle.ts";
+import { storedSignature } from "./stored_signature.ts";
+
+const body = btoa(JSON.stringify({ apiVersion: "0.0.1", kind: "hashedrekord", spec: {} }));
+const good = {
+  SignedEntryTimestamp: btoa("set"),
+  Payload: { body, integratedTime: 1700000000, logIndex: 42, logID: "ab".repeat(32) },
+};
+
+describe("Rekor bundle annotation", () => {
+  it("maps cosign's bundle onto a TransparencyLogEntry", () => {
+    const e = entryFromRekorBundle(JSON.stringify(good)) as unknown as Record<string, unknown>;
+    assert.equal(e.logIndex, "42");
+    assert.equal(e.integratedTime, "1700000000");
+    assert.deepEqual(e.kindVersion, { kind: "hashedrekord", version: "0.0.1" });
+    assert.equal((e.logId as { keyId: Uint8Array }).keyId.length, 32);
+    assert.equal(new TextDecoder().decode(e.canonicalizedBody as Uint8Array), atob(body));
+  });
+  it("rejects malformed bundles with clear VERIFY errors", () => {
+    const cases: unknown[] = [
+      "not json",
+      {},
+      { ...good, Payload: { ...good.Payload, body: "%%%" } },
+      { ...good, Payload: { ...good.Payload, body: btoa("not json") } },
+      { ...good, Payload: { ...good.Payload, logID: "xyz" } },
+      { ...good, Payload: { ...good.Payload, logIndex: -1 } },
+      { ...good, Payload: { ...good.Payload, integratedTime: "soon" } },
+      { ...good, SignedEntryTimestamp: 5 },
+    ];
+    for (const c of cases) {
+      assert.throws(
+        () => entryFromRekorBundle(typeof c === "string" ? c : JSON.stringify(c)),
+        (e) => isCosignError(e, "VERIFY") && /Rekor bundle is malformed/.test(e.message),
+        JSON.stringify(c),
+      );
+    }
+  });
+  it("a signature without a bundle, or with an unknown log, does not verify", async () => {
+    const desc = {
+      mediaType: "x",
+      size: 1,
+      digest: "sha256:" + "0".repeat(64),
+      annotations: { "dev.cosignproject.cosign/signature": btoa("sig") },
+    };
+    await assert.rejects(
+      verifyRekorBundle(storedSignature(desc, new Uint8Array([1])), new Uint8Array(0), []),
+      (e) => isCosignError(e, "VERIFY"),
+    );
+    const withBundle = storedSignature({
+      ...desc,
+      annotations: { ...desc.annotations, "dev.sigstore.cosign/bundle": JSON.stringify(good) },
+    }, new Uint8Array([1]));
+    await assert.rejects(
+      verifyRekorBundle(withBundle, new Uint8Array(0), []),
+      (e) => isCosignError(e, "VERIFY"),
+    );
+  });
+});
