@@ -44,6 +44,7 @@ function legacyToSigstore(
   legacy: Extract<BlobBundle, { format: "legacy" }>["legacy"],
   sha256: Uint8Array,
   source: string,
+  hasKey: boolean,
 ): Record<string, unknown> {
   if (!legacy.rekorBundle) {
     throw new CosignError(
@@ -52,12 +53,12 @@ function legacyToSigstore(
       { hint: "Sign with a transparency log, or pass --key with --insecure-ignore-tlog." },
     );
   }
-  if (!legacy.cert) {
+  if (!legacy.cert && !hasKey) {
     throw new CosignError("USAGE", `Cannot verify bundle ${source}: it has no certificate`, {
       hint: "Pass the signer's public key with --key.",
     });
   }
-  let pem = legacy.cert;
+  let pem = legacy.cert ?? "";
   if (!pem.includes("-----BEGIN")) {
     try {
       pem = atob(pem);
@@ -66,7 +67,9 @@ function legacyToSigstore(
     }
   }
   const m = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem);
-  if (!m) throw new CosignError("INVALID_INPUT", `Cannot read bundle ${source}: "cert" is not PEM`);
+  if (!m && legacy.cert) {
+    throw new CosignError("INVALID_INPUT", `Cannot read bundle ${source}: "cert" is not PEM`);
+  }
   const p = legacy.rekorBundle.Payload;
   let body: { kind?: string; apiVersion?: string } = {};
   try {
@@ -81,7 +84,9 @@ function legacyToSigstore(
   return {
     mediaType: "application/vnd.dev.sigstore.bundle+json;version=0.1",
     verificationMaterial: {
-      x509CertificateChain: { certificates: [{ rawBytes: m[1].replace(/\s+/g, "") }] },
+      ...(m
+        ? { x509CertificateChain: { certificates: [{ rawBytes: m[1].replace(/\s+/g, "") }] } }
+        : { publicKey: { hint: "" } }),
       tlogEntries: [{
         logIndex: String(p.logIndex),
         logId: { keyId: b64(logId) },
@@ -142,7 +147,8 @@ export async function verifyBlobBundle(
   const { bundleFromJSONValue } = await import("../core/bundle.ts");
   const bundle = read.format === "sigstore"
     ? read.parsed.bundle
-    : (await bundleFromJSONValue(legacyToSigstore(read.legacy, sha256, source), source)).bundle;
+    : (await bundleFromJSONValue(legacyToSigstore(read.legacy, sha256, source, !!key), source))
+      .bundle;
 
   const vm = bundle.verificationMaterial;
   const hasCert = vm.content?.$case === "certificate" ||

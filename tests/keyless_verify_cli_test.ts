@@ -365,6 +365,62 @@ describe("verify-blob: test-instance bundles with --trusted-root", () => {
     assert.equal(r.code, 12);
     assert.match(r.err, /SET/);
   });
+  it("key-signed legacy bundle with a rekorBundle: the log entry is verified against --key", async () => {
+    const { generateKeyPairSync } = await import("node:crypto");
+    const kp = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+    const pubPem = kp.publicKey.export({ format: "pem", type: "spki" }).toString();
+    const pubFile = join(tmp.dir, "signer.pub");
+    await writeFile(pubFile, pubPem);
+    const sig = new Uint8Array(sign("sha256", art, kp.privateKey));
+    const entry = await k.entryV1({
+      apiVersion: "0.0.1",
+      kind: "hashedrekord",
+      spec: {
+        data: {
+          hash: { algorithm: "sha256", value: createHash("sha256").update(art).digest("hex") },
+        },
+        signature: {
+          content: Buffer.from(sig).toString("base64"),
+          publicKey: { content: Buffer.from(pubPem).toString("base64") },
+        },
+      },
+    });
+    const legacy = {
+      base64Signature: Buffer.from(sig).toString("base64"),
+      rekorBundle: {
+        SignedEntryTimestamp: entry.inclusionPromise.signedEntryTimestamp,
+        Payload: {
+          body: entry.canonicalizedBody,
+          integratedTime: Number(entry.integratedTime),
+          logIndex: Number(entry.logIndex),
+          logID: Buffer.from(entry.logId.keyId, "base64").toString("hex"),
+        },
+      },
+    };
+    const f = await put(legacy);
+    const run = (key: string) =>
+      cosign(["verify-blob", "--key", key, "--bundle", f, "--trusted-root", rootFile, artFile], {
+        env: empty(),
+      });
+    let r = await run(pubFile);
+    assert.equal(r.code, 0, r.err);
+    const other = join(tmp.dir, "other.pub");
+    await writeFile(
+      other,
+      generateKeyPairSync("ec", { namedCurve: "prime256v1" }).publicKey.export({
+        format: "pem",
+        type: "spki",
+      }),
+    );
+    r = await run(other);
+    assert.equal(r.code, 12);
+    assert.match(r.err, /Cannot verify signature/);
+    r = await cosign(["verify-blob", "--bundle", f, "--trusted-root", rootFile, artFile], {
+      env: empty(),
+    });
+    assert.equal(r.code, 2);
+    assert.match(r.err, /no certificate/);
+  });
   it("--certificate must match the bundle's; --certificate-chain replaces the trusted CAs", async () => {
     const b = await messageBundle(k, art);
     const f = await put(b);
