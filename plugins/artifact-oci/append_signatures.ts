@@ -15,7 +15,8 @@
  * 4. otherwise wait a jittered, growing backoff and go back to 2, merging with whatever is
  *    there now, so layers other signers added are never dropped.
  *
- * Gives up after a bounded number of attempts with CosignError("NETWORK").
+ * Transient registry errors (5xx, which distribution answers for a tag being rewritten) retry
+ * the attempt. Gives up after a bounded number of attempts with CosignError("NETWORK").
  *
  * @example
  * ```ts
@@ -24,7 +25,7 @@
  * ```
  * @module
  */
-import { CosignError } from "../../core/errors.ts";
+import { CosignError, isCosignError } from "../../core/errors.ts";
 import type { Logger } from "../../core/plugin.ts";
 import type { RegistryClient } from "../../oci/client.ts";
 import { type Reference, referenceString } from "../../oci/reference.ts";
@@ -108,25 +109,27 @@ export async function appendSignatures(
   const maxAttempts = options.maxAttempts ?? 12;
   let ours: Descriptor[] | undefined;
   let skipped: Descriptor[] = [];
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+  const attemptOnce = async (attempt: number): Promise<AppendResult | undefined> => {
     const started = Date.now();
     const current = await readSignatureImage(client, sigRef);
     const existing = current?.manifest.layers ?? [];
     if (ours === undefined) {
       // Decide once which candidates are ours to add; later attempts re-add exactly these.
-      ours = [];
+      const mine: Descriptor[] = [];
       skipped = [];
       for (const c of candidates) {
         const present = existing.find((l) => sameLayer(l, c.desc)) ??
           await options.findDuplicate?.(existing, c.desc, c.layer.payload);
         if (present) skipped.push(present);
-        else if (!ours.some((o) => sameLayer(o, c.desc))) ours.push(c.desc);
+        else if (!mine.some((o) => sameLayer(o, c.desc))) mine.push(c.desc);
       }
+      ours = mine;
       if (ours.length === 0) {
         return { added: [], skipped, manifestDigest: current?.digest ?? "", attempts: 0 };
       }
     }
-    const missing = ours.filter((o) => !existing.some((l) => sameLayer(l, o)));
+    const wanted: Descriptor[] = ours;
+    const missing = wanted.filter((o) => !existing.some((l) => sameLayer(l, o)));
     let digest = current?.digest ?? "";
     if (missing.length > 0) {
       const img = buildSignatureImage([...existing, ...missing], {
@@ -146,20 +149,32 @@ export async function appendSignatures(
     // Under evident contention (a previous attempt was overwritten) confirm once more.
     const waits = [0, settle + Math.random() * settle];
     if (attempt > 1) waits.push(settle + Math.random() * settle);
-    let stuck = true;
     for (const wait of waits) {
       if (wait) await sleep(wait);
       const now = await readSignatureImage(client, sigRef);
-      if (!now || !hasAll(now.manifest.layers, ours)) {
-        stuck = false;
-        break;
+      if (!now || !hasAll(now.manifest.layers, wanted)) {
+        options.log?.debug(
+          `signature layers at ${target} were overwritten by a concurrent writer; retrying (attempt ${attempt})`,
+        );
+        return undefined;
       }
       digest = now.digest;
     }
-    if (stuck) return { added: ours, skipped, manifestDigest: digest, attempts: attempt };
-    options.log?.debug(
-      `signature layers at ${target} were overwritten by a concurrent writer; retrying (attempt ${attempt})`,
-    );
+    return { added: wanted, skipped, manifestDigest: digest, attempts: attempt };
+  };
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    let outcome: AppendResult | undefined;
+    try {
+      outcome = await attemptOnce(attempt);
+    } catch (e) {
+      // A registry under concurrent tag writes may answer 5xx for a moment (distribution does
+      // on a tag being rewritten): retry the whole read-merge-write, within the same budget.
+      if (!isCosignError(e, "NETWORK") || attempt === maxAttempts) throw e;
+      options.log?.debug(
+        `registry error while storing at ${target}, retrying: ${(e as Error).message}`,
+      );
+    }
+    if (outcome) return outcome;
     const backoff = Math.min(1000, 25 * 2 ** Math.min(attempt, 6));
     await sleep(backoff / 2 + Math.random() * backoff);
   }
