@@ -255,6 +255,59 @@ describe("verify-blob: real public-good bundle with a public-good RFC 3161 times
   });
 });
 
+describe("verify-blob: a real Rekor v2 (tiles) bundle from Sigstore staging", () => {
+  const S = join(ROOT, "tests", "fixtures", "staging");
+  const B = join(S, "staging-rekor-v2.txt.sigstore.json");
+  const T = join(S, "staging-rekor-v2.txt");
+  const R = join(S, "trusted_root.json");
+  const args = (bundle: string) => [
+    "verify-blob",
+    "--bundle",
+    bundle,
+    "--trusted-root",
+    R,
+    "--certificate-identity",
+    "jku@goto.fi",
+    "--certificate-oidc-issuer",
+    "https://github.com/login/oauth",
+    T,
+  ];
+  it("verifies (Ed25519 checkpoint, inclusion proof, staging TSA); sigstore-js agrees", async () => {
+    const r = await cosign(args(B), { env: empty() });
+    assert.equal(r.code, 0, r.err);
+    const p = await verifyWithSigstoreJs({
+      bundle: B,
+      artifact: T,
+      trustedRoot: R,
+      identity: "jku@goto.fi",
+      issuer: "https://github.com/login/oauth",
+    });
+    assert.equal(p.ok, true, p.error);
+  });
+  it("rejects a forged checkpoint, a wrong audit path, and the bundle without its timestamp", async () => {
+    const orig = JSON.parse(await readFile(B, "utf8"));
+    const e = (b: Json) => b.verificationMaterial.tlogEntries[0];
+    let b = structuredClone(orig);
+    e(b).inclusionProof.checkpoint.envelope = e(b).inclusionProof.checkpoint.envelope
+      .replace("\n646\n", "\n647\n");
+    let r = await cosign(args(await put(b)), { env: empty() });
+    assert.equal(r.code, 12);
+    assert.match(r.err, /tlog inclusion proof/);
+    b = structuredClone(orig);
+    const h = Buffer.from(e(b).inclusionProof.hashes[1], "base64");
+    h[0] ^= 0x80;
+    e(b).inclusionProof.hashes[1] = h.toString("base64");
+    r = await cosign(args(await put(b)), { env: empty() });
+    assert.equal(r.code, 12);
+    assert.match(r.err, /tlog inclusion proof: the audit path does not lead/);
+    b = structuredClone(orig);
+    b.verificationMaterial.timestampVerificationData.rfc3161Timestamps = [];
+    r = await cosign(args(await put(b)), { env: empty() });
+    assert.equal(r.code, 12);
+    assert.match(r.err, /timestamps: 0 verified signing times/);
+  });
+});
+
 describe("verify-blob: a real cosign keyless legacy bundle (cert + rekorBundle), by digest", () => {
   // tests/fixtures/blob/cosign_legacy_bundle.json: written by cosign sign-blob against the
   // public-good instance; the signed content is known by its digest only (its hashedrekord body).
