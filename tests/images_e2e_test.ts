@@ -232,6 +232,12 @@ describe("image signatures on dist/cosign-ts with a real registry", () => {
     }
     const noKey = await run(["sign", "--tlog-upload=false", `${r}:v1`]);
     assert.equal(noKey.code, 2, noKey.err);
+    // A signature layer over the attachment size cap is refused before it is read.
+    const huge = await run(["verify", "--key", pub, "--insecure-ignore-tlog", `${r}:v1`], {
+      COSIGN_MAX_ATTACHMENT_SIZE: "100",
+    });
+    assert.equal(huge.code, 1, huge.err);
+    assert.match(huge.err, /^Error: .*(limit|large|cap|exceed)/im);
   });
 
   it("rejects a tampered layer and a payload naming another digest", async () => {
