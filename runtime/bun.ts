@@ -57,6 +57,9 @@ export const bunRuntime: Runtime = {
     B ? B.stdin.stream() : Readable.toWeb(process.stdin) as unknown as ReadableStream<Uint8Array>,
   writeStdout: (data) =>
     new Promise<void>((resolve, reject) => {
+      // A reader that goes away (`| head`) surfaces as the write callback's error, which the
+      // command reports; without a listener Bun would also dump the 'error' event.
+      if (process.stdout.listenerCount("error") === 0) process.stdout.on("error", () => {});
       process.stdout.write(data, (err) => (err ? reject(err) : resolve()));
     }),
   writeStderr(text) {
