@@ -324,6 +324,18 @@ describe("verifyBundle: each broken check is rejected, naming it", () => {
       root: root2,
     });
   });
+  it("Rekor v2 log key not valid at the RFC 3161 time", async () => {
+    const b = await messageBundle(k, art, { tlog: "v2", tsa: true });
+    const root = structuredClone(k.trustedRoot);
+    root.tlogs[1].publicKey.validFor.end = new Date(k.clock.getTime() - 60_000).toISOString();
+    await rejects(
+      b,
+      /tlog entry: the log key of https:\/\/rekor2.local is not valid at the timestamp/,
+      {
+        root,
+      },
+    );
+  });
   it("no tlog entry at all (threshold 1)", async () => {
     const b = await messageBundle(k, art, { tlog: "none", tsa: true });
     await rejects(b, /tlog entry: the bundle has 0 transparency log entries, 1 required/);

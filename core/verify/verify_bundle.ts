@@ -25,6 +25,7 @@
 import type { Bundle } from "@sigstore/bundle";
 import { CosignError } from "../errors.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
+import { withinValidity } from "../trust/trusted_root.ts";
 import type { Certificate } from "./certificate.ts";
 import { parseCertificate, verifyChain } from "./certificate.ts";
 import type { CertificateIdentity, IdentityPolicy } from "./identity.ts";
@@ -32,7 +33,7 @@ import { certificateIdentity, checkIdentity } from "./identity.ts";
 import { bytesEqual, digest, sha256, spkiKind, toHex, verifySpki } from "./public_key.ts";
 import { verifyEmbeddedScts } from "./sct.ts";
 import { verifyRfc3161Timestamp } from "./timestamp.ts";
-import type { SignedContent } from "./tlog.ts";
+import type { SignedContent, TlogResult } from "./tlog.ts";
 import { verifyTlogEntry } from "./tlog.ts";
 
 /**
@@ -249,10 +250,12 @@ export async function verifyBundle(
   // 3. transparency log entries
   const timestamps: VerifyResult["timestamps"] = [];
   let tlogEntries = 0;
+  const untimedLogs: TlogResult["log"][] = [];
   for (const entry of vm.tlogEntries ?? []) {
     const r = await verifyTlogEntry(entry, signed, trust.tlogs);
     tlogEntries++;
     if (r.integratedTime) timestamps.push({ source: "tlog", time: r.integratedTime });
+    else if (BigInt(entry.integratedTime || "0") === 0n) untimedLogs.push(r.log);
   }
   const tlogThreshold = policy.tlogThreshold ?? 1;
   if (tlogEntries < tlogThreshold) {
@@ -271,6 +274,18 @@ export async function verifyBundle(
       trust.timestampAuthorities,
     );
     timestamps.push({ source: "tsa", time: t });
+  }
+  // Entries without an integrated time (Rekor v2): the log's key must have been valid at a
+  // verified timestamp.
+  const tsaTimes = timestamps.filter((t) => t.source === "tsa").map((t) => t.time);
+  for (const log of untimedLogs) {
+    if (tsaTimes.length && !tsaTimes.some((t) => withinValidity(log.validFor, t))) {
+      fail(
+        "tlog entry",
+        `the log key of ${log.baseUrl} is not valid at the timestamp ${tsaTimes[0].toISOString()}`,
+        "The trusted root's validFor window for this log does not cover the signing time.",
+      );
+    }
   }
 
   // 5. certificate: chain at the signing times, SCTs, identity
