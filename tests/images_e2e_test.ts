@@ -358,6 +358,43 @@ describe("image signatures on dist/cosign-ts with a real registry", () => {
     }
   });
 
+  it("works against a TLS + basic-auth registry (several images in one command)", async () => {
+    const tls = await startRegistry("tls-basic");
+    try {
+      const tclient = new RegistryClient(tls.clientOptions());
+      const a = await pushTestImage(tclient, `${tls.host}/secure/a:v1`);
+      const b = await pushTestImage(tclient, `${tls.host}/secure/b:v1`);
+      const creds = ["--registry-username", tls.username!, "--registry-password", tls.password!];
+      const ca = ["--registry-cacert", tls.caFile!];
+      const refs = [`${tls.host}/secure/a:v1`, `${tls.host}/secure/b@${b.digest}`];
+      const s = await run(["sign", "--key", key, "--tlog-upload=false", ...creds, ...ca, ...refs]);
+      assert.equal(s.code, 0, s.err);
+      assert.equal((s.err.match(/Pushing signature to/g) ?? []).length, 2);
+      const v = await run([
+        "verify",
+        "--key",
+        pub,
+        "--insecure-ignore-tlog",
+        ...creds,
+        ...ca,
+        ...refs,
+      ]);
+      assert.equal(v.code, 0, v.err);
+      const arrays = v.out.trim().split("\n").map((l) => JSON.parse(l));
+      assert.deepEqual(
+        arrays.map((x) => x[0].critical.image["docker-manifest-digest"]),
+        [a.digest, b.digest],
+      );
+      // Without credentials: an authentication error that says how to log in, not a crash.
+      const anon = await run(["verify", "--key", pub, "--insecure-ignore-tlog", ...ca, refs[0]]);
+      assert.equal(anon.code, 1, anon.err);
+      assert.match(anon.err, /login|credentials|401|unauthori/i);
+      assert.ok(!anon.err.includes("    at "), anon.err);
+    } finally {
+      await tls.stop();
+    }
+  });
+
   it("COSIGN_REPOSITORY and COSIGN_DOCKER_MEDIA_TYPES", async () => {
     const r = repo();
     const sigs = `${reg.host}/signatures-store`;
