@@ -230,8 +230,10 @@ describe("image signatures on dist/cosign-ts with a real registry", () => {
       assert.match(b.err, /^Error: /m);
       assert.ok(!b.err.includes("    at "), b.err);
     }
-    const noKey = await run(["sign", "--tlog-upload=false", `${r}:v1`]);
-    assert.equal(noKey.code, 2, noKey.err);
+    // Without --key signing is keyless: without an identity token that is a clear error.
+    const noKey = await run(["sign", "--tlog-upload=false", "-y", `${r}:v1`]);
+    assert.equal(noKey.code, 2, noKey.err); // a usage error, as the token flag is missing
+    assert.match(noKey.err, /^Error: .*(token|identity)/im);
     // A signature layer over the attachment size cap is refused before it is read.
     const huge = await run(["verify", "--key", pub, "--insecure-ignore-tlog", `${r}:v1`], {
       COSIGN_MAX_ATTACHMENT_SIZE: "100",

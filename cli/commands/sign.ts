@@ -1,8 +1,11 @@
 /**
- * `cosign-ts sign`: signs container images in their registry, as `cosign sign --key` does:
- * the simple-signing payload for `repo@digest`, stored at `sha256-<hex>.sig` (or in
+ * `cosign-ts sign`: signs container images in their registry, as `cosign sign` does: the
+ * simple-signing payload for `repo@digest`, stored at `sha256-<hex>.sig` (or in
  * `COSIGN_REPOSITORY`), appended race-free, without duplicate layers. Signing by tag resolves
  * the digest and warns, as cosign does; `--recursive` signs an index and every manifest in it.
+ * With `--key` the key signs; without, an ephemeral key certified by Fulcio (keyless), whose
+ * certificate and chain go into the layer annotations. Rekor entries (and RFC 3161 timestamps
+ * when asked) become cosign's bundle (and timestamp) annotations.
  * @module
  */
 import { readFile, rename, writeFile } from "node:fs/promises";
@@ -12,6 +15,7 @@ import type { Context } from "../../core/plugin.ts";
 import { bool, list, parseAnnotations, str } from "../args.ts";
 import type { Command } from "../command.ts";
 import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
+import { type SigningPlan, SIGSTORE_SIGNING_FLAGS } from "../sigstore_options.ts";
 import {
   parseReference,
   referenceString,
@@ -41,44 +45,62 @@ function tagWarning(ref: string): string {
     images by tag will be removed in a future release.`;
 }
 
-async function tlogUploader(
+/** Collects Rekor entries and timestamps as the plan says, as layer annotation values. */
+function witnessCollector(
   ctx: Context,
-  rekorUrl: string,
-): Promise<(payload: Uint8Array, signature: Uint8Array, pem: string) => Promise<string>> {
-  const [{ sha256 }, { legacyRekorBundle }, { goJson }] = await Promise.all([
-    import("@noble/hashes/sha2.js"),
-    import("../../plugins/tlog-rekor/legacy_rekor_bundle.ts"),
-    import("../../plugins/artifact-oci/go_json.ts"),
-  ]);
-  const log = ctx.plugins.tlog("rekor");
+  plan: SigningPlan,
+): (
+  payload: Uint8Array,
+  signature: Uint8Array,
+  pem: string,
+) => Promise<{ bundle?: string; rfc3161Timestamp?: string }> {
   return async (payload, signature, pem) => {
-    const entry = await log.submit(
+    if (!plan.witnesses.rekor.length && !plan.witnesses.tsaUrls.length) return {};
+    const [{ sha256 }, { collectWitnesses }, { legacyRekorBundle }, { goJson }] = await Promise
+      .all([
+        import("@noble/hashes/sha2.js"),
+        import("../../core/signature_witnesses.ts"),
+        import("../../plugins/tlog-rekor/legacy_rekor_bundle.ts"),
+        import("../../plugins/artifact-oci/go_json.ts"),
+      ]);
+    const w = await collectWitnesses(
+      ctx,
       {
         kind: "hashedrekord",
         signature,
         digest: sha256(payload),
         verificationMaterial: pem,
       },
-      ctx,
-      { url: rekorUrl },
+      signature,
+      plan.witnesses,
     );
-    const b = legacyRekorBundle(entry);
-    if (!b) {
-      throw new CosignError(
-        "NETWORK",
-        `The transparency log at ${rekorUrl} returned no signed entry timestamp`,
-        { hint: "Use a Rekor v1 log, or pass --tlog-upload=false." },
-      );
+    const out: { bundle?: string; rfc3161Timestamp?: string } = {};
+    if (w.tlogEntries.length) {
+      const b = w.tlogEntries.map(legacyRekorBundle).find((x) => x !== undefined);
+      if (!b) {
+        throw new CosignError(
+          "UNSUPPORTED",
+          "Cannot store the transparency log entry with the image signature: the log (Rekor v2) " +
+            "gave no signed entry timestamp, which cosign's signature layout needs",
+          { hint: "Use a Rekor v1 log (--rekor-url), or pass --tlog-upload=false." },
+        );
+      }
+      out.bundle = goJson({
+        SignedEntryTimestamp: b.SignedEntryTimestamp,
+        Payload: {
+          body: b.Payload.body,
+          integratedTime: b.Payload.integratedTime,
+          logIndex: b.Payload.logIndex,
+          logID: b.Payload.logID,
+        },
+      });
     }
-    return goJson({
-      SignedEntryTimestamp: b.SignedEntryTimestamp,
-      Payload: {
-        body: b.Payload.body,
-        integratedTime: b.Payload.integratedTime,
-        logIndex: b.Payload.logIndex,
-        logID: b.Payload.logID,
-      },
-    });
+    if (w.timestamps.length) {
+      let bin = "";
+      for (const x of w.timestamps[0]) bin += String.fromCharCode(x);
+      out.rfc3161Timestamp = goJson({ SignedRFC3161Timestamp: btoa(bin) });
+    }
+    return out;
   };
 }
 
@@ -86,12 +108,14 @@ async function tlogUploader(
 export const command: Command = {
   name: "sign",
   summary: "Sign the supplied container image.",
-  usage: "cosign-ts sign --key KEY [-a key=value]... [--recursive] [--tlog-upload=false] IMAGE...",
+  usage:
+    "cosign-ts sign [--key KEY] [-a key=value]... [--recursive] [--tlog-upload=false] [-y] IMAGE...",
   examples: [
     "cosign-ts sign --key cosign.key --tlog-upload=false localhost:5000/app@sha256:…",
     "cosign-ts sign --key cosign.key -a env=prod -a git=abc123 -y localhost:5000/app:v1",
     "cosign-ts sign --key cosign.key --recursive --tlog-upload=false localhost:5000/multiarch:v1",
     "COSIGN_REPOSITORY=localhost:5000/signatures cosign-ts sign --key cosign.key localhost:5000/app:v1",
+    "SIGSTORE_ID_TOKEN=$(cat token) cosign-ts sign -y localhost:5000/app@sha256:…   # keyless (Fulcio)",
   ],
   flags: [
     {
@@ -154,42 +178,24 @@ export const command: Command = {
       type: "boolean",
       description: "Skip confirmation prompts (transparency log upload).",
     },
+    {
+      name: "issue-certificate",
+      type: "boolean",
+      default: false,
+      description:
+        "With --key: also get a Fulcio certificate for the key (needs an identity token).",
+    },
+    ...SIGSTORE_SIGNING_FLAGS,
     ...REGISTRY_FLAGS,
   ],
   args: { min: 1 },
-  async run({ flags, args, ctx }) {
-    const keyRef = str(flags, "key");
-    if (!keyRef) {
-      throw new CosignError("USAGE", "sign needs --key", {
-        hint: "Pass --key cosign.key (keyless signing is not available for images yet).",
-      });
-    }
+  async run({ flags, args, ctx, io }) {
     const annotationList = list(flags, "annotations");
     const annotations = annotationList.length ? parseAnnotations(annotationList) : null;
     const refs = args.map((a) => parseReference(a));
     const client = await registryClientFromFlags(flags, ctx);
     const recursive = bool(flags, "recursive");
     const upload = flags.upload !== false;
-    let tlog: Awaited<ReturnType<typeof tlogUploader>> | undefined;
-    if (flags["tlog-upload"] !== false) {
-      const rekorUrl = str(flags, "rekor-url") ?? DEFAULT_REKOR_URL;
-      ctx.log.info(
-        "The sigstore service, hosted by sigstore a Series of LF Projects, LLC, is provided pursuant to the Hosted Project Tools Terms of Use, available at https://lfprojects.org/policies/hosted-project-tools-terms-of-use/.\n" +
-          "Note that if your submission includes personal data associated with this signed artifact, it will be part of an immutable record.\n" +
-          "This may include the email address associated with the account with which you authenticate your contractual Agreement.\n" +
-          "This information will be used for signing this artifact and will be stored in public transparency logs and cannot be removed later, and is subject to the Immutable Record notice at https://lfprojects.org/policies/hosted-project-tools-immutable-records/.",
-      );
-      if (!(await ctx.confirm("Are you sure you would like to continue?"))) {
-        throw new CosignError(
-          "ABORTED",
-          "Signing aborted: the transparency log upload was declined",
-          {
-            hint: "Pass --tlog-upload=false to sign without uploading to Rekor.",
-          },
-        );
-      }
-      tlog = await tlogUploader(ctx, rekorUrl);
-    }
     const payloadPath = str(flags, "payload");
     let staticPayload: Uint8Array | undefined;
     if (payloadPath) {
@@ -203,7 +209,10 @@ export const command: Command = {
         );
       }
     }
-    const signer = await ctx.plugins.signer(keyRef, ctx);
+    const { openSigstoreSigner } = await import("../sigstore_signer.ts");
+    const opened = await openSigstoreSigner({ flags, ctx, io, what: args.join(" ") });
+    const signer = opened.signer;
+    const witness = witnessCollector(ctx, opened.plan);
     try {
       for (const ref of refs) {
         if (!ref.digest) ctx.log.warn(tagWarning(ref.original));
@@ -218,7 +227,7 @@ export const command: Command = {
             annotations,
             payload: staticPayload,
             env: (n) => ctx.env(n),
-            tlog,
+            witness,
             noUpload: !upload,
             log: ctx.log,
           });

@@ -50,10 +50,15 @@ export interface SignImageOptions {
   /** Environment (COSIGN_REPOSITORY, COSIGN_DOCKER_MEDIA_TYPES). */
   env: (name: string) => string | undefined;
   /**
-   * Uploads to a transparency log and returns the Rekor bundle JSON for the layer annotation,
-   * given the payload, the signature and the signer's PEM public key or certificate.
+   * Collects transparency-log and timestamp evidence for a signature, given the payload, the
+   * signature and the signer's PEM public key or certificate: returns the layer annotations'
+   * values (`bundle`: cosign's Rekor bundle JSON; `rfc3161Timestamp`: its timestamp JSON).
    */
-  tlog?: (payload: Uint8Array, signature: Uint8Array, pem: string) => Promise<string>;
+  witness?: (
+    payload: Uint8Array,
+    signature: Uint8Array,
+    pem: string,
+  ) => Promise<{ bundle?: string; rfc3161Timestamp?: string }>;
   /** Skip writing to the registry (`--upload=false`). */
   noUpload?: boolean;
   /** Diagnostics. */
@@ -97,11 +102,12 @@ export async function signImageDigest(o: SignImageOptions): Promise<SignImageRes
   const signature = await o.signer.sign(payload);
   const chain = await o.signer.certificateChain?.();
   const material = await o.signer.publicKey();
-  const bundle = o.tlog ? await o.tlog(payload, signature, chain?.[0] ?? material.pem) : undefined;
+  const w = o.witness ? await o.witness(payload, signature, chain?.[0] ?? material.pem) : {};
   const layer = newSignatureLayer(payload, signature, {
     certificate: chain?.[0],
     chain: chain?.slice(1),
-    bundle,
+    bundle: w.bundle,
+    rfc3161Timestamp: w.rfc3161Timestamp,
   });
   const sigRef = signatureReference(o.image, digest, "sig", o.env);
   if (o.noUpload) return { sigRef, payload, signature, layer };
