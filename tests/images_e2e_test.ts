@@ -21,6 +21,7 @@ import {
 import { RegistryClient } from "../oci/client.ts";
 import { openssl } from "./helpers/openssl.ts";
 import { startSigstoreServices } from "./helpers/sigstore_services.ts";
+import { makeIdentityToken, TEST_ISSUER } from "./helpers/oidc.ts";
 
 const sha256hex = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
 const b64decode = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
@@ -394,6 +395,77 @@ describe("image signatures on dist/cosign-ts with a real registry", () => {
       assert.ok(!anon.err.includes("    at "), anon.err);
     } finally {
       await tls.stop();
+    }
+  });
+
+  it("keyless: signs with a Fulcio certificate and verifies the identity (test Sigstore)", async () => {
+    const svc = await startSigstoreServices();
+    try {
+      const root = join(dir, "keyless_root.json");
+      await writeFile(root, JSON.stringify(svc.trustedRoot));
+      const token = await makeIdentityToken({ sub: "alice@example.com" });
+      const services = ["--fulcio-url", svc.fulcioUrl, "--rekor-url", svc.rekorUrl];
+      const r = repo();
+      await pushTestImage(client, `${r}:v1`);
+      const s = await run([
+        "sign",
+        "-y",
+        ...services,
+        "--trusted-root",
+        root,
+        "--identity-token",
+        token,
+        `${r}:v1`,
+      ]);
+      assert.equal(s.code, 0, s.err);
+      // The layer carries cosign's certificate, chain and bundle annotations.
+      const line = JSON.parse((await run(["download", "signature", `${r}:v1`])).out.trim());
+      assert.ok(line.Cert?.Raw, JSON.stringify(line));
+      assert.ok(line.Bundle?.SignedEntryTimestamp);
+      const id = ["--certificate-identity", "alice@example.com"];
+      const issuer = ["--certificate-oidc-issuer", TEST_ISSUER];
+      const v = await run(["verify", ...id, ...issuer, "--trusted-root", root, `${r}:v1`]);
+      assert.equal(v.code, 0, v.err);
+      assert.match(v.err, /certificate was verified using trusted certificate authority/);
+      assert.match(v.err, /transparency log was verified offline/);
+      assert.equal(JSON.parse(v.out).length, 1);
+      // Another identity, another issuer, or another trusted root: no match (12).
+      const other = await run([
+        "verify",
+        "--certificate-identity",
+        "mallory@example.com",
+        ...issuer,
+        "--trusted-root",
+        root,
+        `${r}:v1`,
+      ]);
+      assert.equal(other.code, 12, other.err);
+      const otherIssuer = await run([
+        "verify",
+        ...id,
+        "--certificate-oidc-issuer",
+        "https://elsewhere.example",
+        "--trusted-root",
+        root,
+        `${r}:v1`,
+      ]);
+      assert.equal(otherIssuer.code, 12, otherIssuer.err);
+      const publicGood = await run(["verify", ...id, ...issuer, `${r}:v1`], {
+        TUF_ROOT: join(dir, "none"),
+      });
+      assert.equal(publicGood.code, 12, publicGood.err);
+      // Identity flags are required without --key (usage error, as cosign).
+      const noId = await run(["verify", "--trusted-root", root, `${r}:v1`]);
+      assert.equal(noId.code, 2, noId.err);
+      // A key-signed image has no certificate: keyless verification rejects it.
+      const k = repo();
+      const img = await pushTestImage(client, `${k}:v1`);
+      await run(["sign", "--key", key, "--tlog-upload=false", `${k}@${img.digest}`]);
+      const keyed = await run(["verify", ...id, ...issuer, "--trusted-root", root, `${k}:v1`]);
+      assert.equal(keyed.code, 12, keyed.err);
+      assert.match(keyed.err, /no certificate/);
+    } finally {
+      await svc.stop();
     }
   });
 

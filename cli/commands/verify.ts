@@ -21,6 +21,8 @@ import { verifyRekorBundle } from "../../plugins/artifact-oci/rekor_bundle.ts";
 import type { StoredSignature } from "../../plugins/artifact-oci/stored_signature.ts";
 import type { LogAuthority } from "../../core/trust/trusted_root.ts";
 import { loadTrustedRoot } from "../trust_root.ts";
+import { identityPolicyFromFlags, KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
+import type { VerifyPolicy } from "../../core/verify/verify_bundle.ts";
 
 /** DER of the first PEM block of a certificate annotation. */
 function pemDer(pem: string): Uint8Array {
@@ -35,11 +37,13 @@ function pemDer(pem: string): Uint8Array {
 export const command: Command = {
   name: "verify",
   summary: "Verify a signature on the supplied container image.",
-  usage: "cosign-ts verify --key KEY [-a key=value]... [--insecure-ignore-tlog] IMAGE...",
+  usage: "cosign-ts verify --key KEY | --certificate-identity ID --certificate-oidc-issuer URL\n" +
+    "    [-a key=value]... [--insecure-ignore-tlog] [--trusted-root FILE] IMAGE...",
   examples: [
     "cosign-ts verify --key cosign.pub --insecure-ignore-tlog localhost:5000/app:v1",
     "cosign-ts verify --key cosign.pub --insecure-ignore-tlog -a env=prod localhost:5000/app@sha256:…",
     "cosign-ts verify --key cosign.pub --insecure-ignore-tlog --output text localhost:5000/app:v1",
+    "cosign-ts verify --certificate-identity alice@example.com --certificate-oidc-issuer https://accounts.example.com localhost:5000/app:v1",
   ],
   flags: [
     {
@@ -74,30 +78,20 @@ export const command: Command = {
       description: "Output format: json (payloads as a JSON array) or text (one payload a line).",
     },
     {
-      name: "trusted-root",
-      type: "string",
-      placeholder: "FILE",
-      description:
-        "trusted_root.json whose Rekor keys check the signatures' bundles (default: the cache written by initialize, else the embedded public-good root).",
-    },
-    {
       name: "rekor-url",
       type: "string",
       default: "https://rekor.sigstore.dev",
       description: "Address of the Rekor server (accepted for cosign compatibility).",
       hidden: true,
     },
+    ...KEYLESS_VERIFY_FLAGS.filter((f) =>
+      !["certificate-chain", "new-bundle-format"].includes(f.name)
+    ),
     ...REGISTRY_FLAGS,
   ],
   args: { min: 1 },
   async run({ flags, args, ctx, io }) {
     const keyRef = str(flags, "key");
-    if (!keyRef) {
-      throw new CosignError("USAGE", "verify needs --key", {
-        hint:
-          "Pass --key cosign.pub (certificate-based verification of images is not available yet).",
-      });
-    }
     const output = str(flags, "output") ?? "json";
     if (output !== "json" && output !== "text") {
       throw new CosignError("USAGE", `Unknown --output "${output}"`, { hint: "Use json or text." });
@@ -108,7 +102,42 @@ export const command: Command = {
     const ignoreTlog = bool(flags, "insecure-ignore-tlog");
     const refs = args.map((a) => parseReference(a));
     const client = await registryClientFromFlags(flags, ctx);
-    const verifier = await ctx.plugins.verifier(keyRef, ctx);
+    const verifier = keyRef ? await ctx.plugins.verifier(keyRef, ctx) : undefined;
+    // Keyless: each signature's certificate, checked against the trusted root and the identity.
+    let verifyCertificate: ((sig: StoredSignature) => Promise<void>) | undefined;
+    if (!keyRef) {
+      const policy: VerifyPolicy = identityPolicyFromFlags(flags, true);
+      if (ignoreTlog) policy.tlogThreshold = 0;
+      if (bool(flags, "insecure-ignore-sct")) policy.ctlogThreshold = 0;
+      const certFile = str(flags, "certificate");
+      if (certFile) {
+        const { readFile } = await import("node:fs/promises");
+        const { certificatesFromPemOrDer } = await import("../../core/verify/certificate.ts");
+        let der: Uint8Array[];
+        try {
+          der = certificatesFromPemOrDer(new Uint8Array(await readFile(certFile)));
+        } catch (e) {
+          throw new CosignError(
+            "IO",
+            `Cannot read certificate "${certFile}": ${(e as Error).message}`,
+          );
+        }
+        if (!der.length) {
+          throw new CosignError(
+            "INVALID_INPUT",
+            `Cannot read certificate "${certFile}": no certificate in it`,
+          );
+        }
+        policy.certificate = der[0];
+      }
+      const trust = await loadTrustedRoot(ctx, str(flags, "trusted-root"));
+      const { verifyKeylessSignature } = await import(
+        "../../plugins/artifact-oci/keyless_signature.ts"
+      );
+      verifyCertificate = async (sig) => {
+        await verifyKeylessSignature(sig, policy, trust);
+      };
+    }
     if (ignoreTlog) {
       ctx.log.warn(
         "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.",
@@ -117,7 +146,7 @@ export const command: Command = {
     let tlogs: Promise<LogAuthority[]> | undefined;
     const verifyTlog = async (sig: StoredSignature): Promise<void> => {
       tlogs ??= loadTrustedRoot(ctx, str(flags, "trusted-root")).then((r) => r.tlogs);
-      const keyDer = sig.certificate ? pemDer(sig.certificate) : (await verifier.publicKey()).spki;
+      const keyDer = sig.certificate ? pemDer(sig.certificate) : (await verifier!.publicKey()).spki;
       await verifyRekorBundle(sig, keyDer, await tlogs);
     };
     for (const ref of refs) {
@@ -132,6 +161,7 @@ export const command: Command = {
         checkClaims,
         ignoreTlog,
         verifyTlog,
+        verifyCertificate,
         imageName: ref.digest ? name : `${name} (${referenceString(withDigest(ref, digest))})`,
       });
       const lines = [
@@ -146,7 +176,13 @@ export const command: Command = {
       if (!ignoreTlog) {
         lines.push("  - Existence of the claims in the transparency log was verified offline");
       }
-      lines.push("  - The signatures were verified against the specified public key");
+      if (keyRef) {
+        lines.push("  - The signatures were verified against the specified public key");
+      } else {
+        lines.push(
+          "  - The code-signing certificate was verified using trusted certificate authority certificates",
+        );
+      }
       ctx.log.info(lines.join("\n"));
       if (output === "text") {
         for (const s of verified) await io.out(new TextDecoder().decode(s.payload) + "\n");

@@ -22,8 +22,13 @@ import { signatureBytes, type StoredSignature } from "./stored_signature.ts";
 
 /** Options for {@link verifySignatures}. */
 export interface VerifySignaturesOptions {
-  /** The public key (or key reference's verifier). */
-  verifier: Verifier;
+  /** The public key (or key reference's verifier); absent for keyless verification. */
+  verifier?: Verifier;
+  /**
+   * Keyless verification of a certificate-bearing signature (certificate chain, identity, log
+   * entry and signature in one); replaces the key and tlog checks. Throws when it fails.
+   */
+  verifyCertificate?: (sig: StoredSignature) => Promise<void>;
   /** The digest of the image being verified: payloads must name it. */
   digest: string;
   /** Annotations every accepted payload must carry (`-a k=v`). */
@@ -99,14 +104,23 @@ async function checkOne(
   } catch (e) {
     return (e as Error).message;
   }
-  let ok = false;
-  try {
-    ok = await checkSignature(o.verifier, sig.payload, raw);
-  } catch {
-    ok = false;
+  if (o.verifyCertificate) {
+    try {
+      await o.verifyCertificate(sig);
+    } catch (e) {
+      return (e as Error).message;
+    }
+  } else {
+    if (!o.verifier) return "no key to verify with";
+    let ok = false;
+    try {
+      ok = await checkSignature(o.verifier, sig.payload, raw);
+    } catch {
+      ok = false;
+    }
+    if (!ok) return "invalid signature when validating ASN.1 encoded signature";
   }
-  if (!ok) return "invalid signature when validating ASN.1 encoded signature";
-  if (!o.ignoreTlog) {
+  if (!o.ignoreTlog && !o.verifyCertificate) {
     if (!sig.bundle) {
       return "signature has no transparency log bundle (pass --insecure-ignore-tlog=true for signatures made with --tlog-upload=false)";
     }
@@ -164,7 +178,11 @@ export async function verifySignatures(
       `no matching signatures for image ${name}:\n${
         rejected.map((r) => `  ${r.layer}: ${r.reason}`).join("\n")
       }`,
-      { hint: "Check the key (--key), the required annotations (-a) and the image digest." },
+      {
+        hint: o.verifyCertificate
+          ? "Check the identity flags (--certificate-identity, --certificate-oidc-issuer), the trusted root and the annotations (-a)."
+          : "Check the key (--key), the required annotations (-a) and the image digest.",
+      },
     );
   }
   return { verified, rejected, tlogVerified: !o.ignoreTlog };

@@ -1,0 +1,133 @@
+/**
+ * Keyless (certificate-bearing) image signatures: a stored signature whose layer carries the
+ * Fulcio certificate (`dev.sigstore.cosign/certificate`, chain in `…/chain`), its Rekor bundle
+ * and maybe an RFC 3161 timestamp is the same evidence as a Sigstore bundle v0.1 with a message
+ * signature over the payload. We build that bundle and hand it to the Sigstore verification
+ * engine (`core/verify/verify_bundle.ts`): certificate chain to a Fulcio CA of the trusted root at
+ * the log's (or timestamp's) signing time, SCTs, the identity policy (`--certificate-identity`,
+ * `--certificate-oidc-issuer`, GitHub claims), the log entry and the signature.
+ *
+ * @example
+ * ```ts
+ * await verifyKeylessSignature(sig, { identity: "a@b.c", issuer: "https://…" }, trustedRoot);
+ * ```
+ * @module
+ */
+import { CosignError } from "../../core/errors.ts";
+import type { TrustedRoot } from "../../core/trust/trusted_root.ts";
+import type { VerifyPolicy, VerifyResult } from "../../core/verify/verify_bundle.ts";
+import { sha256 } from "../../core/verify/public_key.ts";
+import { entryFromRekorBundle } from "./rekor_bundle.ts";
+import { signatureBytes, type StoredSignature } from "./stored_signature.ts";
+
+function b64(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+function pemCertificates(pem: string | undefined): string[] {
+  if (!pem) return [];
+  const out: string[] = [];
+  for (const m of pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)) {
+    out.push(m[1].replace(/\s+/g, ""));
+  }
+  return out;
+}
+
+/**
+ * The Sigstore bundle v0.1 JSON equivalent to a certificate-bearing stored signature. Throws
+ * CosignError("VERIFY") when the signature has no certificate or malformed annotations.
+ *
+ * @example
+ * ```ts
+ * const json = await sigstoreBundleJson(sig);
+ * ```
+ */
+export async function sigstoreBundleJson(sig: StoredSignature): Promise<Record<string, unknown>> {
+  const certs = pemCertificates(sig.certificate);
+  if (certs.length === 0) {
+    throw new CosignError(
+      "VERIFY",
+      sig.certificate
+        ? "the signature's certificate annotation holds no PEM certificate"
+        : "the signature has no certificate (it was signed with a key: verify with --key)",
+    );
+  }
+  const chain = pemCertificates(sig.chain);
+  const tlogEntries = [];
+  if (sig.bundle) {
+    const e = entryFromRekorBundle(sig.bundle) as unknown as {
+      logIndex: string;
+      logId: { keyId: Uint8Array };
+      kindVersion: { kind: string; version: string };
+      integratedTime: string;
+      inclusionPromise: { signedEntryTimestamp: Uint8Array };
+      canonicalizedBody: Uint8Array;
+    };
+    tlogEntries.push({
+      logIndex: e.logIndex,
+      logId: { keyId: b64(e.logId.keyId) },
+      kindVersion: e.kindVersion,
+      integratedTime: e.integratedTime,
+      inclusionPromise: { signedEntryTimestamp: b64(e.inclusionPromise.signedEntryTimestamp) },
+      canonicalizedBody: b64(e.canonicalizedBody),
+    });
+  }
+  const rfc3161Timestamps = [];
+  if (sig.rfc3161Timestamp) {
+    let t: { SignedRFC3161Timestamp?: unknown };
+    try {
+      t = JSON.parse(sig.rfc3161Timestamp);
+    } catch {
+      throw new CosignError("VERIFY", "the signature's RFC 3161 timestamp annotation is not JSON");
+    }
+    if (typeof t?.SignedRFC3161Timestamp !== "string") {
+      throw new CosignError("VERIFY", "the signature's RFC 3161 timestamp annotation is malformed");
+    }
+    rfc3161Timestamps.push({ signedTimestamp: t.SignedRFC3161Timestamp });
+  }
+  return {
+    mediaType: "application/vnd.dev.sigstore.bundle+json;version=0.1",
+    verificationMaterial: {
+      x509CertificateChain: {
+        certificates: [...certs, ...chain.filter((c) => c !== certs[0])].map((c) => ({
+          rawBytes: c,
+        })),
+      },
+      tlogEntries,
+      ...(rfc3161Timestamps.length ? { timestampVerificationData: { rfc3161Timestamps } } : {}),
+    },
+    messageSignature: {
+      messageDigest: { algorithm: "SHA2_256", digest: b64(await sha256(sig.payload)) },
+      signature: b64(signatureBytes(sig)),
+    },
+  };
+}
+
+/**
+ * Verifies a certificate-bearing signature with the Sigstore engine under `policy` and `trust`
+ * (see the module documentation). Throws CosignError("VERIFY") naming the failed check,
+ * CosignError("USAGE") for an unusable policy.
+ *
+ * @example
+ * ```ts
+ * const r = await verifyKeylessSignature(sig, policy, trust);
+ * console.log(r.identity?.sans);
+ * ```
+ */
+export async function verifyKeylessSignature(
+  sig: StoredSignature,
+  policy: VerifyPolicy,
+  trust: TrustedRoot,
+): Promise<VerifyResult> {
+  const [{ bundleFromJSONValue }, { verifyBundle }] = await Promise.all([
+    import("../../core/bundle.ts"),
+    import("../../core/verify/verify_bundle.ts"),
+  ]);
+  const parsed = await bundleFromJSONValue(
+    await sigstoreBundleJson(sig),
+    `signature layer ${sig.descriptor.digest}`,
+  );
+  return await verifyBundle(parsed.bundle, { bytes: sig.payload }, policy, trust);
+}
