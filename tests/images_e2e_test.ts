@@ -326,6 +326,8 @@ describe("image signatures on dist/cosign-ts with a real registry", () => {
       const v = await run(["verify", "--key", pub, "--trusted-root", root, `${r}:v1`]);
       assert.equal(v.code, 0, v.err);
       assert.match(v.err, /Existence of the claims in the transparency log was verified offline/);
+      // As cosign, the output adds the Rekor bundle to the payload's optional section.
+      assert.equal(typeof JSON.parse(v.out)[0].optional.Bundle.Payload.logIndex, "number");
       // The bundle annotation is cosign's: SET + Payload{body,integratedTime,logIndex,logID}.
       const line = JSON.parse((await run(["download", "signature", `${r}:v1`])).out.trim());
       assert.deepEqual(Object.keys(line.Bundle), ["SignedEntryTimestamp", "Payload"]);
@@ -383,7 +385,7 @@ describe("image signatures on dist/cosign-ts with a real registry", () => {
         ...refs,
       ]);
       assert.equal(v.code, 0, v.err);
-      const arrays = v.out.trim().split("\n").map((l) => JSON.parse(l));
+      const arrays = v.out.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
       assert.deepEqual(
         arrays.map((x) => x[0].critical.image["docker-manifest-digest"]),
         [a.digest, b.digest],
@@ -428,7 +430,11 @@ describe("image signatures on dist/cosign-ts with a real registry", () => {
       assert.equal(v.code, 0, v.err);
       assert.match(v.err, /certificate was verified using trusted certificate authority/);
       assert.match(v.err, /transparency log was verified offline/);
-      assert.equal(JSON.parse(v.out).length, 1);
+      const out = JSON.parse(v.out);
+      assert.equal(out.length, 1);
+      assert.equal(out[0].optional.Subject, "alice@example.com");
+      assert.equal(out[0].optional.Issuer, TEST_ISSUER);
+      assert.equal(out[0].optional["1.3.6.1.4.1.57264.1.1"], TEST_ISSUER);
       // Another identity, another issuer, or another trusted root: no match (12).
       const other = await run([
         "verify",

@@ -9,13 +9,9 @@ import { bool, list, parseAnnotations, str } from "../args.ts";
 import type { Command } from "../command.ts";
 import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
 import { parseReference, referenceString, withDigest } from "../../oci/reference.ts";
-import { goJson } from "../../plugins/artifact-oci/go_json.ts";
 import { readSignatures } from "../../plugins/artifact-oci/read_signatures.ts";
 import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
-import {
-  encodeSimpleSigning,
-  parseSimpleSigningPayload,
-} from "../../plugins/artifact-oci/simple_signing.ts";
+import { verificationOutput } from "../../plugins/artifact-oci/verification_output.ts";
 import { verifySignatures } from "../../plugins/artifact-oci/verify_signatures.ts";
 import { verifyRekorBundle } from "../../plugins/artifact-oci/rekor_bundle.ts";
 import type { StoredSignature } from "../../plugins/artifact-oci/stored_signature.ts";
@@ -187,16 +183,9 @@ export const command: Command = {
       if (output === "text") {
         for (const s of verified) await io.out(new TextDecoder().decode(s.payload) + "\n");
       } else {
-        const items: string[] = [];
-        for (const s of verified) {
-          try {
-            items.push(encodeSimpleSigning(parseSimpleSigningPayload(s.payload)));
-          } catch {
-            // Only reachable with --check-claims=false: cosign prints such payloads as null.
-            items.push(goJson(null));
-          }
-        }
-        await io.out(`[${items.join(",")}]\n`);
+        // As cosign: the payloads plus certificate/bundle details, after an empty line.
+        const items = await Promise.all(verified.map(verificationOutput));
+        await io.out(`\n[${items.join(",")}]\n`);
       }
     }
     return 0;

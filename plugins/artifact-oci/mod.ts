@@ -15,4 +15,6 @@ export * from "./read_signatures.ts";
 export * from "./append_signatures.ts";
 export * from "./verify_signatures.ts";
 export * from "./rekor_bundle.ts";
+export * from "./keyless_signature.ts";
+export * from "./verification_output.ts";
 export * from "./sign_image.ts";
