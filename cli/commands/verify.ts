@@ -4,7 +4,7 @@
  * to stdout. Exit 10: no signatures; 11: no such image; 12: none matched.
  * @module
  */
-import { CosignError } from "../../core/errors.ts";
+import { CosignError, isCosignError } from "../../core/errors.ts";
 import { bool, list, parseAnnotations, str } from "../args.ts";
 import type { Command } from "../command.ts";
 import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
@@ -12,6 +12,13 @@ import { parseReference, referenceString, withDigest } from "../../oci/reference
 import { readSignatures } from "../../plugins/artifact-oci/read_signatures.ts";
 import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
 import { verificationOutput } from "../../plugins/artifact-oci/verification_output.ts";
+import { encodeSimpleSigning } from "../../plugins/artifact-oci/simple_signing.ts";
+import {
+  predicateTypeOf,
+  readSignatureBundles,
+  SIGN_PREDICATE_TYPE,
+} from "../../plugins/artifact-oci/referrer_bundles.ts";
+import type { TrustedRoot } from "../../core/trust/trusted_root.ts";
 import { verifySignatures } from "../../plugins/artifact-oci/verify_signatures.ts";
 import { verifyRekorBundle } from "../../plugins/artifact-oci/rekor_bundle.ts";
 import type { StoredSignature } from "../../plugins/artifact-oci/stored_signature.ts";
@@ -101,8 +108,13 @@ export const command: Command = {
     const verifier = keyRef ? await ctx.plugins.verifier(keyRef, ctx) : undefined;
     // Keyless: each signature's certificate, checked against the trusted root and the identity.
     let verifyCertificate: ((sig: StoredSignature) => Promise<void>) | undefined;
+    // Policy for cosign v3 bundles (referrers): the key, or the identity flags.
+    let bundlePolicy: VerifyPolicy = {};
+    let trustRoot: Promise<TrustedRoot> | undefined;
+    const trustedRoot = () => trustRoot ??= loadTrustedRoot(ctx, str(flags, "trusted-root"));
     if (!keyRef) {
       const policy: VerifyPolicy = identityPolicyFromFlags(flags, true);
+      bundlePolicy = policy;
       if (ignoreTlog) policy.tlogThreshold = 0;
       if (bool(flags, "insecure-ignore-sct")) policy.ctlogThreshold = 0;
       const certFile = str(flags, "certificate");
@@ -126,7 +138,7 @@ export const command: Command = {
         }
         policy.certificate = der[0];
       }
-      const trust = await loadTrustedRoot(ctx, str(flags, "trusted-root"));
+      const trust = await trustedRoot();
       const { verifyKeylessSignature } = await import(
         "../../plugins/artifact-oci/keyless_signature.ts"
       );
@@ -134,6 +146,9 @@ export const command: Command = {
         await verifyKeylessSignature(sig, policy, trust);
       };
     }
+    if (verifier) bundlePolicy = { publicKey: (await verifier.publicKey()).spki };
+    if (ignoreTlog) bundlePolicy.tlogThreshold = 0;
+    if (bool(flags, "insecure-ignore-sct")) bundlePolicy.ctlogThreshold = 0;
     if (ignoreTlog) {
       ctx.log.warn(
         "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.",
@@ -141,25 +156,71 @@ export const command: Command = {
     }
     let tlogs: Promise<LogAuthority[]> | undefined;
     const verifyTlog = async (sig: StoredSignature): Promise<void> => {
-      tlogs ??= loadTrustedRoot(ctx, str(flags, "trusted-root")).then((r) => r.tlogs);
+      tlogs ??= trustedRoot().then((r) => r.tlogs);
       const keyDer = sig.certificate ? pemDer(sig.certificate) : (await verifier!.publicKey()).spki;
       await verifyRekorBundle(sig, keyDer, await tlogs);
     };
     for (const ref of refs) {
       const digest = await client.resolveDigest(ref);
       const sigRef = signatureReference(ref, digest, "sig", (n) => ctx.env(n));
-      const sigs = await readSignatures(client, sigRef);
+      const [sigs, bundles] = await Promise.all([
+        readSignatures(client, sigRef),
+        readSignatureBundles(client, ref, digest, (m) => ctx.log.debug(m)),
+      ]);
       const name = referenceString(ref);
-      const { verified } = await verifySignatures(sigs, {
-        verifier,
-        digest,
-        annotations,
-        checkClaims,
-        ignoreTlog,
-        verifyTlog,
-        verifyCertificate,
-        imageName: ref.digest ? name : `${name} (${referenceString(withDigest(ref, digest))})`,
-      });
+      const imageName = ref.digest ? name : `${name} (${referenceString(withDigest(ref, digest))})`;
+      // Legacy .sig signatures (cosign v1/v2) and v3 bundles (OCI 1.1 referrers) both count.
+      let verified: StoredSignature[] = [];
+      let legacyFailure: CosignError | undefined;
+      if (sigs.length > 0 || bundles.length === 0) {
+        try {
+          ({ verified } = await verifySignatures(sigs, {
+            verifier,
+            digest,
+            annotations,
+            checkClaims,
+            ignoreTlog,
+            verifyTlog,
+            verifyCertificate,
+            imageName,
+          }));
+        } catch (e) {
+          if (!isCosignError(e, "NO_MATCH") || bundles.length === 0) throw e;
+          legacyFailure = e;
+        }
+      }
+      const verifiedBundles: string[] = [];
+      const bundleReasons: string[] = [];
+      if (bundles.length) {
+        const { verifyBundle } = await import("../../core/verify/verify_bundle.ts");
+        const sha256 = Uint8Array.from(digest.slice(7).match(/../g)!, (h) => parseInt(h, 16));
+        for (const b of bundles) {
+          try {
+            if (annotations) {
+              throw new CosignError("VERIFY", "-a annotations cannot be checked on a v3 bundle");
+            }
+            const r = await verifyBundle(b.bundle, { sha256 }, bundlePolicy, await trustedRoot());
+            const pt = predicateTypeOf(r.dssePayload?.payload);
+            if (pt !== SIGN_PREDICATE_TYPE) {
+              throw new CosignError("VERIFY", `predicate type ${pt} is not ${SIGN_PREDICATE_TYPE}`);
+            }
+            verifiedBundles.push(b.manifestDigest);
+          } catch (e) {
+            if (!isCosignError(e) || !["VERIFY", "USAGE"].includes(e.code)) throw e;
+            bundleReasons.push(`  bundle ${b.manifestDigest}: ${e.message}`);
+          }
+        }
+      }
+      if (verified.length === 0 && verifiedBundles.length === 0) {
+        throw new CosignError(
+          "NO_MATCH",
+          [
+            legacyFailure?.message ?? `no matching signatures for image ${imageName}:`,
+            ...bundleReasons,
+          ].join("\n"),
+          { hint: legacyFailure?.hint ?? "Check the key or identity flags and the trusted root." },
+        );
+      }
       const lines = [
         "",
         `Verification for ${name} --`,
@@ -182,9 +243,18 @@ export const command: Command = {
       ctx.log.info(lines.join("\n"));
       if (output === "text") {
         for (const s of verified) await io.out(new TextDecoder().decode(s.payload) + "\n");
+        for (const d of verifiedBundles) await io.out(`bundle ${d}\n`);
       } else {
         // As cosign: the payloads plus certificate/bundle details, after an empty line.
         const items = await Promise.all(verified.map(verificationOutput));
+        for (const _ of verifiedBundles) {
+          items.push(encodeSimpleSigning({
+            dockerReference: name,
+            digest,
+            type: SIGN_PREDICATE_TYPE,
+            optional: {},
+          }));
+        }
         await io.out(`\n[${items.join(",")}]\n`);
       }
     }

@@ -17,4 +17,5 @@ export * from "./verify_signatures.ts";
 export * from "./rekor_bundle.ts";
 export * from "./keyless_signature.ts";
 export * from "./verification_output.ts";
+export * from "./referrer_bundles.ts";
 export * from "./sign_image.ts";

@@ -1,0 +1,110 @@
+/**
+ * cosign v3's image signatures: a Sigstore bundle v0.3 (DSSE over an in-toto v1 statement with
+ * predicate type `https://sigstore.dev/cosign/sign/v1` whose subject is the image digest),
+ * stored as an OCI 1.1 referrer of the image (artifact type
+ * `application/vnd.dev.sigstore.bundle.v0.3+json`, the bundle JSON as its one layer). Found
+ * through the referrers API or its tag-schema fallback, and verified by the Sigstore engine with
+ * the image digest as the artifact (the statement's subject must name it).
+ *
+ * @example
+ * ```ts
+ * const found = await readSignatureBundles(client, repo, digest);
+ * for (const b of found) await verifyBundle(b.bundle, { sha256 }, policy, trust);
+ * ```
+ * @module
+ */
+import type { Bundle } from "@sigstore/bundle";
+import { CosignError, isCosignError } from "../../core/errors.ts";
+import type { RegistryClient } from "../../oci/client.ts";
+import { type Repository, repositoryString, withDigest } from "../../oci/reference.ts";
+import { mapLimit } from "./read_signatures.ts";
+
+/** Artifact type of a Sigstore bundle v0.3 referrer. */
+export const BUNDLE_ARTIFACT_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json";
+/** In-toto predicate type of a cosign v3 image signature. */
+export const SIGN_PREDICATE_TYPE = "https://sigstore.dev/cosign/sign/v1";
+/** Manifest annotation naming a bundle referrer's predicate type. */
+export const PREDICATE_TYPE_ANNOTATION = "dev.sigstore.bundle.predicateType";
+
+/** A bundle found as a referrer. */
+export interface ReferrerBundle {
+  /** Digest of the referrer manifest. */
+  manifestDigest: string;
+  /** The parsed bundle. */
+  bundle: Bundle;
+}
+
+/**
+ * The signature bundles (predicate type sign/v1, or unannotated) referring to `digest` in
+ * `repo`; [] when there are none. Bundles that do not parse are skipped with a debug note via
+ * `onSkip`. Throws AUTH/NETWORK.
+ *
+ * @example
+ * ```ts
+ * const bundles = await readSignatureBundles(client, { registry, repository }, digest);
+ * ```
+ */
+export async function readSignatureBundles(
+  client: RegistryClient,
+  repo: Repository,
+  digest: string,
+  onSkip?: (why: string) => void,
+): Promise<ReferrerBundle[]> {
+  let refs;
+  try {
+    refs = await client.referrers(repo, digest, BUNDLE_ARTIFACT_TYPE);
+  } catch (e) {
+    if (isCosignError(e, "NOT_FOUND")) return [];
+    throw e;
+  }
+  const wanted = refs.filter((d) => {
+    const pt = d.annotations?.[PREDICATE_TYPE_ANNOTATION];
+    return pt === undefined || pt === SIGN_PREDICATE_TYPE;
+  });
+  const { bundleFromJSONValue } = await import("../../core/bundle.ts");
+  const found = await mapLimit(wanted, 8, async (d): Promise<ReferrerBundle | undefined> => {
+    const where = `${repositoryString(repo)}@${d.digest}`;
+    try {
+      const m = await client.getManifest(withDigest(repo, d.digest));
+      const doc = JSON.parse(new TextDecoder().decode(m.bytes));
+      const layer = (doc.layers ?? []).find((l: { mediaType?: string }) =>
+        l?.mediaType === BUNDLE_ARTIFACT_TYPE
+      ) ?? doc.layers?.[0];
+      if (!layer?.digest) {
+        throw new CosignError("INVALID_INPUT", "it has no bundle layer");
+      }
+      const bytes = await client.getBlobBytes(repo, layer.digest, {
+        size: layer.size,
+        maxSize: 4 * 1024 * 1024,
+      });
+      const parsed = await bundleFromJSONValue(
+        JSON.parse(new TextDecoder().decode(bytes)),
+        `bundle ${where}`,
+      );
+      return { manifestDigest: d.digest, bundle: parsed.bundle };
+    } catch (e) {
+      if (isCosignError(e) && ["AUTH", "NETWORK"].includes(e.code)) throw e;
+      onSkip?.(`skipping referrer ${where}: ${(e as Error).message}`);
+      return undefined;
+    }
+  });
+  return found.filter((b): b is ReferrerBundle => b !== undefined);
+}
+
+/**
+ * The predicate type of a verified DSSE payload (an in-toto statement), or undefined.
+ *
+ * @example
+ * ```ts
+ * if (predicateTypeOf(result.dssePayload?.payload) !== SIGN_PREDICATE_TYPE) reject();
+ * ```
+ */
+export function predicateTypeOf(payload: Uint8Array | undefined): string | undefined {
+  if (!payload) return undefined;
+  try {
+    const s = JSON.parse(new TextDecoder().decode(payload));
+    return typeof s?.predicateType === "string" ? s.predicateType : undefined;
+  } catch {
+    return undefined;
+  }
+}
