@@ -51,7 +51,7 @@ export interface AppendOptions {
     candidate: Descriptor,
     payload: Uint8Array,
   ) => Promise<Descriptor | undefined>;
-  /** Most write attempts (default 12). */
+  /** Most write attempts (default 20). */
   maxAttempts?: number;
   /** Settling delay before the confirming re-read, ms (default: twice the write cycle, >= 40). */
   settleMs?: number;
@@ -106,7 +106,7 @@ export async function appendSignatures(
       mediaType: c.desc.mediaType,
     });
   }
-  const maxAttempts = options.maxAttempts ?? 12;
+  const maxAttempts = options.maxAttempts ?? 20;
   let ours: Descriptor[] | undefined;
   let skipped: Descriptor[] = [];
   const attemptOnce = async (attempt: number): Promise<AppendResult | undefined> => {
