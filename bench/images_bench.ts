@@ -87,9 +87,11 @@ export async function run(): Promise<BenchResult> {
     const oneRef = `${reg.host}/bench/one@${one.digest}`;
     const manyRef = `${reg.host}/bench/many@${many.digest}`;
     // One signature by the binary, counting its requests.
+    await reg.settle();
     let before = reg.accessLog().length;
     const s = await timed(BIN, ["sign", "--key", keyFile, "--tlog-upload=false", oneRef], env);
     if (s.code !== 0) throw new Error(`sign failed: ${s.stderr}`);
+    await reg.settle();
     const signRequests = reg.accessLog().length - before;
     // 50 signatures (distinct annotations) through the library, quickly.
     const image = withDigest(parseReference(`${reg.host}/bench/many`), many.digest);
@@ -105,11 +107,14 @@ export async function run(): Promise<BenchResult> {
     const verify = (ref: string) =>
       timed(BIN, ["verify", "--key", pubFile, "--insecure-ignore-tlog", ref], env);
     // Warm-up, and request counts of one verify each.
+    await reg.settle();
     before = reg.accessLog().length;
     const w1 = await verify(oneRef);
+    await reg.settle();
     const oneLog = reg.accessLog().slice(before);
     before = reg.accessLog().length;
     const w2 = await verify(manyRef);
+    await reg.settle();
     const manyLog = reg.accessLog().slice(before);
     if (w1.code !== 0 || w2.code !== 0) throw new Error(`verify failed: ${w1.stderr}${w2.stderr}`);
     const blobGets = manyLog.filter((l) => /"GET \/v2\/[^ ]*\/blobs\//.test(l)).length;

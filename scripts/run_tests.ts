@@ -59,11 +59,12 @@ if (results[0].ok) {
       "test",
       "--timeout",
       "60000",
-      "core",
-      "plugins",
-      "cli",
-      "oci",
-      "runtime",
+      // "./dir" is a path; a bare "cli" would also match tests/registry_client_test.ts.
+      "./core",
+      "./plugins",
+      "./cli",
+      "./oci",
+      "./runtime",
     ]),
   );
 }

@@ -141,8 +141,10 @@ describe("registry client on a plain-HTTP registry", () => {
 
   it("uploads a multi-MB blob in chunks (PATCH) and a stream of unknown digest", async () => {
     const big = new Uint8Array(randomBytes(3 * 1024 * 1024 + 123));
+    await reg.settle();
     const before = reg.accessLog().filter((l) => l.includes('"PATCH ')).length;
     const d = await client.putBlob(`${reg.host}/app/big`, big, { chunkSize: 1024 * 1024 });
+    await reg.settle();
     const patches = reg.accessLog().filter((l) => l.includes('"PATCH ')).length - before;
     assert.equal(patches, 4);
     assert.equal(d.digest, sha256Digest(big));
@@ -172,14 +174,18 @@ describe("registry client on a plain-HTTP registry", () => {
   it("skips blobs the registry has and mounts across repositories", async () => {
     const data = new Uint8Array(randomBytes(4096));
     await client.putBlob(`${reg.host}/src/repo`, data);
+    await reg.settle();
     const n0 = reg.accessLog().length;
     await client.putBlob(`${reg.host}/src/repo`, data);
+    await reg.settle();
     const again = reg.accessLog().slice(n0);
     assert.equal(again.length, 1, again.join("\n"));
     assert.match(again[0], /"HEAD \/v2\/src\/repo\/blobs\/sha256:/);
 
+    await reg.settle();
     const n1 = reg.accessLog().length;
     await client.putBlob(`${reg.host}/dst/repo`, data, { mountFrom: `${reg.host}/src/repo` });
+    await reg.settle();
     const mountLog = reg.accessLog().slice(n1);
     assert.ok(mountLog.some((l) => /POST \/v2\/dst\/repo\/blobs\/uploads\/\?mount=sha256/.test(l)));
     assert.ok(!mountLog.some((l) => /"PUT /.test(l)), "mounted, not uploaded");

@@ -77,7 +77,10 @@ describe("copy, save and load (e2e, real registries)", () => {
     await cleanup?.();
   });
 
-  const puts = (r: TestRegistry) => r.accessLog().filter((l) => /"PUT /.test(l)).length;
+  const puts = async (r: TestRegistry) => {
+    await r.settle();
+    return r.accessLog().filter((l) => /"PUT /.test(l)).length;
+  };
 
   it("copies an image with its signature and attestation within a registry, mounting blobs", async () => {
     const dst = `${reg.host}/dst/app`;
@@ -95,14 +98,15 @@ describe("copy, save and load (e2e, real registries)", () => {
     }
     assert.ok(await opensslVerifyStored(client, dst, img.digest, key.pub, dir));
     // Blobs were mounted from the source repository, not uploaded again.
+    await reg.settle();
     assert.ok(
       reg.accessLog().some((l) => l.includes("/v2/dst/app/blobs/uploads/") && l.includes("mount=")),
     );
     // A second copy finds everything in place and uploads nothing.
-    const before = puts(reg);
+    const before = await puts(reg);
     const again = await cosign(["copy", `${src}:v1`, `${dst}:v1`]);
     assert.equal(again.code, 0, again.err);
-    assert.equal(puts(reg), before);
+    assert.equal(await puts(reg), before);
   });
 
   it("refuses to overwrite a different destination without -f", async () => {
@@ -178,9 +182,9 @@ describe("copy, save and load (e2e, real registries)", () => {
         (await client.getManifest(`${repo}@${d}`)).bytes,
       );
     }
-    const before = puts(reg2);
+    const before = await puts(reg2);
     assert.equal((await cosign(["copy", `${repo}:v1`, `${dst}:v1`])).code, 0);
-    assert.equal(puts(reg2), before);
+    assert.equal(await puts(reg2), before);
 
     const onlySbom = `${reg2.host}/refs/sbomonly`;
     const o = await cosign(["copy", "--only=sbom", `${repo}:v1`, `${onlySbom}:v1`]);

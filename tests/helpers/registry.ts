@@ -66,6 +66,11 @@ export interface TestRegistry {
   tokenRequests(): number;
   /** Access-log request lines seen so far ("GET /v2/… HTTP/1.1" …). */
   accessLog(): string[];
+  /**
+   * Waits until the registry's log has been quiet for 100 ms (at most 2 s): the access-log line
+   * of a request arrives through a pipe shortly after its response, so call this before counting.
+   */
+  settle(): Promise<void>;
   /** Options for a {@link RegistryClient} that can use this registry (CA and credentials). */
   clientOptions(extra?: Partial<RegistryClientOptions>): RegistryClientOptions;
   /** Environment for dist/cosign-ts to trust the CA (NODE_EXTRA_CA_CERTS). */
@@ -439,6 +444,18 @@ ${tlsLines}${authLines}${options.extraConfig ?? ""}`;
       tokenUrl: token?.url,
       tokenRequests: () => token?.requests() ?? 0,
       accessLog: () => log.filter((l) => /"(GET|HEAD|POST|PUT|PATCH|DELETE) \//.test(l)),
+      settle: async () => {
+        let n = log.length;
+        let quietSince = Date.now();
+        const end = Date.now() + 2000;
+        while (Date.now() < end && Date.now() - quietSince < 100) {
+          await new Promise((r) => setTimeout(r, 20));
+          if (log.length !== n) {
+            n = log.length;
+            quietSince = Date.now();
+          }
+        }
+      },
       clientOptions: (extra = {}) => ({
         credentials: credential ?? (() => Promise.resolve(undefined)),
         caCerts: caPem ? [caPem] : undefined,
