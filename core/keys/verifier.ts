@@ -45,6 +45,54 @@ export function naturalHash(curve: "P-256" | "P-384" | "P-521"): HashAlgorithm {
   return curve === "P-256" ? "sha256" : curve === "P-384" ? "sha384" : "sha512";
 }
 
+const WEB_HASH: Record<HashAlgorithm, string> = {
+  sha256: "SHA-256",
+  sha384: "SHA-384",
+  sha512: "SHA-512",
+};
+
+/** The key as a WebCrypto ECDSA key, or undefined where the runtime cannot import it. */
+async function webCryptoKey(curve: string, point: Uint8Array): Promise<CryptoKey | undefined> {
+  try {
+    return await crypto.subtle.importKey(
+      "raw",
+      point as Uint8Array<ArrayBuffer>,
+      { name: "ECDSA", namedCurve: curve },
+      false,
+      ["verify"],
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** A strict DER ECDSA signature as r‖s, or undefined when it does not parse (or r, s out of range). */
+function derToCompact(impl: ReturnType<typeof curveImpl>, sig: Uint8Array): Uint8Array | undefined {
+  try {
+    return impl.Signature.fromBytes(sig, "der").toBytes("compact");
+  } catch {
+    return undefined;
+  }
+}
+
+async function webCryptoVerify(
+  key: CryptoKey,
+  hash: HashAlgorithm,
+  raw: Uint8Array,
+  message: Uint8Array,
+): Promise<boolean> {
+  try {
+    return await crypto.subtle.verify(
+      { name: "ECDSA", hash: WEB_HASH[hash] },
+      key,
+      raw as Uint8Array<ArrayBuffer>,
+      message as Uint8Array<ArrayBuffer>,
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** A verifier for a parsed public key. */
 export function verifierFromPublicKey(key: PublicKey, options: SignerOptions = {}): Verifier {
   let material: PublicKeyMaterial | undefined;
@@ -62,15 +110,29 @@ export function verifierFromPublicKey(key: PublicKey, options: SignerOptions = {
           return Promise.resolve(false);
         }
       };
+      const hashes = [...new Set<HashAlgorithm>(["sha256", naturalHash(key.curve)])];
+      let webKey: Promise<CryptoKey | undefined> | undefined;
       return {
         algorithm,
         hash: "sha256",
         publicKey,
         verifyDigest,
         async verify(message, sig) {
-          if (await verifyDigest(hashFn("sha256")(message), sig)) return true;
-          const h = naturalHash(key.curve);
-          return h !== "sha256" && await verifyDigest(hashFn(h)(message), sig);
+          // WebCrypto is ~10x faster than @noble here (it matters with many signatures); the DER
+          // is parsed strictly by @noble first, so both paths accept exactly the same inputs.
+          webKey ??= webCryptoKey(key.curve, key.point);
+          const subtleKey = await webKey;
+          const raw = subtleKey && derToCompact(impl, sig);
+          if (subtleKey && raw) {
+            for (const h of hashes) {
+              if (await webCryptoVerify(subtleKey, h, raw, message)) return true;
+            }
+            return false;
+          }
+          for (const h of hashes) {
+            if (await verifyDigest(hashFn(h)(message), sig)) return true;
+          }
+          return false;
         },
       };
     }
