@@ -23,7 +23,16 @@ const out = join(dist, "cosign-ts");
 const tmp = `${out}.${process.pid}.tmp`;
 const r = spawnSync(
   bun,
-  ["build", "--compile", "--minify", "--splitting", "--sourcemap=none", join(root, "main.ts"), "--outfile", tmp],
+  [
+    "build",
+    "--compile",
+    "--minify",
+    "--splitting",
+    "--sourcemap=none",
+    join(root, "main.ts"),
+    "--outfile",
+    tmp,
+  ],
   { stdio: ["ignore", "inherit", "inherit"], cwd: root },
 );
 if (r.status !== 0) {
