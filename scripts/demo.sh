@@ -1,18 +1,58 @@
 #!/usr/bin/env bash
-# The main job, for real: install, build dist/cosign-ts, generate a key pair, sign a blob and
-# verify it (with the binary, from an empty folder).
+# The main job, for real: install, build dist/cosign-ts, generate a key pair, sign and verify a
+# blob, then push an artifact to a real OCI registry (Debian's docker-registry on loopback), sign
+# it, verify it, and fetch it back with sget, which verifies before writing a byte.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-./node_modules/.bin/deno task compile
+./node_modules/deno/deno run -A scripts/compile.ts
 BIN="$PWD/dist/cosign-ts"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+registry_pid=""
+cleanup() {
+  if [ -n "$registry_pid" ]; then kill "$registry_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
 cd "$work"
-echo "== cosign-ts version"; "$BIN" version
+echo "== cosign-ts version"
+"$BIN" version
 export COSIGN_PASSWORD=demo-password
-echo "== generate-key-pair"; "$BIN" generate-key-pair --output-key-prefix demo
-echo "hello from cosign-ts" > artifact.txt
-echo "== sign-blob"; "$BIN" sign-blob --key demo.key --output-signature artifact.sig --tlog-upload=false artifact.txt
-echo "== verify-blob"; "$BIN" verify-blob --key demo.pub --signature artifact.sig --insecure-ignore-tlog artifact.txt
+echo "== generate-key-pair"
+"$BIN" generate-key-pair --output-key-prefix demo
+echo "hello from cosign-ts" >artifact.txt
+echo "== sign-blob"
+"$BIN" sign-blob --key demo.key --output-signature artifact.sig --tlog-upload=false artifact.txt
+echo "== verify-blob"
+"$BIN" verify-blob --key demo.pub --signature artifact.sig --insecure-ignore-tlog artifact.txt
+
+echo "== a real OCI registry on 127.0.0.1"
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+cat >registry.yml <<YML
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $work/registry
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+YML
+docker-registry serve registry.yml >registry.log 2>&1 &
+registry_pid=$!
+for _ in $(seq 1 100); do
+  if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/v2/')" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+image="127.0.0.1:$port/demo/artifact:v1"
+echo "== upload blob"
+"$BIN" upload blob -f artifact.txt "$image"
+echo "== sign"
+"$BIN" sign --key demo.key --tlog-upload=false "$image"
+echo "== verify"
+"$BIN" verify --key demo.pub --insecure-ignore-tlog "$image"
+echo "== sget (verified before anything is written)"
+"$BIN" sget --key demo.pub --insecure-ignore-tlog "$image"
 echo "demo: OK"
