@@ -4,8 +4,10 @@
  * "Verified OK" to stderr, as `cosign verify-blob` does. The blob may be a file, `-` (standard
  * input) or `sha256:<hex>` (its digest). Content is hashed as a stream.
  *
- * Transparency-log verification is not available yet: without `--insecure-ignore-tlog` the
- * command says so and fails.
+ * Bundles with transparency-log entries or timestamps, and keyless (certificate) verification, go
+ * through the Sigstore verification engine (cli/keyless_verify.ts), offline against the trusted
+ * root. A bare `--signature` has no log entry to check (cosign would look it up in Rekor online;
+ * we never go online to verify): without `--insecure-ignore-tlog` the command says so and fails.
  * @module
  */
 import { CosignError } from "../../core/errors.ts";
@@ -138,16 +140,10 @@ export const command: Command = {
     if (keyless.wantsBundleVerification(flags)) {
       return await keyless.verifyBlobBundle({ flags, ref, ctx, io });
     }
-    const key = str(flags, "key");
+    // wantsBundleVerification() took every call without --key.
+    const key = str(flags, "key")!;
     const sigArg = str(flags, "signature");
     const bundlePath = str(flags, "bundle");
-    if (!key) {
-      throw new CosignError(
-        "UNSUPPORTED",
-        "Cannot verify without --key: certificate-based (keyless) verification is not available in verify-blob yet",
-        { hint: "Pass --key with the signer's public key." },
-      );
-    }
     if (!sigArg && !bundlePath) {
       throw new CosignError("USAGE", "verify-blob needs --signature or --bundle", {
         hint: "Pass the signature that sign-blob printed (--signature) or its bundle (--bundle).",
@@ -183,8 +179,8 @@ export const command: Command = {
               : "no bundle with a transparency log entry was given"
           }, and looking the signature up in Rekor is not available yet`,
         {
-          hint: "For a signature that was not uploaded (sign-blob --tlog-upload=false), pass " +
-            "--insecure-ignore-tlog.",
+          hint: "Pass the bundle that holds the log entry (--bundle), or, for a signature that " +
+            "was not uploaded (sign-blob --tlog-upload=false), --insecure-ignore-tlog.",
         },
       );
     }
