@@ -378,6 +378,20 @@ describe("sign-blob --key with --tlog-upload", () => {
       (await readFile(k.pub, "utf8")).trim(),
     );
     assert.ok(lb.rekorBundle.SignedEntryTimestamp.length > 40);
+    // The legacy bundle verifies with the key: SET against the log's key, body = this signature.
+    const legacyOk = await ourVerify(legacy, ["--key", k.pub]);
+    assert.equal(legacyOk.code, 0, legacyOk.err);
+    const forged = join(dir, "key-forged.bundle");
+    await writeFile(
+      forged,
+      JSON.stringify({
+        ...lb,
+        rekorBundle: { ...lb.rekorBundle, Payload: { ...p, integratedTime: p.integratedTime + 1 } },
+      }),
+    );
+    const forgedRun = await ourVerify(forged, ["--key", k.pub]);
+    assert.equal(forgedRun.code, 12, forgedRun.err);
+    assert.match(forgedRun.err, /SET|signed entry timestamp/i);
 
     const v3 = join(dir, "key.sigstore.json");
     const r2 = await cosign([
