@@ -16,6 +16,7 @@
  * @module
  */
 import { sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
+import { hexToBytes } from "@noble/hashes/utils.js";
 import type { HashAlgorithm } from "../plugin.ts";
 import { CosignError } from "../errors.ts";
 import { bigintToBytes, bytesToBigint } from "./der.ts";
@@ -25,70 +26,14 @@ import type { RsaPublicKey } from "./public_key.ts";
 /** RSA signature padding. */
 export type RsaPadding = "pkcs1" | "pss";
 
-const DIGEST_INFO: Record<HashAlgorithm, number[]> = {
-  sha256: [
-    0x30,
-    0x31,
-    0x30,
-    0x0d,
-    0x06,
-    0x09,
-    0x60,
-    0x86,
-    0x48,
-    0x01,
-    0x65,
-    0x03,
-    0x04,
-    0x02,
-    0x01,
-    0x05,
-    0x00,
-    0x04,
-    0x20,
-  ],
-  sha384: [
-    0x30,
-    0x41,
-    0x30,
-    0x0d,
-    0x06,
-    0x09,
-    0x60,
-    0x86,
-    0x48,
-    0x01,
-    0x65,
-    0x03,
-    0x04,
-    0x02,
-    0x02,
-    0x05,
-    0x00,
-    0x04,
-    0x30,
-  ],
-  sha512: [
-    0x30,
-    0x51,
-    0x30,
-    0x0d,
-    0x06,
-    0x09,
-    0x60,
-    0x86,
-    0x48,
-    0x01,
-    0x65,
-    0x03,
-    0x04,
-    0x02,
-    0x03,
-    0x05,
-    0x00,
-    0x04,
-    0x40,
-  ],
+/**
+ * The DER DigestInfo prefix of each hash: `SEQUENCE { AlgorithmIdentifier, OCTET STRING }` up to
+ * the digest itself, as listed in RFC 8017 section 9.2, note 1.
+ */
+const DIGEST_INFO: Record<HashAlgorithm, Uint8Array> = {
+  sha256: hexToBytes("3031300d060960864801650304020105000420"),
+  sha384: hexToBytes("3041300d060960864801650304020205000430"),
+  sha512: hexToBytes("3051300d060960864801650304020305000440"),
 };
 
 /** The noble hash function for a name. */
@@ -147,6 +92,14 @@ function mgf1(seed: Uint8Array, len: number, hash: HashAlgorithm): Uint8Array {
   return out;
 }
 
+/** H = Hash(M'), M' = (0x)00 00 00 00 00 00 00 00 || mHash || salt (RFC 8017 section 9.1). */
+function pssHash(digest: Uint8Array, salt: Uint8Array, hash: HashAlgorithm): Uint8Array {
+  const mPrime = new Uint8Array(8 + digest.length + salt.length);
+  mPrime.set(digest, 8);
+  mPrime.set(salt, 8 + digest.length);
+  return hashFn(hash)(mPrime);
+}
+
 function pssEncode(
   digest: Uint8Array,
   hash: HashAlgorithm,
@@ -158,10 +111,7 @@ function pssEncode(
   if (emLen < hLen + salt.length + 2) {
     throw new CosignError("KEY", "Cannot sign with RSA-PSS: the key is too small");
   }
-  const mPrime = new Uint8Array(8 + hLen + salt.length);
-  mPrime.set(digest, 8);
-  mPrime.set(salt, 8 + hLen);
-  const H = hashFn(hash)(mPrime);
+  const H = pssHash(digest, salt, hash);
   const db = new Uint8Array(emLen - hLen - 1);
   db[emLen - salt.length - hLen - 2] = 1;
   db.set(salt, emLen - salt.length - hLen - 1);
@@ -190,10 +140,7 @@ function pssVerify(digest: Uint8Array, em: Uint8Array, emBits: number, hash: Has
   while (i < db.length && db[i] === 0) i++;
   if (i >= db.length || db[i] !== 1) return false;
   const salt = db.subarray(i + 1);
-  const mPrime = new Uint8Array(8 + hLen + salt.length);
-  mPrime.set(digest, 8);
-  mPrime.set(salt, 8 + hLen);
-  const H2 = hashFn(hash)(mPrime);
+  const H2 = pssHash(digest, salt, hash);
   return H2.length === H.length && H2.every((v, j) => v === H[j]);
 }
 
