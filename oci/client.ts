@@ -20,6 +20,7 @@
  * ```
  * @module
  */
+import { concatBytes } from "../core/concat_bytes.ts";
 import { CosignError, describeError } from "../core/errors.ts";
 import type { Logger } from "../core/plugin.ts";
 import {
@@ -210,16 +211,6 @@ export function parseByteSize(s: string | undefined): number | undefined {
   const base = m[3] || unit === "" ? 1024 : 1000;
   const pow = { "": 0, k: 1, m: 2, g: 3, t: 4 }[unit] ?? 0;
   return Math.floor(Number(m[1]) * base ** pow);
-}
-
-function concatBytes(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Reads a response body up to `max` bytes; throws TOO_LARGE beyond it. */

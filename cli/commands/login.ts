@@ -7,6 +7,7 @@
  */
 import type { Command } from "../command.ts";
 import { bool, str } from "../args.ts";
+import { concatBytes } from "../../core/concat_bytes.ts";
 import { CosignError } from "../../core/errors.ts";
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
@@ -25,13 +26,7 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
     }
     chunks.push(value);
   }
-  const all = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    all.set(c, o);
-    o += c.length;
-  }
-  return new TextDecoder().decode(all);
+  return new TextDecoder().decode(concatBytes(chunks, total));
 }
 
 /** The login command. */

@@ -11,6 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
+import { concatBytes } from "../../core/concat_bytes.ts";
 import { CosignError, describeError } from "../../core/errors.ts";
 import type { HashAlgorithm } from "../../core/plugin.ts";
 
@@ -180,13 +181,7 @@ export async function readAll(
   } finally {
     reader.releaseLock();
   }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts, n);
 }
 
 function fileError(path: string, e: unknown): CosignError {
