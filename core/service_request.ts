@@ -12,6 +12,7 @@
  * ```
  * @module
  */
+import { concatBytes } from "./concat_bytes.ts";
 import { CosignError, describeError } from "./errors.ts";
 
 /** A request for {@link postToService}. */
@@ -48,13 +49,30 @@ export async function readResponseBytes(
   res: Response,
   max: number = MAX_SERVICE_RESPONSE_BYTES,
 ): Promise<Uint8Array> {
-  const declared = Number(res.headers.get("content-length") ?? NaN);
-  const tooLarge = () =>
+  return await readBodyCapped(res, max, () =>
     new CosignError(
       "TOO_LARGE",
       `${service} at ${url} sent a response larger than ${max} bytes`,
       { hint: `Check that the URL points at a ${service}.` },
-    );
+    ));
+}
+
+/**
+ * Reads a response body, refusing more than `max` bytes: when the declared Content-Length or
+ * the bytes read go over it, cancels the body and throws `tooLarge()`. For callers that word
+ * the error themselves (see {@link readResponseBytes}).
+ *
+ * @example
+ * ```ts
+ * const bytes = await readBodyCapped(res, 1 << 20, () => new CosignError("TOO_LARGE", "…"));
+ * ```
+ */
+export async function readBodyCapped(
+  res: Response,
+  max: number,
+  tooLarge: () => Error,
+): Promise<Uint8Array> {
+  const declared = Number(res.headers.get("content-length") ?? NaN);
   if (declared > max) {
     await res.body?.cancel();
     throw tooLarge();
@@ -73,13 +91,7 @@ export async function readResponseBytes(
     }
     parts.push(value);
   }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts, n);
 }
 
 async function errorText(service: string, url: string, res: Response): Promise<string> {

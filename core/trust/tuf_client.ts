@@ -17,6 +17,7 @@
  * @module
  */
 import { CosignError } from "../errors.ts";
+import { readBodyCapped } from "../service_request.ts";
 import { digest, toHex, verifySpki } from "../verify/public_key.ts";
 
 /** Where the client keeps trusted metadata between runs. */
@@ -203,34 +204,14 @@ export class TufClient {
       await res.body?.cancel();
       throw new CosignError("NETWORK", `Cannot fetch ${url}: HTTP ${res.status}`);
     }
-    const tooLarge = () =>
-      new CosignError("TOO_LARGE", `Cannot fetch ${url}: larger than ${limit} bytes`, {
-        hint: "The repository serves a file larger than its metadata allows.",
-      });
-    if (Number(res.headers.get("content-length") ?? 0) > limit) {
-      await res.body?.cancel();
-      throw tooLarge();
-    }
-    const parts: Uint8Array[] = [];
-    let size = 0;
-    const reader = res.body?.getReader();
-    while (reader) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > limit) {
-        await reader.cancel();
-        throw tooLarge();
-      }
-      parts.push(value);
-    }
-    const buf = new Uint8Array(size);
-    let off = 0;
-    for (const p of parts) {
-      buf.set(p, off);
-      off += p.length;
-    }
-    return buf;
+    return await readBodyCapped(
+      res,
+      limit,
+      () =>
+        new CosignError("TOO_LARGE", `Cannot fetch ${url}: larger than ${limit} bytes`, {
+          hint: "The repository serves a file larger than its metadata allows.",
+        }),
+    );
   }
 
   #checkExpiry(m: Json, what: string): void {
