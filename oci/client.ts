@@ -225,13 +225,7 @@ async function readCapped(res: Response, max: number, what: string): Promise<Uin
   const parts: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    let step;
-    try {
-      step = await reader.read();
-    } catch (e) {
-      throw wrapStreamError(e, "download", what);
-    }
-    const { done, value } = step;
+    const { done, value } = await readStep(reader, "download", what);
     if (done) break;
     total += value.length;
     if (total > max) {
@@ -536,17 +530,7 @@ export class RegistryClient {
   async blobExists(repo: Repository | string, digest: string): Promise<boolean> {
     const r = toRepository(repo);
     assertDigest(digest, "blob digest");
-    const res = await this.#send({
-      method: "HEAD",
-      repo: r,
-      path: `${r.repository}/blobs/${digest}`,
-      actions: "pull",
-      what: "look up blob",
-      target: `${repositoryString(r)}@${digest}`,
-      retryable: true,
-      expect: [200, 404],
-    });
-    await res.body?.cancel();
+    const res = await this.#headBlob(r, digest, [200, 404]);
     return res.status === 200;
   }
 
@@ -631,16 +615,11 @@ export class RegistryClient {
     let total = 0;
     const reader = stream.getReader();
     for (;;) {
-      let step;
-      try {
-        step = await reader.read();
-      } catch (e) {
-        throw wrapStreamError(
-          e,
-          "download blob",
-          `${repositoryString(toRepository(repo))}@${digest}`,
-        );
-      }
+      const step = await readStep(
+        reader,
+        "download blob",
+        `${repositoryString(toRepository(repo))}@${digest}`,
+      );
       if (step.done) break;
       parts.push(step.value);
       total += step.value.length;
@@ -740,12 +719,7 @@ export class RegistryClient {
     };
     try {
       for (;;) {
-        let step;
-        try {
-          step = await reader.read();
-        } catch (e) {
-          throw wrapStreamError(e, "read the blob to upload to", repositoryString(r));
-        }
+        const step = await readStep(reader, "read the blob to upload to", repositoryString(r));
         if (step.done) break;
         let v = step.value;
         while (v.length > 0) {
@@ -784,6 +758,12 @@ export class RegistryClient {
   }
 
   async #blobSize(r: Repository, digest: string): Promise<number> {
+    const res = await this.#headBlob(r, digest, [200]);
+    return Number(res.headers.get("content-length") ?? 0);
+  }
+
+  /** HEAD of a blob, its body dropped; statuses outside `expect` throw as in #send. */
+  async #headBlob(r: Repository, digest: string, expect: number[]): Promise<Response> {
     const res = await this.#send({
       method: "HEAD",
       repo: r,
@@ -792,10 +772,10 @@ export class RegistryClient {
       what: "look up blob",
       target: `${repositoryString(r)}@${digest}`,
       retryable: true,
-      expect: [200],
+      expect,
     });
     await res.body?.cancel();
-    return Number(res.headers.get("content-length") ?? 0);
+    return res;
   }
 
   async #startUpload(
@@ -1313,11 +1293,7 @@ export class RegistryClient {
           throw networkError("reach registry", registry, firstError, httpAllowed);
         }
         if (isRetryableStatus(res.status) && attempt < this.#retry.retries) {
-          await res.body?.cancel();
-          await sleep(
-            backoffDelay(attempt, this.#retry, res.headers.get("retry-after")),
-            this.#opts.signal,
-          );
+          await this.#waitToRetry(res, attempt);
           continue;
         }
         break;
@@ -1448,15 +1424,20 @@ export class RegistryClient {
         isRetryableStatus(res.status) && spec.retryable && attempt < this.#retry.retries &&
         !(spec.body instanceof ReadableStream)
       ) {
-        await res.body?.cancel();
-        await sleep(
-          backoffDelay(attempt, this.#retry, res.headers.get("retry-after")),
-          this.#opts.signal,
-        );
+        await this.#waitToRetry(res, attempt);
         continue;
       }
       throw await this.#statusError(spec, res);
     }
+  }
+
+  /** Drops a retryable answer and waits before the next attempt, as its Retry-After asks. */
+  async #waitToRetry(res: Response, attempt: number): Promise<void> {
+    await res.body?.cancel();
+    await sleep(
+      backoffDelay(attempt, this.#retry, res.headers.get("retry-after")),
+      this.#opts.signal,
+    );
   }
 
   async #statusError(spec: RequestSpec, res: Response): Promise<CosignError> {
@@ -1575,7 +1556,19 @@ function networkError(action: string, target: string, e: unknown, triedHttp: boo
   return new CosignError("NETWORK", `Cannot ${action} ${target}: ${why}`, { hint, cause: e });
 }
 
-function wrapStreamError(e: unknown, action: string, target: string): CosignError {
-  if (e instanceof CosignError) return e;
-  return networkError(action, target, e, false);
+/**
+ * Reads the next chunk of a stream; a failed read (other than a CosignError, passed on) becomes
+ * CosignError("NETWORK") naming the action and the target.
+ */
+async function readStep(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  action: string,
+  target: string,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  try {
+    return await reader.read();
+  } catch (e) {
+    if (e instanceof CosignError) throw e;
+    throw networkError(action, target, e, false);
+  }
 }
