@@ -9,20 +9,9 @@
  * ```
  * @module
  */
+import { base64, hex } from "@scure/base";
 import { CosignError } from "../../core/errors.ts";
 import type { TlogEntry, TlogSubmission } from "../../core/plugin.ts";
-
-function b64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
-}
-
-function hex(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /**
  * Throws CosignError("NETWORK") when the entry's kind or canonicalized body does not match the
@@ -45,14 +34,16 @@ export function assertEntryDescribes(entry: TlogEntry, s: TlogSubmission, url: s
   }
   if (s.kind === "hashedrekord" && s.signature && s.digest) {
     if (kv.version === "0.0.1") {
-      if (body?.spec?.signature?.content !== b64(s.signature)) {
+      if (body?.spec?.signature?.content !== base64.encode(s.signature)) {
         throw mismatch("another signature");
       }
-      if (body?.spec?.data?.hash?.value !== hex(s.digest)) throw mismatch("another digest");
+      if (body?.spec?.data?.hash?.value !== hex.encode(s.digest)) throw mismatch("another digest");
     } else if (kv.version === "0.0.2") {
       const spec = body?.spec?.hashedRekordV002;
-      if (spec?.signature?.content !== b64(s.signature)) throw mismatch("another signature");
-      if (spec?.data?.digest !== b64(s.digest)) throw mismatch("another digest");
+      if (spec?.signature?.content !== base64.encode(s.signature)) {
+        throw mismatch("another signature");
+      }
+      if (spec?.data?.digest !== base64.encode(s.digest)) throw mismatch("another digest");
     }
   } else if (s.kind === "dsse" && s.envelope && kv.version === "0.0.2") {
     const sig = (JSON.parse(s.envelope) as { signatures?: { sig?: string }[] }).signatures?.[0]

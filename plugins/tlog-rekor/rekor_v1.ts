@@ -12,6 +12,7 @@
  * ```
  * @module
  */
+import { base64, hex } from "@scure/base";
 import { CosignError } from "../../core/errors.ts";
 import { assertEntryDescribes } from "./entry_check.ts";
 import type { TlogEntry, TlogSubmission } from "../../core/plugin.ts";
@@ -25,21 +26,9 @@ export const REKOR_V1_ENTRIES_PATH = "/api/v1/log/entries";
 
 const enc = new TextEncoder();
 
-function b64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
-}
-
-function hex(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 function hexToB64(h: string): string {
   if (!/^([0-9a-fA-F]{2})*$/.test(h)) throw new Error(`"${h.slice(0, 20)}" is not hex`);
-  return b64(Uint8Array.from((h.match(/../g) ?? []).map((x) => parseInt(x, 16))));
+  return base64.encode(hex.decode(h));
 }
 
 function digestAlgorithm(digest: Uint8Array): string {
@@ -54,7 +43,7 @@ function digestAlgorithm(digest: Uint8Array): string {
 
 /** The proposed entry Rekor v1 takes (what cosign sends). */
 export function proposedEntryV1(s: TlogSubmission): Record<string, unknown> {
-  const material = b64(enc.encode(s.verificationMaterial));
+  const material = base64.encode(enc.encode(s.verificationMaterial));
   if (s.kind === "hashedrekord") {
     if (!s.signature || !s.digest) {
       throw new CosignError("INTERNAL", "hashedrekord submission lacks a signature or digest");
@@ -63,8 +52,8 @@ export function proposedEntryV1(s: TlogSubmission): Record<string, unknown> {
       apiVersion: "0.0.1",
       kind: "hashedrekord",
       spec: {
-        data: { hash: { algorithm: digestAlgorithm(s.digest), value: hex(s.digest) } },
-        signature: { content: b64(s.signature), publicKey: { content: material } },
+        data: { hash: { algorithm: digestAlgorithm(s.digest), value: hex.encode(s.digest) } },
+        signature: { content: base64.encode(s.signature), publicKey: { content: material } },
       },
     };
   }

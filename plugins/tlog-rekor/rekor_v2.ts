@@ -13,6 +13,7 @@
  * ```
  * @module
  */
+import { base64 } from "@scure/base";
 import { CosignError } from "../../core/errors.ts";
 import { assertEntryDescribes } from "./entry_check.ts";
 import type { TlogEntry, TlogSubmission } from "../../core/plugin.ts";
@@ -22,14 +23,6 @@ import { verificationKey } from "./verification_key.ts";
 /** Path of the v2 entry creation endpoint. */
 export const REKOR_V2_ENTRIES_PATH = "/api/v2/log/entries";
 
-function b64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
-}
-
 /** The CreateEntryRequest JSON Rekor v2 takes. */
 export async function createEntryRequestV2(
   s: TlogSubmission,
@@ -37,8 +30,8 @@ export async function createEntryRequestV2(
   const vk = await verificationKey(s.verificationMaterial);
   const verifier = {
     ...(vk.isCertificate
-      ? { x509Certificate: { rawBytes: b64(vk.der) } }
-      : { publicKey: { rawBytes: b64(vk.der) } }),
+      ? { x509Certificate: { rawBytes: base64.encode(vk.der) } }
+      : { publicKey: { rawBytes: base64.encode(vk.der) } }),
     keyDetails: vk.keyDetails,
   };
   if (s.kind === "hashedrekord") {
@@ -47,8 +40,8 @@ export async function createEntryRequestV2(
     }
     return {
       hashedRekordRequestV002: {
-        digest: b64(s.digest),
-        signature: { content: b64(s.signature), verifier },
+        digest: base64.encode(s.digest),
+        signature: { content: base64.encode(s.signature), verifier },
       },
     };
   }
