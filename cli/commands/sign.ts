@@ -15,7 +15,11 @@ import type { Context } from "../../core/plugin.ts";
 import { bool, list, parseAnnotations, str } from "../args.ts";
 import type { Command } from "../command.ts";
 import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
-import { type SigningPlan, SIGSTORE_SIGNING_FLAGS } from "../sigstore_options.ts";
+import {
+  DEFAULT_REKOR_URL,
+  type SigningPlan,
+  SIGSTORE_SIGNING_FLAGS,
+} from "../sigstore_options.ts";
 import {
   parseReference,
   referenceString,
@@ -24,8 +28,6 @@ import {
 } from "../../oci/reference.ts";
 import { manifestTree, signImageDigest } from "../../plugins/artifact-oci/sign_image.ts";
 import { signatureRepository } from "../../plugins/artifact-oci/signature_location.ts";
-
-const DEFAULT_REKOR_URL = "https://rekor.sigstore.dev";
 
 async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;

@@ -15,7 +15,7 @@ import { writeFileAtomic } from "../atomic_write.ts";
 import { resolveBlob } from "../blob_input.ts";
 import type { Command } from "../command.ts";
 import type { TransparencyLogEntry as BundleTlogEntry } from "../../core/bundle.ts";
-import { SIGSTORE_SIGNING_FLAGS } from "../sigstore_options.ts";
+import { DEFAULT_REKOR_URL, SIGSTORE_SIGNING_FLAGS } from "../sigstore_options.ts";
 
 /** Whole-message signing (Ed25519) reads at most this much into memory. */
 const MAX_WHOLE_MESSAGE_BYTES = 2 * 1024 * 1024 * 1024 - 1;
@@ -91,7 +91,7 @@ export const command: Command = {
       name: "rekor-url",
       type: "string",
       placeholder: "URL",
-      default: "https://rekor.sigstore.dev",
+      default: DEFAULT_REKOR_URL,
       description: "address of the Rekor server",
     },
     {
