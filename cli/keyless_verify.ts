@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+import { base64 } from "@scure/base";
 import { CosignError } from "../core/errors.ts";
 import type { Context } from "../core/plugin.ts";
 import type { ArtifactInput, VerifyPolicy } from "../core/verify/verify_bundle.ts";
@@ -32,12 +33,6 @@ export function wantsBundleVerification(flags: FlagValues): boolean {
   if (!key) return true;
   return !!str(flags, "bundle") && !ignoreTlog;
 }
-
-const b64 = (b: Uint8Array): string => {
-  let s = "";
-  for (const x of b) s += String.fromCharCode(x);
-  return btoa(s);
-};
 
 /** A cosign legacy bundle as the equivalent Sigstore bundle v0.1 JSON. */
 function legacyToSigstore(
@@ -89,7 +84,7 @@ function legacyToSigstore(
         : { publicKey: { hint: "" } }),
       tlogEntries: [{
         logIndex: String(p.logIndex),
-        logId: { keyId: b64(logId) },
+        logId: { keyId: base64.encode(logId) },
         kindVersion: { kind: body.kind, version: body.apiVersion },
         integratedTime: String(p.integratedTime),
         inclusionPromise: { signedEntryTimestamp: legacy.rekorBundle.SignedEntryTimestamp },
@@ -97,7 +92,7 @@ function legacyToSigstore(
       }],
     },
     messageSignature: {
-      messageDigest: { algorithm: "SHA2_256", digest: b64(sha256) },
+      messageDigest: { algorithm: "SHA2_256", digest: base64.encode(sha256) },
       signature: legacy.base64Signature,
     },
   };

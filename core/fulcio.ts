@@ -14,6 +14,7 @@
  * ```
  * @module
  */
+import { base64 } from "@scure/base";
 import { CosignError } from "./errors.ts";
 import { postToService, responseJson } from "./service_request.ts";
 
@@ -51,14 +52,6 @@ export interface SigningCertificate {
   detachedSct?: Uint8Array;
 }
 
-function b64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
-}
-
 function unb64(s: string): Uint8Array {
   return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 }
@@ -73,7 +66,7 @@ export function pemCertificates(text: string): Uint8Array[] {
 
 /** DER certificate to PEM (64-column lines, trailing newline). */
 export function certificatePem(der: Uint8Array): string {
-  const body = b64(der).replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
+  const body = base64.encode(der).replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
   return `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
 }
 
@@ -90,7 +83,7 @@ export async function requestSigningCertificate(
     credentials: { oidcIdentityToken: req.token },
     publicKeyRequest: {
       publicKey: { algorithm: req.keyAlgorithm ?? "ECDSA", content: req.publicKeyPem },
-      proofOfPossession: b64(req.proofOfPossession),
+      proofOfPossession: base64.encode(req.proofOfPossession),
     },
   });
   const res = await postToService("Fulcio", url, {

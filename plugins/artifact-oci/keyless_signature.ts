@@ -13,18 +13,13 @@
  * ```
  * @module
  */
+import { base64 } from "@scure/base";
 import { CosignError } from "../../core/errors.ts";
 import type { TrustedRoot } from "../../core/trust/trusted_root.ts";
 import type { VerifyPolicy, VerifyResult } from "../../core/verify/verify_bundle.ts";
 import { sha256 } from "../../core/verify/public_key.ts";
 import { entryFromRekorBundle } from "./rekor_bundle.ts";
 import { signatureBytes, type StoredSignature } from "./stored_signature.ts";
-
-function b64(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
-  return btoa(s);
-}
 
 function pemCertificates(pem: string | undefined): string[] {
   if (!pem) return [];
@@ -67,11 +62,13 @@ export async function sigstoreBundleJson(sig: StoredSignature): Promise<Record<s
     };
     tlogEntries.push({
       logIndex: e.logIndex,
-      logId: { keyId: b64(e.logId.keyId) },
+      logId: { keyId: base64.encode(e.logId.keyId) },
       kindVersion: e.kindVersion,
       integratedTime: e.integratedTime,
-      inclusionPromise: { signedEntryTimestamp: b64(e.inclusionPromise.signedEntryTimestamp) },
-      canonicalizedBody: b64(e.canonicalizedBody),
+      inclusionPromise: {
+        signedEntryTimestamp: base64.encode(e.inclusionPromise.signedEntryTimestamp),
+      },
+      canonicalizedBody: base64.encode(e.canonicalizedBody),
     });
   }
   const rfc3161Timestamps = [];
@@ -99,8 +96,8 @@ export async function sigstoreBundleJson(sig: StoredSignature): Promise<Record<s
       ...(rfc3161Timestamps.length ? { timestampVerificationData: { rfc3161Timestamps } } : {}),
     },
     messageSignature: {
-      messageDigest: { algorithm: "SHA2_256", digest: b64(await sha256(sig.payload)) },
-      signature: b64(signatureBytes(sig)),
+      messageDigest: { algorithm: "SHA2_256", digest: base64.encode(await sha256(sig.payload)) },
+      signature: base64.encode(signatureBytes(sig)),
     },
   };
 }

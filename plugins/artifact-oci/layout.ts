@@ -20,6 +20,7 @@
  * ```
  * @module
  */
+import { base64 } from "@scure/base";
 import { CosignError } from "../../core/errors.ts";
 import { sha256Digest } from "../../oci/digest.ts";
 import { DOCKER_CONFIG, DOCKER_MANIFEST, OCI_CONFIG, OCI_MANIFEST } from "../../oci/media_types.ts";
@@ -160,20 +161,14 @@ export function newSignatureLayer(
   }
   if (options.bundle) annotations[BUNDLE_ANNOTATION] = options.bundle;
   if (options.rfc3161Timestamp) annotations[RFC3161_ANNOTATION] = options.rfc3161Timestamp;
-  annotations[SIGNATURE_ANNOTATION] = typeof signature === "string" ? signature : base64(signature);
+  annotations[SIGNATURE_ANNOTATION] = typeof signature === "string"
+    ? signature
+    : base64.encode(signature);
   return {
     payload,
     mediaType: options.mediaType ?? SIMPLE_SIGNING_MEDIA_TYPE,
     annotations,
   };
-}
-
-function base64(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i += 0x8000) {
-    s += String.fromCharCode(...b.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
 }
 
 /** The descriptor of a signature layer. */

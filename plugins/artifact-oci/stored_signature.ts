@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+import { base64 } from "@scure/base";
 import { CosignError } from "../../core/errors.ts";
 import { goJson } from "./go_json.ts";
 import {
@@ -86,14 +87,6 @@ export function signatureBytes(sig: StoredSignature): Uint8Array {
   return Uint8Array.from(atob(clean), (c) => c.charCodeAt(0));
 }
 
-function base64(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i += 0x8000) {
-    s += String.fromCharCode(...b.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
-}
-
 function pemBlocksDer(pem: string): string[] {
   const out: string[] = [];
   const re = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
@@ -146,7 +139,7 @@ export function signedPayloadJson(sig: StoredSignature): string {
   }
   return goJson({
     Base64Signature: sig.base64Signature ?? "",
-    Payload: base64(sig.payload),
+    Payload: base64.encode(sig.payload),
     Cert: certs.length ? { Raw: certs[0] } : null,
     Chain: sig.chain ? chain.map((c) => ({ Raw: c })) : null,
     Bundle: sig.bundle ? rekorBundleObject(sig.bundle) : null,
