@@ -11,7 +11,13 @@ import { isCosignError } from "../core/errors.ts";
 import { RegistryClient } from "../oci/client.ts";
 import { saveLogin } from "../oci/docker_config.ts";
 import { runProcess, tempDir } from "./helpers/cli.ts";
-import { pushTestImage, startRegistry, type TestRegistry } from "./helpers/registry.ts";
+import {
+  pushTestImage,
+  skopeoCertDir,
+  skopeoInspectDigest,
+  startRegistry,
+  type TestRegistry,
+} from "./helpers/registry.ts";
 
 const anonymous = () => Promise.resolve(undefined);
 
@@ -41,19 +47,8 @@ describe("TLS + htpasswd registry", () => {
     const client = new RegistryClient({ env, caCerts: [reg.caPem!] });
     const img = await pushTestImage(client, `${reg.host}/sec/cfg:v1`, { layers: 1 });
     // skopeo reads our config.json as its --authfile and sees the same digest.
-    const certDir = join(tmp.dir, "certs");
-    await mkdir(certDir, { recursive: true });
-    await writeFile(join(certDir, "ca.crt"), reg.caPem!);
-    const r = await runProcess("skopeo", [
-      "inspect",
-      "--authfile",
-      path,
-      "--cert-dir",
-      certDir,
-      "--format",
-      "{{.Digest}}",
-      `docker://${reg.host}/sec/cfg:v1`,
-    ]);
+    const certDir = await skopeoCertDir(reg, tmp.dir);
+    const r = await skopeoInspectDigest(`${reg.host}/sec/cfg:v1`, path, certDir);
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out.trim(), img.digest);
     // and the other way: skopeo login writes, we read.

@@ -8,8 +8,15 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { RegistryClient } from "../oci/client.ts";
-import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
-import { freePort, pushTestImage, startRegistry, type TestRegistry } from "./helpers/registry.ts";
+import { cosign, tempDir } from "./helpers/cli.ts";
+import {
+  freePort,
+  pushTestImage,
+  skopeoCertDir,
+  skopeoInspectDigest,
+  startRegistry,
+  type TestRegistry,
+} from "./helpers/registry.ts";
 
 describe("cosign-ts login", () => {
   let tls: TestRegistry;
@@ -43,19 +50,8 @@ describe("cosign-ts login", () => {
       credentials: { username: tls.username, password: tls.password },
     });
     const img = await pushTestImage(client, `${tls.host}/login/app:v1`, { layers: 1 });
-    const certDir = join(tmp.dir, "certs");
-    await mkdir(certDir, { recursive: true });
-    await writeFile(join(certDir, "ca.crt"), tls.caPem!);
-    const peer = await runProcess("skopeo", [
-      "inspect",
-      "--authfile",
-      path,
-      "--cert-dir",
-      certDir,
-      "--format",
-      "{{.Digest}}",
-      `docker://${tls.host}/login/app:v1`,
-    ]);
+    const certDir = await skopeoCertDir(tls, tmp.dir);
+    const peer = await skopeoInspectDigest(`${tls.host}/login/app:v1`, path, certDir);
     assert.equal(peer.code, 0, peer.err);
     assert.equal(peer.out.trim(), img.digest);
   });

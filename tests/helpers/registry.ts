@@ -27,11 +27,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { connect, createServer as createNetServer } from "node:net";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
 import process from "node:process";
-import { runProcess, tempDir } from "./cli.ts";
+import { runProcess, type RunResult, tempDir } from "./cli.ts";
 import type { Credential } from "../../oci/auth.ts";
 import type { Descriptor, RegistryClient, RegistryClientOptions } from "../../oci/client.ts";
 import { sha256Digest } from "../../oci/digest.ts";
@@ -589,4 +589,30 @@ export async function pushTestIndex(
 /** True when this machine has an IPv6 loopback address to listen on. */
 export function hasIpv6Loopback(): Promise<boolean> {
   return freePort("::1").then(() => true, () => false);
+}
+
+/** A skopeo `--cert-dir` under `dir` holding the registry's CA certificate (tls-basic mode). */
+export async function skopeoCertDir(reg: TestRegistry, dir: string): Promise<string> {
+  const certDir = join(dir, "certs");
+  await mkdir(certDir, { recursive: true });
+  await writeFile(join(certDir, "ca.crt"), reg.caPem!);
+  return certDir;
+}
+
+/** skopeo (an independent registry client) inspecting `ref` with `authfile`; stdout is the digest. */
+export function skopeoInspectDigest(
+  ref: string,
+  authfile: string,
+  certDir: string,
+): Promise<RunResult> {
+  return runProcess("skopeo", [
+    "inspect",
+    "--authfile",
+    authfile,
+    "--cert-dir",
+    certDir,
+    "--format",
+    "{{.Digest}}",
+    `docker://${ref}`,
+  ]);
 }
