@@ -15,28 +15,8 @@
  */
 import { CosignError } from "../core/errors.ts";
 
-/** A flag a command accepts. */
-export interface FlagSpec {
-  /** Long name without dashes, e.g. "output-key-prefix". */
-  name: string;
-  /** One-letter alias, e.g. "y". */
-  short?: string;
-  /** "boolean" takes no value (or `=true|false`); "strings" may be repeated. */
-  type: "string" | "boolean" | "strings";
-  /** Help text. */
-  description: string;
-  /** Default value shown in help and used when absent. */
-  default?: string | boolean;
-  /** Other long names accepted for the same flag. */
-  aliases?: string[];
-  /** Value placeholder for help, e.g. "FILE". */
-  placeholder?: string;
-  /** Not shown in help (accepted for cosign compatibility). */
-  hidden?: boolean;
-}
-
-/** Parsed flag values by long name. */
-export type FlagValues = Record<string, string | boolean | string[] | undefined>;
+import type { FlagSpec, FlagValues } from "../core/plugin.ts";
+export type { FlagSpec, FlagValues } from "../core/plugin.ts";
 
 /** The result of {@link parseArgs}. */
 export interface ParsedArgs {

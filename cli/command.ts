@@ -15,50 +15,8 @@
  * ```
  * @module
  */
-import type { Context } from "../core/plugin.ts";
-import type { FlagSpec, FlagValues } from "./args.ts";
-
-/** Standard streams as the commands see them. */
-export interface IO {
-  /** Writes to stdout, honouring back-pressure. */
-  out(data: string | Uint8Array): Promise<void>;
-  /** Writes to stderr. */
-  err(text: string): void;
-  /** Standard input as a stream. */
-  stdin(): ReadableStream<Uint8Array>;
-}
-
-/** What `run` receives. */
-export interface Invocation {
-  /** Parsed flags, defaults applied. */
-  flags: FlagValues;
-  /** Positional arguments. */
-  args: string[];
-  /** Plugin context (runtime, registry, logger, prompts). */
-  ctx: Context;
-  /** Standard streams. */
-  io: IO;
-}
-
-/** A command. Multi-word names ("upload blob") are matched word by word. */
-export interface Command {
-  /** e.g. "sign-blob", "upload blob". */
-  name: string;
-  /** Other names, e.g. cosign's deprecated spellings. */
-  aliases?: string[];
-  /** One line for the command list. */
-  summary: string;
-  /** Usage line(s). */
-  usage: string;
-  /** At least one example for --help. */
-  examples: string[];
-  /** Flags (global ones are added by the dispatcher). */
-  flags: FlagSpec[];
-  /** Positional argument count bounds; checked before run. */
-  args?: { min?: number; max?: number };
-  /** Runs the command; returns the exit code (0 when omitted). */
-  run(inv: Invocation): Promise<number | void>;
-}
+import type { Command } from "../core/plugin.ts";
+export type { Command, Invocation, IO } from "../core/plugin.ts";
 
 /** A lazily loaded command: the summary is known without loading the module. */
 export interface CommandEntry {

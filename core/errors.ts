@@ -70,8 +70,36 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   INTERNAL: 1,
 };
 
+/**
+ * Which verification check failed, for errors with code "VERIFY" or "NO_MATCH" (exit 12), as
+ * jose and sigstore-js name theirs. Stable: scripts and tests may rely on these values.
+ */
+export type FailedCheck =
+  /** The signature does not verify over the payload, content or DSSE envelope. */
+  | "signature"
+  /** The certificate does not chain to a trusted CA at the signing time. */
+  | "certificate-chain"
+  /** The certificate's identity or issuer is not the one asked for. */
+  | "identity"
+  /** The certificate's signed certificate timestamps do not verify. */
+  | "sct"
+  /** A transparency log entry is missing, does not match, or its promise/proof fails. */
+  | "tlog-entry"
+  /** A signed timestamp does not verify or does not cover the signature. */
+  | "timestamp"
+  /** The signed digest or in-toto subject is not the artifact's. */
+  | "digest"
+  /** The signed payload's claims (image reference, annotations) do not hold. */
+  | "claims"
+  /** A policy (CUE, Rego, TypeScript) rejected what was verified. */
+  | "policy"
+  /** The bundle or stored signature is malformed. */
+  | "bundle";
+
 /** Options for {@link CosignError}. */
 export interface CosignErrorOptions {
+  /** For verification failures: which check failed. */
+  check?: FailedCheck;
   /** One sentence telling the user what to do next. */
   hint?: string;
   /** The underlying error, kept for `COSIGN_TS_DEBUG=1`. */
@@ -87,6 +115,8 @@ export class CosignError extends Error {
   readonly code: ErrorCode;
   /** What the user can do about it. */
   readonly hint?: string;
+  /** For verification failures: which check failed (see {@link FailedCheck}). */
+  readonly check?: FailedCheck;
 
   /** Creates an error; see the module documentation for the conventions. */
   constructor(code: ErrorCode, message: string, options: CosignErrorOptions = {}) {
@@ -94,6 +124,7 @@ export class CosignError extends Error {
     this.name = "CosignError";
     this.code = code;
     this.hint = options.hint;
+    if (options.check !== undefined) this.check = options.check;
   }
 
   /**

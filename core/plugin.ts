@@ -1,6 +1,13 @@
 /**
- * The three plugin contracts (artifact, key provider, transparency log), the {@link Context}
- * every plugin receives, and the {@link PluginRegistry} that dispatches references to plugins.
+ * The plugin contracts (artifact type, key provider, transparency log, timestamp authority,
+ * command), the {@link Context} every plugin receives, and the {@link PluginRegistry} that
+ * dispatches references, URLs and entries to plugins.
+ *
+ * Dispatch order: third-party plugins (loaded with `--plugin`) are asked before the built-in
+ * ones, so a plugin's artifact type wins over the built-in catch-alls (a path is a blob,
+ * anything else an image), and a plugin's log or TSA that `handles()` a URL wins over Rekor.
+ * A key scheme, artifact kind, log name, TSA name or command name registered twice is an error
+ * naming both plugins.
  *
  * Built-in plugins are listed in `main.ts`; third-party plugins are ES modules whose default
  * export is `definePlugin({...})`, loaded at run time with `--plugin` or `COSIGN_TS_PLUGINS`.
@@ -107,7 +114,81 @@ export interface Digest {
   hex: string;
 }
 
-/** A resolved artifact: something that can be digested and read. */
+/** What kind of thing a stored signature is, as cosign's `.sig`/`.att`/`.sbom` tags name it. */
+export type SignatureKind = "signature" | "attestation" | "sbom";
+
+/**
+ * cosign's legacy signature form: a signature over a payload (images: the simple-signing JSON;
+ * blobs: the content itself, so `payload` is absent), with what cosign keeps beside it (layer
+ * annotations for images, the legacy bundle's fields for blobs).
+ */
+export interface LegacySignature {
+  /** The signed bytes, when they are not the artifact's content (images: simple signing). */
+  payload?: Uint8Array;
+  /** The raw signature (DER ECDSA, PKCS#1/PSS RSA, raw Ed25519). */
+  signature: Uint8Array;
+  /** PEM signing certificate (keyless, or a key that comes with a certificate). */
+  certificate?: string;
+  /** PEM chain above the certificate. */
+  chain?: string;
+  /** cosign's Rekor bundle JSON text (`{"SignedEntryTimestamp":…,"Payload":{…}}`). */
+  rekorBundle?: string;
+  /** cosign's RFC 3161 annotation JSON text (`{"SignedRFC3161Timestamp":"<b64>"}`). */
+  rfc3161Timestamp?: string;
+}
+
+/**
+ * A signature or attestation as an artifact's store keeps it: a Sigstore bundle (v0.1–v0.3 JSON,
+ * e.g. an OCI 1.1 referrer or a bundle file) or cosign's legacy form (e.g. a `.sig` layer).
+ * Exactly one of `bundle` and `legacy` is set.
+ */
+export interface StoredSignature {
+  /** Signature, attestation or SBOM. */
+  kind: SignatureKind;
+  /** Where it is stored, for messages: `"localhost:5000/app:sha256-….sig"`, `"./a.sigstore.json"`. */
+  location: string;
+  /** A stable identifier of the stored item (layer or referrer manifest digest), for output. */
+  id?: string;
+  /** A Sigstore bundle as its JSON value (parse with core/bundle.ts `bundleFromJSONValue`). */
+  bundle?: unknown;
+  /** cosign's legacy form. */
+  legacy?: LegacySignature;
+  /** Store-specific metadata (e.g. OCI layer annotations), passed through to output. */
+  annotations?: Record<string, string>;
+}
+
+/** What {@link Artifact.attach} did. */
+export interface AttachResult {
+  /** Where the signature now is (as in {@link StoredSignature.location}). */
+  location: string;
+  /** False when an identical signature was already attached (nothing was written). */
+  added: boolean;
+}
+
+/** Options for {@link Artifact.signatures}. */
+export interface SignatureQuery {
+  /** Only this kind (default: all kinds the store has). */
+  kind?: SignatureKind;
+}
+
+/** Options for {@link Artifact.payload}. */
+export interface PayloadOptions {
+  /** Extra claims to sign (cosign `-a key=value`). */
+  annotations?: Record<string, string>;
+}
+
+/** Options for {@link Artifact.checkPayload}. */
+export interface CheckPayloadOptions {
+  /** Claims every accepted payload must carry (cosign `verify -a key=value`). */
+  annotations?: Record<string, string>;
+}
+
+/**
+ * A resolved artifact, in the spirit of cosign's `SignedEntity`: its digest, its content (where it
+ * has one), what a signature over it covers, and its signature store (what is attached, and how
+ * to attach more). Only `kind`, `ref` and `digest` are required; the core's sign and verify paths
+ * say clearly which capability an artifact lacks.
+ */
 export interface Artifact {
   /** The artifact type's kind, e.g. "oci", "blob", "wasm". */
   readonly kind: string;
@@ -121,6 +202,26 @@ export interface Artifact {
   digest(algorithm?: HashAlgorithm): Promise<Digest>;
   /** The content, streamed. */
   open?(): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * The bytes a signature over this artifact covers, when they are not the content itself
+   * (images: cosign's simple-signing payload naming the digest). Absent: the content is signed
+   * (streamed, by digest where the key allows it).
+   */
+  payload?(ctx: Context, options?: PayloadOptions): Promise<Uint8Array>;
+  /**
+   * Checks that a verified payload is about this artifact (images: the simple-signing claims
+   * name this digest and carry the annotations). Throws CosignError("VERIFY", reason "claims").
+   */
+  checkPayload?(payload: Uint8Array, ctx: Context, options?: CheckPayloadOptions): Promise<void>;
+  /** Lines saying what was verified (e.g. "wasm module, 1234 bytes"), for verify's output. */
+  describe?(ctx: Context): Promise<string[]>;
+  /** The signatures and attestations attached to this artifact, in store order. */
+  signatures?(ctx: Context, query?: SignatureQuery): AsyncIterable<StoredSignature>;
+  /**
+   * Attaches a signature or attestation, race-free where the store allows it (concurrent
+   * signers must not lose each other's signatures), never half-written.
+   */
+  attach?(signature: StoredSignature, ctx: Context): Promise<AttachResult>;
 }
 
 /** An artifact plugin: claims references and resolves them. */
@@ -152,35 +253,184 @@ export interface TlogSubmission {
   verificationMaterial: string;
 }
 
-/** A transparency log plugin (Rekor v1, Rekor v2, …). */
+/** Where a log or TSA is reached, as a flag or a signing config names it. */
+export interface ServiceTarget {
+  /** The service URL (e.g. `https://rekor.sigstore.dev`, `file:///var/log/tlog.jsonl`). */
+  url: string;
+  /** The service's API version (Rekor: 1 or 2, as a signing config names it); default 1. */
+  majorApiVersion?: number;
+}
+
+/** What a log entry must describe for it to count for a signature. */
+export interface TlogExpectation {
+  /** "message" (hashedrekord over the artifact) or "dsse" (an envelope). */
+  kind: "message" | "dsse";
+  /** The signature bytes. */
+  signature: Uint8Array;
+  /** message: the artifact digest; dsse: SHA-256 of the envelope payload. */
+  digest: Uint8Array;
+  /** Hash of `digest` (default "sha256"). */
+  digestAlgorithm?: HashAlgorithm;
+  /** DER of the signing certificate, or the SPKI of the signing key. */
+  keyDer: Uint8Array;
+  /** DSSE payload type (dsse only). */
+  payloadType?: string;
+  /** The whole envelope JSON (dsse), for logs that record it. */
+  envelope?: string;
+}
+
+/** What a verified log entry proves. */
+export interface TlogVerification {
+  /** The log's signed time of integration (a trusted signing time), if it gives one. */
+  integratedTime?: Date;
+  /** The log that holds the entry, for messages (its URL or name). */
+  log: string;
+  /** Entries without a signed time: the window in which the log's key was valid, if known. */
+  keyValidFor?: { start?: Date; end?: Date };
+}
+
+/** A transparency log plugin (Rekor v1/v2, an append-only file log, …): both halves. */
 export interface TransparencyLog {
-  /** e.g. "rekor". */
+  /** e.g. "rekor". Unique across plugins. */
   readonly name: string;
   /** One line for `--help` and the README. */
   readonly description: string;
   /**
-   * Submits an entry and returns it with its inclusion promise/proof. `majorApiVersion` picks
-   * the log's API (Rekor: 1 or 2, as a signing config names it); default 1.
+   * True when this log serves the URL (Rekor: `http(s)://`; a file log: `file://`). The first
+   * log that handles a URL (third-party first) is used for it; `--tlog NAME` overrides.
+   */
+  handles?(url: string): boolean;
+  /**
+   * Submits an entry and returns it in the Sigstore `TransparencyLogEntry` JSON form with its
+   * inclusion promise/proof. `majorApiVersion` picks the log's API (Rekor: 1 or 2); default 1.
    */
   submit(
     submission: TlogSubmission,
     ctx: Context,
     options?: { url?: string; majorApiVersion?: number },
   ): Promise<TlogEntry>;
+  /** True when this log verifies the entry (e.g. its log ID is one of this log's keys). */
+  recognizes?(entry: TlogEntry, trust: unknown): boolean;
+  /**
+   * Verifies an entry: its body describes exactly `expected`, its promise/proof verifies against
+   * the log's key in `trust` (a core/trust `TrustedRoot`) or the log's own trust material.
+   * Throws CosignError("VERIFY", reason "tlog-entry") naming the failed check.
+   */
+  verify?(
+    entry: TlogEntry,
+    expected: TlogExpectation,
+    trust: unknown,
+    ctx: Context,
+  ): Promise<TlogVerification>;
 }
 
-/** A plugin: any mix of artifact types, key providers and transparency logs. */
+/** A timestamp authority plugin (RFC 3161, …): both halves. */
+export interface TimestampAuthority {
+  /** e.g. "rfc3161". Unique across plugins. */
+  readonly name: string;
+  /** One line for `--help` and the README. */
+  readonly description: string;
+  /** True when this authority serves the URL (first match, third-party first). */
+  handles?(url: string): boolean;
+  /** Timestamps `signature`; returns the token bundles keep (RFC 3161: DER TimeStampResp). */
+  timestamp(signature: Uint8Array, ctx: Context, target: ServiceTarget): Promise<Uint8Array>;
+  /** True when this authority verifies the token. */
+  recognizes?(token: Uint8Array, trust: unknown): boolean;
+  /**
+   * Verifies that `token` covers `signature` and is signed by an authority in `trust` valid at
+   * its time; returns that time. Throws CosignError("VERIFY", reason "timestamp").
+   */
+  verify(
+    token: Uint8Array,
+    signature: Uint8Array,
+    trust: unknown,
+    ctx: Context,
+  ): Promise<{ time: Date }>;
+}
+
+/** A flag a command accepts (cosign's conventions: `--f v`, `--f=v`, `-f v`). */
+export interface FlagSpec {
+  /** Long name without dashes, e.g. "output-key-prefix". */
+  name: string;
+  /** One-letter alias, e.g. "y". */
+  short?: string;
+  /** "boolean" takes no value (or `=true|false`); "strings" may be repeated. */
+  type: "string" | "boolean" | "strings";
+  /** Help text. */
+  description: string;
+  /** Default value shown in help and used when absent. */
+  default?: string | boolean;
+  /** Other long names accepted for the same flag. */
+  aliases?: string[];
+  /** Value placeholder for help, e.g. "FILE". */
+  placeholder?: string;
+  /** Not shown in help (accepted for cosign compatibility). */
+  hidden?: boolean;
+}
+
+/** Parsed flag values by long name. */
+export type FlagValues = Record<string, string | boolean | string[] | undefined>;
+
+/** Standard streams as commands see them. */
+export interface IO {
+  /** Writes to stdout, honouring back-pressure. */
+  out(data: string | Uint8Array): Promise<void>;
+  /** Writes to stderr. */
+  err(text: string): void;
+  /** Standard input as a stream. */
+  stdin(): ReadableStream<Uint8Array>;
+}
+
+/** What a command's `run` receives. */
+export interface Invocation {
+  /** Parsed flags, defaults applied. */
+  flags: FlagValues;
+  /** Positional arguments. */
+  args: string[];
+  /** Plugin context (runtime, registry, logger, prompts). */
+  ctx: Context;
+  /** Standard streams. */
+  io: IO;
+}
+
+/** A command (built-in or from a plugin). Multi-word names ("upload wasm") match word by word. */
+export interface Command {
+  /** e.g. "sign-blob", "upload blob". */
+  name: string;
+  /** Other names, e.g. cosign's deprecated spellings. */
+  aliases?: string[];
+  /** One line for the command list. */
+  summary: string;
+  /** Usage line(s). */
+  usage: string;
+  /** At least one example for --help. */
+  examples: string[];
+  /** Flags (global ones are added by the dispatcher). */
+  flags: FlagSpec[];
+  /** Positional argument count bounds; checked before run. */
+  args?: { min?: number; max?: number };
+  /** Runs the command; returns the exit code (0 when omitted). */
+  run(inv: Invocation): Promise<number | void>;
+}
+
+/** A plugin: any mix of artifact types, key providers, logs, timestamp authorities, commands. */
 export interface Plugin {
   /** Unique name. */
   name: string;
   /** Must be {@link PLUGIN_API_VERSION}. */
   apiVersion: 1;
+  /** One line for `--help` (what the plugin is for). */
+  description?: string;
   /** Artifact types this plugin adds. */
   artifacts?: ArtifactType[];
   /** Key providers this plugin adds. */
   keys?: KeyProvider[];
   /** Transparency logs this plugin adds. */
   tlogs?: TransparencyLog[];
+  /** Timestamp authorities this plugin adds. */
+  timestamps?: TimestampAuthority[];
+  /** Commands this plugin adds (listed in `--help` with the plugin's name). */
+  commands?: Command[];
 }
 
 /** Diagnostics sink. Messages go to stderr; debug only with `--verbose`. */
@@ -201,6 +451,21 @@ export interface PasswordRequest {
   confirm?: boolean;
 }
 
+/** A progress display for a long transfer; shown on a terminal only, never on a pipe or in CI. */
+export interface Progress {
+  /** Adds transferred bytes. */
+  advance(bytes: number): void;
+  /** Ends the display (success or not). */
+  done(): void;
+}
+
+/**
+ * Settings from the command line that plugins read, by concern. Well-known keys:
+ * `registry` (the oci/ `RegistryClientOptions` built from the registry flags),
+ * `timeout` (milliseconds, cosign's `--timeout`).
+ */
+export type Settings = Readonly<Record<string, unknown>>;
+
 /** Everything a plugin may use from its host. Built-in and third-party plugins get the same. */
 export interface Context {
   /** The runtime adapter. */
@@ -215,8 +480,12 @@ export interface Context {
   password(request: PasswordRequest): Promise<string>;
   /** Asks a yes/no question; true when `--yes` was given. */
   confirm(question: string): Promise<boolean>;
-  /** Cancels long operations. */
+  /** Command-line settings plugins read (see {@link Settings}); empty for library callers. */
+  settings?: Settings;
+  /** Cancels long operations (cosign's `--timeout`, Ctrl-C). */
   signal?: AbortSignal;
+  /** Starts a progress display for a transfer of `total` bytes (when known). */
+  progress?(label: string, total?: number): Progress;
 }
 
 function assertPluginShape(p: unknown, origin: string): asserts p is Plugin {
@@ -235,27 +504,37 @@ function assertPluginShape(p: unknown, origin: string): asserts p is Plugin {
       }, this build supports ${PLUGIN_API_VERSION}`,
     );
   }
-  for (const field of ["artifacts", "keys", "tlogs"] as const) {
+  for (const field of ["artifacts", "keys", "tlogs", "timestamps", "commands"] as const) {
     if (o[field] !== undefined && !Array.isArray(o[field])) fail(`"${field}" is not an array`);
   }
-  for (const k of (o.keys as unknown[] | undefined) ?? []) {
-    const kp = k as Record<string, unknown>;
+  const items = (field: string) => (o[field] as Record<string, unknown>[] | undefined) ?? [];
+  for (const kp of items("keys")) {
     if (typeof kp?.scheme !== "string" || typeof kp.signer !== "function") {
       fail("a key provider lacks a scheme or a signer() function");
     }
   }
-  for (const a of (o.artifacts as unknown[] | undefined) ?? []) {
-    const at = a as Record<string, unknown>;
+  for (const at of items("artifacts")) {
     if (
       typeof at?.kind !== "string" || typeof at.claims !== "function" ||
       typeof at.resolve !== "function"
     ) fail("an artifact type lacks kind, claims() or resolve()");
   }
-  for (const t of (o.tlogs as unknown[] | undefined) ?? []) {
-    const tl = t as Record<string, unknown>;
+  for (const tl of items("tlogs")) {
     if (typeof tl?.name !== "string" || typeof tl.submit !== "function") {
       fail("a transparency log lacks a name or submit()");
     }
+  }
+  for (const ta of items("timestamps")) {
+    if (
+      typeof ta?.name !== "string" || typeof ta.timestamp !== "function" ||
+      typeof ta.verify !== "function"
+    ) fail("a timestamp authority lacks a name, timestamp() or verify()");
+  }
+  for (const c of items("commands")) {
+    if (
+      typeof c?.name !== "string" || !/^[a-z][a-z0-9-]*( [a-z][a-z0-9-]*)?$/.test(c.name) ||
+      typeof c.run !== "function" || !Array.isArray(c.flags)
+    ) fail("a command lacks a name (one or two lower-case words), flags or run()");
   }
 }
 
@@ -276,49 +555,105 @@ export interface KeyResolution {
   ref: string;
 }
 
+/** One contribution of a plugin, with the plugin that made it (for messages and `--help`). */
+export interface Contribution<T> {
+  /** What the plugin provides. */
+  item: T;
+  /** The plugin that provides it. */
+  plugin: Plugin;
+  /** False for built-ins (registered before any third-party plugin). */
+  thirdParty: boolean;
+}
+
+type Kind = "key scheme" | "artifact kind" | "transparency log" | "timestamp authority" | "command";
+
 /**
- * Holds the loaded plugins and dispatches references: key references by scheme, artifact
- * references by the first plugin whose `claims()` is true.
+ * Holds the loaded plugins and dispatches: key references by scheme, artifact references by the
+ * first artifact type whose `claims()` is true (third-party types first), service URLs by the
+ * first log/TSA that `handles()` them (third-party first), log entries and timestamp tokens by
+ * `recognizes()`. A name registered twice is an error naming both plugins.
  */
 export class PluginRegistry {
-  readonly #plugins: Plugin[] = [];
-  readonly #keys = new Map<string, KeyProvider>();
+  readonly #plugins: { plugin: Plugin; thirdParty: boolean }[] = [];
+  readonly #keys = new Map<string, Contribution<KeyProvider>>();
+  readonly #names = new Map<string, Plugin>();
 
-  /** Adds a plugin (after checking its shape). A scheme registered twice is an error. */
+  /**
+   * Adds a plugin (after checking its shape). Built-ins are registered first with the default
+   * origin; anything registered with another origin counts as third-party. A key scheme,
+   * artifact kind, log name, TSA name or command name that is already provided is an error
+   * naming the plugin that provides it.
+   */
   register(plugin: unknown, origin = "(built-in)"): void {
     assertPluginShape(plugin, origin);
-    for (const k of plugin.keys ?? []) {
-      const existing = this.#keys.get(k.scheme);
+    const thirdParty = origin !== "(built-in)";
+    const claim = (kind: Kind, name: string) => {
+      const key = `${kind}\0${name}`;
+      const existing = this.#names.get(key);
       if (existing) {
         throw new CosignError(
           "PLUGIN",
-          `Cannot load plugin "${plugin.name}" from ${origin}: key scheme "${k.scheme}" is already provided`,
-          { hint: "Remove one of the plugins that handle this scheme." },
+          `Cannot load plugin "${plugin.name}" from ${origin}: ${kind} "${name}" is already provided by plugin "${existing.name}"`,
+          { hint: `Remove one of the two plugins that provide ${kind} "${name}".` },
         );
       }
-      this.#keys.set(k.scheme, k);
+      return key;
+    };
+    // Check everything before registering anything, so a refused plugin leaves no trace.
+    const keys = [
+      ...(plugin.keys ?? []).map((k) => claim("key scheme", k.scheme)),
+      ...(plugin.artifacts ?? []).map((a) => claim("artifact kind", a.kind)),
+      ...(plugin.tlogs ?? []).map((t) => claim("transparency log", t.name)),
+      ...(plugin.timestamps ?? []).map((t) => claim("timestamp authority", t.name)),
+      ...(plugin.commands ?? []).map((c) => claim("command", c.name)),
+    ];
+    if (new Set(keys).size !== keys.length) {
+      throw new CosignError(
+        "PLUGIN",
+        `Cannot load plugin "${plugin.name}" from ${origin}: it provides the same name twice`,
+      );
     }
-    this.#plugins.push(plugin);
+    for (const k of keys) this.#names.set(k, plugin);
+    for (const k of plugin.keys ?? []) this.#keys.set(k.scheme, { item: k, plugin, thirdParty });
+    this.#plugins.push({ plugin, thirdParty });
   }
 
   /** All registered plugins, built-ins first. */
   get plugins(): readonly Plugin[] {
-    return this.#plugins;
+    return this.#plugins.map((p) => p.plugin);
+  }
+
+  /** Contributions of one kind, third-party plugins first, then built-ins, each in order. */
+  contributions<T>(pick: (p: Plugin) => T[] | undefined): Contribution<T>[] {
+    const all = this.#plugins.flatMap(({ plugin, thirdParty }) =>
+      (pick(plugin) ?? []).map((item) => ({ item, plugin, thirdParty }))
+    );
+    return [...all.filter((c) => c.thirdParty), ...all.filter((c) => !c.thirdParty)];
   }
 
   /** All key providers. */
   keyProviders(): KeyProvider[] {
-    return [...this.#keys.values()];
+    return [...this.#keys.values()].map((c) => c.item);
   }
 
-  /** All artifact types, in registration order. */
+  /** All artifact types, third-party first. */
   artifactTypes(): ArtifactType[] {
-    return this.#plugins.flatMap((p) => p.artifacts ?? []);
+    return this.contributions((p) => p.artifacts).map((c) => c.item);
   }
 
-  /** All transparency logs. */
+  /** All transparency logs, third-party first. */
   tlogs(): TransparencyLog[] {
-    return this.#plugins.flatMap((p) => p.tlogs ?? []);
+    return this.contributions((p) => p.tlogs).map((c) => c.item);
+  }
+
+  /** All timestamp authorities, third-party first. */
+  timestampAuthorities(): TimestampAuthority[] {
+    return this.contributions((p) => p.timestamps).map((c) => c.item);
+  }
+
+  /** All plugin-provided commands, with their plugins. */
+  commands(): Contribution<Command>[] {
+    return this.contributions((p) => p.commands);
   }
 
   /**
@@ -329,7 +664,7 @@ export class PluginRegistry {
     const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):(\/\/)?/.exec(ref);
     if (m) {
       const p = this.#keys.get(m[1].toLowerCase());
-      if (p) return { provider: p, ref };
+      if (p) return { provider: p.item, ref };
       if (m[2]) {
         throw new CosignError(
           "UNSUPPORTED",
@@ -349,7 +684,7 @@ export class PluginRegistry {
         `Cannot use key "${ref}": no file key provider is loaded`,
       );
     }
-    return { provider: file, ref };
+    return { provider: file.item, ref };
   }
 
   /** A signer for a key reference. */
@@ -370,7 +705,7 @@ export class PluginRegistry {
     return await provider.verifier(ref, ctx, options);
   }
 
-  /** The artifact type that claims a reference, or undefined. */
+  /** The artifact type that claims a reference (third-party types first), or undefined. */
   artifactType(ref: string): ArtifactType | undefined {
     return this.artifactTypes().find((a) => a.claims(ref));
   }
@@ -396,8 +731,66 @@ export class PluginRegistry {
   tlog(name: string): TransparencyLog {
     const t = this.tlogs().find((l) => l.name === name);
     if (!t) {
-      throw new CosignError("UNSUPPORTED", `No transparency log plugin named "${name}" is loaded`);
+      throw new CosignError("UNSUPPORTED", `No transparency log plugin named "${name}" is loaded`, {
+        hint: `Known logs: ${this.tlogs().map((l) => l.name).join(", ") || "none"}.`,
+      });
     }
     return t;
+  }
+
+  /**
+   * The log for a URL: the one named `name` when given, else the first (third-party first)
+   * that handles the URL. CosignError("UNSUPPORTED") when none does.
+   */
+  tlogFor(url: string, name?: string): TransparencyLog {
+    if (name) return this.tlog(name);
+    const t = this.tlogs().find((l) => l.handles?.(url));
+    if (!t) {
+      throw new CosignError("UNSUPPORTED", `No transparency log plugin handles "${url}"`, {
+        hint: `Known logs: ${
+          this.tlogs().map((l) => l.name).join(", ") || "none"
+        }. Load a plugin with --plugin, or name one with --tlog.`,
+      });
+    }
+    return t;
+  }
+
+  /** The log that verifies an entry: the first (third-party first) that recognizes it. */
+  tlogForEntry(entry: TlogEntry, trust: unknown): TransparencyLog | undefined {
+    return this.tlogs().find((l) => l.verify && l.recognizes?.(entry, trust));
+  }
+
+  /** The timestamp authority with this name; CosignError("UNSUPPORTED") when none. */
+  timestampAuthority(name: string): TimestampAuthority {
+    const t = this.timestampAuthorities().find((a) => a.name === name);
+    if (!t) {
+      throw new CosignError(
+        "UNSUPPORTED",
+        `No timestamp authority plugin named "${name}" is loaded`,
+        {
+          hint: `Known timestamp authorities: ${
+            this.timestampAuthorities().map((a) => a.name).join(", ") || "none"
+          }.`,
+        },
+      );
+    }
+    return t;
+  }
+
+  /** The TSA for a URL: by name when given, else the first (third-party first) that handles it. */
+  timestampAuthorityFor(url: string, name?: string): TimestampAuthority {
+    if (name) return this.timestampAuthority(name);
+    const t = this.timestampAuthorities().find((a) => a.handles?.(url));
+    if (!t) {
+      throw new CosignError("UNSUPPORTED", `No timestamp authority plugin handles "${url}"`, {
+        hint: "Load a plugin with --plugin.",
+      });
+    }
+    return t;
+  }
+
+  /** The TSA that verifies a token: the first (third-party first) that recognizes it. */
+  timestampAuthorityForToken(token: Uint8Array, trust: unknown): TimestampAuthority | undefined {
+    return this.timestampAuthorities().find((a) => a.recognizes?.(token, trust));
   }
 }
