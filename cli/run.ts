@@ -162,6 +162,7 @@ export function makeContext(opts: {
   env: (name: string) => string | undefined;
   log: Logger;
   yes?: boolean;
+  settings?: Record<string, unknown>;
 }): Context {
   const { runtime, env } = opts;
   return {
@@ -169,6 +170,7 @@ export function makeContext(opts: {
     plugins: opts.plugins,
     env,
     log: opts.log,
+    settings: opts.settings ?? {},
     async password(req) {
       const fromEnv = env("COSIGN_PASSWORD");
       if (fromEnv !== undefined) return fromEnv;
@@ -271,12 +273,18 @@ export async function run(argv: string[], opts: RunOptions): Promise<number> {
       ...(parsed.flags.plugin as string[]),
     ];
     await loadPlugins(specs, registry);
+    const settings: Record<string, unknown> = {};
+    if (command.flags.some((f) => f.name === "registry-cacert")) {
+      const { registrySettingsFromFlags } = await import("./registry_flags.ts");
+      settings.registry = await registrySettingsFromFlags(parsed.flags);
+    }
     const ctx = makeContext({
       runtime: opts.runtime,
       plugins: registry,
       env,
       log: makeLogger(io, debug),
       yes: parsed.flags.yes === true,
+      settings,
     });
     const code = await command.run({ flags: parsed.flags, args: parsed.args, ctx, io });
     return typeof code === "number" ? code : 0;

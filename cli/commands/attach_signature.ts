@@ -7,7 +7,8 @@ import { readFile } from "node:fs/promises";
 import { CosignError } from "../../core/errors.ts";
 import { str } from "../args.ts";
 import type { Command, IO } from "../command.ts";
-import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
+import { REGISTRY_FLAGS } from "../registry_flags.ts";
+import { registryClientFor } from "../../oci/registry_options.ts";
 import { parseReference, repositoryString, withDigest } from "../../oci/reference.ts";
 import { appendSignatures } from "../../plugins/artifact-oci/append_signatures.ts";
 import { newSignatureLayer, useDockerMediaTypes } from "../../plugins/artifact-oci/layout.ts";
@@ -115,7 +116,7 @@ export const command: Command = {
     }
     const b64 = await signatureText(sigRef, io);
     const ref = parseReference(args[0]);
-    const client = await registryClientFromFlags(flags, ctx);
+    const client = registryClientFor(ctx);
     const digest = await client.resolveDigest(ref);
     const payloadPath = str(flags, "payload");
     const payload = payloadPath

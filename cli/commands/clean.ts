@@ -6,7 +6,8 @@
 import { CosignError, isCosignError } from "../../core/errors.ts";
 import { bool, str } from "../args.ts";
 import type { Command } from "../command.ts";
-import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
+import { REGISTRY_FLAGS } from "../registry_flags.ts";
+import { registryClientFor } from "../../oci/registry_options.ts";
 import { parseReference, referenceString } from "../../oci/reference.ts";
 import type { SignatureSuffix } from "../../plugins/artifact-oci/layout.ts";
 import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
@@ -64,7 +65,7 @@ export const command: Command = {
         });
       }
     }
-    const client = await registryClientFromFlags(flags, ctx);
+    const client = registryClientFor(ctx);
     const digest = await client.resolveDigest(ref);
     for (const suffix of spec.suffixes) {
       const at = signatureReference(ref, digest, suffix, (n) => ctx.env(n));

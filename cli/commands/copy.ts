@@ -13,7 +13,8 @@ import { CosignError } from "../../core/errors.ts";
 import type { Context } from "../../core/plugin.ts";
 import type { Command } from "../command.ts";
 import type { RegistryClient } from "../../oci/client.ts";
-import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
+import { REGISTRY_FLAGS } from "../registry_flags.ts";
+import { registryClientFor } from "../../oci/registry_options.ts";
 import {
   parseReference,
   type Reference,
@@ -174,7 +175,7 @@ export const command: Command = {
     const force = flags.force === true;
     const src = parseReference(args[0]);
     const dst = parseReference(args[1]);
-    const client = await registryClientFromFlags(flags, ctx);
+    const client = registryClientFor(ctx);
     let root = await client.getManifest(src);
     if (typeof flags.platform === "string" && flags.platform !== "") {
       root = await selectPlatform(client, src, root, flags.platform);

@@ -6,7 +6,8 @@
  */
 import { CosignError } from "../../core/errors.ts";
 import type { Command } from "../command.ts";
-import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
+import { REGISTRY_FLAGS } from "../registry_flags.ts";
+import { registryClientFor } from "../../oci/registry_options.ts";
 import { parseReference, referenceString } from "../../oci/reference.ts";
 import { readSignatures } from "../../plugins/artifact-oci/read_signatures.ts";
 import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
@@ -20,9 +21,9 @@ export const command: Command = {
   examples: ["cosign-ts download signature localhost:5000/app:v1"],
   flags: [...REGISTRY_FLAGS],
   args: { min: 1, max: 1 },
-  async run({ flags, args, ctx, io }) {
+  async run({ args, ctx, io }) {
     const ref = parseReference(args[0]);
-    const client = await registryClientFromFlags(flags, ctx);
+    const client = registryClientFor(ctx);
     const digest = await client.resolveDigest(ref);
     const sigs = await readSignatures(
       client,

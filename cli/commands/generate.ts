@@ -5,7 +5,8 @@
  */
 import { list, parseAnnotations } from "../args.ts";
 import type { Command } from "../command.ts";
-import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
+import { REGISTRY_FLAGS } from "../registry_flags.ts";
+import { registryClientFor } from "../../oci/registry_options.ts";
 import { parseReference, repositoryString } from "../../oci/reference.ts";
 import { simpleSigningPayload } from "../../plugins/artifact-oci/simple_signing.ts";
 
@@ -33,7 +34,7 @@ export const command: Command = {
     const ref = parseReference(args[0]);
     const a = list(flags, "annotations");
     const annotations = a.length ? parseAnnotations(a) : null;
-    const client = await registryClientFromFlags(flags, ctx);
+    const client = registryClientFor(ctx);
     const digest = await client.resolveDigest(ref);
     await io.out(simpleSigningPayload(repositoryString(ref), digest, annotations));
     return 0;

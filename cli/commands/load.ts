@@ -9,7 +9,8 @@
  */
 import { CosignError } from "../../core/errors.ts";
 import type { Command } from "../command.ts";
-import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
+import { REGISTRY_FLAGS } from "../registry_flags.ts";
+import { registryClientFor } from "../../oci/registry_options.ts";
 import { parseReference, referenceString, repositoryString } from "../../oci/reference.ts";
 import {
   KIND_ANNOTATION,
@@ -117,7 +118,7 @@ export const command: Command = {
     for (const a of attachments) await transferImage(source, checkingSink(), a.manifest);
     for (const r of referrers) await transferImage(source, checkingSink(), r);
 
-    const client = await registryClientFromFlags(flags, ctx);
+    const client = registryClientFor(ctx);
     await transferImage(source, registrySink(client, ref), root, {
       tag: ref.digest ? undefined : ref.tag,
     });

@@ -85,8 +85,8 @@ export const command: Command = {
         },
       );
     }
-    const { registryClientFromFlags } = await import("../../oci/registry_options.ts");
-    const client = await registryClientFromFlags(flags, ctx, {
+    const { registryClientFor } = await import("../../oci/registry_options.ts");
+    const client = registryClientFor(ctx, {
       credentials: () => Promise.resolve(undefined),
     });
     await client.checkCredentials(registry, { username, password });

@@ -12,7 +12,8 @@
 import { rm, stat } from "node:fs/promises";
 import { CosignError } from "../../core/errors.ts";
 import type { Command } from "../command.ts";
-import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
+import { REGISTRY_FLAGS } from "../registry_flags.ts";
+import { registryClientFor } from "../../oci/registry_options.ts";
 import { parseReference, referenceString } from "../../oci/reference.ts";
 import { isIndexMediaType } from "../../oci/media_types.ts";
 import {
@@ -76,7 +77,7 @@ export const command: Command = {
       });
     }
     const ref = parseReference(args[0]);
-    const client = await registryClientFromFlags(flags, ctx);
+    const client = registryClientFor(ctx);
     let root = await client.getManifest(ref);
     if (typeof flags.platform === "string" && flags.platform !== "") {
       root = await selectPlatform(client, ref, root, flags.platform);

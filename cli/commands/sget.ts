@@ -13,7 +13,8 @@ import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { CosignError, describeError } from "../../core/errors.ts";
 import type { Command } from "../command.ts";
-import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
+import { REGISTRY_FLAGS } from "../registry_flags.ts";
+import { registryClientFor } from "../../oci/registry_options.ts";
 import type { RegistryClient } from "../../oci/client.ts";
 import {
   parseReference,
@@ -125,7 +126,7 @@ export const command: Command = {
       ? resolve(flags.output)
       : undefined;
     if (output) await checkOutputDir(output);
-    const client = await registryClientFromFlags(flags, ctx);
+    const client = registryClientFor(ctx);
     // Pin the digest first so what is verified is what is fetched.
     const digest = ref.digest ?? await client.resolveDigest(ref);
     if (key) {

@@ -14,7 +14,8 @@ import { CosignError } from "../../core/errors.ts";
 import type { Context } from "../../core/plugin.ts";
 import { bool, list, parseAnnotations, str } from "../args.ts";
 import type { Command } from "../command.ts";
-import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
+import { REGISTRY_FLAGS } from "../registry_flags.ts";
+import { registryClientFor } from "../../oci/registry_options.ts";
 import {
   DEFAULT_REKOR_URL,
   type SigningPlan,
@@ -195,7 +196,7 @@ export const command: Command = {
     const annotationList = list(flags, "annotations");
     const annotations = annotationList.length ? parseAnnotations(annotationList) : null;
     const refs = args.map((a) => parseReference(a));
-    const client = await registryClientFromFlags(flags, ctx);
+    const client = registryClientFor(ctx);
     const recursive = bool(flags, "recursive");
     const upload = flags.upload !== false;
     const payloadPath = str(flags, "payload");

@@ -4,7 +4,8 @@
  * @module
  */
 import type { Command } from "../command.ts";
-import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
+import { REGISTRY_FLAGS } from "../registry_flags.ts";
+import { registryClientFor } from "../../oci/registry_options.ts";
 import { parseReference, referenceString } from "../../oci/reference.ts";
 import type { SignatureSuffix } from "../../plugins/artifact-oci/layout.ts";
 import { readSignatureImage } from "../../plugins/artifact-oci/read_signatures.ts";
@@ -25,9 +26,9 @@ export const command: Command = {
   examples: ["cosign-ts tree localhost:5000/app:v1"],
   flags: [...REGISTRY_FLAGS],
   args: { min: 1, max: 1 },
-  async run({ flags, args, ctx, io }) {
+  async run({ args, ctx, io }) {
     const ref = parseReference(args[0]);
-    const client = await registryClientFromFlags(flags, ctx);
+    const client = registryClientFor(ctx);
     const name = referenceString(ref);
     const lines = [`📦 Supply Chain Security Related artifacts for an image: ${name}`];
     const digest = await client.resolveDigest(ref);

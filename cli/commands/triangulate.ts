@@ -7,7 +7,8 @@
 import { CosignError } from "../../core/errors.ts";
 import { str } from "../args.ts";
 import type { Command } from "../command.ts";
-import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
+import { REGISTRY_FLAGS } from "../registry_flags.ts";
+import { registryClientFor } from "../../oci/registry_options.ts";
 import { parseReference, referenceString, withDigest } from "../../oci/reference.ts";
 import type { SignatureSuffix } from "../../plugins/artifact-oci/layout.ts";
 import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
@@ -49,7 +50,7 @@ export const command: Command = {
     if (type === "sbom") {
       ctx.log.warn("SBOM attachments are deprecated in cosign; prefer attestations.");
     }
-    const client = await registryClientFromFlags(flags, ctx);
+    const client = registryClientFor(ctx);
     const digest = await client.resolveDigest(ref);
     const out = type === "digest"
       ? withDigest(ref, digest)

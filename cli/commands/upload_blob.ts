@@ -14,7 +14,8 @@ import type { Command } from "../command.ts";
 import { digestFile, hex, openFileStream } from "../../plugins/artifact-blob/stream_digest.ts";
 import { goJsonBytes, goMap } from "../../plugins/artifact-oci/go_json.ts";
 import { goTime } from "../../plugins/artifact-oci/layout.ts";
-import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
+import { REGISTRY_FLAGS } from "../registry_flags.ts";
+import { registryClientFor } from "../../oci/registry_options.ts";
 import { parseReference, repositoryString, withDigest } from "../../oci/reference.ts";
 import { OCI_CONFIG, OCI_INDEX, OCI_MANIFEST } from "../../oci/media_types.ts";
 import { sha256Digest } from "../../oci/digest.ts";
@@ -148,7 +149,7 @@ export const command: Command = {
       prepared.push({ spec, size, digest: `sha256:${hex(d.sha256!)}`, mediaType });
     }
 
-    const client = await registryClientFromFlags(flags, ctx);
+    const client = registryClientFor(ctx);
     const images: { digest: string; size: number; platform?: FileSpec["platform"] }[] = [];
     let last: { digest: string; bytes: Uint8Array } | undefined;
     for (const f of prepared) {

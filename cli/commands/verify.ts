@@ -7,7 +7,8 @@
 import { CosignError, isCosignError } from "../../core/errors.ts";
 import { bool, list, parseAnnotations, str } from "../args.ts";
 import type { Command } from "../command.ts";
-import { REGISTRY_FLAGS, registryClientFromFlags } from "../../oci/registry_options.ts";
+import { REGISTRY_FLAGS } from "../registry_flags.ts";
+import { registryClientFor } from "../../oci/registry_options.ts";
 import { parseReference, referenceString, withDigest } from "../../oci/reference.ts";
 import { readSignatures } from "../../plugins/artifact-oci/read_signatures.ts";
 import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
@@ -104,7 +105,7 @@ export const command: Command = {
     const checkClaims = flags["check-claims"] !== false;
     const ignoreTlog = bool(flags, "insecure-ignore-tlog");
     const refs = args.map((a) => parseReference(a));
-    const client = await registryClientFromFlags(flags, ctx);
+    const client = registryClientFor(ctx);
     const verifier = keyRef ? await ctx.plugins.verifier(keyRef, ctx) : undefined;
     // Keyless: each signature's certificate, checked against the trusted root and the identity.
     let verifyCertificate: ((sig: StoredSignature) => Promise<void>) | undefined;
