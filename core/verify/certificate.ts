@@ -63,6 +63,7 @@ export interface Certificate {
 
 function bad(what: string): never {
   throw new CosignError("VERIFY", `Cannot verify certificate chain: ${what}`, {
+    check: "certificate-chain",
     hint: "The certificate is malformed; check that the bundle or --certificate file is intact.",
   });
 }
@@ -300,6 +301,7 @@ export async function verifyChain(
 ): Promise<ChainResult> {
   const fail = (what: string): never => {
     throw new CosignError("VERIFY", `Cannot verify ${purpose}: ${what}`, {
+      check: purpose === "certificate chain" ? "certificate-chain" : "timestamp",
       hint: purpose === "certificate chain"
         ? "The certificate was not issued by a certificate authority of the trusted root in use " +
           "(see --trusted-root), or not at the signing time."

@@ -150,6 +150,7 @@ function regex(pattern: string, flag: string): RegExp {
 export function checkIdentity(id: CertificateIdentity, policy: IdentityPolicy): void {
   const fail = (msg: string): never => {
     throw new CosignError("VERIFY", `Cannot verify identity: ${msg}`, {
+      check: "identity",
       hint: "Check --certificate-identity / --certificate-oidc-issuer (or their -regexp forms) " +
         "against the signer's certificate.",
     });

@@ -40,6 +40,7 @@ export interface Sct {
 
 function fail(what: string): never {
   throw new CosignError("VERIFY", `Cannot verify SCT: ${what}`, {
+    check: "sct",
     hint: "The certificate's signed certificate timestamp does not come from a CT log of the " +
       "trusted root in use (see --trusted-root).",
   });

@@ -23,7 +23,7 @@
  * @module
  */
 import type { Bundle } from "@sigstore/bundle";
-import { CosignError } from "../errors.ts";
+import { CosignError, type FailedCheck } from "../errors.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
 import { withinValidity } from "../trust/trusted_root.ts";
 import type { Certificate } from "./certificate.ts";
@@ -32,9 +32,9 @@ import type { CertificateIdentity, IdentityPolicy } from "./identity.ts";
 import { certificateIdentity, checkIdentity } from "./identity.ts";
 import { bytesEqual, digest, sha256, spkiKind, toHex, verifySpki } from "./public_key.ts";
 import { verifyEmbeddedScts } from "./sct.ts";
-import { verifyRfc3161Timestamp } from "./timestamp.ts";
-import type { SignedContent, TlogResult } from "./tlog.ts";
-import { verifyTlogEntry } from "./tlog.ts";
+import { verifyRfc3161Timestamp } from "../../plugins/tsa-rfc3161/verify_timestamp.ts";
+import type { SignedContent, TlogResult } from "../../plugins/tlog-rekor/verify_entry.ts";
+import { verifyTlogEntry } from "../../plugins/tlog-rekor/verify_entry.ts";
 
 /**
  * The artifact: its bytes, or its SHA-256 digest (`sha256:<hex>` on the command line), with
@@ -76,8 +76,23 @@ export interface VerifyResult {
 
 const enc = new TextEncoder();
 
+/** The stable {@link FailedCheck} code for a check named in messages ("tlog entry" → "tlog-entry"). */
+function checkCode(check: string): FailedCheck {
+  if (check === "signature") return "signature";
+  if (check === "artifact digest") return "digest";
+  if (check === "certificate chain" || check === "certificate") return "certificate-chain";
+  if (check === "SCT") return "sct";
+  if (check === "identity") return "identity";
+  if (check.startsWith("tlog")) return "tlog-entry";
+  if (check === "RFC 3161 timestamp" || check === "timestamps") return "timestamp";
+  return "bundle";
+}
+
 function fail(check: string, what: string, hint?: string): never {
-  throw new CosignError("VERIFY", `Cannot verify ${check}: ${what}`, hint ? { hint } : {});
+  throw new CosignError("VERIFY", `Cannot verify ${check}: ${what}`, {
+    check: checkCode(check),
+    ...(hint ? { hint } : {}),
+  });
 }
 
 /** DSSE pre-authentication encoding: "DSSEv1 <len> <type> <len> <payload>". */
