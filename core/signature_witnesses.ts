@@ -14,7 +14,7 @@
  * @module
  */
 import type { Context, TlogEntry, TlogSubmission } from "./plugin.ts";
-import { requestTimestamp } from "./tsa_client.ts";
+import { requestTimestamp } from "../plugins/tsa-rfc3161/tsa_client.ts";
 
 /** Where to get witnesses. */
 export interface WitnessPlan {

@@ -21,7 +21,7 @@ import {
 } from "../../plugins/artifact-oci/referrer_bundles.ts";
 import type { TrustedRoot } from "../../core/trust/trusted_root.ts";
 import { verifySignatures } from "../../plugins/artifact-oci/verify_signatures.ts";
-import { verifyRekorBundle } from "../../plugins/artifact-oci/rekor_bundle.ts";
+import { verifyRekorBundle } from "../../plugins/tlog-rekor/rekor_bundle.ts";
 import type { StoredSignature } from "../../plugins/artifact-oci/stored_signature.ts";
 import type { LogAuthority } from "../../core/trust/trusted_root.ts";
 import { loadTrustedRoot } from "../trust_root.ts";

@@ -7,8 +7,6 @@ export * from "./verify_bundle.ts";
 export * from "./certificate.ts";
 export * from "./identity.ts";
 export * from "./sct.ts";
-export * from "./tlog.ts";
-export * from "./timestamp.ts";
 export * from "./checkpoint.ts";
 export * from "./merkle.ts";
 export * from "./public_key.ts";

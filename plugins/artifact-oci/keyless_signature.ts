@@ -18,7 +18,7 @@ import { CosignError } from "../../core/errors.ts";
 import type { TrustedRoot } from "../../core/trust/trusted_root.ts";
 import type { VerifyPolicy, VerifyResult } from "../../core/verify/verify_bundle.ts";
 import { sha256 } from "../../core/verify/public_key.ts";
-import { entryFromRekorBundle } from "./rekor_bundle.ts";
+import { entryFromRekorBundle } from "../tlog-rekor/rekor_bundle.ts";
 import { signatureBytes, type StoredSignature } from "./stored_signature.ts";
 
 function pemCertificates(pem: string | undefined): string[] {

@@ -14,7 +14,6 @@ export * from "./stored_signature.ts";
 export * from "./read_signatures.ts";
 export * from "./append_signatures.ts";
 export * from "./verify_signatures.ts";
-export * from "./rekor_bundle.ts";
 export * from "./keyless_signature.ts";
 export * from "./verification_output.ts";
 export * from "./referrer_bundles.ts";

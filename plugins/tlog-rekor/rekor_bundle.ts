@@ -15,8 +15,8 @@ import type { TransparencyLogEntry } from "@sigstore/bundle";
 import { CosignError } from "../../core/errors.ts";
 import type { LogAuthority } from "../../core/trust/trusted_root.ts";
 import { sha256 } from "../../core/verify/public_key.ts";
-import { verifyTlogEntry } from "../../core/verify/tlog.ts";
-import { signatureBytes, type StoredSignature } from "./stored_signature.ts";
+import { verifyTlogEntry } from "./verify_entry.ts";
+import { signatureBytes, type StoredSignature } from "../artifact-oci/stored_signature.ts";
 
 function bad(what: string): never {
   throw new CosignError("VERIFY", `the Rekor bundle is malformed: ${what}`);

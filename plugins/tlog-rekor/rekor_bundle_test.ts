@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { isCosignError } from "../../core/errors.ts";
 import { entryFromRekorBundle, verifyRekorBundle } from "./rekor_bundle.ts";
-import { storedSignature } from "./stored_signature.ts";
+import { storedSignature } from "../artifact-oci/stored_signature.ts";
 
 const body = btoa(JSON.stringify({ apiVersion: "0.0.1", kind: "hashedrekord", spec: {} }));
 const good = {

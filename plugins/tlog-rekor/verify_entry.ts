@@ -13,12 +13,12 @@
  * @module
  */
 import type { TransparencyLogEntry } from "@sigstore/bundle";
-import { CosignError } from "../errors.ts";
-import type { LogAuthority } from "../trust/trusted_root.ts";
-import { withinValidity } from "../trust/trusted_root.ts";
-import { parseCheckpoint } from "./checkpoint.ts";
-import { leafHash, rootFromInclusionProof } from "./merkle.ts";
-import { bytesEqual, toHex, verifySpki } from "./public_key.ts";
+import { CosignError } from "../../core/errors.ts";
+import type { LogAuthority } from "../../core/trust/trusted_root.ts";
+import { withinValidity } from "../../core/trust/trusted_root.ts";
+import { parseCheckpoint } from "../../core/verify/checkpoint.ts";
+import { leafHash, rootFromInclusionProof } from "../../core/verify/merkle.ts";
+import { bytesEqual, toHex, verifySpki } from "../../core/verify/public_key.ts";
 
 /** What the log entry must describe. */
 export interface SignedContent {

@@ -15,8 +15,8 @@
  * ```
  * @module
  */
-import { CosignError } from "./errors.ts";
-import { postToService, readResponseBytes } from "./service_request.ts";
+import { CosignError } from "../../core/errors.ts";
+import { postToService, readResponseBytes } from "../../core/service_request.ts";
 
 /** OID of SHA-256. */
 const SHA256_OID = "2.16.840.1.101.3.4.2.1";

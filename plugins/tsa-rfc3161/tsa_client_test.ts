@@ -6,14 +6,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
-import { isCosignError } from "./errors.ts";
+import { isCosignError } from "../../core/errors.ts";
 import { requestTimestamp } from "./tsa_client.ts";
 import {
   PATHS,
   type SigstoreServices,
   startSigstoreServices,
-} from "../tests/helpers/sigstore_services.ts";
-import { runProcess } from "../tests/helpers/cli.ts";
+} from "../../tests/helpers/sigstore_services.ts";
+import { runProcess } from "../../tests/helpers/cli.ts";
 
 let svc: SigstoreServices;
 let fake: Server;

@@ -11,11 +11,15 @@
  * ```
  * @module
  */
-import { CosignError } from "../errors.ts";
-import type { CertificateAuthority } from "../trust/trusted_root.ts";
-import { withinValidity } from "../trust/trusted_root.ts";
-import { certificateValidAt, parseCertificate, verifyChain } from "./certificate.ts";
-import { bytesEqual, digest, verifySpki } from "./public_key.ts";
+import { CosignError } from "../../core/errors.ts";
+import type { CertificateAuthority } from "../../core/trust/trusted_root.ts";
+import { withinValidity } from "../../core/trust/trusted_root.ts";
+import {
+  certificateValidAt,
+  parseCertificate,
+  verifyChain,
+} from "../../core/verify/certificate.ts";
+import { bytesEqual, digest, verifySpki } from "../../core/verify/public_key.ts";
 
 const HASH_OIDS: Record<string, "sha256" | "sha384" | "sha512"> = {
   "2.16.840.1.101.3.4.2.1": "sha256",
