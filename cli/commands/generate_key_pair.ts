@@ -62,8 +62,8 @@ export const command: Command = {
         });
       }
       const material = await provider.generate(kms, ctx, { force });
-      const { writeFileAtomic } = await import("../../plugins/key-file/atomic_write.ts");
-      await writeFileAtomic(pubPath, material.pem, 0o644);
+      const { writeFileAtomic } = await import("../atomic_write.ts");
+      await writeFileAtomic(pubPath, material.pem, { mode: 0o644, exactMode: true });
       io.err(`Public key written to ${pubPath}\n`);
       return 0;
     }

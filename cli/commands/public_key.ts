@@ -47,8 +47,8 @@ export const command: Command = {
     const { pem } = await holder.publicKey();
     const outfile = str(flags, "outfile");
     if (outfile) {
-      const { writeFileAtomic } = await import("../../plugins/key-file/atomic_write.ts");
-      await writeFileAtomic(outfile, pem, 0o644);
+      const { writeFileAtomic } = await import("../atomic_write.ts");
+      await writeFileAtomic(outfile, pem, { mode: 0o644, exactMode: true });
       io.err(`Public key written to ${outfile}\n`);
     } else {
       await io.out(pem);

@@ -28,7 +28,7 @@ import type {
   Verifier,
 } from "../../core/plugin.ts";
 import type { PrivateKey } from "../../core/keys/mod.ts";
-import { writeFileAtomic } from "./atomic_write.ts";
+import { writeFileAtomic } from "../../runtime/atomic_file.ts";
 
 // Loaded on first use so that commands which never touch keys start fast.
 const keys = () => import("../../core/keys/mod.ts");
@@ -121,8 +121,8 @@ export async function writeKeyPair(
   const { nativeScrypt } = await import("./native_scrypt.ts");
   const encrypted = encryptPrivateKey(privateKeyToPkcs8(key), password, { scrypt: nativeScrypt });
   const material = publicKeyMaterial(publicKeyOf(key));
-  await writeFileAtomic(files.keyPath, encrypted, 0o600);
-  await writeFileAtomic(files.pubPath, material.pem, 0o644);
+  await writeFileAtomic(files.keyPath, encrypted, { mode: 0o600, exactMode: true });
+  await writeFileAtomic(files.pubPath, material.pem, { mode: 0o644, exactMode: true });
   return { ...files, ...material };
 }
 
