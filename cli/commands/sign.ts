@@ -8,12 +8,12 @@
  * when asked) become cosign's bundle (and timestamp) annotations.
  * @module
  */
-import { readFile, rename, writeFile } from "node:fs/promises";
-import process from "node:process";
+import { readFile } from "node:fs/promises";
 import { CosignError } from "../../core/errors.ts";
 import type { Context } from "../../core/plugin.ts";
 import { bool, list, parseAnnotations, str } from "../args.ts";
 import type { Command } from "../command.ts";
+import { writeFileAtomic } from "../atomic_write.ts";
 import { REGISTRY_FLAGS } from "../registry_flags.ts";
 import { registryClientFor } from "../../oci/registry_options.ts";
 import {
@@ -29,16 +29,6 @@ import {
 } from "../../oci/reference.ts";
 import { manifestTree, signImageDigest } from "../../plugins/artifact-oci/sign_image.ts";
 import { signatureRepository } from "../../plugins/artifact-oci/signature_location.ts";
-
-async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    await writeFile(tmp, data, { mode: 0o600 });
-    await rename(tmp, path);
-  } catch (e) {
-    throw new CosignError("IO", `Cannot write "${path}": ${(e as Error).message}`, { cause: e });
-  }
-}
 
 function tagWarning(ref: string): string {
   return `Image reference ${ref} uses a tag, not a digest, to identify the image to sign.
@@ -239,10 +229,10 @@ export const command: Command = {
           if (outSig) {
             let b64 = "";
             for (const b of r.signature) b64 += String.fromCharCode(b);
-            await writeAtomic(outSig + suffix, btoa(b64));
+            await writeFileAtomic(outSig + suffix, btoa(b64));
           }
           const outPayload = str(flags, "output-payload");
-          if (outPayload) await writeAtomic(outPayload + suffix, r.payload);
+          if (outPayload) await writeFileAtomic(outPayload + suffix, r.payload);
           if (!upload) continue;
           ctx.log.info(
             `Pushing signature to: ${
