@@ -155,6 +155,34 @@ export interface StoredSignature {
   legacy?: LegacySignature;
   /** Store-specific metadata (e.g. OCI layer annotations), passed through to output. */
   annotations?: Record<string, string>;
+  /**
+   * Set by a store for an item it found but cannot use (e.g. a `.sig` layer without its
+   * signature annotation): verification rejects the item with this reason (check "bundle").
+   */
+  problem?: string;
+}
+
+/** Options for {@link Artifact.attach}. */
+export interface AttachOptions {
+  /** The signer's public key, for stores that skip duplicates by verifying (cosign's `.sig`). */
+  publicKey?: PublicKeyMaterial;
+}
+
+/**
+ * A stored signature that verified (core/verify_artifact.ts `verifyArtifact`): what the
+ * signature covers and what was established about it.
+ */
+export interface VerifiedSignature {
+  /** The signature as the store (or the user) gave it. */
+  stored: StoredSignature;
+  /** The verified signed payload (legacy: the payload; bundles: the DSSE payload), if any. */
+  payload?: Uint8Array;
+  /** True when transparency-log evidence was verified (not skipped). */
+  tlogVerified: boolean;
+  /** Verified signing times (log integration, timestamps). */
+  times: Date[];
+  /** The certificate identity (keyless), if any. */
+  identity?: { sans: string[]; issuer?: string };
 }
 
 /** What {@link Artifact.attach} did. */
@@ -221,7 +249,28 @@ export interface Artifact {
    * Attaches a signature or attestation, race-free where the store allows it (concurrent
    * signers must not lose each other's signatures), never half-written.
    */
-  attach?(signature: StoredSignature, ctx: Context): Promise<AttachResult>;
+  attach?(signature: StoredSignature, ctx: Context, options?: AttachOptions): Promise<AttachResult>;
+  /**
+   * The canonical name for output (images: the normalized reference, e.g.
+   * `index.docker.io/library/ubuntu:latest`). Default: {@link Artifact.ref}.
+   */
+  readonly name?: string;
+  /**
+   * How messages name the resolved artifact, noun included (images: `image r/app:v1
+   * (r/app@sha256:…)`). Default: `<kind> <ref>`.
+   */
+  title?(): Promise<string>;
+  /**
+   * Every artifact this one contains, recursively, parents first (images: the manifests of an
+   * index), for `sign --recursive`. Absent or empty: none.
+   */
+  children?(ctx: Context): Promise<Artifact[]>;
+  /**
+   * The JSON text of one item of `verify`'s output array for a verified signature (images:
+   * cosign's simple-signing JSON with certificate and log details, Go encoding). Default: the
+   * verified payload when it is JSON, else `null`.
+   */
+  verifiedOutput?(verified: VerifiedSignature, ctx: Context): Promise<string>;
 }
 
 /** An artifact plugin: claims references and resolves them. */
