@@ -17,13 +17,12 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, rename, rm } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
-import process from "node:process";
+import { join } from "node:path";
 import { CosignError, describeError } from "../core/errors.ts";
-import { destroyAndWait } from "../oci/layout.ts";
+import { type AtomicFile, openAtomicFile, writeFileAtomic } from "../runtime/atomic_file.ts";
 
 /** Content up to this size is held in memory; larger content goes to a temporary file. */
 export const DEFAULT_MEMORY_LIMIT: number = 1024 * 1024;
@@ -47,6 +46,12 @@ export interface StageOptions {
    * rename stays on one file system). Default: a private directory under the system temp dir.
    */
   dir?: string;
+  /**
+   * The file the content will be committed to: staging then goes to a random, exclusively
+   * created sibling of it (runtime/atomic_file.ts), and temporary files that killed runs left
+   * for the same output are removed first.
+   */
+  output?: string;
 }
 
 /** Verified content, ready to be released once. */
@@ -71,12 +76,20 @@ function mismatch(exp: ExpectedContent, got: string, size: number): CosignError 
   );
 }
 
-let counter = 0;
-function siblingTemp(path: string): string {
-  return join(
-    dirname(path),
-    `.${basename(path)}.tmp-${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`,
-  );
+/** Reads the staged file at `tmp` through `write`, one chunk at a time. */
+function readStaged(tmp: string, write: (chunk: Uint8Array) => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const s = createReadStream(tmp, { highWaterMark: 256 * 1024 });
+    s.on("error", reject);
+    s.on("end", () => resolve());
+    s.on("data", (chunk) => {
+      s.pause();
+      write(new Uint8Array(chunk as Uint8Array)).then(() => s.resume(), (e) => {
+        s.destroy();
+        reject(e);
+      });
+    });
+  });
 }
 
 /**
@@ -103,7 +116,7 @@ export async function stageVerified(
       { hint: "The content in the registry does not match its digest; nothing was written." },
     );
 
-  if (expected.size <= limit && options.dir === undefined) {
+  if (expected.size <= limit && options.dir === undefined && options.output === undefined) {
     const parts: Uint8Array[] = [];
     try {
       while (true) {
@@ -131,76 +144,50 @@ export async function stageVerified(
       writeTo: async (write) => {
         if (bytes.length) await write(bytes);
       },
-      commitTo: async (path) => {
-        const tmp = siblingTemp(path);
-        try {
-          const { writeFile } = await import("node:fs/promises");
-          await writeFile(tmp, bytes, { mode: 0o644 });
-          await rename(tmp, path);
-        } catch (e) {
-          await rm(tmp, { force: true }).catch(() => {});
-          throw new CosignError("IO", `Cannot write "${path}": ${describeError(e)}`, { cause: e });
-        }
-      },
+      commitTo: (path) => writeFileAtomic(path, bytes, 0o644),
       discard: async () => {},
     };
   }
 
   // Large content (or an explicit directory): a temporary file.
   let privateDir: string | undefined;
-  let tmp: string;
+  let file: AtomicFile;
   try {
-    if (options.dir !== undefined) {
-      tmp = siblingTemp(join(options.dir, "download"));
+    if (options.output !== undefined || options.dir !== undefined) {
+      const target = options.output ?? join(options.dir!, "download");
+      file = await openAtomicFile(target, { mode: 0o644, removeStale: true });
     } else {
       privateDir = await mkdtemp(join(tmpdir(), "cosign-ts-get-"));
-      tmp = join(privateDir, "blob");
+      file = await openAtomicFile(join(privateDir, "blob"));
     }
   } catch (e) {
     await reader.cancel().catch(() => {});
-    throw new CosignError("IO", `Cannot create a temporary file: ${describeError(e)}`, {
-      cause: e,
-    });
+    if (privateDir) await rm(privateDir, { recursive: true, force: true }).catch(() => {});
+    throw e instanceof CosignError ? e : new CosignError(
+      "IO",
+      `Cannot create a temporary file: ${describeError(e)}`,
+      { cause: e },
+    );
   }
+  const tmp = file.tempPath;
   const cleanup = async () => {
-    await rm(privateDir ?? tmp, { recursive: true, force: true }).catch(() => {});
+    await file.abort();
+    if (privateDir) await rm(privateDir, { recursive: true, force: true }).catch(() => {});
   };
   try {
-    const out = createWriteStream(tmp, { mode: options.dir === undefined ? 0o600 : 0o644 });
-    let outError: unknown;
-    out.on("error", (e) => (outError = e));
-    const finished = new Promise<void>((resolve, reject) => {
-      out.on("finish", () => resolve());
-      out.on("error", reject);
-    });
-    finished.catch(() => {});
     try {
       while (true) {
         const { value, done } = await reader.read();
         if (done) break;
-        if (outError) throw outError;
         size += value.length;
         if (size > expected.size) throw tooBig();
         hash.update(value);
-        if (!out.write(value)) {
-          await new Promise<void>((resolve) => {
-            const go = () => {
-              out.off("drain", go);
-              out.off("error", go);
-              resolve();
-            };
-            out.on("drain", go);
-            out.on("error", go);
-          });
-        }
+        await file.write(value);
       }
     } catch (e) {
       await reader.cancel().catch(() => {});
-      await destroyAndWait(out);
       throw e;
     }
-    out.end();
-    await finished;
     const got = "sha256:" + hash.digest("hex");
     if (got !== expected.digest || size !== expected.size) throw mismatch(expected, got, size);
   } catch (e) {
@@ -213,40 +200,25 @@ export async function stageVerified(
   let released = false;
   return {
     size,
-    writeTo: async (write) => {
-      await new Promise<void>((resolve, reject) => {
-        const s = createReadStream(tmp, { highWaterMark: 256 * 1024 });
-        s.on("error", reject);
-        s.on("end", () => resolve());
-        s.on("data", (chunk) => {
-          s.pause();
-          write(new Uint8Array(chunk as Uint8Array)).then(() => s.resume(), (e) => {
-            s.destroy();
-            reject(e);
-          });
-        });
-      });
-    },
+    writeTo: (write) => readStaged(tmp, write),
     commitTo: async (path) => {
-      try {
-        if (privateDir === undefined) {
-          await rename(tmp, path);
-        } else {
-          // Different directory, maybe another file system: copy next to the target, then rename.
-          const { copyFile } = await import("node:fs/promises");
-          const t = siblingTemp(path);
-          try {
-            await copyFile(tmp, t);
-            await rename(t, path);
-          } catch (e) {
-            await rm(t, { force: true }).catch(() => {});
-            throw e;
-          }
+      if (privateDir === undefined) {
+        // Staged next to the output: sync and rename (the temp file goes on failure).
+        await file.commit(path);
+      } else {
+        // Different directory, maybe another file system: copy next to the target, then rename.
+        const out = await openAtomicFile(path, { mode: 0o644 });
+        try {
+          await readStaged(tmp, (chunk) => out.write(chunk));
+          await out.commit();
+        } catch (e) {
+          await out.abort();
+          throw e instanceof CosignError
+            ? e
+            : new CosignError("IO", `Cannot write "${path}": ${describeError(e)}`, { cause: e });
         }
-        released = true;
-      } catch (e) {
-        throw new CosignError("IO", `Cannot write "${path}": ${describeError(e)}`, { cause: e });
       }
+      released = true;
     },
     discard: async () => {
       if (!released || privateDir !== undefined) await cleanup();

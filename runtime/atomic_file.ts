@@ -53,8 +53,11 @@ export interface AtomicFile {
   readonly tempPath: string;
   /** Appends bytes. Throws CosignError("IO") naming the target. */
   write(chunk: Uint8Array): Promise<void>;
-  /** Syncs, closes and renames over the target. Throws CosignError("IO"); then nothing is left. */
-  commit(): Promise<void>;
+  /**
+   * Syncs, closes and renames over the target (or over `as`, another path in the same
+   * directory). Throws CosignError("IO"); then nothing is left.
+   */
+  commit(as?: string): Promise<void>;
   /** Closes and removes the temporary file. Safe to call more than once, and after commit. */
   abort(): Promise<void>;
 }
@@ -184,17 +187,17 @@ export async function openAtomicFile(
         throw writeError(path, e);
       }
     },
-    async commit() {
-      if (state !== "open") throw writeError(path, new Error("the file is already closed"));
+    async commit(as = path) {
+      if (state !== "open") throw writeError(as, new Error("the file is already closed"));
       try {
         await fh!.sync();
         await fh!.close();
         state = "committed";
-        await rename(tempPath, path);
+        await rename(tempPath, as);
       } catch (e) {
         state = "open";
         await abort();
-        throw writeError(path, e);
+        throw writeError(as, e);
       }
     },
     abort,

@@ -160,7 +160,7 @@ export const command: Command = {
     const staged = await stageVerified(
       stream,
       { digest: layer.digest, size: layer.size, what: `layer ${layer.digest} of ${name}` },
-      output ? { dir: dirname(output) } : {},
+      output ? { output } : {},
     );
     try {
       if (output) await staged.commitTo(output);
