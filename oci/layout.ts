@@ -20,11 +20,11 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, open, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import process from "node:process";
 import { CosignError, describeError } from "../core/errors.ts";
+import { type AtomicFile, openAtomicFile, writeFileAtomic } from "../runtime/atomic_file.ts";
 import { sha256Digest } from "./digest.ts";
 import { OCI_INDEX } from "./media_types.ts";
 
@@ -140,34 +140,14 @@ function ioError(action: string, e: unknown, hint?: string): CosignError {
   return new CosignError("IO", `${action}: ${why}`, { hint, cause: e });
 }
 
-let tmpCounter = 0;
-function tmpName(path: string): string {
-  return `${path}.tmp-${process.pid}-${Date.now().toString(36)}-${(tmpCounter++).toString(36)}`;
-}
-
 /**
- * Destroys a file write stream and waits until its file is closed (or its open failed), so a
- * temporary file removed afterwards cannot be re-created by a late open.
+ * Writes a file atomically through the one atomic writer (runtime/atomic_file.ts); rethrows the
+ * underlying error so {@link ioError} words it for the layout.
  */
-export function destroyAndWait(out: ReturnType<typeof createWriteStream>): Promise<void> {
-  return new Promise((resolve) => {
-    if ((out as { closed?: boolean }).closed) return resolve();
-    out.once("close", () => resolve());
-    out.once("error", () => {/* reported through the caller's own error */});
-    out.destroy();
-  });
-}
-
-/** Writes a file atomically: a temporary sibling, then rename. */
 async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = tmpName(path);
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => {});
-    throw e;
-  }
+  await writeFileAtomic(path, data, 0o644).catch((e) => {
+    throw e instanceof CosignError && e.cause ? e.cause : e;
+  });
 }
 
 /**
@@ -293,42 +273,31 @@ export class OciLayout {
       await stream.cancel().catch(() => {});
       return;
     }
-    const tmp = tmpName(path);
     const hash = createHash("sha256");
     let size = 0;
+    let out: AtomicFile | undefined;
     try {
-      const out = createWriteStream(tmp);
-      const done = new Promise<void>((resolve, reject) => {
-        out.on("error", reject);
-        out.on("finish", () => resolve());
-      });
-      done.catch(() => {});
-      const failed = new Promise<never>((_, reject) => out.on("error", reject));
-      failed.catch(() => {});
+      out = await openAtomicFile(path, { mode: 0o644 });
       const reader = stream.getReader();
       try {
         while (true) {
-          const { value, done: end } = await Promise.race([reader.read(), failed]);
+          const { value, done: end } = await reader.read();
           if (end) break;
           size += value.length;
           if (size > expected.size) {
             throw new CosignError(
               "VERIFY",
               `Blob ${expected.digest} is larger than its descriptor says (${expected.size} bytes)`,
+              { hint: "The source changed or was tampered with; nothing was kept." },
             );
           }
           hash.update(value);
-          if (!out.write(value)) {
-            await Promise.race([new Promise<void>((r) => out.once("drain", () => r())), failed]);
-          }
+          await out.write(value);
         }
       } catch (e) {
         await reader.cancel().catch(() => {});
-        await destroyAndWait(out);
         throw e;
       }
-      out.end();
-      await done;
       const got = "sha256:" + hash.digest("hex");
       if (got !== expected.digest || size !== expected.size) {
         throw new CosignError(
@@ -337,11 +306,14 @@ export class OciLayout {
           { hint: "The source changed or was tampered with." },
         );
       }
-      await rename(tmp, path);
+      await out.commit();
     } catch (e) {
-      await rm(tmp, { force: true }).catch(() => {});
-      if (e instanceof CosignError) throw e;
-      throw ioError(`Cannot write blob ${expected.digest} to "${this.dir}"`, e);
+      await out?.abort();
+      if (e instanceof CosignError && e.code !== "IO") throw e;
+      throw ioError(
+        `Cannot write blob ${expected.digest} to "${this.dir}"`,
+        e instanceof CosignError && e.cause ? e.cause : e,
+      );
     }
   }
 
