@@ -1,121 +1,170 @@
 /**
- * Keyless verification, whole process: `dist/cosign-ts verify-blob --bundle` of a real
- * public-good keyless bundle (the npm provenance of sigstore@3.1.0: Fulcio certificate chain,
- * SCT, Rekor SET and inclusion proof, identity policy) against `@sigstore/verify`
- * (sigstore-js) on Node verifying the same bundle and artifact with the same trusted root and
- * policy (tests/helpers/sigstore_js_verify.mjs), in one run. Prints the median wall times of
- * alternating runs after a warm-up and the ratio sigstore-js / cosign-ts (target: at least 3).
+ * Keyless verification, whole process, CPU: `dist/cosign-ts verify-blob --bundle` against
+ * `@sigstore/verify` (sigstore-js) on Node (tests/helpers/sigstore_js_verify.mjs) verifying the
+ * same bundle and artifact with the same trusted root and identity policy, on the three bundle
+ * kinds of issue 12:
  *
- * Environment: `COSIGN_TS_BENCH_RUNS` (measured runs per tool, default 7),
- * `COSIGN_TS_BENCH_KEYLESS_MIN_RATIO` (target, default 3).
+ * - `loopback hashedrekord + TSA`: a v0.3 message-signature bundle made here by the test
+ *   Sigstore instance (tests/fixtures/keyless/factory.ts: Fulcio chain, SCT, Rekor v1 SET and
+ *   inclusion proof, RFC 3161 timestamp);
+ * - `public-good hashedrekord + TSA`: tests/fixtures/public_good/new_bundle.txt.sigstore.json;
+ * - `public-good DSSE`: the npm provenance of sigstore@3.1.0 (no timestamp).
+ *
+ * Median CPU (user + system) of interleaved runs after a warm-up; prints each ratio
+ * cosign-ts / sigstore-js with its target (at most 0.20).
+ *
+ * Environment: `COSIGN_TS_BENCH_RUNS` (default 9, quick 5),
+ * `COSIGN_TS_BENCH_KEYLESS_MAX_RATIO` (default 0.2).
  * @module
  */
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import process from "node:process";
-import type { BenchResult } from "./run.ts";
+import type { BenchMetric, BenchResult } from "./run.ts";
 import { PUBLIC_GOOD_TRUSTED_ROOT } from "../core/trust/public_good.ts";
+import { createKeyless, messageBundle } from "../tests/fixtures/keyless/factory.ts";
+import {
+  BIN,
+  interleave,
+  measure,
+  met,
+  ms,
+  requireBinary,
+  ROOT,
+  runsFor,
+  summarize,
+  type Target,
+  targetMetric,
+} from "./measure.ts";
 
 /** Benchmark name. */
 export const name = "keyless-verify";
 /** What is compared. */
 export const description =
-  "cosign-ts verify-blob (keyless bundle) vs @sigstore/verify on Node, same bundle, whole process";
+  "cosign-ts verify-blob (keyless) vs @sigstore/verify on Node: CPU of whole processes, 3 bundle kinds";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = join(ROOT, "dist", "cosign-ts");
-const FIX = join(ROOT, "tests", "fixtures", "public_good");
-const IDENTITY =
-  "https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main";
-const ISSUER = "https://token.actions.githubusercontent.com";
-
-function once(
-  cmd: string,
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ s: number; out: string; code: number }> {
-  return new Promise((res, rej) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d: Uint8Array) => out += new TextDecoder().decode(d));
-    child.stderr.on("data", (d: Uint8Array) => out += new TextDecoder().decode(d));
-    child.on("error", rej);
-    child.on("close", (code) => res({ s: (performance.now() - t0) / 1000, out, code: code ?? 1 }));
-  });
+/** One bundle kind to verify. */
+export interface KeylessCase {
+  /** Short label. */
+  label: string;
+  /** Bundle file. */
+  bundle: string;
+  /** Artifact file. */
+  artifact: string;
+  /** trusted_root.json file. */
+  trustedRoot: string;
+  /** Certificate identity (SAN). */
+  identity: string;
+  /** OIDC issuer. */
+  issuer: string;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const FIX = join(ROOT, "tests", "fixtures", "public_good");
+
+/**
+ * Writes the three bundle kinds (and their trusted roots) into `dir`: the loopback
+ * hashedrekord + TSA bundle is made fresh by the test Sigstore instance.
+ */
+export async function keylessCases(dir: string): Promise<KeylessCase[]> {
+  const pgRoot = join(dir, "public_good_root.json");
+  await writeFile(pgRoot, PUBLIC_GOOD_TRUSTED_ROOT);
+  const k = await createKeyless();
+  const loopRoot = join(dir, "loopback_root.json");
+  await writeFile(loopRoot, JSON.stringify(k.trustedRoot));
+  const art = new TextEncoder().encode("artifact for the keyless benchmark\n");
+  const loopArt = join(dir, "artifact.txt");
+  await writeFile(loopArt, art);
+  const loopBundle = join(dir, "loopback.sigstore.json");
+  await writeFile(loopBundle, JSON.stringify(await messageBundle(k, art, { tsa: true })));
+  return [
+    {
+      label: "loopback hashedrekord + TSA",
+      bundle: loopBundle,
+      artifact: loopArt,
+      trustedRoot: loopRoot,
+      identity: "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main",
+      issuer: "https://token.actions.githubusercontent.com",
+    },
+    {
+      label: "public-good hashedrekord + TSA",
+      bundle: join(FIX, "new_bundle.txt.sigstore.json"),
+      artifact: join(FIX, "new_bundle.txt"),
+      trustedRoot: pgRoot,
+      identity: "aryadeeptade@gmail.com",
+      issuer: "https://github.com/login/oauth",
+    },
+    {
+      label: "public-good DSSE",
+      bundle: join(FIX, "sigstore-3.1.0.sigstore.json"),
+      artifact: join(FIX, "sigstore-3.1.0.tgz"),
+      trustedRoot: pgRoot,
+      identity:
+        "https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main",
+      issuer: "https://token.actions.githubusercontent.com",
+    },
+  ];
+}
 
 /** Runs the benchmark. */
 export async function run(): Promise<BenchResult> {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "deno task compile" first`);
-  const runs = Number(process.env.COSIGN_TS_BENCH_RUNS ?? 7);
-  const target = Number(process.env.COSIGN_TS_BENCH_KEYLESS_MIN_RATIO ?? 3);
+  requireBinary();
+  const runs = runsFor(9, 5);
+  const bound = Number(process.env.COSIGN_TS_BENCH_KEYLESS_MAX_RATIO ?? 0.2);
   const dir = await mkdtemp(join(tmpdir(), "cosign-ts-kbench-"));
   try {
-    const rootFile = join(dir, "trusted_root.json");
-    await writeFile(rootFile, PUBLIC_GOOD_TRUSTED_ROOT);
-    const bundle = join(FIX, "sigstore-3.1.0.sigstore.json");
-    const artifact = join(FIX, "sigstore-3.1.0.tgz");
     const env = { COSIGN_TS_CACHE: join(dir, "cache") };
-    const ours = () =>
-      once(BIN, [
-        "verify-blob",
-        "--bundle",
-        bundle,
-        "--trusted-root",
-        rootFile,
-        "--certificate-identity",
-        IDENTITY,
-        "--certificate-oidc-issuer",
-        ISSUER,
-        artifact,
-      ], env);
-    const peer = () =>
-      once("node", [
-        join(ROOT, "tests", "helpers", "sigstore_js_verify.mjs"),
-        JSON.stringify({
-          bundle,
-          artifact,
-          trustedRoot: rootFile,
-          identity: IDENTITY,
-          issuer: ISSUER,
-        }),
-      ], env);
-    // warm-up, and both must accept the bundle
-    const a = await ours();
-    if (a.code !== 0) throw new Error(`cosign-ts failed: ${a.out}`);
-    const b = await peer();
-    if (!/"ok":true/.test(b.out)) throw new Error(`sigstore-js failed: ${b.out}`);
-    const t1: number[] = [], t2: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      t1.push((await ours()).s);
-      t2.push((await peer()).s);
+    const metrics: BenchMetric[] = [];
+    const targets: Target[] = [];
+    for (const c of await keylessCases(dir)) {
+      const m = await interleave({
+        ours: () =>
+          measure(BIN, [
+            "verify-blob",
+            "--bundle",
+            c.bundle,
+            "--trusted-root",
+            c.trustedRoot,
+            "--certificate-identity",
+            c.identity,
+            "--certificate-oidc-issuer",
+            c.issuer,
+            c.artifact,
+          ], { env }),
+        peer: async () => {
+          const s = await measure("node", [
+            join(ROOT, "tests", "helpers", "sigstore_js_verify.mjs"),
+            JSON.stringify({
+              bundle: c.bundle,
+              artifact: c.artifact,
+              trustedRoot: c.trustedRoot,
+              identity: c.identity,
+              issuer: c.issuer,
+            }),
+          ], { env });
+          if (!/"ok":true/.test(s.out)) throw new Error(`sigstore-js failed: ${s.out}`);
+          return s;
+        },
+      }, runs);
+      const t: Target = {
+        label: `CPU ratio cosign-ts / sigstore-js, ${c.label}`,
+        ratio: m.ours.cpu / m.peer.cpu,
+        bound,
+        kind: "max",
+      };
+      targets.push(t);
+      metrics.push(
+        ms(`${c.label}: cosign-ts CPU`, m.ours.cpu),
+        ms(`${c.label}: sigstore-js CPU`, m.peer.cpu),
+        ms(`${c.label}: cosign-ts wall`, m.ours.wall),
+        ms(`${c.label}: sigstore-js wall`, m.peer.wall),
+        targetMetric(t),
+      );
     }
-    const m1 = median(t1), m2 = median(t2);
-    const ratio = m2 / m1;
     return {
-      metrics: [
-        { label: "cosign-ts verify-blob (keyless)", value: m1 * 1000, unit: "ms" },
-        { label: "@sigstore/verify on Node", value: m2 * 1000, unit: "ms" },
-        { label: "ratio (sigstore-js / cosign-ts)", value: ratio, unit: "x" },
-      ],
-      ok: ratio >= target,
-      summary: `cosign-ts is ${
-        ratio.toFixed(2)
-      }x faster (target >= ${target}x), median of ${runs} runs`,
+      metrics,
+      ok: targets.every(met),
+      summary: `${summarize(targets)} (median of ${runs} interleaved runs)`,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

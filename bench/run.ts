@@ -1,7 +1,8 @@
 /**
  * The benchmark runner (`deno task bench [NAME...]`): imports every `bench/*_bench.ts` module (or
  * those whose name contains one of the arguments), runs its exported {@link BenchModule.run},
- * and prints each result. Exits non-zero when a benchmark fails to run or misses its target.
+ * and prints each result. `--quick` (or `COSIGN_TS_BENCH_QUICK=1`) runs every benchmark with
+ * fewer runs and smaller inputs (a CI-sized run of a few minutes). Exits non-zero when a benchmark fails to run or misses its target.
  *
  * A benchmark module exports `name`, `description` and `run(): Promise<BenchResult>`.
  * Environment variables tune sizes (see each module and the README's Performance section).
@@ -80,5 +81,7 @@ async function main(filters: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  process.exit(await main(process.argv.slice(2)));
+  const args = process.argv.slice(2);
+  if (args.includes("--quick")) process.env.COSIGN_TS_BENCH_QUICK = "1";
+  process.exit(await main(args.filter((a) => a !== "--quick")));
 }

@@ -1,65 +1,90 @@
 /**
- * Start-up time of the single binary: `dist/cosign-ts version` against a bare `node -e 0`,
- * alternating, in one run. Target: the binary starts faster (ratio below 1).
+ * Start-up CPU of the single binary: `dist/cosign-ts version` against a Bun-compiled hello world
+ * (built here with the same `bun build --compile`, so both pay the same runtime start-up), and
+ * against a bare `node -e 0`, interleaved, in one run. Target: `version` at most 2x the CPU of
+ * the hello world.
  *
- * Environment: `COSIGN_TS_BENCH_STARTUP_RUNS` (runs per command, default 20).
+ * Environment: `COSIGN_TS_BENCH_STARTUP_RUNS` (runs per command, default 21, quick 9),
+ * `COSIGN_TS_BENCH_STARTUP_MAX_RATIO` (default 2).
  * @module
  */
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import type { BenchResult } from "./run.ts";
+import {
+  BIN,
+  interleave,
+  measure,
+  met,
+  ms,
+  quick,
+  requireBinary,
+  ROOT,
+  type Target,
+  targetMetric,
+} from "./measure.ts";
 
 /** Benchmark name. */
 export const name = "startup";
 /** What is compared. */
-export const description = "dist/cosign-ts version vs node -e 0 (wall time, median)";
+export const description =
+  "dist/cosign-ts version vs a Bun-compiled hello world (CPU, interleaved medians)";
 
-const BIN = join(resolve(dirname(fileURLToPath(import.meta.url)), ".."), "dist", "cosign-ts");
-
-function once(cmd: string, args: string[]): Promise<number> {
-  return new Promise((res, rej) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: "ignore" });
-    child.on("error", rej);
-    child.on("close", (code) => {
-      if (code !== 0) rej(new Error(`${cmd} ${args.join(" ")} exited ${code}`));
-      else res((performance.now() - t0) / 1000);
-    });
-  });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+/** Builds a Bun-compiled hello world in `dir` and returns its path. */
+export async function helloWorld(dir: string): Promise<string> {
+  const src = join(dir, "hello.ts");
+  const out = join(dir, "hello");
+  await writeFile(src, 'console.log("hello");\n');
+  const r = spawnSync(join(ROOT, "node_modules", ".bin", "bun"), [
+    "build",
+    "--compile",
+    "--minify",
+    src,
+    "--outfile",
+    out,
+  ], { stdio: ["ignore", "ignore", "pipe"] });
+  if (r.status !== 0) throw new Error(`bun build --compile failed: ${r.stderr}`);
+  return out;
 }
 
 /** Runs the benchmark. */
 export async function run(): Promise<BenchResult> {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "deno task compile" first`);
-  const runs = Number(process.env.COSIGN_TS_BENCH_STARTUP_RUNS ?? 20);
-  const ours: number[] = [];
-  const node: number[] = [];
-  await once(BIN, ["version"]);
-  await once("node", ["-e", "0"]);
-  for (let i = 0; i < runs; i++) {
-    ours.push(await once(BIN, ["version"]));
-    node.push(await once("node", ["-e", "0"]));
+  requireBinary();
+  const env = process.env.COSIGN_TS_BENCH_STARTUP_RUNS;
+  const runs = Math.max(1, env ? Number(env) : quick() ? 9 : 21);
+  const bound = Number(process.env.COSIGN_TS_BENCH_STARTUP_MAX_RATIO ?? 2);
+  const dir = await mkdtemp(join(tmpdir(), "cosign-ts-sbench-"));
+  try {
+    const hello = await helloWorld(dir);
+    const m = await interleave({
+      ours: () => measure(BIN, ["version"]),
+      hello: () => measure(hello, []),
+      node: () => measure("node", ["-e", "0"]),
+    }, runs);
+    const t: Target = {
+      label: "CPU ratio version / Bun hello world",
+      ratio: m.ours.cpu / m.hello.cpu,
+      bound,
+      kind: "max",
+    };
+    return {
+      metrics: [
+        ms("cosign-ts version CPU", m.ours.cpu),
+        ms("Bun-compiled hello world CPU", m.hello.cpu),
+        ms("node -e 0 CPU", m.node.cpu),
+        ms("cosign-ts version wall", m.ours.wall),
+        ms("Bun-compiled hello world wall", m.hello.wall),
+        ms("node -e 0 wall", m.node.wall),
+        targetMetric(t),
+      ],
+      ok: met(t),
+      summary: `version CPU ${(m.ours.cpu * 1000).toFixed(1)} ms = ${t.ratio.toFixed(2)}x the ` +
+        `hello world (target <= ${bound}x), median of ${runs} interleaved runs`,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  const a = median(ours);
-  const b = median(node);
-  const ratio = a / b;
-  return {
-    metrics: [
-      { label: "cosign-ts version", value: a * 1000, unit: "ms" },
-      { label: "node -e 0", value: b * 1000, unit: "ms" },
-      { label: "ratio", value: ratio, unit: "x" },
-    ],
-    ok: ratio < 1,
-    summary: `ratio ${ratio.toFixed(2)} ${
-      ratio < 1 ? "<" : ">="
-    } 1 (binary must start faster than node)`,
-  };
 }

@@ -1,0 +1,39 @@
+/**
+ * In-process verification throughput of the library (run by bench/throughput_bench.ts under
+ * Bun, the runtime of the shipped binary): the trusted root is parsed once, then each iteration
+ * parses the bundle JSON and verifies it (`parseBundle` + `verifyBundle`) for the artifact and
+ * identity policy, as many times as fit in the given seconds after a warm-up.
+ *
+ * Usage: bun bench/throughput_worker.ts '{"bundle":F,"artifact":F,"trustedRoot":F,
+ *   "identity":S,"issuer":S,"seconds":N}'
+ * Prints one JSON line: {"perSecond":N,"iterations":N}.
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { parseBundle } from "../core/bundle.ts";
+import { parseTrustedRoot } from "../core/trust/trusted_root.ts";
+import { verifyBundle } from "../core/verify/verify_bundle.ts";
+
+const o = JSON.parse(process.argv[2]);
+const text = readFileSync(o.bundle, "utf8");
+const bytes = new Uint8Array(readFileSync(o.artifact));
+const trust = await parseTrustedRoot(readFileSync(o.trustedRoot, "utf8"), o.trustedRoot);
+const policy = { identity: o.identity, issuer: o.issuer };
+const once = async () => {
+  const { bundle } = await parseBundle(text, o.bundle);
+  await verifyBundle(bundle, { bytes }, policy, trust);
+};
+const loop = async (seconds: number) => {
+  const end = performance.now() + seconds * 1000;
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() < end) {
+    await once();
+    n++;
+  }
+  return { n, s: (performance.now() - t0) / 1000 };
+};
+await loop(Math.min(1, o.seconds / 2));
+const r = await loop(o.seconds);
+console.log(JSON.stringify({ perSecond: r.n / r.s, iterations: r.n }));
