@@ -30,7 +30,17 @@ import type { Certificate } from "./certificate.ts";
 import { parseCertificate, verifyChain } from "./certificate.ts";
 import type { CertificateIdentity, IdentityPolicy } from "./identity.ts";
 import { certificateIdentity, checkIdentity } from "./identity.ts";
-import { bytesEqual, digest, sha256, spkiKind, toHex, verifySpki } from "./public_key.ts";
+import type { SpkiKind } from "./public_key.ts";
+import {
+  bytesEqual,
+  defaultHash,
+  digest,
+  sha256,
+  spkiKind,
+  toHex,
+  verifySpki,
+} from "./public_key.ts";
+import { BUNDLE_MEDIA_TYPES } from "../bundle.ts";
 import { verifyEmbeddedScts } from "./sct.ts";
 import { verifyRfc3161Timestamp } from "../../plugins/tsa-rfc3161/verify_timestamp.ts";
 import type { SignedContent, TlogResult } from "../../plugins/tlog-rekor/verify_entry.ts";
@@ -56,6 +66,11 @@ export interface VerifyPolicy extends IdentityPolicy {
   timestampThreshold?: number;
   /** Minimum verified SCTs (default 1; 0 = cosign --insecure-ignore-sct). */
   ctlogThreshold?: number;
+  /**
+   * Minimum valid RFC 3161 timestamps from distinct authorities when the bundle carries any
+   * (default 1, as cosign asks sigstore-go for signed timestamps); the others may fail.
+   */
+  signedTimestampThreshold?: number;
 }
 
 /** What verification established. */
@@ -127,6 +142,29 @@ async function verifyPrehashed(
   }
 }
 
+type Hash = "sha256" | "sha384" | "sha512";
+const HASH_BY_ENUM: Record<number, Hash> = { 1: "sha256", 2: "sha384", 3: "sha512" };
+
+/**
+ * The hashes a signature may have been made with, in the order sigstore-go tries them: the key's
+ * default (P-384: SHA-384, P-521: SHA-512), then — for bundles v0.1–v0.3 only — the hash the
+ * bundle's messageDigest names, and SHA-256 for P-384/P-521 keys (sigstore-go's compatibility
+ * verifier for signatures made by old clients that always hashed with SHA-256).
+ */
+function signatureHashes(kind: SpkiKind, legacy: boolean, bundleHash?: Hash): Hash[] {
+  const out: Hash[] = [defaultHash(kind)];
+  if (legacy) {
+    if (bundleHash) out.push(bundleHash);
+    if (kind === "ec-p384" || kind === "ec-p521") out.push("sha256");
+  }
+  return [...new Set(out)];
+}
+
+/** The hash sigstore-go uses for a hashedrekord entry of this key (Ed25519: Ed25519ph, SHA-512). */
+function entryHash(kind: SpkiKind): Hash {
+  return kind === "ed25519" ? "sha512" : defaultHash(kind);
+}
+
 function subjectMatches(statement: unknown, digests: Record<string, string>): boolean {
   const subjects = (statement as { subject?: unknown })?.subject;
   if (!Array.isArray(subjects)) return false;
@@ -188,31 +226,64 @@ export async function verifyBundle(
 
   // 2. the signature over the artifact
   const artifactSha256 = "bytes" in artifact ? await sha256(artifact.bytes) : artifact.sha256;
+  const artifactDigest = async (alg: Hash): Promise<Uint8Array | undefined> =>
+    alg === "sha256"
+      ? artifactSha256
+      : "bytes" in artifact
+      ? await digest(alg, artifact.bytes)
+      : artifact[alg];
+  const keyKind = spkiKind(spki);
+  const legacyHashes = BUNDLE_MEDIA_TYPES[bundle.mediaType] !== undefined;
   let signature: Uint8Array;
   let signed: SignedContent;
   let dssePayload: VerifyResult["dssePayload"];
   if (bundle.content.$case === "messageSignature") {
     const ms = bundle.content.messageSignature;
     signature = new Uint8Array(ms.signature);
+    let digestAlgorithm: Hash = "sha256";
     if (ms.messageDigest) {
-      const alg = ms.messageDigest.algorithm;
-      // HashAlgorithm.SHA2_256 = 1
-      if (alg === 1 && !bytesEqual(new Uint8Array(ms.messageDigest.digest), artifactSha256)) {
+      const alg = HASH_BY_ENUM[ms.messageDigest.algorithm];
+      if (!alg) {
         fail(
           "artifact digest",
-          `the bundle signs sha256:${toHex(new Uint8Array(ms.messageDigest.digest))}, ` +
-            `the artifact is sha256:${toHex(artifactSha256)}`,
+          `unsupported message digest algorithm ${ms.messageDigest.algorithm}`,
+        );
+      }
+      digestAlgorithm = alg;
+      const mine = await artifactDigest(alg);
+      if (!mine) {
+        throw new CosignError("USAGE", `Cannot verify bundle: it signs a ${alg} digest`, {
+          hint: "Pass the artifact file instead of a sha256 digest.",
+        });
+      }
+      if (!bytesEqual(new Uint8Array(ms.messageDigest.digest), mine)) {
+        fail(
+          "artifact digest",
+          `the bundle signs ${alg}:${toHex(new Uint8Array(ms.messageDigest.digest))}, ` +
+            `the artifact is ${alg}:${toHex(mine)}`,
           "The bundle is for another artifact.",
         );
       }
     }
-    const ok = "bytes" in artifact
-      ? await verifySpki(spki, artifact.bytes, signature)
-      : await verifyPrehashed(spki, artifactSha256, signature);
+    let ok = false;
+    for (const h of signatureHashes(keyKind, legacyHashes, digestAlgorithm)) {
+      if ("bytes" in artifact) ok = await verifySpki(spki, artifact.bytes, signature, h);
+      else {
+        const d = await artifactDigest(h);
+        ok = d !== undefined && await verifyPrehashed(spki, d, signature);
+      }
+      if (ok) break;
+    }
     if (!ok) {
       fail("signature", "the signature over the artifact does not verify with the signer's key");
     }
-    signed = { kind: "message", signature, digest: artifactSha256, keyDer };
+    signed = {
+      kind: "message",
+      signature,
+      digest: (await artifactDigest(digestAlgorithm))!,
+      digestAlgorithm,
+      keyDer,
+    };
   } else if (bundle.content.$case === "dsseEnvelope") {
     const env = bundle.content.dsseEnvelope;
     if (env.signatures.length !== 1) {
@@ -220,9 +291,12 @@ export async function verifyBundle(
     }
     signature = new Uint8Array(env.signatures[0].sig);
     const payload = new Uint8Array(env.payload);
-    if (!(await verifySpki(spki, pae(env.payloadType, payload), signature))) {
-      fail("signature", "the DSSE signature does not verify with the signer's key");
+    const signedBytes = pae(env.payloadType, payload);
+    let ok = false;
+    for (const h of signatureHashes(keyKind, legacyHashes)) {
+      if ((ok = await verifySpki(spki, signedBytes, signature, h))) break;
     }
+    if (!ok) fail("signature", "the DSSE signature does not verify with the signer's key");
     if (env.payloadType !== "application/vnd.in-toto+json") {
       fail(
         "artifact digest",
@@ -254,6 +328,10 @@ export async function verifyBundle(
       kind: "dsse",
       signature,
       digest: await sha256(payload),
+      signedDigest: {
+        algorithm: entryHash(keyKind),
+        value: await digest(entryHash(keyKind), signedBytes),
+      },
       keyDer,
       payloadType: env.payloadType,
     };
@@ -262,15 +340,33 @@ export async function verifyBundle(
     return fail("bundle", "it has neither a message signature nor a DSSE envelope");
   }
 
-  // 3. transparency log entries
+  // 3. transparency log entries: each listed once (sigstore-go and sigstore-js reject
+  // duplicates, which could otherwise meet a threshold); a verified SET's integrated time is a
+  // signing time, one per log, as sigstore-go counts it.
   const timestamps: VerifyResult["timestamps"] = [];
   let tlogEntries = 0;
   const untimedLogs: TlogResult["log"][] = [];
+  const listed = new Set<string>();
+  for (const entry of vm.tlogEntries ?? []) {
+    const id = `${toHex(new Uint8Array(entry.logId?.keyId ?? []))}/${entry.logIndex}`;
+    if (listed.has(id)) {
+      fail(
+        "tlog entry",
+        `the bundle lists the same log entry twice (log index ${entry.logIndex})`,
+        "A bundle lists each transparency log entry once; obtain the bundle again.",
+      );
+    }
+    listed.add(id);
+  }
+  const timedLogs = new Set<string>();
   for (const entry of vm.tlogEntries ?? []) {
     const r = await verifyTlogEntry(entry, signed, trust.tlogs);
     tlogEntries++;
-    if (r.integratedTime) timestamps.push({ source: "tlog", time: r.integratedTime });
-    else if (BigInt(entry.integratedTime || "0") === 0n) untimedLogs.push(r.log);
+    if (r.integratedTime) {
+      const logKey = toHex(r.log.logId);
+      if (!timedLogs.has(logKey)) timestamps.push({ source: "tlog", time: r.integratedTime });
+      timedLogs.add(logKey);
+    } else if (BigInt(entry.integratedTime || "0") === 0n) untimedLogs.push(r.log);
   }
   const tlogThreshold = policy.tlogThreshold ?? 1;
   if (tlogEntries < tlogThreshold) {
@@ -281,14 +377,45 @@ export async function verifyBundle(
     );
   }
 
-  // 4. RFC 3161 timestamps
-  for (const ts of vm.timestampVerificationData?.rfc3161Timestamps ?? []) {
-    const t = await verifyRfc3161Timestamp(
-      new Uint8Array(ts.signedTimestamp),
-      signature,
-      trust.timestampAuthorities,
-    );
+  // 4. RFC 3161 timestamps: each is verified on its own; those that fail (another signature,
+  // an authority outside the trusted root, …) are set aside, and at least
+  // `signedTimestampThreshold` must verify, from distinct authorities (sigstore-go and
+  // sigstore-python do the same). Every verified time then holds the certificate chain below.
+  const tokens = vm.timestampVerificationData?.rfc3161Timestamps ?? [];
+  const tsaFailures: CosignError[] = [];
+  const tsaUsed = new Set<unknown>();
+  for (const ts of tokens) {
+    let authority: unknown;
+    let t: Date;
+    try {
+      t = await verifyRfc3161Timestamp(
+        new Uint8Array(ts.signedTimestamp),
+        signature,
+        trust.timestampAuthorities,
+        (a) => (authority = a),
+      );
+    } catch (e) {
+      if (e instanceof CosignError && e.code === "VERIFY") {
+        tsaFailures.push(e);
+        continue;
+      }
+      throw e;
+    }
+    if (tsaUsed.has(authority)) continue; // the same authority twice counts once
+    tsaUsed.add(authority);
     timestamps.push({ source: "tsa", time: t });
+  }
+  const tsaThreshold = tokens.length ? policy.signedTimestampThreshold ?? 1 : 0;
+  if (tsaUsed.size < tsaThreshold) {
+    if (tsaFailures.length === 1 && tsaThreshold === 1) throw tsaFailures[0];
+    fail(
+      "timestamps",
+      `${tsaUsed.size} of ${tokens.length} RFC 3161 timestamps verified (from distinct ` +
+        `authorities), ${tsaThreshold} required` +
+        (tsaFailures.length ? `; ${tsaFailures.map((e) => e.message).join("; ")}` : ""),
+      "The timestamps do not come from timestamp authorities of the trusted root in use, " +
+        "or do not cover this signature.",
+    );
   }
   // Entries without an integrated time (Rekor v2): the log's key must have been valid at a
   // verified timestamp.

@@ -1,7 +1,8 @@
 /**
  * Transparency-log entries of a Sigstore bundle: the canonicalized body must describe exactly
  * this signature, key/certificate and artifact (Rekor v1 hashedrekord 0.0.1, dsse 0.0.1,
- * intoto 0.0.2; Rekor v2 hashedrekord/dsse 0.0.2); the signed entry timestamp (SET) verifies
+ * intoto 0.0.2; Rekor v2 hashedrekord/dsse 0.0.2; hashedrekord digests SHA-256/384/512; a DSSE
+ * bundle may carry a hashedrekord entry over its PAE, as Rekor v2 now records DSSE); the signed entry timestamp (SET) verifies
  * with the log's key over canonical JSON of {body, integratedTime, logID, logIndex}; the
  * inclusion proof (RFC 6962 audit path) leads to the root of a checkpoint signed by the log.
  *
@@ -26,8 +27,16 @@ export interface SignedContent {
   kind: "message" | "dsse";
   /** The signature bytes. */
   signature: Uint8Array;
-  /** hashedrekord: SHA-256 of the artifact; dsse: SHA-256 of the envelope payload. */
+  /** hashedrekord: the artifact's digest (see digestAlgorithm); dsse: SHA-256 of the payload. */
   digest: Uint8Array;
+  /** The hash of `digest` for message signatures, as the bundle's messageDigest names it. */
+  digestAlgorithm?: "sha256" | "sha384" | "sha512";
+  /**
+   * DSSE only: the digest of the bytes the signature covers (the PAE), with the signing key's
+   * default hash (P-256: SHA-256, P-384: SHA-384, P-521 and Ed25519: SHA-512). A hashedrekord
+   * entry for a DSSE bundle (Rekor v2, and Rekor v1 as the client spec allows) logs this.
+   */
+  signedDigest?: { algorithm: "sha256" | "sha384" | "sha512"; value: Uint8Array };
   /** DER of the signing certificate, or the SPKI of the signing key. */
   keyDer: Uint8Array;
   /** DSSE payload type (dsse only). */
@@ -92,6 +101,24 @@ function keyFromBase64Pem(value: unknown, what: string): Uint8Array {
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
+const V2_HASHES: Record<string, "sha256" | "sha384" | "sha512"> = {
+  SHA2_256: "sha256",
+  SHA2_384: "sha384",
+  SHA2_512: "sha512",
+};
+
+/**
+ * What a hashedrekord entry must log: for a message signature the artifact's digest with the
+ * bundle's algorithm (SHA-256/384/512); for a DSSE envelope the digest of its PAE with the key's
+ * default hash, as sigstore-go reconstructs Rekor v2 entries (and as the client spec allows for
+ * Rekor v1 hashedrekord entries of DSSE bundles).
+ */
+function hashedDigest(c: SignedContent): { algorithm: string; value: Uint8Array } {
+  if (c.kind === "message") return { algorithm: c.digestAlgorithm ?? "sha256", value: c.digest };
+  if (!c.signedDigest) return fail("tlog entry body", "a hashedrekord entry for a DSSE bundle");
+  return c.signedDigest;
+}
+
 function checkBody(body: Json, kind: string, version: string, c: SignedContent): void {
   const sigMismatch = () =>
     fail("tlog entry body", "the logged signature is not the bundle's signature");
@@ -107,18 +134,21 @@ function checkBody(body: Json, kind: string, version: string, c: SignedContent):
   const spec = body?.spec;
   if (typeof spec !== "object" || spec === null) fail("tlog entry body", "it has no spec");
   if (kind === "hashedrekord" && version === "0.0.1") {
-    if (c.kind !== "message") fail("tlog entry body", "a hashedrekord entry for a DSSE bundle");
+    const want = hashedDigest(c);
     if (!bytesEqual(b64(spec.signature?.content, "signature.content"), c.signature)) sigMismatch();
     if (!bytesEqual(keyFromBase64Pem(spec.signature?.publicKey?.content, "publicKey"), c.keyDer)) {
       keyMismatch();
     }
-    if (spec.data?.hash?.algorithm !== "sha256") {
-      fail(
-        "tlog entry body",
-        `unsupported digest algorithm ${JSON.stringify(spec.data?.hash?.algorithm)}`,
-      );
+    const alg = spec.data?.hash?.algorithm;
+    if (alg !== "sha256" && alg !== "sha384" && alg !== "sha512") {
+      fail("tlog entry body", `unsupported digest algorithm ${JSON.stringify(alg)}`);
     }
-    if (!bytesEqual(hexBytes(spec.data.hash.value, "data.hash.value"), c.digest)) digestMismatch();
+    if (alg !== want.algorithm) {
+      fail("tlog entry body", `the logged digest is ${alg}, the bundle's is ${want.algorithm}`);
+    }
+    if (!bytesEqual(hexBytes(spec.data.hash.value, "data.hash.value"), want.value)) {
+      digestMismatch();
+    }
     return;
   }
   if (kind === "dsse" && version === "0.0.1") {
@@ -164,13 +194,22 @@ function checkBody(body: Json, kind: string, version: string, c: SignedContent):
         ? b64(v.x509Certificate.rawBytes, "verifier.x509Certificate")
         : b64(v?.publicKey?.rawBytes, "verifier.publicKey");
     if (kind === "hashedrekord") {
-      if (c.kind !== "message") fail("tlog entry body", "a hashedrekord entry for a DSSE bundle");
+      const want = hashedDigest(c);
       const s = spec.hashedRekordV002;
       if (!s) fail("tlog entry body", "hashedRekordV002 spec missing");
       if (!bytesEqual(b64(s.signature?.content, "signature.content"), c.signature)) sigMismatch();
       if (!bytesEqual(verifierDer(s.signature?.verifier), c.keyDer)) keyMismatch();
-      if (s.data?.algorithm !== "SHA2_256") fail("tlog entry body", "digest is not SHA2_256");
-      if (!bytesEqual(b64(s.data.digest, "data.digest"), c.digest)) digestMismatch();
+      const alg = V2_HASHES[s.data?.algorithm as string];
+      if (!alg) {
+        fail(
+          "tlog entry body",
+          `unsupported digest algorithm ${JSON.stringify(s.data?.algorithm)}`,
+        );
+      }
+      if (alg !== want.algorithm) {
+        fail("tlog entry body", `the logged digest is ${alg}, the bundle's is ${want.algorithm}`);
+      }
+      if (!bytesEqual(b64(s.data.digest, "data.digest"), want.value)) digestMismatch();
     } else {
       if (c.kind !== "dsse") fail("tlog entry body", "a dsse entry for a message-signature bundle");
       const s = spec.dsseV002;

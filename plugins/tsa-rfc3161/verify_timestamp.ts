@@ -45,12 +45,14 @@ function fail(what: string): never {
 
 /**
  * Verifies a DER RFC 3161 timestamp response token over `signature`. Returns the verified
- * generation time. Throws CosignError("VERIFY") naming what failed.
+ * generation time and tells `onAuthority` which authority of the trusted root signed it (callers
+ * count distinct authorities, as sigstore-go does). Throws CosignError("VERIFY") naming what failed.
  */
 export async function verifyRfc3161Timestamp(
   token: Uint8Array,
   signature: Uint8Array,
   authorities: CertificateAuthority[],
+  onAuthority?: (authority: CertificateAuthority) => void,
 ): Promise<Date> {
   const pkijs = await import("pkijs");
   const asn1js = await import("asn1js");
@@ -144,6 +146,7 @@ export async function verifyRfc3161Timestamp(
       reason = `the timestamp authority's certificate is not valid at ${genTime.toISOString()}`;
       continue;
     }
+    onAuthority?.(authority);
     return genTime;
   }
   return fail(reason);
