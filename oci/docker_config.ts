@@ -9,7 +9,8 @@
  * ```
  * @module
  */
-import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../runtime/atomic_file.ts";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { base64 } from "@scure/base";
@@ -272,17 +273,22 @@ export async function saveLogin(
       auth: base64.encode(new TextEncoder().encode(`${username}:${password}`)),
     };
   }
-  const tmp = `${path}.tmp-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeFile(tmp, JSON.stringify(cfg, null, "\t") + "\n", { mode: 0o600 });
-    await chmod(tmp, 0o600);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => {});
-    throw new CosignError("IO", `Cannot write docker config "${path}": ${(e as Error).message}`, {
-      hint: "Check the permissions of the directory, or set DOCKER_CONFIG to a writable one.",
+    await writeFileAtomic(path, JSON.stringify(cfg, null, "\t") + "\n", {
+      mode: 0o600,
+      exactMode: true,
     });
+  } catch (e) {
+    throw new CosignError(
+      "IO",
+      `Cannot write docker config "${path}": ${
+        ((e as { cause?: Error }).cause ?? e as Error).message
+      }`,
+      {
+        hint: "Check the permissions of the directory, or set DOCKER_CONFIG to a writable one.",
+      },
+    );
   }
   return path;
 }

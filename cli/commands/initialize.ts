@@ -5,22 +5,16 @@
  * trusted TUF root is `--root FILE`, else the cached one, else the embedded public-good root.
  * @module
  */
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { CosignError, describeError } from "../../core/errors.ts";
 import { str } from "../args.ts";
 import type { Command } from "../command.ts";
 import { trustCacheDir } from "../trust_root.ts";
+import { writeFileAtomic } from "../atomic_write.ts";
 
-async function atomicWrite(path: string, data: Uint8Array): Promise<void> {
-  const tmp = `${path}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    await writeFile(tmp, data, { mode: 0o644 });
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw new CosignError("IO", `Cannot write "${path}": ${describeError(e)}`);
-  }
+function atomicWrite(path: string, data: Uint8Array): Promise<void> {
+  return writeFileAtomic(path, data, 0o644);
 }
 
 async function readOptional(path: string): Promise<Uint8Array | undefined> {
