@@ -1,0 +1,91 @@
+/**
+ * Total deadlines for network operations: one timer for the whole operation (every attempt,
+ * retry, redirect and the body), not an idle timer that each byte resets, combined with the
+ * caller's cancel signal (the global `-t/--timeout`). The abort reason is a {@link DeadlineError}
+ * that names the real limit, so errors can say "within 3m0s" instead of a per-attempt figure.
+ *
+ * @example
+ * ```ts
+ * const d = startDeadline(60_000, ctx.signal, "Rekor request");
+ * try {
+ *   const res = await fetch(url, { signal: d.signal });
+ *   return await res.json();
+ * } finally {
+ *   d.dispose();
+ * }
+ * ```
+ * @module
+ */
+
+/** The abort reason of an expired {@link Deadline}: `timed out: no complete answer within 3m0s`. */
+export class DeadlineError extends Error {
+  /** The limit that expired, in milliseconds. */
+  readonly ms: number;
+  /** Creates the error for a limit of `ms` milliseconds. */
+  constructor(ms: number, what = "the operation") {
+    super(`timed out: ${what} did not complete within ${formatDuration(ms)}`);
+    this.name = "DeadlineError";
+    this.ms = ms;
+  }
+}
+
+/** A running deadline: its signal aborts when the time is up or when the outer signal aborts. */
+export interface Deadline {
+  /** Aborts with a {@link DeadlineError} at the deadline, or with the outer signal's reason. */
+  readonly signal: AbortSignal;
+  /** The limit in milliseconds. */
+  readonly ms: number;
+  /** Stops the timer and detaches from the outer signal (call when the operation is over). */
+  dispose(): void;
+}
+
+/**
+ * Starts a deadline of `ms` milliseconds (no timer when `ms` is not a positive finite number),
+ * chained to `outer`. `what` names the operation in the abort reason.
+ *
+ * @example
+ * ```ts
+ * const d = startDeadline(1000, undefined, "the download");
+ * d.signal.addEventListener("abort", () => console.log(d.signal.reason.message));
+ * ```
+ */
+export function startDeadline(ms: number, outer?: AbortSignal, what?: string): Deadline {
+  const ctrl = new AbortController();
+  const onAbort = () => ctrl.abort(outer?.reason);
+  if (outer?.aborted) ctrl.abort(outer.reason);
+  else outer?.addEventListener("abort", onAbort, { once: true });
+  const timed = Number.isFinite(ms) && ms > 0;
+  const timer = timed ? setTimeout(() => ctrl.abort(new DeadlineError(ms, what)), ms) : undefined;
+  return {
+    signal: ctrl.signal,
+    ms,
+    dispose() {
+      if (timer !== undefined) clearTimeout(timer);
+      outer?.removeEventListener("abort", onAbort);
+    },
+  };
+}
+
+/**
+ * Rejects with the signal's reason when it aborts (for racing a read that ignores signals).
+ * The promise never resolves; its rejection is handled when nobody awaits it.
+ */
+export function abortPromise(signal: AbortSignal): Promise<never> {
+  const p = new Promise<never>((_, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  p.catch(() => {});
+  return p;
+}
+
+/** Go-style duration text, as cosign prints its timeouts: `300ms`, `1s`, `1m30s`, `3m0s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const totalS = ms / 1000;
+  if (totalS < 60) return `${Number(totalS.toFixed(3))}s`;
+  const h = Math.floor(totalS / 3600);
+  const m = Math.floor((totalS % 3600) / 60);
+  const s = Number((totalS % 60).toFixed(3));
+  return h ? `${h}h${m}m${s}s` : `${m}m${s}s`;
+}
