@@ -148,3 +148,40 @@ export function parseAnnotations(values: string[]): Record<string, string> {
   }
   return out;
 }
+
+const DURATION_UNITS: Readonly<Record<string, number>> = {
+  ns: 1e-6,
+  us: 1e-3,
+  "µs": 1e-3,
+  "μs": 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/**
+ * Parses a Go duration (cosign's `--timeout`): `30s`, `2m`, `1h30m`, `1.5h`, `500ms`, or `0`.
+ * Returns milliseconds. Throws CosignError("USAGE") naming `flag` and the value when it is not
+ * a non-negative duration.
+ *
+ * @example
+ * ```ts
+ * parseDuration("1m30s"); // 90000
+ * ```
+ */
+export function parseDuration(text: string, flag = "--timeout"): number {
+  const bad = () =>
+    new CosignError("USAGE", `Flag ${flag} takes a duration like 30s, 2m or 1h30m, not "${text}"`, {
+      hint: 'Units are ns, us, ms, s, m and h; "0" means no limit.',
+    });
+  const t = text.trim().replace(/^\+/, "");
+  if (t === "0") return 0;
+  if (!/^((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/.test(t)) throw bad();
+  let ms = 0;
+  for (const m of t.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
+    ms += Number(m[1]) * DURATION_UNITS[m[2]];
+  }
+  if (!Number.isFinite(ms)) throw bad();
+  return ms;
+}

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type FlagSpec, parseAnnotations, parseArgs } from "./args.ts";
+import { type FlagSpec, parseAnnotations, parseArgs, parseDuration } from "./args.ts";
 import { isCosignError } from "../core/errors.ts";
 
 const specs: FlagSpec[] = [
@@ -43,5 +43,29 @@ describe("parseArgs", () => {
   it("parses annotations", () => {
     assert.deepEqual(parseAnnotations(["a=b", "c=d=e"]), { a: "b", c: "d=e" });
     assert.throws(() => parseAnnotations(["nokey"]), (e) => isCosignError(e, "USAGE"));
+  });
+});
+
+describe("parseDuration", () => {
+  it("reads Go durations as cosign's --timeout takes them", () => {
+    assert.equal(parseDuration("30s"), 30_000);
+    assert.equal(parseDuration("2m"), 120_000);
+    assert.equal(parseDuration("1h30m"), 5_400_000);
+    assert.equal(parseDuration("1.5h"), 5_400_000);
+    assert.equal(parseDuration("3m0s"), 180_000);
+    assert.equal(parseDuration("250ms"), 250);
+    assert.equal(parseDuration("1500us"), 1.5);
+    assert.equal(parseDuration("0"), 0);
+  });
+  it("refuses what is not a non-negative duration, naming the flag and the value", () => {
+    for (const bad of ["", "30", "-1s", "1d", "s", "1m 30s", "abc"]) {
+      assert.throws(
+        () => parseDuration(bad),
+        (e) =>
+          isCosignError(e, "USAGE") && e.message.includes("--timeout") &&
+          e.message.includes(`"${bad}"`),
+        bad,
+      );
+    }
   });
 });

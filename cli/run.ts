@@ -1,8 +1,12 @@
 /**
- * The CLI dispatcher: finds the command, parses flags (adding the global ones), loads plugins,
- * builds the {@link Context}, runs the command and turns errors into one or two lines on stderr
- * plus a documented exit code. Never prints a stack trace unless `COSIGN_TS_DEBUG=1` or
- * `--verbose`.
+ * The CLI dispatcher. In order: reads the global flags (`--plugin`, `-d/--verbose`, `-h/--help`,
+ * `-t/--timeout`) wherever they appear before `--`; registers the built-in plugins and loads the
+ * third-party ones (`COSIGN_TS_PLUGINS`, then `--plugin`); finds the command among the built-in
+ * commands and the plugins' commands (one or two words; a group word alone such as `attach`
+ * lists its subcommands); parses the command's flags; builds the {@link Context} (with
+ * `settings.timeout` and a `signal` that aborts at the `--timeout` deadline); runs the command and
+ * turns errors into one to three lines on stderr (`Error:`, `Hint:`, `Failed check:`) plus a
+ * documented exit code. Never prints a stack trace unless `COSIGN_TS_DEBUG=1` or `--verbose`.
  *
  * @example
  * ```ts
@@ -11,13 +15,23 @@
  * @module
  */
 import process from "node:process";
+import { abortPromise, formatDuration, startDeadline } from "../core/deadline.ts";
 import { CosignError, exitCodeFor, isCosignError } from "../core/errors.ts";
-import { type Context, type Logger, type Plugin, PluginRegistry } from "../core/plugin.ts";
+import {
+  type Context,
+  type Contribution,
+  type Logger,
+  type Plugin,
+  PluginRegistry,
+} from "../core/plugin.ts";
 import type { Runtime } from "../core/runtime.ts";
-import { type FlagSpec, parseArgs } from "./args.ts";
+import { type FlagSpec, parseArgs, parseDuration } from "./args.ts";
 import type { Command, CommandEntry, IO } from "./command.ts";
 import { commands as builtinCommands } from "./commands/mod.ts";
-import { loadPlugins, pluginsFromEnv } from "./plugin_loader.ts";
+import { loadPlugins, pluginsFromEnv, type PluginSource } from "./plugin_loader.ts";
+
+/** cosign's default for `--timeout`. */
+export const DEFAULT_TIMEOUT = "3m";
 
 /** Flags every command accepts. */
 export const GLOBAL_FLAGS: FlagSpec[] = [
@@ -25,7 +39,16 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
     name: "plugin",
     type: "strings",
     placeholder: "PATH|URL",
-    description: "Load a plugin module (repeatable; also COSIGN_TS_PLUGINS, comma-separated).",
+    description: "Load a plugin module: a path, or an https:// URL pinned with #sha256=<hex> " +
+      "(repeatable; also COSIGN_TS_PLUGINS, comma-separated).",
+  },
+  {
+    name: "timeout",
+    short: "t",
+    type: "string",
+    placeholder: "DURATION",
+    default: DEFAULT_TIMEOUT,
+    description: "Timeout for commands, e.g. 30s, 10m, 1h30m (0: no limit).",
   },
   {
     name: "verbose",
@@ -59,39 +82,201 @@ function defaultIO(runtime: Runtime): IO {
   };
 }
 
-function findCommand(
-  argv: string[],
-  list: CommandEntry[],
-): { entry?: CommandEntry; rest: string[]; words: string[] } {
-  // Skip leading global flags (e.g. "--plugin x sign ...").
-  const lead: string[] = [];
-  let i = 0;
-  while (i < argv.length && argv[i].startsWith("-") && argv[i] !== "-") {
+/** The global flags as read before the command is known, and where the command words are. */
+export interface GlobalScan {
+  /** `--plugin` values, in order. */
+  plugins: string[];
+  /** `-d/--verbose` given (and not `=false`). */
+  verbose: boolean;
+  /** `-h/--help` given (and not `=false`). */
+  help: boolean;
+  /** The last `-t/--timeout` value, if any. */
+  timeout?: string;
+  /** The command words (at most two leading non-flag arguments). */
+  words: string[];
+  /** Index in argv of each command word. */
+  wordIndexes: number[];
+}
+
+const BOOL_GLOBAL = /^(?:--?(verbose|help)(?:=(.*))?|-(d|h))$/s;
+
+/** A value-taking global flag in `a` (`--plugin[=v]`, `-timeout[=v]`, `-t`, `-t=v`, `-t30s`). */
+function valueGlobal(a: string): { name: "plugin" | "timeout"; value?: string } | undefined {
+  const long = /^--?(plugin|timeout)(?:=(.*))?$/s.exec(a);
+  if (long) return { name: long[1] as "plugin" | "timeout", value: long[2] };
+  const short = /^-t(?:=(.*)|(\d.*))?$/s.exec(a);
+  if (short) return { name: "timeout", value: short[1] ?? short[2] };
+  return undefined;
+}
+
+/**
+ * Reads the global flags wherever they appear (up to `--`) and finds the command words: the
+ * first one or two non-flag arguments, with global flags (and their values) allowed before and
+ * between them. Any other flag ends the command words. Never throws; malformed values are
+ * reported when the command's flags are parsed.
+ *
+ * @example
+ * ```ts
+ * scanGlobals(["--plugin", "p.ts", "upload", "wasm", "--help"]);
+ * // { plugins: ["p.ts"], help: true, verbose: false, words: ["upload", "wasm"], wordIndexes: [2, 3] }
+ * ```
+ */
+export function scanGlobals(argv: string[]): GlobalScan {
+  const scan: GlobalScan = {
+    plugins: [],
+    verbose: false,
+    help: false,
+    words: [],
+    wordIndexes: [],
+  };
+  let wordsOpen = true;
+  for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    lead.push(a);
-    if (/^--?plugin$/.test(a) && i + 1 < argv.length) lead.push(argv[++i]);
-    i++;
+    if (a === "--") break;
+    const v = valueGlobal(a);
+    if (v) {
+      const value = v.value ?? argv[++i];
+      if (value === undefined) break;
+      if (v.name === "plugin") scan.plugins.push(value);
+      else scan.timeout = value;
+      continue;
+    }
+    const b = BOOL_GLOBAL.exec(a);
+    if (b) {
+      const name = b[1] ?? (b[3] === "d" ? "verbose" : "help");
+      const on = b[2] === undefined || /^(true|1|t|yes)$/i.test(b[2]);
+      if (name === "verbose") scan.verbose = on;
+      else scan.help = on;
+      continue;
+    }
+    if (a.startsWith("-") && a !== "-") {
+      wordsOpen = false;
+      continue;
+    }
+    if (wordsOpen && scan.words.length < 2) {
+      scan.words.push(a);
+      scan.wordIndexes.push(i);
+    } else {
+      wordsOpen = false;
+    }
   }
-  const words: string[] = [];
-  for (let j = i; j < argv.length && !argv[j].startsWith("-") && words.length < 2; j++) {
-    words.push(argv[j]);
+  return scan;
+}
+
+/** A command entry with the plugin that provides it (absent for built-ins). */
+export interface ListedCommand extends CommandEntry {
+  /** The providing plugin's name, for third-party commands. */
+  plugin?: string;
+}
+
+/**
+ * The built-in commands followed by the plugins' commands. A plugin command whose name (or
+ * alias) is a built-in command, a built-in command group (`attach`) or `help` is an error naming
+ * the plugin.
+ */
+export function commandList(
+  builtins: CommandEntry[],
+  contributed: Contribution<Command>[],
+): ListedCommand[] {
+  const taken = new Set<string>(["help"]);
+  for (const e of builtins) {
+    for (const n of [e.name, ...(e.aliases ?? [])]) {
+      taken.add(n);
+      if (n.includes(" ")) taken.add(n.split(" ")[0]);
+    }
   }
+  const list: ListedCommand[] = [...builtins];
+  for (const { item: command, plugin } of contributed) {
+    for (const n of [command.name, ...(command.aliases ?? [])]) {
+      if (taken.has(n)) {
+        throw new CosignError(
+          "PLUGIN",
+          `Cannot load plugin "${plugin.name}": command "${n}" is already a built-in command`,
+          { hint: `Rename the plugin's command, or remove the plugin.` },
+        );
+      }
+    }
+    list.push({
+      name: command.name,
+      aliases: command.aliases,
+      summary: command.summary,
+      plugin: plugin.name,
+      load: () => Promise.resolve({ command }),
+    });
+  }
+  return list;
+}
+
+function findCommand(words: string[], list: ListedCommand[]): ListedCommand | undefined {
   const names = (e: CommandEntry) => [e.name, ...(e.aliases ?? [])];
   for (let n = words.length; n >= 1; n--) {
     const name = words.slice(0, n).join(" ");
     const entry = list.find((e) => names(e).includes(name));
-    if (entry) return { entry, rest: [...lead, ...argv.slice(i + n)], words };
+    if (entry) return entry;
   }
-  return { rest: [...lead, ...argv.slice(i)], words };
+  return undefined;
+}
+
+/** The subcommands of a group word (`attach` → `attach signature`, …), in list order. */
+function groupMembers(word: string, list: ListedCommand[]): ListedCommand[] {
+  return list.filter((e) => e.name.startsWith(word + " "));
 }
 
 function pad(s: string, n: number): string {
   return s.length >= n ? s + "  " : s + " ".repeat(n - s.length);
 }
 
-/** The top-level help text. */
-export function topHelp(list: CommandEntry[]): string {
-  const width = Math.max(...list.map((c) => c.name.length)) + 2;
+function rows(items: [string, string][], empty = "(none loaded)"): string[] {
+  if (items.length === 0) return [`  ${empty}`];
+  const width = Math.max(...items.map(([l]) => l.length)) + 2;
+  return items.map(([l, r]) => `  ${pad(l, width)}${r}`.trimEnd());
+}
+
+function commandRows(list: ListedCommand[]): string[] {
+  return rows(list.map((c) => [c.name, c.summary + (c.plugin ? ` (plugin ${c.plugin})` : "")]));
+}
+
+function contributionRows<T>(
+  registry: PluginRegistry,
+  pick: (p: Plugin) => T[] | undefined,
+  name: (item: T) => string,
+  describe: (item: T) => string,
+): string[] {
+  return rows(
+    registry.contributions(pick).map((c) => [
+      name(c.item),
+      `${describe(c.item)} (plugin ${c.plugin.name})`,
+    ]),
+  );
+}
+
+/**
+ * The top-level help text: the commands (plugin commands with their plugin's name), then the key
+ * schemes, artifact kinds, transparency logs and timestamp authorities of the loaded plugins,
+ * each with its description and plugin, then the plugins themselves and the global flags.
+ * Without a registry only the commands and flags are listed.
+ */
+export function topHelp(list: ListedCommand[], registry?: PluginRegistry): string {
+  const sections: string[] = [];
+  if (registry) {
+    sections.push(
+      "Key schemes:",
+      ...contributionRows(registry, (p) => p.keys, (k) => k.scheme, (k) => k.description),
+      "",
+      "Artifact kinds:",
+      ...contributionRows(registry, (p) => p.artifacts, (a) => a.kind, (a) => a.description),
+      "",
+      "Transparency logs:",
+      ...contributionRows(registry, (p) => p.tlogs, (t) => t.name, (t) => t.description),
+      "",
+      "Timestamp authorities:",
+      ...contributionRows(registry, (p) => p.timestamps, (t) => t.name, (t) => t.description),
+      "",
+      "Plugins:",
+      ...rows(registry.plugins.map((p) => [p.name, p.description ?? ""])),
+      "",
+    );
+  }
   return [
     "cosign-ts: container and artifact signing, verification and storage in OCI registries,",
     "compatible with cosign.",
@@ -100,8 +285,9 @@ export function topHelp(list: CommandEntry[]): string {
     "  cosign-ts COMMAND [flags] [args]",
     "",
     "Commands:",
-    ...list.map((c) => `  ${pad(c.name, width)}${c.summary}`),
+    ...commandRows(list),
     "",
+    ...sections,
     "Global flags:",
     ...flagHelp(GLOBAL_FLAGS),
     "",
@@ -110,25 +296,43 @@ export function topHelp(list: CommandEntry[]): string {
   ].join("\n");
 }
 
-function flagHelp(flags: FlagSpec[]): string[] {
-  const rows = flags.filter((f) => !f.hidden).map((f) => {
-    const value = f.type === "boolean"
-      ? ""
-      : ` ${f.placeholder ?? (f.type === "strings" ? "VALUE" : "STRING")}`;
-    const left = `${f.short ? `-${f.short}, ` : "    "}--${f.name}${value}`;
-    const def = f.default !== undefined && f.default !== "" && f.default !== false
-      ? ` (default ${JSON.stringify(f.default)})`
-      : "";
-    return [left, f.description + def] as const;
-  });
-  const width = Math.max(0, ...rows.map((r) => r[0].length)) + 2;
-  return rows.map(([l, r]) => `  ${pad(l, width)}${r}`);
+/** The help text of a command group (`cosign-ts attach`): its subcommands. */
+export function groupHelp(word: string, members: ListedCommand[]): string {
+  return [
+    `Subcommands of "${word}":`,
+    "",
+    "Usage:",
+    `  cosign-ts ${word} SUBCOMMAND [flags] [args]`,
+    "",
+    "Commands:",
+    ...commandRows(members),
+    "",
+    `Run "cosign-ts ${word} SUBCOMMAND --help" for a subcommand's flags and examples.`,
+    "",
+  ].join("\n");
 }
 
-/** The help text of one command. */
-export function commandHelp(c: Command): string {
+function flagHelp(flags: FlagSpec[]): string[] {
+  return rows(
+    flags.filter((f) => !f.hidden).map((f) => {
+      const value = f.type === "boolean"
+        ? ""
+        : ` ${f.placeholder ?? (f.type === "strings" ? "VALUE" : "STRING")}`;
+      const left = `${f.short ? `-${f.short}, ` : "    "}--${f.name}${value}`;
+      const def = f.default !== undefined && f.default !== "" && f.default !== false
+        ? ` (default ${JSON.stringify(f.default)})`
+        : "";
+      return [left, f.description + def];
+    }),
+    "",
+  );
+}
+
+/** The help text of one command (`plugin`: the providing plugin's name, for plugin commands). */
+export function commandHelp(c: Command, plugin?: string): string {
   return [
     c.summary,
+    ...(plugin ? ["", `Provided by plugin "${plugin}".`] : []),
     "",
     "Usage:",
     ...c.usage.split("\n").map((u) => `  ${u}`),
@@ -163,6 +367,7 @@ export function makeContext(opts: {
   log: Logger;
   yes?: boolean;
   settings?: Record<string, unknown>;
+  signal?: AbortSignal;
 }): Context {
   const { runtime, env } = opts;
   return {
@@ -171,6 +376,7 @@ export function makeContext(opts: {
     env,
     log: opts.log,
     settings: opts.settings ?? {},
+    ...(opts.signal ? { signal: opts.signal } : {}),
     async password(req) {
       const fromEnv = env("COSIGN_PASSWORD");
       if (fromEnv !== undefined) return fromEnv;
@@ -209,10 +415,16 @@ export function makeContext(opts: {
   };
 }
 
-function printError(io: IO, e: unknown, debug: boolean): void {
+/**
+ * Prints an error: `Error: …`, then `Hint: …` when there is one, then `Failed check: <check>`
+ * for verification failures that name their check (a stable code scripts may rely on). Errors
+ * that are not CosignErrors are reported as unexpected failures (bugs).
+ */
+export function printError(io: IO, e: unknown, debug: boolean): void {
   if (isCosignError(e)) {
     io.err(`Error: ${e.message}\n`);
     if (e.hint) io.err(`Hint: ${e.hint}\n`);
+    if (e.check) io.err(`Failed check: ${e.check}\n`);
   } else {
     const msg = e instanceof Error ? e.message : String(e);
     io.err(`Error: unexpected failure: ${msg}\n`);
@@ -223,57 +435,99 @@ function printError(io: IO, e: unknown, debug: boolean): void {
   if (debug && e instanceof Error && e.stack) io.err(e.stack + "\n");
 }
 
+function timeoutError(what: string, ms: number, cause: unknown): CosignError {
+  return new CosignError(
+    "NETWORK",
+    `${what} did not finish within the ${formatDuration(ms)} timeout (--timeout)`,
+    {
+      hint: "Raise the limit with --timeout (e.g. --timeout 10m; 0 means no limit), or check " +
+        "that the registries and services involved answer.",
+      cause,
+    },
+  );
+}
+
+function checkArgCount(command: Command, args: string[]): void {
+  const { min = 0, max = Infinity } = command.args ?? {};
+  if (args.length >= min && args.length <= max) return;
+  const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
+  throw new CosignError(
+    "USAGE",
+    `"${command.name}" takes ${want} argument(s), got ${args.length}${
+      args.length ? ` (${args.join(" ")})` : ""
+    }`,
+    { hint: `Usage: ${command.usage.split("\n")[0]}` },
+  );
+}
+
 /** Runs the CLI with `argv` (without the program name) and returns the exit code. */
 export async function run(argv: string[], opts: RunOptions): Promise<number> {
   const env = opts.env ?? ((name: string) => process.env[name]);
   const io = opts.io ?? defaultIO(opts.runtime);
-  const list = opts.commands ?? builtinCommands;
   let debug = env("COSIGN_TS_DEBUG") === "1";
+  let deadline: ReturnType<typeof startDeadline> | undefined;
+  let doing = "cosign-ts";
   try {
-    if (argv.length === 0 || ["help", "--help", "-h", "-help"].includes(argv[0])) {
-      if (argv[0] === "help" && argv.length > 1) {
-        return await run([...argv.slice(1), "--help"], opts);
-      }
-      await io.out(topHelp(list));
+    if (argv[0] === "--version") return await run(["version", ...argv.slice(1)], opts);
+    const scan = scanGlobals(argv);
+    if (scan.words[0] === "help") {
+      const rest = argv.filter((_, i) => i !== scan.wordIndexes[0]);
+      return await run([...rest, "--help"], opts);
+    }
+    debug ||= scan.verbose;
+    const timeoutMs = parseDuration(scan.timeout ?? DEFAULT_TIMEOUT);
+    deadline = startDeadline(timeoutMs, undefined, "the command");
+
+    const registry = new PluginRegistry();
+    for (const p of opts.builtins) registry.register(p);
+    const sources: PluginSource[] = [
+      ...pluginsFromEnv(env("COSIGN_TS_PLUGINS")).map((spec) => ({
+        spec,
+        from: "COSIGN_TS_PLUGINS" as const,
+      })),
+      ...scan.plugins.map((spec) => ({ spec, from: "--plugin" as const })),
+    ];
+    doing = "Loading plugins";
+    await Promise.race([
+      loadPlugins(sources, registry, {
+        signal: deadline.signal,
+        notice: (m) => io.err(m + "\n"),
+      }),
+      abortPromise(deadline.signal),
+    ]);
+    const list = commandList(opts.commands ?? builtinCommands, registry.commands());
+
+    if (scan.words.length === 0) {
+      parseArgs(argv, GLOBAL_FLAGS); // refuses flags that need a command
+      await io.out(topHelp(list, registry));
       return 0;
     }
-    if (argv[0] === "--version") return await run(["version"], opts);
-    const { entry, rest, words } = findCommand(argv, list);
+    const entry = findCommand(scan.words, list);
     if (!entry) {
-      throw new CosignError("USAGE", `Unknown command "${words.join(" ") || argv.join(" ")}"`, {
-        hint: 'Run "cosign-ts --help" to list the commands.',
+      const members = groupMembers(scan.words[0], list);
+      if (members.length > 0 && scan.words.length === 1) {
+        await io.out(groupHelp(scan.words[0], members));
+        return 0;
+      }
+      throw new CosignError("USAGE", `Unknown command "${scan.words.join(" ")}"`, {
+        hint: members.length > 0
+          ? `"${scan.words[0]}" has these subcommands: ${
+            members.map((m) => m.name.split(" ")[1]).join(", ")
+          }.`
+          : 'Run "cosign-ts --help" to list the commands.',
       });
     }
     const { command } = await entry.load();
+    const used = entry.name.split(" ").length;
+    const rest = argv.filter((_, i) => !scan.wordIndexes.slice(0, used).includes(i));
     const parsed = parseArgs(rest, [...command.flags, ...GLOBAL_FLAGS]);
     debug ||= parsed.flags.verbose === true;
     if (parsed.flags.help) {
-      await io.out(commandHelp(command));
+      await io.out(commandHelp(command, entry.plugin));
       return 0;
     }
-    const { min = 0, max = Infinity } = command.args ?? {};
-    if (parsed.args.length < min || parsed.args.length > max) {
-      const want = min === max
-        ? `${min}`
-        : max === Infinity
-        ? `at least ${min}`
-        : `${min} to ${max}`;
-      throw new CosignError(
-        "USAGE",
-        `"${command.name}" takes ${want} argument(s), got ${parsed.args.length}${
-          parsed.args.length ? ` (${parsed.args.join(" ")})` : ""
-        }`,
-        { hint: `Usage: ${command.usage.split("\n")[0]}` },
-      );
-    }
-    const registry = new PluginRegistry();
-    for (const p of opts.builtins) registry.register(p);
-    const specs = [
-      ...pluginsFromEnv(env("COSIGN_TS_PLUGINS")),
-      ...(parsed.flags.plugin as string[]),
-    ];
-    await loadPlugins(specs, registry);
-    const settings: Record<string, unknown> = {};
+    checkArgCount(command, parsed.args);
+    const settings: Record<string, unknown> = { timeout: timeoutMs };
     if (command.flags.some((f) => f.name === "registry-cacert")) {
       const { registrySettingsFromFlags } = await import("./registry_flags.ts");
       settings.registry = await registrySettingsFromFlags(parsed.flags);
@@ -285,11 +539,19 @@ export async function run(argv: string[], opts: RunOptions): Promise<number> {
       log: makeLogger(io, debug),
       yes: parsed.flags.yes === true,
       settings,
+      signal: deadline.signal,
     });
-    const code = await command.run({ flags: parsed.flags, args: parsed.args, ctx, io });
+    doing = `"${command.name}"`;
+    const code = await Promise.race([
+      command.run({ flags: parsed.flags, args: parsed.args, ctx, io }),
+      abortPromise(deadline.signal),
+    ]);
     return typeof code === "number" ? code : 0;
   } catch (e) {
-    printError(io, e, debug);
-    return exitCodeFor(e);
+    const err = deadline?.signal.aborted ? timeoutError(doing, deadline.ms, e) : e;
+    printError(io, err, debug);
+    return exitCodeFor(err);
+  } finally {
+    deadline?.dispose();
   }
 }
