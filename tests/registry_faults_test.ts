@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { isCosignError } from "../core/errors.ts";
+import { type CosignError, isCosignError } from "../core/errors.ts";
 import { RegistryClient } from "../oci/client.ts";
 import { sha256Digest } from "../oci/digest.ts";
 import { OCI_MANIFEST } from "../oci/media_types.ts";
@@ -89,6 +89,27 @@ describe("registry faults", () => {
     }
   });
 
+  it("a registry that accepts and never answers (even /v2/) fails within one timeout", async () => {
+    const silent = await fakeServer(() => {/* never answers */});
+    try {
+      const c = new RegistryClient({
+        credentials: quick.credentials,
+        retry: { retries: 3, baseMs: 10, maxMs: 50 },
+        timeoutMs: 300,
+      });
+      const t0 = Date.now();
+      await assert.rejects(c.getManifest(`${silent.host}/a:v1`), (e: unknown) => {
+        assert.ok(isCosignError(e, "NETWORK"), String(e));
+        assert.match((e as Error).message, /reach registry .*no answer within 300ms/);
+        return true;
+      });
+      // Before: https, then plain HTTP with 3 retries: 5 timeouts.
+      assert.ok(Date.now() - t0 < 900, `took ${Date.now() - t0} ms`);
+    } finally {
+      await silent.close();
+    }
+  });
+
   it("blob redirects to another origin are followed without the registry's credentials", async () => {
     const blob = new Uint8Array(randomBytes(5000));
     const seenAuth: (string | undefined)[] = [];
@@ -156,6 +177,37 @@ describe("registry faults", () => {
         }
         if (mode === "always503") return void res.writeHead(503).end("down for maintenance");
         if (mode === "hang") return; // never answers
+        if (mode === "drip" && url.includes("/manifests/")) {
+          // Headers at once, then one byte every 100 ms, forever: an idle timer never fires.
+          res.writeHead(200, { "content-type": OCI_MANIFEST });
+          const t = setInterval(() => res.write(" "), 100);
+          res.on("close", () => clearInterval(t));
+          return;
+        }
+        if (mode === "link-loop" && url.includes("/tags/list")) {
+          return void res.writeHead(200, {
+            "content-type": "application/json",
+            link: `</v2/r/tags/list?n=1&last=a>; rel="next"`,
+          }).end(JSON.stringify({ name: "r", tags: ["a"] }));
+        }
+        if (mode === "endless-pages" && url.includes("/tags/list")) {
+          const next = hits + 1;
+          return void res.writeHead(200, {
+            "content-type": "application/json",
+            link: `</v2/r/tags/list?n=1&last=t${next}>; rel="next"`,
+          }).end(JSON.stringify({ name: "r", tags: [`t${hits}`] }));
+        }
+        if (mode === "many-referrers" && url.startsWith(`/v2/r/referrers/`)) {
+          const manifests = Array.from({ length: 300 }, (_, i) => ({
+            mediaType: OCI_MANIFEST,
+            digest: sha256Digest(enc.encode(`r${i}`)),
+            size: 1,
+            artifactType: "x/a",
+          }));
+          return void res.writeHead(200, {
+            "content-type": "application/vnd.oci.image.index.v1+json",
+          }).end(JSON.stringify({ schemaVersion: 2, manifests }));
+        }
         if (mode === "stall" && url.includes("/blobs/")) {
           res.writeHead(200, { "content-length": String(blob.length) });
           return void res.write(blob.subarray(0, 100)); // then nothing more
@@ -307,6 +359,98 @@ describe("registry faults", () => {
         return true;
       });
       assert.ok(Date.now() - t0 < 5000);
+    });
+
+    it("a registry that never answers is not retried: one attempt, the error names the limit", async () => {
+      set("hang");
+      // Default retries: before, each silent attempt was retried (4 x the timeout).
+      const c = new RegistryClient({
+        credentials: quick.credentials,
+        retry: { retries: 3, baseMs: 10, maxMs: 50 },
+        timeoutMs: 300,
+      });
+      const t0 = Date.now();
+      await assert.rejects(c.getManifest(`${srv.host}/r:v1`), (e: unknown) => {
+        assert.ok(isCosignError(e, "NETWORK"), String(e));
+        assert.match((e as Error).message, /no answer within 300ms/);
+        return true;
+      });
+      assert.ok(Date.now() - t0 < 900, `took ${Date.now() - t0} ms`);
+      assert.equal(hits, 1);
+    });
+
+    it("a registry that drips one byte at a time hits the total deadline", async () => {
+      set("drip");
+      const c = new RegistryClient({
+        ...quick,
+        retry: { retries: 0 },
+        timeoutMs: 300,
+        deadlineMs: 800,
+      });
+      const t0 = Date.now();
+      const bounded = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("still running after 5 s")), 5000)
+      );
+      await assert.rejects(
+        Promise.race([c.getManifest(`${srv.host}/r:v1`), bounded]),
+        (e: unknown) => {
+          assert.ok(isCosignError(e, "NETWORK"), String(e));
+          assert.match((e as Error).message, /get manifest .*r:v1.*within 800ms/);
+          return true;
+        },
+      );
+      assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+    });
+
+    it("the command's signal stops a dripping body", async () => {
+      set("drip");
+      const ctrl = new AbortController();
+      const c = new RegistryClient({ ...quick, retry: { retries: 0 }, signal: ctrl.signal });
+      setTimeout(() => ctrl.abort(new Error("timed out after 400ms (--timeout)")), 400);
+      const t0 = Date.now();
+      await assert.rejects(c.getManifest(`${srv.host}/r:v1`), (e: unknown) => {
+        assert.ok(isCosignError(e, "NETWORK"), String(e));
+        assert.match((e as Error).message, /400ms \(--timeout\)/);
+        return true;
+      });
+      assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+    });
+
+    it("a tag list whose Link points back at a page is an error, not a partial list", async () => {
+      set("link-loop");
+      await assert.rejects(client().listTags(`${srv.host}/r`), (e: unknown) => {
+        assert.ok(isCosignError(e, "NETWORK"), String(e));
+        assert.match((e as Error).message, /pages loop/);
+        return true;
+      });
+      assert.ok(hits <= 2, `${hits} requests`);
+    });
+
+    it("an endless tag list stops at the page cap with an error", async () => {
+      set("endless-pages");
+      const c = new RegistryClient({ ...quick, maxTagPages: 5 });
+      await assert.rejects(c.listTags(`${srv.host}/r`), (e: unknown) => {
+        assert.ok(isCosignError(e, "TOO_LARGE"), String(e));
+        assert.match((e as Error).message, /more than 5 pages/);
+        assert.match((e as CosignError).hint ?? "", /COSIGN_TS_MAX_TAG_PAGES/);
+        return true;
+      });
+      assert.equal(hits, 5);
+    });
+
+    it("a referrers list over the cap is TOO_LARGE naming COSIGN_TS_MAX_REFERRERS", async () => {
+      set("many-referrers");
+      await assert.rejects(client().referrers(`${srv.host}/r`, digest), (e: unknown) => {
+        assert.ok(isCosignError(e, "TOO_LARGE"), String(e));
+        assert.match((e as Error).message, /300 referrers is over the limit of 256/);
+        assert.match((e as CosignError).hint ?? "", /COSIGN_TS_MAX_REFERRERS/);
+        return true;
+      });
+      const roomy = new RegistryClient({
+        ...quick,
+        env: (n) => n === "COSIGN_TS_MAX_REFERRERS" ? "400" : undefined,
+      });
+      assert.equal((await roomy.referrers(`${srv.host}/r`, digest)).length, 300);
     });
 
     it("a registry that stops sending mid-body fails the download", async () => {
