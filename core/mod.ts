@@ -24,3 +24,6 @@ export {
 } from "./trust/trusted_root.ts";
 export { TufClient, type TufClientOptions, type TufStore } from "./trust/tuf_client.ts";
 export type * from "./runtime.ts";
+export { signArtifact, type SignArtifactOptions, type SignArtifactResult } from "./sign.ts";
+export { artifactTitle, verifyArtifact, type VerifyArtifactOptions } from "./verify_artifact.ts";
+export type { WitnessPlan } from "./signature_witnesses.ts";

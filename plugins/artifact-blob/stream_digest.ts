@@ -11,7 +11,6 @@
  */
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
-import { concatBytes } from "../../core/concat_bytes.ts";
 import { CosignError, describeError } from "../../core/errors.ts";
 import type { HashAlgorithm } from "../../core/plugin.ts";
 
@@ -146,43 +145,7 @@ export async function openFileStream(path: string): Promise<ReadableStream<Uint8
   });
 }
 
-/**
- * Reads a whole stream into memory, refusing more than `limit` bytes with
- * CosignError("TOO_LARGE").
- *
- * @example
- * ```ts
- * const bytes = await readAll(await openFileStream("small.txt"), 1 << 20, "small.txt");
- * ```
- */
-export async function readAll(
-  stream: ReadableStream<Uint8Array>,
-  limit: number,
-  what: string,
-): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      n += value.length;
-      if (n > limit) {
-        await reader.cancel().catch(() => {});
-        throw new CosignError(
-          "TOO_LARGE",
-          `Cannot read ${what}: it is larger than ${limit} bytes`,
-          { hint: "This operation needs the whole content in memory; use a smaller input." },
-        );
-      }
-      parts.push(value);
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  return concatBytes(parts, n);
-}
+export { readAll } from "../../core/read_all.ts";
 
 function fileError(path: string, e: unknown): CosignError {
   if (e instanceof CosignError) return e;

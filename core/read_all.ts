@@ -1,0 +1,53 @@
+/**
+ * Reading a whole stream into memory with a size cap: for signing or verifying with keys that
+ * need the whole message (Ed25519, RSA without a pre-hashed interface), and for small inputs.
+ *
+ * @example
+ * ```ts
+ * const bytes = await readAll(await artifact.open!(), 1 << 20, '"small.txt"');
+ * ```
+ * @module
+ */
+import { concatBytes } from "./concat_bytes.ts";
+import { CosignError } from "./errors.ts";
+
+/** Whole-message signing and verification read at most this much into memory (2 GiB - 1). */
+export const MAX_WHOLE_MESSAGE_BYTES: number = 2 * 1024 * 1024 * 1024 - 1;
+
+/**
+ * Reads a whole stream into memory, refusing more than `limit` bytes with
+ * CosignError("TOO_LARGE") (the stream is cancelled). `what` names the input in the message.
+ *
+ * @example
+ * ```ts
+ * const bytes = await readAll(stream, MAX_WHOLE_MESSAGE_BYTES, '"release.tar.gz"');
+ * ```
+ */
+export async function readAll(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+  what: string,
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      n += value.length;
+      if (n > limit) {
+        await reader.cancel().catch(() => {});
+        throw new CosignError(
+          "TOO_LARGE",
+          `Cannot read ${what}: it is larger than ${limit} bytes`,
+          { hint: "This operation needs the whole content in memory; use a smaller input." },
+        );
+      }
+      parts.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return concatBytes(parts, n);
+}

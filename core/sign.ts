@@ -1,0 +1,257 @@
+/**
+ * The one sign path, for every artifact kind: {@link signArtifact} takes a resolved
+ * {@link Artifact}, a {@link Signer} and the witnesses to collect, and
+ *
+ * 1. gets the bytes to sign: the artifact's payload (`artifact.payload`, e.g. cosign's simple
+ *    signing for images) or else its content — its streamed digest when the signer signs
+ *    digests (`signDigest` + `hash`), the whole message otherwise (Ed25519; capped);
+ * 2. signs them, and collects RFC 3161 timestamps and transparency-log entries through the
+ *    registered plugins (core/signature_witnesses.ts);
+ * 3. builds the {@link StoredSignature}: cosign's legacy form (a `.sig` layer, a legacy blob
+ *    bundle) or a Sigstore bundle v0.3 (`format: "bundle"`, content-signed artifacts);
+ * 4. attaches it to the artifact's store (`artifact.attach`) unless `upload` is false.
+ *
+ * It returns what commands print or write: signature, payload, bundle text, certificate and
+ * the attach result. Runtime-neutral (web APIs only).
+ *
+ * @example
+ * ```ts
+ * const artifact = await ctx.plugins.resolve("localhost:5000/app@sha256:…", ctx);
+ * const signer = await ctx.plugins.signer("cosign.key", ctx);
+ * const r = await signArtifact(artifact, signer, { ctx, annotations: { env: "prod" } });
+ * console.log(r.attached?.location);
+ * ```
+ * @module
+ */
+import { base64, hex } from "@scure/base";
+import { CosignError } from "./errors.ts";
+import { pemCertificates } from "./fulcio.ts";
+import { legacyBlobBundleText, legacyRekorBundleOf, rekorBundleText } from "./legacy_signature.ts";
+import type {
+  Artifact,
+  AttachResult,
+  Context,
+  HashAlgorithm,
+  LegacySignature,
+  SignatureKind,
+  Signer,
+  StoredSignature,
+  TlogEntry,
+} from "./plugin.ts";
+import { MAX_WHOLE_MESSAGE_BYTES, readAll } from "./read_all.ts";
+import { collectWitnesses, type WitnessPlan } from "./signature_witnesses.ts";
+
+/** Options for {@link signArtifact}. */
+export interface SignArtifactOptions {
+  /** The plugin context (logs and TSAs are reached through `ctx.plugins`). */
+  ctx: Context;
+  /** Extra claims to sign (cosign `-a key=value`), passed to `artifact.payload`. */
+  annotations?: Record<string, string>;
+  /** Sign these bytes instead of the artifact's payload (cosign `sign --payload`). */
+  payload?: Uint8Array;
+  /** Timestamp authorities and transparency logs to use (default: none). */
+  witnesses?: WitnessPlan;
+  /**
+   * "legacy" (default): cosign's legacy form (`.sig` layer, legacy blob bundle); "bundle": a
+   * Sigstore bundle v0.3 (content-signed artifacts only).
+   */
+  format?: "legacy" | "bundle";
+  /** Attach the signature to the artifact's store (default true). */
+  upload?: boolean;
+  /** What is being attached (default "signature"). */
+  kind?: SignatureKind;
+}
+
+/** What {@link signArtifact} produced. */
+export interface SignArtifactResult {
+  /** The raw signature (DER ECDSA, RSA, raw Ed25519). */
+  signature: Uint8Array;
+  /** The signed payload, when the artifact has one (images) or one was given. */
+  payload?: Uint8Array;
+  /** The digest that was signed or logged (content: the artifact's; payload: its SHA-256). */
+  digest: { algorithm: HashAlgorithm; value: Uint8Array };
+  /** PEM certificate of the signer (keyless, or a key that comes with one). */
+  certificate?: string;
+  /** PEM certificates above it. */
+  chain: string[];
+  /** The stored form, as attached (or as it would have been). */
+  stored: StoredSignature;
+  /**
+   * Bundle file text: the Sigstore bundle JSON (format "bundle") or, for content-signed
+   * artifacts, cosign's legacy blob bundle JSON. Undefined for payload-signed legacy signatures.
+   */
+  bundleJson?: string;
+  /** The transparency log entries collected (TransparencyLogEntry JSON). */
+  tlogEntries: TlogEntry[];
+  /** RFC 3161 responses collected (DER). */
+  timestamps: Uint8Array[];
+  /** What `artifact.attach` did; undefined when not uploaded. */
+  attached?: AttachResult;
+}
+
+const NO_WITNESSES: WitnessPlan = { rekor: [], tsaUrls: [] };
+
+async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(
+    await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
+  );
+}
+
+/** What a signature covers: a payload, or the artifact's content (digest or whole message). */
+async function signBytes(
+  artifact: Artifact,
+  signer: Signer,
+  payload: Uint8Array | undefined,
+): Promise<{ signature: Uint8Array; digest: SignArtifactResult["digest"] }> {
+  if (payload) {
+    const signature = await signer.sign(payload);
+    return { signature, digest: { algorithm: "sha256", value: await sha256(payload) } };
+  }
+  if (signer.signDigest && signer.hash) {
+    const d = await artifact.digest(signer.hash);
+    const value = hex.decode(d.hex);
+    return { signature: await signer.signDigest(value), digest: { algorithm: signer.hash, value } };
+  }
+  if (!artifact.open) {
+    throw new CosignError(
+      "UNSUPPORTED",
+      `Cannot sign "${artifact.ref}" with ${signer.algorithm}: the key needs the whole content`,
+      { hint: "Pass the content itself (a file), or use a key that signs digests (ECDSA, RSA)." },
+    );
+  }
+  const message = await readAll(
+    await artifact.open(),
+    MAX_WHOLE_MESSAGE_BYTES,
+    `"${artifact.ref}"`,
+  );
+  return {
+    signature: await signer.sign(message),
+    digest: { algorithm: "sha256", value: await sha256(message) },
+  };
+}
+
+/**
+ * Signs `artifact` with `signer` (see the module documentation). Throws CosignError
+ * ("UNSUPPORTED") when the artifact cannot be signed that way (no content for a whole-message
+ * key, a bundle for a payload-signed artifact, a Rekor v2 entry in the legacy layout, no
+ * attach), and the errors of the signer, the witnesses and the store.
+ *
+ * @example
+ * ```ts
+ * const r = await signArtifact(blob, signer, { ctx, format: "bundle", upload: false });
+ * await writeFileAtomic("a.sigstore.json", r.bundleJson!);
+ * ```
+ */
+export async function signArtifact(
+  artifact: Artifact,
+  signer: Signer,
+  options: SignArtifactOptions,
+): Promise<SignArtifactResult> {
+  const { ctx } = options;
+  const format = options.format ?? "legacy";
+  const payload = options.payload ??
+    (artifact.payload
+      ? await artifact.payload(ctx, { annotations: options.annotations })
+      : undefined);
+  if (format === "bundle" && payload) {
+    throw new CosignError(
+      "UNSUPPORTED",
+      `Cannot sign "${artifact.ref}" as a Sigstore bundle: its signatures cover a payload, ` +
+        "which only cosign's signature layout stores",
+      { hint: "Sign it without the bundle format." },
+    );
+  }
+  const { signature, digest } = await signBytes(artifact, signer, payload);
+  const chain = (await signer.certificateChain?.()) ?? [];
+  const certificate = chain[0];
+  const material = certificate ?? (await signer.publicKey()).pem;
+
+  const plan = options.witnesses ?? NO_WITNESSES;
+  let tlogEntries: TlogEntry[] = [];
+  let timestamps: Uint8Array[] = [];
+  if (plan.rekor.length || plan.tsaUrls.length) {
+    const w = await collectWitnesses(
+      ctx,
+      { kind: "hashedrekord", signature, digest: digest.value, verificationMaterial: material },
+      signature,
+      plan,
+    );
+    tlogEntries = w.tlogEntries;
+    timestamps = w.timestamps;
+  }
+
+  const kind = options.kind ?? "signature";
+  let stored: StoredSignature;
+  let bundleJson: string | undefined;
+  if (format === "bundle") {
+    const b = await import("./bundle.ts");
+    const { TransparencyLogEntry } = await import("@sigstore/protobuf-specs");
+    const bundle = b.buildMessageSignatureBundle({
+      tlogEntries: tlogEntries.map((e) =>
+        TransparencyLogEntry.fromJSON(e) as import("./bundle.ts").TransparencyLogEntry
+      ),
+      rfc3161Timestamps: timestamps,
+      digest,
+      signature,
+      certificate: certificate ? pemCertificates(certificate)[0] : undefined,
+      publicKeyHint: certificate
+        ? undefined
+        : await b.publicKeyHint((await signer.publicKey()).spki),
+    });
+    bundleJson = await b.serializeBundle(bundle);
+    stored = { kind, location: artifact.ref, bundle: JSON.parse(bundleJson) };
+  } else {
+    const legacy: LegacySignature = { signature };
+    if (payload) legacy.payload = payload;
+    if (certificate) {
+      legacy.certificate = certificate;
+      legacy.chain = chain.slice(1).join("\n");
+    }
+    if (tlogEntries.length) {
+      const rb = tlogEntries.map(legacyRekorBundleOf).find((x) => x !== undefined);
+      if (!rb) {
+        throw new CosignError(
+          "UNSUPPORTED",
+          `Cannot store the transparency log entry with the signature of "${artifact.ref}": ` +
+            "the log (Rekor v2) gave no signed entry timestamp, which cosign's signature " +
+            "layout needs",
+          { hint: "Use a Rekor v1 log (--rekor-url), the bundle format, or --tlog-upload=false." },
+        );
+      }
+      legacy.rekorBundle = rekorBundleText(rb);
+    }
+    if (timestamps.length) {
+      legacy.rfc3161Timestamp = JSON.stringify({
+        SignedRFC3161Timestamp: base64.encode(timestamps[0]),
+      });
+    }
+    stored = { kind, location: artifact.ref, legacy };
+    if (!payload) bundleJson = legacyBlobBundleText(legacy);
+  }
+
+  let attached: AttachResult | undefined;
+  if (options.upload !== false) {
+    if (!artifact.attach) {
+      throw new CosignError(
+        "UNSUPPORTED",
+        `Cannot store a signature for "${artifact.ref}": the "${artifact.kind}" artifact type ` +
+          "has no signature store",
+        { hint: "Write the signature to a file instead (sign-blob --bundle)." },
+      );
+    }
+    attached = await artifact.attach(stored, ctx, { publicKey: await signer.publicKey() });
+    stored = { ...stored, location: attached.location };
+  }
+  return {
+    signature,
+    payload,
+    digest,
+    certificate,
+    chain: chain.slice(1),
+    stored,
+    bundleJson,
+    tlogEntries,
+    timestamps,
+    attached,
+  };
+}
