@@ -3,6 +3,10 @@
  * can act on: connection failures and non-2xx answers become CosignError("NETWORK"/"AUTH")
  * naming the service, the URL and the server's message.
  *
+ * Every request has a TOTAL deadline (default 60 s, `timeoutMs`) covering the connection, the
+ * headers and the whole body, however slowly the bytes trickle in, and honours the caller's
+ * `signal` (the command's `-t/--timeout`); the error names the limit that expired.
+ *
  * @example
  * ```ts
  * const res = await postToService("Rekor", "https://rekor.sigstore.dev/api/v1/log/entries", {
@@ -13,6 +17,7 @@
  * @module
  */
 import { concatBytes } from "./concat_bytes.ts";
+import { type Deadline, DeadlineError, formatDuration, startDeadline } from "./deadline.ts";
 import { CosignError, describeError } from "./errors.ts";
 
 /** A request for {@link postToService}. */
@@ -27,11 +32,14 @@ export interface ServiceRequest {
   headers?: Record<string, string>;
   /** Cancels the request. */
   signal?: AbortSignal;
-  /** Give up after this many milliseconds (default 60 s). */
+  /** Total deadline in milliseconds, body included (default {@link SERVICE_TIMEOUT_MS}). */
   timeoutMs?: number;
   /** Non-2xx statuses returned instead of thrown (e.g. Rekor's 409 Conflict). */
   acceptStatus?: number[];
 }
+
+/** Default total deadline of one request to a Sigstore service: 60 s. */
+export const SERVICE_TIMEOUT_MS = 60_000;
 
 /** Longest server message quoted in an error. */
 const MAX_QUOTED = 400;
@@ -94,6 +102,80 @@ export async function readBodyCapped(
   return concatBytes(parts, n);
 }
 
+/**
+ * The error for a request that failed: with the deadline's or the caller's reason when either
+ * stopped it, naming the limit.
+ */
+function requestError(service: string, url: string, e: unknown, d: Deadline): CosignError {
+  if (e instanceof CosignError) return e;
+  const reason = d.signal.aborted ? d.signal.reason : undefined;
+  if (reason instanceof CosignError) return reason;
+  if (reason instanceof DeadlineError) {
+    return new CosignError(
+      "NETWORK",
+      `Cannot reach ${service} at ${url}: timed out: no complete answer within ${
+        formatDuration(reason.ms)
+      }`,
+      {
+        hint:
+          `${service} is too slow or does not answer; try again later, or allow more time with -t/--timeout.`,
+        cause: reason,
+      },
+    );
+  }
+  return new CosignError(
+    "NETWORK",
+    `Cannot reach ${service} at ${url}: ${describeError(reason ?? e)}`,
+    {
+      hint: reason
+        ? "The command was cancelled or ran out of time (-t/--timeout)."
+        : `Check the ${service} URL and your network connection.`,
+      cause: reason ?? e,
+    },
+  );
+}
+
+/**
+ * The response with its body tied to the deadline: the deadline ends with the body; a read
+ * stopped by it fails with the CosignError naming the limit.
+ */
+function bodyWithin(service: string, url: string, res: Response, d: Deadline): Response {
+  if (!res.body) {
+    d.dispose();
+    return res;
+  }
+  const reader = res.body.getReader();
+  const aborted = new Promise<never>((_, reject) => {
+    if (d.signal.aborted) reject(d.signal.reason);
+    d.signal.addEventListener("abort", () => reject(d.signal.reason), { once: true });
+  });
+  aborted.catch(() => {});
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await Promise.race([reader.read(), aborted]);
+        if (done) {
+          d.dispose();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (e) {
+        reader.cancel().catch(() => {});
+        controller.error(requestError(service, url, e, d));
+        d.dispose();
+      }
+    },
+    cancel(reason) {
+      d.dispose();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
+}
+
 async function errorText(service: string, url: string, res: Response): Promise<string> {
   try {
     const b = await readResponseBytes(service, url, res, 64 * 1024);
@@ -114,8 +196,7 @@ export async function postToService(
   req: ServiceRequest,
 ): Promise<Response> {
   let res: Response;
-  const timeout = AbortSignal.timeout(req.timeoutMs ?? 60_000);
-  const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+  const d = startDeadline(req.timeoutMs ?? SERVICE_TIMEOUT_MS, req.signal);
   try {
     res = await fetch(url, {
       method: "POST",
@@ -126,16 +207,15 @@ export async function postToService(
         ...req.headers,
       },
       body: req.body as BodyInit,
-      signal,
+      signal: d.signal,
     });
   } catch (e) {
-    throw new CosignError("NETWORK", `Cannot reach ${service} at ${url}: ${describeError(e)}`, {
-      hint: `Check the ${service} URL and your network connection.`,
-      cause: e,
-    });
+    d.dispose();
+    throw requestError(service, url, e, d);
   }
-  if (res.ok || req.acceptStatus?.includes(res.status)) return res;
+  if (res.ok || req.acceptStatus?.includes(res.status)) return bodyWithin(service, url, res, d);
   const quoted = await errorText(service, url, res);
+  d.dispose();
   const auth = res.status === 401 || res.status === 403;
   throw new CosignError(
     auth ? "AUTH" : "NETWORK",
@@ -151,35 +231,40 @@ export async function postToService(
 }
 
 /**
- * GETs JSON from a service. Throws CosignError("NETWORK") when it cannot be reached, answers
+ * GETs JSON from a service within a total deadline (`timeoutMs`, default
+ * {@link SERVICE_TIMEOUT_MS}, body included) and the caller's `signal`. Throws
+ * CosignError("NETWORK") when it cannot be reached, runs out of time (naming the limit), answers
  * with an error status or with something that is not JSON.
  */
 export async function getFromService(
   service: string,
   url: string,
   signal?: AbortSignal,
+  timeoutMs: number = SERVICE_TIMEOUT_MS,
 ): Promise<unknown> {
-  let res: Response;
+  const d = startDeadline(timeoutMs, signal);
   try {
-    res = await fetch(url, {
-      headers: { accept: "application/json", "user-agent": "cosign-ts" },
-      signal: signal ?? AbortSignal.timeout(60_000),
-    });
-  } catch (e) {
-    throw new CosignError("NETWORK", `Cannot reach ${service} at ${url}: ${describeError(e)}`, {
-      hint: `Check the ${service} URL and your network connection.`,
-      cause: e,
-    });
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        headers: { accept: "application/json", "user-agent": "cosign-ts" },
+        signal: d.signal,
+      });
+    } catch (e) {
+      throw requestError(service, url, e, d);
+    }
+    if (!res.ok) {
+      const text = await errorText(service, url, res);
+      throw new CosignError(
+        "NETWORK",
+        `${service} at ${url} answered HTTP ${res.status}${text ? `: ${text}` : ""}`,
+        { hint: `${service} failed; try again later.` },
+      );
+    }
+    return await responseJson(service, url, bodyWithin(service, url, res, d));
+  } finally {
+    d.dispose();
   }
-  if (!res.ok) {
-    const text = await errorText(service, url, res);
-    throw new CosignError(
-      "NETWORK",
-      `${service} at ${url} answered HTTP ${res.status}${text ? `: ${text}` : ""}`,
-      { hint: `${service} failed; try again later.` },
-    );
-  }
-  return await responseJson(service, url, res);
 }
 
 /** Reads a response body as JSON; CosignError("NETWORK") when it is not JSON. */

@@ -108,3 +108,70 @@ describe("service requests", () => {
     );
   });
 });
+
+describe("service request deadlines", () => {
+  let slow: Server;
+  let slowBase: string;
+  before(async () => {
+    slow = createServer((req, res) => {
+      req.resume();
+      if (req.url === "/silent") return; // accepts, never answers
+      // Headers at once, then one byte every 100 ms, forever.
+      res.writeHead(200, { "content-type": "application/json" });
+      const t = setInterval(() => res.write(" "), 100);
+      res.on("close", () => clearInterval(t));
+    });
+    await new Promise<void>((r) => slow.listen(0, "127.0.0.1", () => r()));
+    slowBase = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    slow.closeAllConnections?.();
+    await new Promise<void>((r) => slow.close(() => r()));
+  });
+  const bounded = <T>(p: Promise<T>) =>
+    Promise.race([
+      p,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("still running after 5 s")), 5000)
+      ),
+    ]);
+
+  it("a dripping body hits the total deadline, and the error names it", async () => {
+    const t0 = Date.now();
+    await assert.rejects(
+      bounded((async () => {
+        const res = await postToService("Rekor", slowBase + "/drip", {
+          body: "{}",
+          contentType: "application/json",
+          timeoutMs: 500,
+        });
+        return await responseJson("Rekor", slowBase, res);
+      })()),
+      (e) => isCosignError(e, "NETWORK") && /no complete answer within 500ms/.test(e.message),
+    );
+    assert.ok(Date.now() - t0 < 2000);
+  });
+
+  it("getFromService keeps its deadline when the caller passes a signal", async () => {
+    // Before, a caller's signal replaced the timeout: a silent server hung forever.
+    const t0 = Date.now();
+    await assert.rejects(
+      bounded(getFromService("Rekor", slowBase + "/silent", new AbortController().signal, 400)),
+      (e) =>
+        isCosignError(e, "NETWORK") &&
+        /^Cannot reach Rekor at .*\/silent: timed out: no complete answer within 400ms/.test(
+          e.message,
+        ),
+    );
+    assert.ok(Date.now() - t0 < 2000);
+  });
+
+  it("the caller's signal (the command's --timeout) stops a request, with its reason", async () => {
+    const ctrl = new AbortController();
+    setTimeout(() => ctrl.abort(new Error("timed out after 300ms (--timeout)")), 300);
+    await assert.rejects(
+      bounded(getFromService("Rekor", slowBase + "/drip", ctrl.signal)),
+      (e) => isCosignError(e, "NETWORK") && /300ms \(--timeout\)/.test(e.message),
+    );
+  });
+});
