@@ -11,7 +11,8 @@ import { currentRuntime } from "./runtime/mod.ts";
 import { artifactBlobPlugin } from "./plugins/artifact-blob/mod.ts";
 import { artifactOciPlugin } from "./plugins/artifact-oci/plugin.ts";
 import { keyFilePlugin } from "./plugins/key-file/mod.ts";
-import { tlogRekorPlugin } from "./plugins/tlog-rekor/mod.ts";
+import { tlogRekorPlugin } from "./plugins/tlog-rekor/plugin.ts";
+import { tsaRfc3161Plugin } from "./plugins/tsa-rfc3161/plugin.ts";
 
 /** The built-in plugins, in dispatch order. The compiled binary contains exactly these. */
 export const BUILTIN_PLUGINS: Plugin[] = [
@@ -19,6 +20,7 @@ export const BUILTIN_PLUGINS: Plugin[] = [
   artifactBlobPlugin,
   artifactOciPlugin,
   tlogRekorPlugin,
+  tsaRfc3161Plugin,
 ];
 
 /** argv without the program, with `sget` prepended when invoked as sget. */

@@ -216,7 +216,7 @@ export async function verifyBlobBundle(
     }
   }
   const { verifyBundle } = await import("../core/verify/verify_bundle.ts");
-  const r = await verifyBundle(bundle, artifact, policy, trust);
+  const r = await verifyBundle(bundle, artifact, policy, trust, ctx);
   if (r.identity) {
     ctx.log.debug(`verified identity ${r.identity.sans.join(", ")} from ${r.identity.issuer}`);
   }

@@ -1,9 +1,12 @@
 /**
  * The Sigstore signing flags cosign's signing commands share (`--fulcio-url`, `--rekor-url`,
  * `--timestamp-server-url`, `--identity-token`, `--oidc-issuer`, `--signing-config`,
- * `--trusted-root`, `--insecure-skip-verify`) and what they resolve to: which Fulcio, which
- * Rekor logs (v1 or v2), which TSAs, which CT log keys to check the certificate's SCT against,
- * and the OIDC identity token.
+ * `--trusted-root`, `--insecure-skip-verify`, and cosign-ts's `--tlog NAME` / `--tsa NAME`) and
+ * what they resolve to: which Fulcio, which transparency logs (URL and API version: Rekor v1 or
+ * v2, or any log plugin's URL such as `file://…`), which TSAs, which CT log keys to check the
+ * certificate's SCT against, and the OIDC identity token. The log and TSA plugins serving those
+ * URLs are chosen by URL (the first plugin that handles it, third-party first) or by the names
+ * `--tlog`/`--tsa` give; see core/signature_witnesses.ts.
  *
  * @example
  * ```ts
@@ -43,6 +46,22 @@ export const SIGSTORE_SIGNING_FLAGS: FlagSpec[] = [
     type: "string",
     placeholder: "URL",
     description: "RFC 3161 timestamp authority endpoint; the signature is timestamped there",
+  },
+  {
+    name: "tlog",
+    type: "string",
+    placeholder: "NAME",
+    description: "transparency log plugin to upload to, by name (cosign-ts extension; default: " +
+      "the log plugin that handles the --rekor-url or signing-config URL, e.g. rekor for " +
+      "http(s)://)",
+  },
+  {
+    name: "tsa",
+    type: "string",
+    placeholder: "NAME",
+    description: "timestamp authority plugin to ask, by name (cosign-ts extension; default: the " +
+      "plugin that handles the --timestamp-server-url or signing-config URL, e.g. rfc3161 for " +
+      "http(s)://)",
   },
   {
     name: "identity-token",
@@ -115,9 +134,10 @@ export interface PlanOptions {
 }
 
 /**
- * Resolves the flags. With `--signing-config`, Fulcio, Rekor and the TSAs come from it (and
+ * Resolves the flags. With `--signing-config`, Fulcio, the logs and the TSAs come from it (and
  * `--fulcio-url`/`--rekor-url`/`--timestamp-server-url` may not be given too); otherwise from the
- * flags. Throws CosignError("USAGE") for conflicting flags, ("IO"/"INVALID_INPUT") for unreadable
+ * flags. `--tlog NAME`/`--tsa NAME` pick the plugins for those URLs (checked when witnesses are
+ * collected: core/signature_witnesses.ts). Throws CosignError("USAGE") for conflicting flags, ("IO"/"INVALID_INPUT") for unreadable
  * or malformed files.
  */
 export async function signingPlan(flags: FlagValues, opts: PlanOptions): Promise<SigningPlan> {
@@ -125,6 +145,8 @@ export async function signingPlan(flags: FlagValues, opts: PlanOptions): Promise
   const rekorUrl = str(flags, "rekor-url") ?? DEFAULT_REKOR_URL;
   const fulcioFlag = str(flags, "fulcio-url") ?? DEFAULT_FULCIO_URL;
   const tsaFlag = str(flags, "timestamp-server-url");
+  const tlogName = str(flags, "tlog");
+  const tsaName = str(flags, "tsa");
   let plan: SigningPlan;
   if (cfgPath) {
     const explicit = [
@@ -183,11 +205,20 @@ export async function signingPlan(flags: FlagValues, opts: PlanOptions): Promise
     plan = {
       fulcioUrl: fulcioFlag,
       witnesses: {
-        rekor: opts.tlogUpload ? [{ url: rekorUrl, majorApiVersion: 1 }] : [],
+        // With --tlog NAME and no --rekor-url, the named log uses its own default URL.
+        rekor: opts.tlogUpload
+          ? [
+            tlogName && rekorUrl === DEFAULT_REKOR_URL
+              ? { majorApiVersion: 1 }
+              : { url: rekorUrl, majorApiVersion: 1 },
+          ]
+          : [],
         tsaUrls: tsaFlag ? [tsaFlag] : [],
       },
     };
   }
+  if (tlogName) plan.witnesses.tlogName = tlogName;
+  if (tsaName) plan.witnesses.tsaName = tsaName;
   if (opts.keyless && flags["insecure-skip-verify"] !== true) {
     const rootPath = str(flags, "trusted-root");
     const trust = await import("../core/trust/trusted_root.ts");

@@ -285,7 +285,16 @@ export interface ArtifactType {
   resolve(ref: string, ctx: Context): Promise<Artifact>;
 }
 
-/** A transparency log entry in the Sigstore protobuf JSON form (`TransparencyLogEntry`). */
+/**
+ * A transparency log entry in the Sigstore protobuf JSON form (`TransparencyLogEntry`: bytes as
+ * base64 strings, 64-bit integers as decimal strings). Any log's entries travel in this form, so
+ * they must fill its fields: `logIndex`, `logId.keyId`, `kindVersion`, `integratedTime`,
+ * `canonicalizedBody`, and an `inclusionProof` with a `checkpoint` (bundles v0.2+ require one)
+ * and/or an `inclusionPromise` (cosign's legacy forms, the `dev.sigstore.cosign/bundle`
+ * annotation and a legacy bundle's `rekorBundle`, keep only the promise, `canonicalizedBody`,
+ * `integratedTime`, `logIndex` and `logId`, and read `kindVersion` back from the body's `kind`
+ * and `apiVersion`).
+ */
 export type TlogEntry = Record<string, unknown>;
 
 /** What to submit to a transparency log. */
@@ -326,6 +335,11 @@ export interface TlogExpectation {
   payloadType?: string;
   /** The whole envelope JSON (dsse), for logs that record it. */
   envelope?: string;
+  /**
+   * DSSE only: the digest of the bytes the signature covers (the PAE) with the signing key's
+   * default hash, for logs that record a DSSE signature as a hashedrekord (Rekor v2).
+   */
+  signedDigest?: { algorithm: HashAlgorithm; value: Uint8Array };
 }
 
 /** What a verified log entry proves. */
@@ -358,12 +372,17 @@ export interface TransparencyLog {
     ctx: Context,
     options?: { url?: string; majorApiVersion?: number },
   ): Promise<TlogEntry>;
-  /** True when this log verifies the entry (e.g. its log ID is one of this log's keys). */
+  /**
+   * True when this log verifies the entry (e.g. its log ID is one of this log's keys in
+   * `trust`). Must be cheap and must not throw. Verification asks the logs in dispatch order
+   * (third-party first, see {@link PluginRegistry.tlogForEntry}) and the first that recognizes an
+   * entry verifies it; none: the entry fails (CosignError "VERIFY", check "tlog-entry").
+   */
   recognizes?(entry: TlogEntry, trust: unknown): boolean;
   /**
    * Verifies an entry: its body describes exactly `expected`, its promise/proof verifies against
    * the log's key in `trust` (a core/trust `TrustedRoot`) or the log's own trust material.
-   * Throws CosignError("VERIFY", reason "tlog-entry") naming the failed check.
+   * Throws CosignError("VERIFY", check "tlog-entry") naming the failed check.
    */
   verify?(
     entry: TlogEntry,
@@ -383,18 +402,23 @@ export interface TimestampAuthority {
   handles?(url: string): boolean;
   /** Timestamps `signature`; returns the token bundles keep (RFC 3161: DER TimeStampResp). */
   timestamp(signature: Uint8Array, ctx: Context, target: ServiceTarget): Promise<Uint8Array>;
-  /** True when this authority verifies the token. */
+  /**
+   * True when this authority verifies the token (RFC 3161: a DER SEQUENCE). Cheap, never
+   * throws; the first that recognizes a token (third-party first) verifies it.
+   */
   recognizes?(token: Uint8Array, trust: unknown): boolean;
   /**
    * Verifies that `token` covers `signature` and is signed by an authority in `trust` valid at
-   * its time; returns that time. Throws CosignError("VERIFY", reason "timestamp").
+   * its time; returns that time and, optionally, which authority signed it (distinct
+   * authorities give distinct values, so callers can count them against a threshold). Throws
+   * CosignError("VERIFY", check "timestamp").
    */
   verify(
     token: Uint8Array,
     signature: Uint8Array,
     trust: unknown,
     ctx: Context,
-  ): Promise<{ time: Date }>;
+  ): Promise<{ time: Date; authority?: string }>;
 }
 
 /** A flag a command accepts (cosign's conventions: `--f v`, `--f=v`, `-f v`). */

@@ -14,6 +14,7 @@ import { isCosignError } from "../core/errors.ts";
 import { parseTrustedRoot } from "../core/trust/mod.ts";
 import { verifyBundle, type VerifyPolicy } from "../core/verify/mod.ts";
 import { tempDir } from "./helpers/cli.ts";
+import { witnessContext } from "./helpers/witnesses.ts";
 import { verifyWithSigstoreJs } from "./helpers/sigstore_js.ts";
 import {
   canonical,
@@ -46,7 +47,13 @@ async function verify(
 ) {
   const { bundle } = await bundleFromJSONValue(structuredClone(b));
   const trust = await parseTrustedRoot(JSON.stringify(opts.root ?? k.trustedRoot), "test");
-  return await verifyBundle(bundle, { bytes: opts.artifact ?? art }, opts.policy ?? POLICY, trust);
+  return await verifyBundle(
+    bundle,
+    { bytes: opts.artifact ?? art },
+    opts.policy ?? POLICY,
+    trust,
+    witnessContext().ctx,
+  );
 }
 
 async function rejects(b: Json, re: RegExp, opts: Parameters<typeof verify>[1] = {}) {
@@ -136,7 +143,7 @@ describe("verifyBundle: good bundles (cross-checked with sigstore-js)", () => {
     const { bundle } = await bundleFromJSONValue(await messageBundle(k, art));
     const trust = await parseTrustedRoot(JSON.stringify(k.trustedRoot), "t");
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", art));
-    await verifyBundle(bundle, { sha256: digest }, POLICY, trust);
+    await verifyBundle(bundle, { sha256: digest }, POLICY, trust, witnessContext().ctx);
   });
 });
 

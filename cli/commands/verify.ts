@@ -21,9 +21,10 @@ import {
 } from "../../plugins/artifact-oci/referrer_bundles.ts";
 import type { TrustedRoot } from "../../core/trust/trusted_root.ts";
 import { verifySignatures } from "../../plugins/artifact-oci/verify_signatures.ts";
-import { verifyRekorBundle } from "../../plugins/tlog-rekor/rekor_bundle.ts";
+import { verifyRekorBundle } from "../../plugins/tlog-rekor/mod.ts";
+import { signatureBytes } from "../../plugins/artifact-oci/mod.ts";
+import { sha256 as sha256Of } from "../../core/verify/public_key.ts";
 import type { StoredSignature } from "../../plugins/artifact-oci/stored_signature.ts";
-import type { LogAuthority } from "../../core/trust/trusted_root.ts";
 import { loadTrustedRoot } from "../trust_root.ts";
 import { identityPolicyFromFlags, KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
 import type { VerifyPolicy } from "../../core/verify/verify_bundle.ts";
@@ -144,7 +145,7 @@ export const command: Command = {
         "../../plugins/artifact-oci/keyless_signature.ts"
       );
       verifyCertificate = async (sig) => {
-        await verifyKeylessSignature(sig, policy, trust);
+        await verifyKeylessSignature(sig, policy, trust, ctx);
       };
     }
     if (verifier) bundlePolicy = { publicKey: (await verifier.publicKey()).spki };
@@ -155,11 +156,20 @@ export const command: Command = {
         "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.",
       );
     }
-    let tlogs: Promise<LogAuthority[]> | undefined;
     const verifyTlog = async (sig: StoredSignature): Promise<void> => {
-      tlogs ??= trustedRoot().then((r) => r.tlogs);
       const keyDer = sig.certificate ? pemDer(sig.certificate) : (await verifier!.publicKey()).spki;
-      await verifyRekorBundle(sig, keyDer, await tlogs);
+      // The log plugin that recognizes the entry verifies it (Rekor, or a --plugin log).
+      await verifyRekorBundle(
+        sig.bundle,
+        {
+          kind: "message",
+          signature: signatureBytes(sig),
+          digest: await sha256Of(sig.payload),
+          keyDer,
+        },
+        await trustedRoot(),
+        ctx,
+      );
     };
     for (const ref of refs) {
       const digest = await client.resolveDigest(ref);
@@ -200,7 +210,13 @@ export const command: Command = {
             if (annotations) {
               throw new CosignError("VERIFY", "-a annotations cannot be checked on a v3 bundle");
             }
-            const r = await verifyBundle(b.bundle, { sha256 }, bundlePolicy, await trustedRoot());
+            const r = await verifyBundle(
+              b.bundle,
+              { sha256 },
+              bundlePolicy,
+              await trustedRoot(),
+              ctx,
+            );
             const pt = predicateTypeOf(r.dssePayload?.payload);
             if (pt !== SIGN_PREDICATE_TYPE) {
               throw new CosignError("VERIFY", `predicate type ${pt} is not ${SIGN_PREDICATE_TYPE}`);

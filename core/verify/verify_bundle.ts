@@ -10,6 +10,14 @@
  *    time, the embedded SCTs, and the identity policy; for keys: the given public key;
  * 5. thresholds: at least `tlogThreshold` log entries and `timestampThreshold` verified times.
  *
+ * Log entries and signed timestamps are verified by plugins, not here: each entry by the
+ * transparency log plugin that recognizes it, each timestamp by the timestamp authority plugin
+ * that recognizes it (core/verify/witnesses.ts), taken from `witnesses`: a plugin `Context`
+ * (its registry: the built-in "rekor" and "rfc3161" plus any third-party ones) or an explicit
+ * list. Library callers that want the built-in behaviour pass
+ * `{ ctx, tlogs: [rekorTransparencyLog], timestampAuthorities: [rfc3161TimestampAuthority] }`
+ * (plugins/tlog-rekor, plugins/tsa-rfc3161) or a context whose registry holds those plugins.
+ *
  * Every failure is a CosignError("VERIFY") whose message names the check: "signature",
  * "artifact digest", "certificate chain", "SCT", "identity", "tlog entry body",
  * "tlog inclusion promise (SET)", "tlog inclusion proof", "RFC 3161 timestamp", "timestamps".
@@ -18,7 +26,7 @@
  * ```ts
  * const { bundle } = await parseBundle(text);
  * const r = await verifyBundle(bundle, { bytes }, { identity: "me@example.com",
- *   issuer: "https://accounts.google.com" }, await publicGoodTrustedRoot());
+ *   issuer: "https://accounts.google.com" }, await publicGoodTrustedRoot(), ctx);
  * ```
  * @module
  */
@@ -42,9 +50,8 @@ import {
 } from "./public_key.ts";
 import { BUNDLE_MEDIA_TYPES } from "../bundle.ts";
 import { verifyEmbeddedScts } from "./sct.ts";
-import { verifyRfc3161Timestamp } from "../../plugins/tsa-rfc3161/verify_timestamp.ts";
-import type { SignedContent, TlogResult } from "../../plugins/tlog-rekor/verify_entry.ts";
-import { verifyTlogEntry } from "../../plugins/tlog-rekor/verify_entry.ts";
+import type { TlogEntry, TlogExpectation } from "../plugin.ts";
+import { verifyLogEntry, verifyTimestampToken, type Witnesses } from "./witnesses.ts";
 
 /**
  * The artifact: its bytes, or its SHA-256 digest (`sha256:<hex>` on the command line), with
@@ -178,7 +185,8 @@ function subjectMatches(statement: unknown, digests: Record<string, string>): bo
 }
 
 /**
- * Verifies `bundle` for `artifact` under `policy` with `trust`. Returns what was established;
+ * Verifies `bundle` for `artifact` under `policy` with `trust`, its log entries and timestamps
+ * through the plugins `witnesses` names (see the module documentation). Returns what was established;
  * throws CosignError("VERIFY") naming the failed check, CosignError("USAGE") for an unusable
  * policy (no key for a key bundle, bad regular expression).
  */
@@ -187,6 +195,7 @@ export async function verifyBundle(
   artifact: ArtifactInput,
   policy: VerifyPolicy,
   trust: TrustedRoot,
+  witnesses: Witnesses,
 ): Promise<VerifyResult> {
   const vm = bundle.verificationMaterial;
   const content = vm?.content;
@@ -235,7 +244,7 @@ export async function verifyBundle(
   const keyKind = spkiKind(spki);
   const legacyHashes = BUNDLE_MEDIA_TYPES[bundle.mediaType] !== undefined;
   let signature: Uint8Array;
-  let signed: SignedContent;
+  let signed: TlogExpectation;
   let dssePayload: VerifyResult["dssePayload"];
   if (bundle.content.$case === "messageSignature") {
     const ms = bundle.content.messageSignature;
@@ -345,7 +354,7 @@ export async function verifyBundle(
   // signing time, one per log, as sigstore-go counts it.
   const timestamps: VerifyResult["timestamps"] = [];
   let tlogEntries = 0;
-  const untimedLogs: TlogResult["log"][] = [];
+  const untimedLogs: { log: string; validFor: { start?: Date; end?: Date } }[] = [];
   const listed = new Set<string>();
   for (const entry of vm.tlogEntries ?? []) {
     const id = `${toHex(new Uint8Array(entry.logId?.keyId ?? []))}/${entry.logIndex}`;
@@ -359,14 +368,19 @@ export async function verifyBundle(
     listed.add(id);
   }
   const timedLogs = new Set<string>();
+  const { TransparencyLogEntry } = vm.tlogEntries?.length
+    ? await import("@sigstore/protobuf-specs")
+    : { TransparencyLogEntry: undefined };
   for (const entry of vm.tlogEntries ?? []) {
-    const r = await verifyTlogEntry(entry, signed, trust.tlogs);
+    // Each entry goes, in the Sigstore JSON form, to the log plugin that recognizes it.
+    const json = TransparencyLogEntry!.toJSON(entry as never) as TlogEntry;
+    const r = await verifyLogEntry(json, signed, trust, witnesses);
     tlogEntries++;
     if (r.integratedTime) {
-      const logKey = toHex(r.log.logId);
+      const logKey = toHex(new Uint8Array(entry.logId?.keyId ?? []));
       if (!timedLogs.has(logKey)) timestamps.push({ source: "tlog", time: r.integratedTime });
       timedLogs.add(logKey);
-    } else if (BigInt(entry.integratedTime || "0") === 0n) untimedLogs.push(r.log);
+    } else if (r.keyValidFor) untimedLogs.push({ log: r.log, validFor: r.keyValidFor });
   }
   const tlogThreshold = policy.tlogThreshold ?? 1;
   if (tlogEntries < tlogThreshold) {
@@ -384,16 +398,19 @@ export async function verifyBundle(
   const tokens = vm.timestampVerificationData?.rfc3161Timestamps ?? [];
   const tsaFailures: CosignError[] = [];
   const tsaUsed = new Set<unknown>();
-  for (const ts of tokens) {
-    let authority: unknown;
+  for (const [i, ts] of tokens.entries()) {
+    let authority: string;
     let t: Date;
     try {
-      t = await verifyRfc3161Timestamp(
+      // The TSA plugin that recognizes the token verifies it and names the authority.
+      const r = await verifyTimestampToken(
         new Uint8Array(ts.signedTimestamp),
         signature,
-        trust.timestampAuthorities,
-        (a) => (authority = a),
+        trust,
+        witnesses,
       );
+      t = r.time;
+      authority = r.authority ?? `token ${i}`;
     } catch (e) {
       if (e instanceof CosignError && e.code === "VERIFY") {
         tsaFailures.push(e);
@@ -420,11 +437,11 @@ export async function verifyBundle(
   // Entries without an integrated time (Rekor v2): the log's key must have been valid at a
   // verified timestamp.
   const tsaTimes = timestamps.filter((t) => t.source === "tsa").map((t) => t.time);
-  for (const log of untimedLogs) {
-    if (tsaTimes.length && !tsaTimes.some((t) => withinValidity(log.validFor, t))) {
+  for (const { log, validFor } of untimedLogs) {
+    if (tsaTimes.length && !tsaTimes.some((t) => withinValidity(validFor, t))) {
       fail(
         "tlog entry",
-        `the log key of ${log.baseUrl} is not valid at the timestamp ${tsaTimes[0].toISOString()}`,
+        `the log key of ${log} is not valid at the timestamp ${tsaTimes[0].toISOString()}`,
         "The trusted root's validFor window for this log does not cover the signing time.",
       );
     }

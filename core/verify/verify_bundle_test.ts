@@ -5,10 +5,12 @@ import { parseBundle } from "../bundle.ts";
 import { isCosignError } from "../errors.ts";
 import { publicGoodTrustedRoot } from "../trust/trusted_root.ts";
 import { pae, verifyBundle } from "./verify_bundle.ts";
+import { witnessContext } from "../../tests/helpers/witnesses.ts";
 
 const dir = new URL("../../tests/fixtures/public_good/", import.meta.url);
 const text = readFileSync(new URL("sigstore-3.1.0.sigstore.json", dir), "utf8");
 const tgz = new Uint8Array(readFileSync(new URL("sigstore-3.1.0.tgz", dir)));
+const { ctx } = witnessContext();
 const policy = {
   identity: "https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main",
   issuer: "https://token.actions.githubusercontent.com",
@@ -17,7 +19,13 @@ const policy = {
 describe("verifyBundle on a real public-good bundle (same answer on every runtime)", () => {
   it("verifies offline with the embedded trusted root", async () => {
     const { bundle } = await parseBundle(text);
-    const r = await verifyBundle(bundle, { bytes: tgz }, policy, await publicGoodTrustedRoot());
+    const r = await verifyBundle(
+      bundle,
+      { bytes: tgz },
+      policy,
+      await publicGoodTrustedRoot(),
+      ctx,
+    );
     assert.equal(r.identity?.github.repository, "sigstore/sigstore-js");
     assert.equal(r.identity?.github.sha, "06cd267cbdc2eeaa04294995622db9f6ad2fa7cf");
     assert.deepEqual(r.timestamps, [{ source: "tlog", time: new Date(1738701347000) }]);
@@ -29,14 +37,14 @@ describe("verifyBundle on a real public-good bundle (same answer on every runtim
     const other = tgz.slice();
     other[100] ^= 1;
     await assert.rejects(
-      verifyBundle(bundle, { bytes: other }, policy, trust),
+      verifyBundle(bundle, { bytes: other }, policy, trust, ctx),
       (e) => isCosignError(e, "VERIFY") && /artifact digest/.test(e.message),
     );
     const j = JSON.parse(text);
     j.verificationMaterial.tlogEntries[0].integratedTime = "1738701348";
     const { bundle: b2 } = await parseBundle(JSON.stringify(j));
     await assert.rejects(
-      verifyBundle(b2, { bytes: tgz }, policy, trust),
+      verifyBundle(b2, { bytes: tgz }, policy, trust, ctx),
       (e) => isCosignError(e, "VERIFY") && /SET/.test(e.message),
     );
   });

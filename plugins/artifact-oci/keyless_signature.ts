@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * await verifyKeylessSignature(sig, { identity: "a@b.c", issuer: "https://…" }, trustedRoot);
+ * await verifyKeylessSignature(sig, { identity: "a@b.c", issuer: "https://…" }, trustedRoot, ctx);
  * ```
  * @module
  */
@@ -18,7 +18,8 @@ import { CosignError } from "../../core/errors.ts";
 import type { TrustedRoot } from "../../core/trust/trusted_root.ts";
 import type { VerifyPolicy, VerifyResult } from "../../core/verify/verify_bundle.ts";
 import { sha256 } from "../../core/verify/public_key.ts";
-import { entryFromRekorBundle } from "../tlog-rekor/rekor_bundle.ts";
+import { tlogEntryFromRekorBundle } from "../tlog-rekor/mod.ts";
+import type { Witnesses } from "../../core/verify/witnesses.ts";
 import { signatureBytes, type StoredSignature } from "./stored_signature.ts";
 
 function pemCertificates(pem: string | undefined): string[] {
@@ -50,27 +51,7 @@ export async function sigstoreBundleJson(sig: StoredSignature): Promise<Record<s
     );
   }
   const chain = pemCertificates(sig.chain);
-  const tlogEntries = [];
-  if (sig.bundle) {
-    const e = entryFromRekorBundle(sig.bundle) as unknown as {
-      logIndex: string;
-      logId: { keyId: Uint8Array };
-      kindVersion: { kind: string; version: string };
-      integratedTime: string;
-      inclusionPromise: { signedEntryTimestamp: Uint8Array };
-      canonicalizedBody: Uint8Array;
-    };
-    tlogEntries.push({
-      logIndex: e.logIndex,
-      logId: { keyId: base64.encode(e.logId.keyId) },
-      kindVersion: e.kindVersion,
-      integratedTime: e.integratedTime,
-      inclusionPromise: {
-        signedEntryTimestamp: base64.encode(e.inclusionPromise.signedEntryTimestamp),
-      },
-      canonicalizedBody: base64.encode(e.canonicalizedBody),
-    });
-  }
+  const tlogEntries = sig.bundle ? [tlogEntryFromRekorBundle(sig.bundle)] : [];
   const rfc3161Timestamps = [];
   if (sig.rfc3161Timestamp) {
     let t: { SignedRFC3161Timestamp?: unknown };
@@ -104,12 +85,13 @@ export async function sigstoreBundleJson(sig: StoredSignature): Promise<Record<s
 
 /**
  * Verifies a certificate-bearing signature with the Sigstore engine under `policy` and `trust`
- * (see the module documentation). Throws CosignError("VERIFY") naming the failed check,
+ * (see the module documentation), its log entry and timestamp by the plugins `witnesses`
+ * names (a context, or an explicit list: see core/verify/witnesses.ts). Throws CosignError("VERIFY") naming the failed check,
  * CosignError("USAGE") for an unusable policy.
  *
  * @example
  * ```ts
- * const r = await verifyKeylessSignature(sig, policy, trust);
+ * const r = await verifyKeylessSignature(sig, policy, trust, ctx);
  * console.log(r.identity?.sans);
  * ```
  */
@@ -117,6 +99,7 @@ export async function verifyKeylessSignature(
   sig: StoredSignature,
   policy: VerifyPolicy,
   trust: TrustedRoot,
+  witnesses: Witnesses,
 ): Promise<VerifyResult> {
   const [{ bundleFromJSONValue }, { verifyBundle }] = await Promise.all([
     import("../../core/bundle.ts"),
@@ -126,5 +109,5 @@ export async function verifyKeylessSignature(
     await sigstoreBundleJson(sig),
     `signature layer ${sig.descriptor.digest}`,
   );
-  return await verifyBundle(parsed.bundle, { bytes: sig.payload }, policy, trust);
+  return await verifyBundle(parsed.bundle, { bytes: sig.payload }, policy, trust, witnesses);
 }

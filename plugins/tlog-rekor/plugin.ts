@@ -1,42 +1,57 @@
 /**
- * The built-in "tlog-rekor" plugin: uploads hashedrekord and dsse entries to Rekor v1
- * (`/api/v1/log/entries`, default https://rekor.sigstore.dev) or Rekor v2
- * (`/api/v2/log/entries`, when `majorApiVersion` is 2, as a signing config names it).
+ * The built-in "tlog-rekor" plugin, the "rekor" transparency log with both halves:
+ *
+ * - submit: uploads hashedrekord and dsse entries to Rekor v1 (`/api/v1/log/entries`, default
+ *   https://rekor.sigstore.dev) or Rekor v2 (`/api/v2/log/entries`, when `majorApiVersion` is 2,
+ *   as a signing config names it); used for every `http://` and `https://` log URL that no
+ *   third-party log handles first, or when `--tlog rekor` names it;
+ * - verify: entries whose log ID is a log of the trusted root, or of a Rekor kind
+ *   (see entry_verifier.ts): body, SET, inclusion proof against a signed checkpoint.
  *
  * @example
  * ```ts
- * const entry = await ctx.plugins.tlog("rekor").submit(submission, ctx, { url, majorApiVersion: 1 });
+ * const log = ctx.plugins.tlogFor("https://rekor.sigstore.dev"); // this log
+ * const entry = await log.submit(submission, ctx, { url, majorApiVersion: 1 });
+ * const r = await log.verify!(entry, expected, trustedRoot, ctx);
  * ```
  * @module
  */
 import { CosignError } from "../../core/errors.ts";
-import { definePlugin, type Plugin } from "../../core/plugin.ts";
+import { definePlugin, type Plugin, type TransparencyLog } from "../../core/plugin.ts";
 import { DEFAULT_REKOR_URL } from "./rekor_v1.ts";
+import { recognizesRekorEntry, verifyRekorEntry } from "./entry_verifier.ts";
+
+/** The "rekor" transparency log (Rekor v1 and v2). */
+export const rekorTransparencyLog: TransparencyLog = {
+  name: "rekor",
+  description: "Rekor v1 and v2 transparency logs (hashedrekord, dsse)",
+  handles: (url) => /^https?:\/\//i.test(url),
+  async submit(submission, ctx, options) {
+    const url = options?.url ?? DEFAULT_REKOR_URL;
+    const version = options?.majorApiVersion ?? 1;
+    ctx.log.debug(`uploading a ${submission.kind} entry to Rekor v${version} at ${url}`);
+    if (version === 1) {
+      const { submitRekorV1 } = await import("./rekor_v1.ts");
+      return await submitRekorV1(url, submission, ctx.signal);
+    }
+    if (version === 2) {
+      const { submitRekorV2 } = await import("./rekor_v2.ts");
+      return await submitRekorV2(url, submission, ctx.signal);
+    }
+    throw new CosignError("UNSUPPORTED", `Cannot upload to Rekor API version ${version}`, {
+      hint: "Use a Rekor with majorApiVersion 1 or 2.",
+    });
+  },
+  recognizes: recognizesRekorEntry,
+  verify: (entry, expected, trust) => verifyRekorEntry(entry, expected, trust),
+};
 
 /** The plugin. */
 export const tlogRekorPlugin: Plugin = definePlugin({
   name: "tlog-rekor",
   apiVersion: 1,
-  tlogs: [{
-    name: "rekor",
-    description: "Rekor v1 and v2 transparency logs (hashedrekord, dsse)",
-    async submit(submission, ctx, options) {
-      const url = options?.url ?? DEFAULT_REKOR_URL;
-      const version = options?.majorApiVersion ?? 1;
-      ctx.log.debug(`uploading a ${submission.kind} entry to Rekor v${version} at ${url}`);
-      if (version === 1) {
-        const { submitRekorV1 } = await import("./rekor_v1.ts");
-        return await submitRekorV1(url, submission, ctx.signal);
-      }
-      if (version === 2) {
-        const { submitRekorV2 } = await import("./rekor_v2.ts");
-        return await submitRekorV2(url, submission, ctx.signal);
-      }
-      throw new CosignError("UNSUPPORTED", `Cannot upload to Rekor API version ${version}`, {
-        hint: "Use a Rekor with majorApiVersion 1 or 2.",
-      });
-    },
-  }],
+  description: "Rekor transparency logs",
+  tlogs: [rekorTransparencyLog],
 });
 
 export default tlogRekorPlugin;

@@ -1,25 +1,28 @@
 /**
- * The Rekor bundle cosign stores in a signature layer's `dev.sigstore.cosign/bundle` annotation
+ * cosign's legacy Rekor bundle, as a signature layer's `dev.sigstore.cosign/bundle` annotation
+ * and a legacy blob bundle's `rekorBundle` keep it
  * (`{"SignedEntryTimestamp":…,"Payload":{"body":…,"integratedTime":…,"logIndex":…,"logID":…}}`):
- * checking it offline, as `cosign verify` does, against the transparency logs of a trusted root:
- * the signed entry timestamp must verify with a trusted log key valid at the integrated time,
- * and the entry body must describe this signature, this payload digest and this key.
+ * read back as a Sigstore TransparencyLogEntry and checked offline, as `cosign verify` does, by
+ * the log plugin that recognizes it (Rekor: the signed entry timestamp verifies with a trusted
+ * log key valid at the integrated time, and the entry body describes this signature, this
+ * payload digest and this key).
  *
  * @example
  * ```ts
- * await verifyRekorBundle(sig, spki, trustedRoot.tlogs); // throws CosignError("VERIFY")
+ * const when = await verifyRekorBundle(annotation, expected, trustedRoot, ctx);
  * ```
  * @module
  */
 import type { TransparencyLogEntry } from "@sigstore/bundle";
+import { base64 } from "@scure/base";
 import { CosignError } from "../../core/errors.ts";
-import type { LogAuthority } from "../../core/trust/trusted_root.ts";
-import { sha256 } from "../../core/verify/public_key.ts";
-import { verifyTlogEntry } from "./verify_entry.ts";
-import { signatureBytes, type StoredSignature } from "../artifact-oci/stored_signature.ts";
+import type { TlogEntry, TlogExpectation } from "../../core/plugin.ts";
+import { verifyLogEntry, type Witnesses } from "../../core/verify/witnesses.ts";
 
 function bad(what: string): never {
-  throw new CosignError("VERIFY", `the Rekor bundle is malformed: ${what}`);
+  throw new CosignError("VERIFY", `the Rekor bundle is malformed: ${what}`, {
+    check: "tlog-entry",
+  });
 }
 
 function b64(s: unknown, what: string): Uint8Array {
@@ -32,12 +35,12 @@ function b64(s: unknown, what: string): Uint8Array {
 }
 
 /**
- * The Sigstore TransparencyLogEntry equivalent of a legacy Rekor bundle annotation. Throws
- * CosignError("VERIFY") when it is malformed.
+ * The Sigstore TransparencyLogEntry (protobuf-specs shape: bytes as `Uint8Array`) equivalent of
+ * a legacy Rekor bundle. Throws CosignError("VERIFY", check "tlog-entry") when it is malformed.
  *
  * @example
  * ```ts
- * const entry = entryFromRekorBundle(sig.bundle!);
+ * const entry = entryFromRekorBundle(annotation);
  * ```
  */
 export function entryFromRekorBundle(text: string): TransparencyLogEntry {
@@ -77,28 +80,57 @@ export function entryFromRekorBundle(text: string): TransparencyLogEntry {
 }
 
 /**
- * Verifies a stored signature's Rekor bundle against the trusted logs: SET, log key validity at
- * the integrated time, and that the entry is a hashedrekord of this signature over the SHA-256
- * of this payload by this key (`keyDer`: SPKI of the key, or DER of the signing certificate).
- * Throws CosignError("VERIFY") naming the failed check. Returns the integrated time.
+ * The same entry in the Sigstore JSON form log plugins take ({@link TlogEntry}). Errors as
+ * {@link entryFromRekorBundle}.
  *
  * @example
  * ```ts
- * const when = await verifyRekorBundle(sig, spki, root.tlogs);
+ * const entry = tlogEntryFromRekorBundle(annotation); // { logIndex: "42", logId: { keyId: "…" }, … }
+ * ```
+ */
+export function tlogEntryFromRekorBundle(text: string): TlogEntry {
+  const e = entryFromRekorBundle(text) as unknown as {
+    logIndex: string;
+    logId: { keyId: Uint8Array };
+    kindVersion: { kind: string; version: string };
+    integratedTime: string;
+    inclusionPromise: { signedEntryTimestamp: Uint8Array };
+    canonicalizedBody: Uint8Array;
+  };
+  return {
+    logIndex: e.logIndex,
+    logId: { keyId: base64.encode(e.logId.keyId) },
+    kindVersion: e.kindVersion,
+    integratedTime: e.integratedTime,
+    inclusionPromise: {
+      signedEntryTimestamp: base64.encode(e.inclusionPromise.signedEntryTimestamp),
+    },
+    canonicalizedBody: base64.encode(e.canonicalizedBody),
+  };
+}
+
+/**
+ * Verifies a legacy Rekor bundle against what its entry must describe (for an image signature:
+ * `{ kind: "message", signature, digest: sha256(payload), keyDer }`, `keyDer` being the key's
+ * SPKI or the signing certificate's DER) with the log plugin that recognizes the entry (from
+ * `witnesses`: a context's registry or an explicit list) and `trust` (a core/trust
+ * `TrustedRoot`). Returns the verified integrated time. Throws CosignError("VERIFY", check
+ * "tlog-entry") when there is no bundle, it is malformed, or it does not verify.
+ *
+ * @example
+ * ```ts
+ * const when = await verifyRekorBundle(sig.bundle, expected, root, ctx);
  * ```
  */
 export async function verifyRekorBundle(
-  sig: StoredSignature,
-  keyDer: Uint8Array,
-  tlogs: LogAuthority[],
+  text: string | undefined,
+  expected: TlogExpectation,
+  trust: unknown,
+  witnesses: Witnesses,
 ): Promise<Date | undefined> {
-  if (!sig.bundle) throw new CosignError("VERIFY", "the signature has no Rekor bundle");
-  const entry = entryFromRekorBundle(sig.bundle);
-  const result = await verifyTlogEntry(entry, {
-    kind: "message",
-    signature: signatureBytes(sig),
-    digest: await sha256(sig.payload),
-    keyDer,
-  }, tlogs);
-  return result.integratedTime;
+  if (!text) {
+    throw new CosignError("VERIFY", "the signature has no Rekor bundle", { check: "tlog-entry" });
+  }
+  const r = await verifyLogEntry(tlogEntryFromRekorBundle(text), expected, trust, witnesses);
+  return r.integratedTime;
 }

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { isCosignError } from "../../core/errors.ts";
 import { entryFromRekorBundle, verifyRekorBundle } from "./rekor_bundle.ts";
-import { storedSignature } from "../artifact-oci/stored_signature.ts";
+import { witnessContext } from "../../tests/helpers/witnesses.ts";
 
 const body = btoa(JSON.stringify({ apiVersion: "0.0.1", kind: "hashedrekord", spec: {} }));
 const good = {
@@ -39,22 +39,19 @@ describe("Rekor bundle annotation", () => {
     }
   });
   it("a signature without a bundle, or with an unknown log, does not verify", async () => {
-    const desc = {
-      mediaType: "x",
-      size: 1,
-      digest: "sha256:" + "0".repeat(64),
-      annotations: { "dev.cosignproject.cosign/signature": btoa("sig") },
+    const { ctx } = witnessContext();
+    const expected = {
+      kind: "message" as const,
+      signature: new TextEncoder().encode("sig"),
+      digest: new Uint8Array(32),
+      keyDer: new Uint8Array(0),
     };
     await assert.rejects(
-      verifyRekorBundle(storedSignature(desc, new Uint8Array([1])), new Uint8Array(0), []),
+      verifyRekorBundle(undefined, expected, { tlogs: [] }, ctx),
       (e) => isCosignError(e, "VERIFY"),
     );
-    const withBundle = storedSignature({
-      ...desc,
-      annotations: { ...desc.annotations, "dev.sigstore.cosign/bundle": JSON.stringify(good) },
-    }, new Uint8Array([1]));
     await assert.rejects(
-      verifyRekorBundle(withBundle, new Uint8Array(0), []),
+      verifyRekorBundle(JSON.stringify(good), expected, { tlogs: [] }, ctx),
       (e) => isCosignError(e, "VERIFY"),
     );
   });
