@@ -24,7 +24,7 @@ import {
   type LegacyRekorBundle,
   serializeLegacyBundle,
 } from "./legacy_bundle.ts";
-import type { LegacySignature, TlogEntry } from "./plugin.ts";
+import type { LegacySignature, SignatureKind, StoredSignature, TlogEntry } from "./plugin.ts";
 
 /**
  * cosign's Rekor bundle for an entry with an inclusion promise (Rekor v1); undefined for
@@ -261,4 +261,40 @@ export function legacySignatureOfBundle(b: LegacyBundle, source: string): Legacy
     certificate,
     rekorBundle: b.rekorBundle ? rekorBundleText(b.rekorBundle) : undefined,
   };
+}
+
+/**
+ * The stored signature in a bundle file's JSON: cosign's legacy blob bundle (legacy form) or a
+ * Sigstore bundle (kept as its JSON value). Throws CosignError("INVALID_INPUT") for anything
+ * else, and the legacy parser's errors.
+ *
+ * @example
+ * ```ts
+ * const s = await storedSignatureFromBundleJSON(JSON.parse(text), "release.bundle");
+ * ```
+ */
+export async function storedSignatureFromBundleJSON(
+  value: unknown,
+  location: string,
+  kind: SignatureKind = "signature",
+): Promise<StoredSignature> {
+  const source = `"${location}"`;
+  const { isLegacyBundleJSON, legacyBundleFromJSON } = await import("./legacy_bundle.ts");
+  if (isLegacyBundleJSON(value)) {
+    return {
+      kind,
+      location,
+      legacy: legacySignatureOfBundle(legacyBundleFromJSON(value, source), source),
+    };
+  }
+  if (typeof value === "object" && value !== null && "mediaType" in value) {
+    const { bundleFromJSONValue } = await import("./bundle.ts");
+    await bundleFromJSONValue(value, source); // refuse a malformed bundle here, with its reason
+    return { kind, location, bundle: value };
+  }
+  throw new CosignError(
+    "INVALID_INPUT",
+    `Cannot read bundle ${source}: it is neither a Sigstore bundle (no "mediaType") nor a cosign bundle (no "base64Signature")`,
+    { hint: "Pass the file that sign-blob --bundle wrote." },
+  );
 }

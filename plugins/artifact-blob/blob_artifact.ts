@@ -1,7 +1,12 @@
 /**
  * The "blob" artifact type: local files, standard input (`-`), and a bare digest
  * (`sha256:<64 hex>`, which verify-blob accepts instead of a file, as cosign does). Content is
- * digested as a stream, never held in memory.
+ * digested as a stream, never held in memory; signatures cover the content itself (no payload).
+ *
+ * Signature store (files only): the bundle files beside the blob, `<file>.sigstore.json` (a
+ * Sigstore bundle) and `<file>.bundle` (cosign's legacy bundle). `signatures()` lists those that
+ * exist; `attach()` writes them atomically (`sign ./file`). sign-blob and verify-blob never use
+ * the store: they write and read the files their flags name.
  *
  * @example
  * ```ts
@@ -11,15 +16,19 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { CosignError } from "../../core/errors.ts";
+import { readFile } from "node:fs/promises";
+import { CosignError, describeError } from "../../core/errors.ts";
 import {
   type Artifact,
   type ArtifactType,
+  type AttachResult,
   type Context,
   definePlugin,
   type Digest,
   type HashAlgorithm,
   type Plugin,
+  type SignatureQuery,
+  type StoredSignature,
 } from "../../core/plugin.ts";
 import { digestFile, digestStream, hex, openFileStream } from "./stream_digest.ts";
 
@@ -58,6 +67,48 @@ function fileArtifact(ref: string): BlobArtifact {
       return out;
     },
     open: () => openFileStream(ref),
+    async *signatures(_ctx: Context, query?: SignatureQuery): AsyncIterable<StoredSignature> {
+      if (query?.kind && query.kind !== "signature") return;
+      const { storedSignatureFromBundleJSON } = await import("../../core/legacy_signature.ts");
+      for (const path of [`${ref}.sigstore.json`, `${ref}.bundle`]) {
+        let text: string;
+        try {
+          text = await readFile(path, "utf8");
+        } catch (e) {
+          if ((e as { code?: string }).code === "ENOENT") continue;
+          throw new CosignError("IO", `Cannot read bundle "${path}": ${describeError(e)}`);
+        }
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch {
+          yield { kind: "signature", location: path, problem: `"${path}" is not JSON` };
+          continue;
+        }
+        try {
+          yield await storedSignatureFromBundleJSON(value, path);
+        } catch (e) {
+          if (!(e instanceof CosignError)) throw e;
+          yield { kind: "signature", location: path, problem: e.message };
+        }
+      }
+    },
+    async attach(sig: StoredSignature): Promise<AttachResult> {
+      const { legacyBlobBundleText } = await import("../../core/legacy_signature.ts");
+      if (sig.legacy?.payload) {
+        throw new CosignError(
+          "UNSUPPORTED",
+          `Cannot store a payload signature beside blob "${ref}": blob signatures cover the content`,
+        );
+      }
+      const path = sig.bundle !== undefined ? `${ref}.sigstore.json` : `${ref}.bundle`;
+      const text = sig.bundle !== undefined
+        ? JSON.stringify(sig.bundle)
+        : legacyBlobBundleText(sig.legacy!);
+      const { writeFileAtomic } = await import("../../runtime/atomic_file.ts");
+      await writeFileAtomic(path, text);
+      return { location: path, added: true };
+    },
   };
 }
 

@@ -5,6 +5,14 @@
  * It claims anything that parses as an image reference; the "blob" type is registered before
  * it in main.ts and takes local paths (`./x`, `/x`, existing files, `-`) first.
  *
+ * Its signature store is cosign's: a signature covers the simple-signing payload for
+ * `repo@digest` (`payload`, whose claims `checkPayload` checks), legacy signatures are layers
+ * of `sha256-<hex>.sig` (`.att`, `.sbom`) in the image's repository or `COSIGN_REPOSITORY`, cosign
+ * v3 signatures are Sigstore bundles stored as OCI 1.1 referrers (`signatures` lists both), and
+ * `attach` appends a layer race-free without duplicates. `open` streams the layer of a one-layer
+ * artifact (`upload blob`), checked against its digest as it flows. The registry client comes
+ * from the context (`registryClientFor`).
+ *
  * @example
  * ```ts
  * const a = await ctx.plugins.resolve("localhost:5000/app:v1", ctx);
@@ -12,9 +20,313 @@
  * ```
  * @module
  */
+import { base64 } from "@scure/base";
 import { CosignError } from "../../core/errors.ts";
-import type { Artifact, ArtifactType, Context, Digest, HashAlgorithm } from "../../core/plugin.ts";
-import { parseReference } from "../../oci/reference.ts";
+import type {
+  Artifact,
+  ArtifactType,
+  AttachOptions,
+  AttachResult,
+  Context,
+  Digest,
+  HashAlgorithm,
+  SignatureKind,
+  SignatureQuery,
+  StoredSignature as CoreStoredSignature,
+  VerifiedSignature,
+} from "../../core/plugin.ts";
+import type { RegistryClient } from "../../oci/client.ts";
+import { isIndexMediaType } from "../../oci/media_types.ts";
+import {
+  parseReference,
+  type Reference,
+  referenceString,
+  repositoryString,
+  withDigest,
+} from "../../oci/reference.ts";
+import { registryClientFor } from "../../oci/registry_options.ts";
+import { type SignatureSuffix } from "./layout.ts";
+import { signatureReference, signatureRepository } from "./signature_location.ts";
+import { type StoredSignature } from "./stored_signature.ts";
+
+const SUFFIX: Record<SignatureKind, SignatureSuffix> = {
+  signature: "sig",
+  attestation: "att",
+  sbom: "sbom",
+};
+
+function tagWarning(ref: string): string {
+  return `Image reference ${ref} uses a tag, not a digest, to identify the image to sign.
+    This can lead you to sign a different image than the intended one. Please use a
+    digest (example.com/ubuntu@sha256:abc123...) rather than tag
+    (example.com/ubuntu:latest) for the input to cosign. The ability to refer to
+    images by tag will be removed in a future release.`;
+}
+
+/**
+ * A `.sig` layer as the core's stored signature (legacy form). A layer without a usable
+ * signature annotation is kept with its `problem`, so verification reports it.
+ *
+ * @example
+ * ```ts
+ * const core = coreSignature(sig, "localhost:5000/app:sha256-….sig", "signature");
+ * ```
+ */
+export function coreSignature(
+  sig: StoredSignature,
+  location: string,
+  kind: SignatureKind,
+): CoreStoredSignature {
+  const out: CoreStoredSignature = {
+    kind,
+    location,
+    id: sig.descriptor.digest,
+    annotations: { ...(sig.descriptor.annotations ?? {}) },
+    legacy: { payload: sig.payload, signature: new Uint8Array(0) },
+  };
+  const b64 = sig.base64Signature;
+  const clean = b64?.replace(/[\r\n]/g, "") ?? "";
+  if (b64 === undefined) {
+    out.problem =
+      `signature layer ${sig.descriptor.digest} is missing "dev.cosignproject.cosign/signature" annotation`;
+  } else if (clean === "" || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 !== 0) {
+    out.problem =
+      `signature layer ${sig.descriptor.digest} has a signature annotation that is not base64`;
+  } else {
+    out.legacy!.signature = base64.decode(clean);
+  }
+  if (sig.certificate) out.legacy!.certificate = sig.certificate;
+  if (sig.chain) out.legacy!.chain = sig.chain;
+  if (sig.bundle) out.legacy!.rekorBundle = sig.bundle;
+  if (sig.rfc3161Timestamp) out.legacy!.rfc3161Timestamp = sig.rfc3161Timestamp;
+  return out;
+}
+
+/** The oci stored-signature view of a core legacy signature (for cosign's output formats). */
+function ociSignature(s: CoreStoredSignature): StoredSignature {
+  const l = s.legacy!;
+  return {
+    descriptor: {
+      mediaType: "",
+      digest: s.id ?? "",
+      size: l.payload?.length ?? 0,
+      annotations: s.annotations,
+    },
+    payload: l.payload ?? new Uint8Array(0),
+    base64Signature: base64.encode(l.signature),
+    certificate: l.certificate,
+    chain: l.chain,
+    bundle: l.rekorBundle,
+    rfc3161Timestamp: l.rfc3161Timestamp,
+  };
+}
+
+/** An image by reference, with its digest resolved once (lazily) through `client`. */
+function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: RegistryClient): Artifact {
+  let client = shared;
+  const registry = () => client ??= registryClientFor(ctx);
+  let cached: Promise<string> | undefined;
+  const digestString = () =>
+    cached ??= r.digest ? Promise.resolve(r.digest) : registry().resolveDigest(r);
+  const name = referenceString(r);
+  const env = (n: string) => ctx.env(n);
+  const artifact: Artifact = {
+    kind: "oci",
+    ref,
+    name,
+    async digest(algorithm?: HashAlgorithm): Promise<Digest> {
+      if (algorithm && algorithm !== "sha256") {
+        throw new CosignError(
+          "UNSUPPORTED",
+          `Cannot digest image ${ref} with ${algorithm}: manifests are addressed by sha256`,
+        );
+      }
+      const [alg, hex] = (await digestString()).split(":");
+      return { algorithm: alg as Digest["algorithm"], hex };
+    },
+    async title(): Promise<string> {
+      const d = await digestString();
+      return `image ${r.digest ? name : `${name} (${referenceString(withDigest(r, d))})`}`;
+    },
+    async payload(c, options): Promise<Uint8Array> {
+      if (!r.digest) c.log.warn(tagWarning(r.original));
+      const d = await digestString();
+      const { simpleSigningPayload } = await import("./simple_signing.ts");
+      return simpleSigningPayload(repositoryString(r), d, options?.annotations ?? null);
+    },
+    async checkPayload(payload, _c, options): Promise<void> {
+      const d = await digestString();
+      const annotations = options?.annotations ?? {};
+      const statement = inTotoStatement(payload);
+      if (statement) {
+        // A cosign v3 signature: the engine checked the subject; the predicate type says "sign".
+        const { SIGN_PREDICATE_TYPE } = await import("./referrer_bundles.ts");
+        if (Object.keys(annotations).length) {
+          throw claims("-a annotations cannot be checked on a v3 bundle");
+        }
+        if (statement.predicateType !== SIGN_PREDICATE_TYPE) {
+          throw claims(`predicate type ${statement.predicateType} is not ${SIGN_PREDICATE_TYPE}`);
+        }
+        return;
+      }
+      const { checkClaims, parseSimpleSigningPayload } = await import("./simple_signing.ts");
+      let p;
+      try {
+        p = parseSimpleSigningPayload(payload);
+      } catch (e) {
+        throw claims((e as Error).message);
+      }
+      const why = checkClaims(p, d, annotations);
+      if (why) throw claims(why);
+    },
+    async *signatures(c: Context, query?: SignatureQuery): AsyncIterable<CoreStoredSignature> {
+      const d = await digestString();
+      const kinds: SignatureKind[] = query?.kind ? [query.kind] : ["signature", "attestation"];
+      for (const kind of kinds) {
+        const sigRef = signatureReference(r, d, SUFFIX[kind], env);
+        const [{ readSignatures }, { readSignatureBundles }] = await Promise.all([
+          import("./read_signatures.ts"),
+          import("./referrer_bundles.ts"),
+        ]);
+        const [sigs, bundles] = await Promise.all([
+          readSignatures(registry(), sigRef),
+          kind === "signature"
+            ? readSignatureBundles(registry(), r, d, (m) => c.log.debug(m))
+            : Promise.resolve([]),
+        ]);
+        const where = referenceString(sigRef);
+        for (const s of sigs) yield coreSignature(s, where, kind);
+        for (const b of bundles) {
+          yield {
+            kind,
+            location: `${repositoryString(r)}@${b.manifestDigest}`,
+            id: b.manifestDigest,
+            bundle: b.json,
+          };
+        }
+      }
+    },
+    async attach(
+      sig: CoreStoredSignature,
+      c: Context,
+      options?: AttachOptions,
+    ): Promise<AttachResult> {
+      const legacy = sig.legacy;
+      if (!legacy?.payload) {
+        throw new CosignError(
+          "UNSUPPORTED",
+          `Cannot attach to ${name}: only cosign's signature layers (a payload and its ` +
+            "signature) can be stored yet",
+          { hint: "Sign without the bundle format." },
+        );
+      }
+      const d = await digestString();
+      const sigRef = signatureReference(r, d, SUFFIX[sig.kind], env);
+      c.log.info(`Pushing signature to: ${repositoryString(signatureRepository(r, env))}`);
+      const [layout, { appendSignatures }, { verifierFromSpki }] = await Promise.all([
+        import("./layout.ts"),
+        import("./append_signatures.ts"),
+        import("../../core/keys/verifier.ts"),
+      ]);
+      const layer = layout.newSignatureLayer(legacy.payload, legacy.signature, {
+        certificate: legacy.certificate,
+        chain: legacy.chain !== undefined ? [legacy.chain] : undefined,
+        bundle: legacy.rekorBundle,
+        rfc3161Timestamp: legacy.rfc3161Timestamp,
+      });
+      let spki = options?.publicKey?.spki;
+      if (!spki && legacy.certificate) {
+        const { pemCertificates } = await import("../../core/fulcio.ts");
+        const { parseCertificate } = await import("../../core/verify/certificate.ts");
+        const der = pemCertificates(legacy.certificate)[0];
+        if (der) spki = (await parseCertificate(der)).spki;
+      }
+      const verifier = spki ? verifierFromSpki(spki) : undefined;
+      const append = await appendSignatures(registry(), sigRef, [layer], {
+        docker: layout.useDockerMediaTypes(env),
+        findDuplicate: verifier
+          ? (existing, candidate, p) =>
+            layout.findDuplicate(existing, candidate, p, (m, s) => verifier.verify(m, s))
+          : undefined,
+        log: c.log,
+      });
+      const location = referenceString(sigRef);
+      if (append.added.length === 0) c.log.debug(`signature already present at ${location}`);
+      return { location, added: append.added.length > 0 };
+    },
+    async children(): Promise<Artifact[]> {
+      const { manifestTree } = await import("./sign_image.ts");
+      const all = await manifestTree(registry(), r, await digestString());
+      return all.slice(1).map((d) => {
+        const child = withDigest(r, d);
+        return imageArtifact(child, referenceString(child), ctx, registry());
+      });
+    },
+    async verifiedOutput(v: VerifiedSignature): Promise<string> {
+      if (v.stored.legacy) {
+        const { verificationOutput } = await import("./verification_output.ts");
+        return await verificationOutput(ociSignature(v.stored));
+      }
+      const [{ encodeSimpleSigning }, { SIGN_PREDICATE_TYPE }] = await Promise.all([
+        import("./simple_signing.ts"),
+        import("./referrer_bundles.ts"),
+      ]);
+      return encodeSimpleSigning({
+        dockerReference: name,
+        digest: await digestString(),
+        type: SIGN_PREDICATE_TYPE,
+        optional: {},
+      });
+    },
+    async open(): Promise<ReadableStream<Uint8Array>> {
+      const d = await digestString();
+      const pinned = `${repositoryString(r)}@${d}`;
+      const m = await registry().getManifest(withDigest(r, d));
+      if (isIndexMediaType(m.mediaType)) {
+        throw new CosignError(
+          "INVALID_INPUT",
+          `Cannot fetch ${pinned}: it is an index, not a one-layer artifact`,
+          { hint: "Pick one platform's manifest digest from the index." },
+        );
+      }
+      const { manifestChildren } = await import("../../oci/transfer.ts");
+      const { blobs } = manifestChildren(m, pinned);
+      const doc = JSON.parse(new TextDecoder().decode(m.bytes));
+      const layers = Array.isArray(doc.layers) ? doc.layers.length : 0;
+      if (layers !== 1) {
+        throw new CosignError(
+          "INVALID_INPUT",
+          `Cannot fetch ${pinned}: invalid artifact, it has ${layers} layers (expected exactly one)`,
+          { hint: "sget fetches artifacts made by `cosign-ts upload blob`." },
+        );
+      }
+      const layer = blobs[blobs.length - 1];
+      // The client checks the digest and size as the content flows (a mismatch fails the stream).
+      return await registry().getBlob(r, layer.digest, {
+        size: layer.size,
+        maxSize: Number.MAX_SAFE_INTEGER,
+      });
+    },
+  };
+  return artifact;
+}
+
+function claims(message: string): CosignError {
+  return new CosignError("VERIFY", message, { check: "claims" });
+}
+
+function inTotoStatement(payload: Uint8Array): { predicateType?: string } | undefined {
+  if (payload[0] !== 0x7b) return undefined;
+  try {
+    const s = JSON.parse(new TextDecoder().decode(payload));
+    if (typeof s?._type === "string" && s._type.startsWith("https://in-toto.io/Statement")) {
+      return { predicateType: typeof s.predicateType === "string" ? s.predicateType : undefined };
+    }
+  } catch {
+    // not JSON: the simple-signing parser says what is wrong
+  }
+  return undefined;
+}
 
 /** The "oci" artifact type. */
 export const ociArtifactType: ArtifactType = {
@@ -30,30 +342,10 @@ export const ociArtifactType: ArtifactType = {
     }
   },
   resolve(ref: string, ctx: Context): Promise<Artifact> {
-    const r = parseReference(ref);
-    let cached: Promise<Digest> | undefined;
-    const artifact: Artifact = {
-      kind: "oci",
-      ref,
-      digest(algorithm?: HashAlgorithm): Promise<Digest> {
-        if (algorithm && algorithm !== "sha256") {
-          return Promise.reject(
-            new CosignError(
-              "UNSUPPORTED",
-              `Cannot digest image ${ref} with ${algorithm}: manifests are addressed by sha256`,
-            ),
-          );
-        }
-        cached ??= (async () => {
-          const { RegistryClient } = await import("../../oci/client.ts");
-          const client = new RegistryClient({ env: (n) => ctx.env(n), log: ctx.log });
-          const d = await client.resolveDigest(r);
-          const [algorithm, hex] = d.split(":");
-          return { algorithm: algorithm as Digest["algorithm"], hex };
-        })();
-        return cached;
-      },
-    };
-    return Promise.resolve(artifact);
+    try {
+      return Promise.resolve(imageArtifact(parseReference(ref), ref, ctx));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   },
 };

@@ -32,6 +32,8 @@ export interface ReferrerBundle {
   manifestDigest: string;
   /** The parsed bundle. */
   bundle: Bundle;
+  /** The bundle's JSON value, as stored. */
+  json: unknown;
 }
 
 /**
@@ -77,11 +79,9 @@ export async function readSignatureBundles(
         size: layer.size,
         maxSize: 4 * 1024 * 1024,
       });
-      const parsed = await bundleFromJSONValue(
-        JSON.parse(new TextDecoder().decode(bytes)),
-        `bundle ${where}`,
-      );
-      return { manifestDigest: d.digest, bundle: parsed.bundle };
+      const json: unknown = JSON.parse(new TextDecoder().decode(bytes));
+      const parsed = await bundleFromJSONValue(json, `bundle ${where}`);
+      return { manifestDigest: d.digest, bundle: parsed.bundle, json };
     } catch (e) {
       if (isCosignError(e) && ["AUTH", "NETWORK"].includes(e.code)) throw e;
       onSkip?.(`skipping referrer ${where}: ${(e as Error).message}`);
