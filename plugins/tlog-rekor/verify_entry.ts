@@ -57,6 +57,7 @@ const dec = new TextDecoder();
 
 function fail(check: string, what: string, hint?: string): never {
   throw new CosignError("VERIFY", `Cannot verify ${check}: ${what}`, {
+    check: "tlog-entry",
     hint: hint ??
       "The transparency log entry in the bundle does not match; obtain the bundle again.",
   });

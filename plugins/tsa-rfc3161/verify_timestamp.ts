@@ -40,6 +40,7 @@ const TIMESTAMPING_EKU = "1.3.6.1.5.5.7.3.8";
 
 function fail(what: string): never {
   throw new CosignError("VERIFY", `Cannot verify RFC 3161 timestamp: ${what}`, {
+    check: "timestamp",
     hint: "The timestamp does not come from a timestamp authority of the trusted root in use, " +
       "or does not cover this signature.",
   });
