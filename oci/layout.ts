@@ -20,8 +20,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdir, open, readFile, stat } from "node:fs/promises";
+import { constants as fsConstants, type Stats } from "node:fs";
+import { type FileHandle, lstat, mkdir, open, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { CosignError, describeError } from "../core/errors.ts";
 import { type AtomicFile, openAtomicFile, writeFileAtomic } from "../runtime/atomic_file.ts";
@@ -150,6 +150,27 @@ async function writeAtomic(path: string, data: Uint8Array | string): Promise<voi
   });
 }
 
+/** O_NOFOLLOW and O_NONBLOCK where the platform has them (a FIFO must not block the open). */
+const NOFOLLOW: number = fsConstants.O_NOFOLLOW ?? 0;
+const NONBLOCK: number = fsConstants.O_NONBLOCK ?? 0;
+
+function notRegular(where: string, s: Stats | undefined): CosignError {
+  const kind = !s || s.isSymbolicLink()
+    ? "a symbolic link"
+    : s.isFIFO()
+    ? "a FIFO"
+    : s.isCharacterDevice() || s.isBlockDevice()
+    ? "a device"
+    : s.isDirectory()
+    ? "a directory"
+    : "something other than a file";
+  return new CosignError(
+    "INVALID_INPUT",
+    `Cannot read ${where}: it is ${kind}, not a regular file`,
+    { hint: "A layout holds blobs as regular files only; save it again." },
+  );
+}
+
 /**
  * An OCI image layout directory. Create one with {@link OciLayout.create}, open an existing one
  * with {@link OciLayout.open}.
@@ -236,11 +257,15 @@ export class OciLayout {
     return join(this.dir, "blobs", "sha256", m[1]);
   }
 
-  /** True when the blob is present with the given size (content is checked on read). */
+  /**
+   * True when the blob is present as a regular file (not a link, FIFO or device) whose size
+   * and SHA-256 match: an existing blob is only reused when it is intact (`save` into a
+   * directory that holds a corrupted blob rewrites it). Without `size`, any size is accepted.
+   */
   async hasBlob(digest: string, size?: number): Promise<boolean> {
     try {
-      const s = await stat(this.blobPath(digest));
-      return s.isFile() && (size === undefined || s.size === size);
+      await this.verifyBlob({ digest, size });
+      return true;
     } catch {
       return false;
     }
@@ -318,47 +343,97 @@ export class OciLayout {
   }
 
   /**
-   * Reads a small blob (manifest, config, signature layer) into memory and checks it against the
-   * descriptor (digest, and size when given). Throws CosignError("NOT_FOUND") when missing,
-   * CosignError("VERIFY") when the content does not match, CosignError("TOO_LARGE") above
-   * `maxBytes` (default {@link MAX_MANIFEST_BYTES}).
+   * Opens a blob for reading, safely: the layout's `blobs/sha256` must be real directories and
+   * the blob a regular file (lstat: no symbolic link is followed out of the layout; a FIFO or
+   * device is refused before it is opened), opened without following links and without
+   * blocking, and checked again on the open handle. A size that differs from `desc.size` is
+   * refused before reading (a sparse file larger than its descriptor). Throws NOT_FOUND,
+   * INVALID_INPUT (not a regular file), VERIFY (wrong size), TOO_LARGE (over `maxBytes`), IO.
    */
-  async readBlob(
+  async #openRegular(
     desc: { digest: string; size?: number },
-    maxBytes: number = MAX_MANIFEST_BYTES,
-  ): Promise<Uint8Array> {
+    maxBytes: number,
+  ): Promise<{ fh: FileHandle; size: number }> {
     const path = this.blobPath(desc.digest);
-    let bytes: Uint8Array;
+    const where = `blob ${desc.digest} in OCI layout "${this.dir}"`;
+    let fh: FileHandle | undefined;
     try {
-      const fh = await open(path, "r");
-      try {
-        const s = await fh.stat();
-        if (s.size > maxBytes) {
+      for (const d of [join(this.dir, "blobs"), join(this.dir, "blobs", "sha256")]) {
+        if (!(await lstat(d)).isDirectory()) {
           throw new CosignError(
-            "TOO_LARGE",
-            `Cannot read blob ${desc.digest} from "${this.dir}": ${s.size} bytes is over the ${maxBytes}-byte limit`,
+            "INVALID_INPUT",
+            `Cannot read ${where}: ${d} is not a directory (links are not followed)`,
+            { hint: "The layout was modified; save it again." },
           );
         }
-        bytes = new Uint8Array(await fh.readFile());
-      } finally {
-        await fh.close();
       }
+      const before = await lstat(path);
+      if (!before.isFile()) {
+        throw notRegular(where, before);
+      }
+      fh = await open(path, fsConstants.O_RDONLY | NOFOLLOW | NONBLOCK);
+      const s = await fh.stat();
+      if (!s.isFile() || s.ino !== before.ino || s.dev !== before.dev) throw notRegular(where, s);
+      if (desc.size !== undefined && s.size !== desc.size) {
+        throw new CosignError(
+          "VERIFY",
+          `Cannot read ${where}: it has ${s.size} bytes, its descriptor says ${desc.size}`,
+          { hint: "The layout was modified or corrupted; save it again." },
+        );
+      }
+      if (s.size > maxBytes) {
+        throw new CosignError(
+          "TOO_LARGE",
+          `Cannot read blob ${desc.digest} from "${this.dir}": ${s.size} bytes is over the ${maxBytes}-byte limit`,
+        );
+      }
+      return { fh, size: s.size };
     } catch (e) {
+      await fh?.close().catch(() => {});
       if (e instanceof CosignError) throw e;
-      if ((e as { code?: string })?.code === "ENOENT") {
+      const code = (e as { code?: string })?.code;
+      if (code === "ENOENT") {
         throw new CosignError(
           "NOT_FOUND",
           `Cannot read blob ${desc.digest} from OCI layout "${this.dir}": it is missing`,
           { hint: "The layout is incomplete; save it again." },
         );
       }
+      if (code === "ELOOP") throw notRegular(where, undefined);
       throw ioError(`Cannot read blob ${desc.digest} from "${this.dir}"`, e);
     }
-    const got = sha256Digest(bytes);
-    if (got !== desc.digest || (desc.size !== undefined && desc.size !== bytes.length)) {
+  }
+
+  /**
+   * Reads a small blob (manifest, config, signature layer) into memory and checks it against the
+   * descriptor (digest, and size when given). Throws CosignError("NOT_FOUND") when missing,
+   * CosignError("VERIFY") when the content does not match, CosignError("TOO_LARGE") above
+   * `maxBytes` (default {@link MAX_MANIFEST_BYTES}), CosignError("INVALID_INPUT") when it is not
+   * a regular file inside the layout.
+   */
+  async readBlob(
+    desc: { digest: string; size?: number },
+    maxBytes: number = MAX_MANIFEST_BYTES,
+  ): Promise<Uint8Array> {
+    const { fh, size } = await this.#openRegular(desc, maxBytes);
+    const bytes = new Uint8Array(size);
+    let got = 0;
+    try {
+      while (got < size) {
+        const { bytesRead } = await fh.read(bytes, got, size - got, got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+    } catch (e) {
+      throw ioError(`Cannot read blob ${desc.digest} from "${this.dir}"`, e);
+    } finally {
+      await fh.close().catch(() => {});
+    }
+    const digest = sha256Digest(bytes.subarray(0, got));
+    if (digest !== desc.digest || got !== size) {
       throw new CosignError(
         "VERIFY",
-        `Blob ${desc.digest} in OCI layout "${this.dir}" does not match its digest (content is ${got}, ${bytes.length} bytes)`,
+        `Blob ${desc.digest} in OCI layout "${this.dir}" does not match its digest (content is ${digest}, ${got} bytes)`,
         { hint: "The layout was modified or corrupted; save it again." },
       );
     }
@@ -367,32 +442,18 @@ export class OciLayout {
 
   /**
    * Checks a (possibly large) blob on disk against its descriptor by streaming it through
-   * SHA-256. Same errors as {@link OciLayout.readBlob}, without a size limit.
+   * SHA-256, reading no more than its size. Same errors as {@link OciLayout.readBlob}, without
+   * a size limit.
    */
   async verifyBlob(desc: { digest: string; size?: number }): Promise<void> {
-    const path = this.blobPath(desc.digest);
     const hash = createHash("sha256");
     let size = 0;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const s = createReadStream(path);
-        s.on("data", (chunk) => {
-          const b = chunk as Uint8Array;
-          size += b.length;
-          hash.update(b);
-        });
-        s.on("error", reject);
-        s.on("end", () => resolve());
-      });
-    } catch (e) {
-      if ((e as { code?: string })?.code === "ENOENT") {
-        throw new CosignError(
-          "NOT_FOUND",
-          `Cannot read blob ${desc.digest} from OCI layout "${this.dir}": it is missing`,
-          { hint: "The layout is incomplete; save it again." },
-        );
-      }
-      throw ioError(`Cannot read blob ${desc.digest} from "${this.dir}"`, e);
+    const reader = (await this.#blobStream(desc)).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      hash.update(value);
     }
     const got = "sha256:" + hash.digest("hex");
     if (got !== desc.digest || (desc.size !== undefined && desc.size !== size)) {
@@ -405,29 +466,45 @@ export class OciLayout {
   }
 
   /**
-   * A blob as a web stream (for uploads). Check it first with {@link OciLayout.verifyBlob}:
-   * this stream does not hash.
+   * A blob as a web stream (for uploads), opened as {@link OciLayout.readBlob} opens it and
+   * ending at the size the file had when opened (a file that grows is not followed). Check it
+   * first with {@link OciLayout.verifyBlob}: this stream does not hash.
    */
-  openBlob(digest: string): ReadableStream<Uint8Array> {
-    const path = this.blobPath(digest);
-    let node: ReturnType<typeof createReadStream> | undefined;
+  openBlob(desc: string | { digest: string; size?: number }): Promise<ReadableStream<Uint8Array>> {
+    return this.#blobStream(typeof desc === "string" ? { digest: desc } : desc);
+  }
+
+  async #blobStream(desc: { digest: string; size?: number }): Promise<ReadableStream<Uint8Array>> {
+    const { fh, size } = await this.#openRegular(desc, Number.MAX_SAFE_INTEGER);
+    const dir = this.dir;
+    let pos = 0;
+    const CHUNK = 1024 * 1024;
     return new ReadableStream<Uint8Array>({
-      start(controller) {
-        node = createReadStream(path, { highWaterMark: 1024 * 1024 });
-        node.on("data", (chunk) => {
-          controller.enqueue(new Uint8Array(chunk as Uint8Array));
-          if ((controller.desiredSize ?? 1) <= 0) node?.pause();
-        });
-        node.on("error", (e) => controller.error(e));
-        node.on("end", () => controller.close());
+      async pull(controller) {
+        try {
+          if (pos >= size) {
+            await fh.close();
+            controller.close();
+            return;
+          }
+          const buf = new Uint8Array(Math.min(CHUNK, size - pos));
+          const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+          if (bytesRead === 0) {
+            await fh.close();
+            controller.close(); // shrank while reading: the digest check fails
+            return;
+          }
+          pos += bytesRead;
+          controller.enqueue(buf.subarray(0, bytesRead));
+        } catch (e) {
+          await fh.close().catch(() => {});
+          controller.error(ioError(`Cannot read blob ${desc.digest} from "${dir}"`, e));
+        }
       },
-      pull() {
-        node?.resume();
+      async cancel() {
+        await fh.close().catch(() => {});
       },
-      cancel() {
-        node?.destroy();
-      },
-    }, { highWaterMark: 4 });
+    });
   }
 
   /** Reads and checks `index.json`. Throws CosignError("INVALID_INPUT") when malformed. */

@@ -38,13 +38,18 @@ export function layoutSource(layout: OciLayout): ImageSource {
           `Cannot read "${tagOrDigest}" from ${name}: not a digest`,
         );
       }
-      if (!(await layout.hasBlob(tagOrDigest))) return undefined;
-      const bytes = await layout.readBlob({ digest: tagOrDigest }, MAX_MANIFEST_BYTES);
+      let bytes: Uint8Array;
+      try {
+        bytes = await layout.readBlob({ digest: tagOrDigest }, MAX_MANIFEST_BYTES);
+      } catch (e) {
+        if (e instanceof CosignError && e.code === "NOT_FOUND") return undefined;
+        throw e;
+      }
       return { bytes, digest: tagOrDigest, mediaType: declaredMediaType(bytes) ?? OCI_MANIFEST };
     },
     async blob(desc) {
       await layout.verifyBlob(desc);
-      return layout.openBlob(desc.digest);
+      return await layout.openBlob(desc);
     },
   };
 }

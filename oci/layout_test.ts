@@ -1,7 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, symlink, truncate, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { OciLayout } from "./layout.ts";
 import { isCosignError } from "../core/errors.ts";
@@ -130,6 +131,101 @@ describe("OciLayout", () => {
         OciLayout.create(join(dir, "file", "sub")),
         (e) => isCosignError(e, "IO") && /not a directory|file/.test(e.message),
       );
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe("OciLayout: hostile files (load must not hang)", () => {
+  const bounded = (p: Promise<unknown>): Promise<unknown> =>
+    Promise.race([
+      p,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("still reading after 5 s")), 5000)
+      ),
+    ]);
+  const body = enc.encode('{"schemaVersion":2,"layers":[]}');
+  const digest = sha(body);
+
+  async function layoutWith(
+    make: (path: string) => Promise<void>,
+  ): Promise<{ l: OciLayout; cleanup: () => Promise<void> }> {
+    const { dir, cleanup } = await tempDir();
+    const l = await OciLayout.create(join(dir, "out"));
+    await make(join(dir, "out", "blobs", "sha256", digest.slice(7)));
+    return { l, cleanup };
+  }
+
+  it("a FIFO in place of a blob is refused, not opened", async () => {
+    const { l, cleanup } = await layoutWith(async (p) => {
+      const r = spawnSync("mkfifo", [p]);
+      assert.equal(r.status, 0, "mkfifo");
+    });
+    try {
+      for (const read of [() => l.readBlob({ digest }), () => l.verifyBlob({ digest, size: 10 })]) {
+        await assert.rejects(bounded(read()), (e: unknown) => {
+          assert.ok(isCosignError(e, "INVALID_INPUT"), String(e));
+          assert.match((e as Error).message, /a FIFO, not a regular file/);
+          return true;
+        });
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("a link to /dev/zero is refused (links are not followed)", async () => {
+    const { l, cleanup } = await layoutWith((p) => symlink("/dev/zero", p));
+    try {
+      await assert.rejects(
+        bounded(l.verifyBlob({ digest, size: body.length })),
+        (e: unknown) => {
+          assert.ok(isCosignError(e, "INVALID_INPUT"), String(e));
+          assert.match((e as Error).message, /symbolic link, not a regular file/);
+          return true;
+        },
+      );
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("a sparse file larger than its descriptor is refused before reading", async () => {
+    const { l, cleanup } = await layoutWith(async (p) => {
+      await writeFile(p, body);
+      await truncate(p, 64 * 1024 * 1024 * 1024); // 64 GiB, sparse
+    });
+    try {
+      const t0 = Date.now();
+      await assert.rejects(
+        bounded(l.verifyBlob({ digest, size: body.length })),
+        (e: unknown) => {
+          assert.ok(isCosignError(e, "VERIFY"), String(e));
+          assert.match((e as Error).message, /has 68719476736 bytes, its descriptor says 31/);
+          return true;
+        },
+      );
+      assert.ok(Date.now() - t0 < 1000);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("an existing blob of the right size but the wrong content is rewritten, not kept", async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const l = await OciLayout.create(join(dir, "out"));
+      const path = join(dir, "out", "blobs", "sha256", digest.slice(7));
+      const forged = new Uint8Array(body);
+      forged[5] ^= 1;
+      await writeFile(path, forged); // same size, wrong digest
+      assert.equal(await l.hasBlob(digest, body.length), false);
+      await l.writeBlobStream(streamOf(body), { digest, size: body.length });
+      assert.deepEqual(new Uint8Array(await readFile(path)), body);
+      await writeFile(path, forged);
+      await l.writeBlob(body);
+      assert.deepEqual(new Uint8Array(await readFile(path)), body);
     } finally {
       await cleanup();
     }
