@@ -59,6 +59,7 @@ export {
   DEFAULT_MAX_BLOB_SIZE,
   DEFAULT_MAX_MANIFEST_SIZE,
   DEFAULT_MAX_REFERRERS,
+  DEFAULT_MAX_SIGNATURE_BYTES,
   DEFAULT_MAX_TAG_PAGES,
   DEFAULT_TIMEOUT_MS,
   parseByteSize,
@@ -76,7 +77,8 @@ export class RegistryClient {
 
   /**
    * Creates a client. Throws CosignError("INVALID_INPUT") for a malformed
-   * COSIGN_MAX_ATTACHMENT_SIZE, COSIGN_TS_MAX_REFERRERS or COSIGN_TS_MAX_TAG_PAGES.
+   * COSIGN_MAX_ATTACHMENT_SIZE, COSIGN_TS_MAX_SIGNATURE_BYTES, COSIGN_TS_MAX_REFERRERS or
+   * COSIGN_TS_MAX_TAG_PAGES.
    */
   constructor(options: RegistryClientOptions = {}) {
     this.#t = new RegistryTransport(options);
@@ -90,6 +92,14 @@ export class RegistryClient {
   /** Cap on manifests in bytes. */
   get maxManifestSize(): number {
     return this.#t.maxManifestSize;
+  }
+
+  /**
+   * Budget in bytes for the signature layers read for one image (`maxSignatureBytes`,
+   * COSIGN_TS_MAX_SIGNATURE_BYTES, default 256 MiB).
+   */
+  get maxSignatureBytes(): number {
+    return this.#t.maxSignatureBytes;
   }
 
   /** Chunk size for chunked uploads. */

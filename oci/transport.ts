@@ -73,6 +73,8 @@ export const DEFAULT_MAX_BLOB_SIZE = 128 * 1024 * 1024;
 export const DEFAULT_MAX_MANIFEST_SIZE = 4 * 1024 * 1024;
 /** Default chunk size for chunked uploads: 8 MiB. Blobs up to this size go up in one PUT. */
 export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
+/** Default budget for the signature layers read for one image: 256 MiB in total. */
+export const DEFAULT_MAX_SIGNATURE_BYTES = 256 * 1024 * 1024;
 /** Default cap on the pages of one tag list. */
 export const DEFAULT_MAX_TAG_PAGES = 1000;
 /** Default cap on the referrers of one subject. */
@@ -87,6 +89,26 @@ export function parseByteSize(s: string | undefined): number | undefined {
   const base = m[3] || unit === "" ? 1024 : 1000;
   const pow = { "": 0, k: 1, m: 2, g: 3, t: 4 }[unit] ?? 0;
   return Math.floor(Number(m[1]) * base ** pow);
+}
+
+/**
+ * A byte size from the environment ("134217728", "128MiB"), or undefined when unset. Throws
+ * CosignError("INVALID_INPUT") naming the variable when it is malformed.
+ */
+export function envBytes(
+  env: (name: string) => string | undefined,
+  name: string,
+): number | undefined {
+  const v = env(name);
+  const parsed = parseByteSize(v);
+  if (v !== undefined && v.trim() !== "" && parsed === undefined) {
+    throw new CosignError(
+      "INVALID_INPUT",
+      `Invalid ${name} "${v}": expected a number of bytes`,
+      { hint: `Set ${name} to a byte count such as 134217728 (or 128MiB), or unset it.` },
+    );
+  }
+  return parsed;
 }
 
 /**
@@ -145,6 +167,11 @@ export interface RegistryClientOptions {
    * Default 3 minutes; 0 or Infinity: none (the command's `signal` still applies).
    */
   deadlineMs?: number;
+  /**
+   * Budget in bytes for all signature layers read for one image (their sizes summed, before any
+   * is fetched). Default COSIGN_TS_MAX_SIGNATURE_BYTES or 256 MiB.
+   */
+  maxSignatureBytes?: number;
   /** Most pages of a tag list followed (`Link: rel="next"`). Default COSIGN_TS_MAX_TAG_PAGES or 1000. */
   maxTagPages?: number;
   /** Most referrers accepted for one subject. Default COSIGN_TS_MAX_REFERRERS or 256. */
@@ -228,6 +255,8 @@ export class RegistryTransport {
   readonly maxManifestSize: number;
   /** Chunk size for chunked uploads. */
   readonly chunkSize: number;
+  /** Budget for the signature layers of one image, bytes. */
+  readonly maxSignatureBytes: number;
   /** Most pages of one tag list. */
   readonly maxTagPages: number;
   /** Most referrers of one subject. */
@@ -246,18 +275,12 @@ export class RegistryTransport {
   constructor(options: RegistryClientOptions) {
     this.options = options;
     const env = options.env ?? (() => undefined);
-    const envMax = env("COSIGN_MAX_ATTACHMENT_SIZE");
-    const parsed = parseByteSize(envMax);
-    if (envMax !== undefined && envMax.trim() !== "" && parsed === undefined) {
-      throw new CosignError(
-        "INVALID_INPUT",
-        `Invalid COSIGN_MAX_ATTACHMENT_SIZE "${envMax}": expected a number of bytes`,
-        { hint: "Set it to a byte count such as 134217728 (or 128MiB), or unset it." },
-      );
-    }
-    this.maxBlobSize = options.maxBlobSize ?? parsed ?? DEFAULT_MAX_BLOB_SIZE;
+    this.maxBlobSize = options.maxBlobSize ?? envBytes(env, "COSIGN_MAX_ATTACHMENT_SIZE") ??
+      DEFAULT_MAX_BLOB_SIZE;
     this.maxManifestSize = options.maxManifestSize ?? DEFAULT_MAX_MANIFEST_SIZE;
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    this.maxSignatureBytes = options.maxSignatureBytes ??
+      envBytes(env, "COSIGN_TS_MAX_SIGNATURE_BYTES") ?? DEFAULT_MAX_SIGNATURE_BYTES;
     this.maxTagPages = options.maxTagPages ??
       envCount(env, "COSIGN_TS_MAX_TAG_PAGES") ?? DEFAULT_MAX_TAG_PAGES;
     this.maxReferrers = options.maxReferrers ??

@@ -13,6 +13,8 @@ import { type CosignError, isCosignError } from "../core/errors.ts";
 import { RegistryClient } from "../oci/client.ts";
 import { sha256Digest } from "../oci/digest.ts";
 import { OCI_MANIFEST } from "../oci/media_types.ts";
+import { parseReference } from "../oci/reference.ts";
+import { readSignatures } from "../plugins/artifact-oci/mod.ts";
 import { freePort, pushTestImage, startRegistry } from "./helpers/registry.ts";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -183,6 +185,23 @@ describe("registry faults", () => {
           const t = setInterval(() => res.write(" "), 100);
           res.on("close", () => clearInterval(t));
           return;
+        }
+        if (mode === "big-sigs" && url.includes("/manifests/")) {
+          // A signature image listing 20 distinct 16 MiB layers: 320 MiB in total.
+          const layers = Array.from({ length: 20 }, (_, i) => ({
+            mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
+            size: 16 * 1024 * 1024,
+            digest: sha256Digest(enc.encode(`layer${i}`)),
+            annotations: { "dev.cosignproject.cosign/signature": "MEUCIQ==" },
+          }));
+          return void res.writeHead(200, { "content-type": OCI_MANIFEST }).end(
+            JSON.stringify({
+              schemaVersion: 2,
+              mediaType: OCI_MANIFEST,
+              config: { mediaType: "application/vnd.oci.image.config.v1+json", size: 2, digest },
+              layers,
+            }),
+          );
         }
         if (mode === "link-loop" && url.includes("/tags/list")) {
           return void res.writeHead(200, {
@@ -451,6 +470,26 @@ describe("registry faults", () => {
         env: (n) => n === "COSIGN_TS_MAX_REFERRERS" ? "400" : undefined,
       });
       assert.equal((await roomy.referrers(`${srv.host}/r`, digest)).length, 300);
+    });
+
+    it("signature layers over the budget for one image are refused before any is fetched", async () => {
+      set("big-sigs");
+      const sigRef = parseReference(`${srv.host}/r:sha256-${"a".repeat(64)}.sig`);
+      await assert.rejects(readSignatures(client(), sigRef), (e: unknown) => {
+        assert.ok(isCosignError(e, "TOO_LARGE"), String(e));
+        assert.match(
+          (e as Error).message,
+          /20 layers total 335544320 bytes, over the budget of 268435456 bytes/,
+        );
+        assert.match((e as CosignError).hint ?? "", /COSIGN_TS_MAX_SIGNATURE_BYTES/);
+        return true;
+      });
+      assert.equal(hits, 1, "only the manifest was fetched");
+      const roomy = new RegistryClient({
+        ...quick,
+        env: (n) => n === "COSIGN_TS_MAX_SIGNATURE_BYTES" ? "512MiB" : undefined,
+      });
+      assert.equal(roomy.maxSignatureBytes, 512 * 1024 * 1024);
     });
 
     it("a registry that stops sending mid-body fails the download", async () => {

@@ -84,7 +84,9 @@ export async function mapLimit<T, R>(
  * Reads every signature stored at `sigRef`: [] when there is none. Payloads are fetched in
  * parallel ({@link FETCH_CONCURRENCY}), each distinct digest once; digests and sizes are
  * checked (CosignError("VERIFY") for a tampered layer), sizes capped
- * (`COSIGN_MAX_ATTACHMENT_SIZE`).
+ * (`COSIGN_MAX_ATTACHMENT_SIZE`), and their total bounded before anything is fetched
+ * (`client.maxSignatureBytes`, `COSIGN_TS_MAX_SIGNATURE_BYTES`, default 256 MiB:
+ * CosignError("TOO_LARGE") naming the budget).
  *
  * @example
  * ```ts
@@ -100,6 +102,20 @@ export async function readSignatures(
   if (!img) return [];
   const layers = img.manifest.layers;
   const distinct = [...new Map(layers.map((l) => [l.digest, l])).values()];
+  // Each layer is held in memory and checked against its size: bound the sum up front.
+  const total = distinct.reduce((n, l) => n + l.size, 0);
+  if (total > client.maxSignatureBytes) {
+    throw new CosignError(
+      "TOO_LARGE",
+      `Cannot read the signatures at ${
+        referenceString(sigRef)
+      }: their ${distinct.length} layers total ${total} bytes, over the budget of ${client.maxSignatureBytes} bytes for one image`,
+      {
+        hint:
+          "If this is expected, raise the budget with COSIGN_TS_MAX_SIGNATURE_BYTES (bytes, e.g. 536870912 or 512MiB).",
+      },
+    );
+  }
   const repo = { registry: sigRef.registry, repository: sigRef.repository };
   const blobs = await mapLimit(distinct, FETCH_CONCURRENCY, async (l) => {
     try {
