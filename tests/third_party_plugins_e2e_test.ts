@@ -245,8 +245,9 @@ describe("third-party plugins from a folder outside the repository (dist/cosign-
       `-----BEGIN PUBLIC KEY-----\n${trusted.publicKey.rawBytes}\n-----END PUBLIC KEY-----\n`,
     );
 
+    // Entry 0 in a Sigstore v0.3 bundle (checkpoint), entry 1 in cosign's legacy bundle (SET).
     const bundles: string[] = [];
-    for (const name of ["one.txt", "two.txt"]) {
+    for (const [name, format] of [["one.txt", ["--new-bundle-format"]], ["two.txt", []]] as const) {
       writeFileSync(join(dir, name), `logged artifact ${name}\n`);
       const b = `${name}.bundle`;
       const s = await run([
@@ -257,6 +258,7 @@ describe("third-party plugins from a folder outside the repository (dist/cosign-
         "-y",
         "--rekor-url",
         logUrl,
+        ...format,
         "--bundle",
         b,
         name,
@@ -303,8 +305,19 @@ describe("third-party plugins from a folder outside the repository (dist/cosign-
 
     const verify = (bundle: string, file: string, extra: string[] = []) =>
       run([...P, "verify-blob", "--key", pub, "--bundle", bundle, ...extra, file]);
-    const ok = await verify(bundles[1], "two.txt", ["--trusted-root", "tlog_root.json"]);
-    assert.equal(ok.code, 0, ok.err);
+    const v3 = JSON.parse(readFileSync(join(dir, bundles[0]), "utf8"));
+    assert.equal(v3.mediaType, "application/vnd.dev.sigstore.bundle.v0.3+json");
+    assert.equal(
+      v3.verificationMaterial.tlogEntries[0].canonicalizedBody,
+      JSON.parse(lines[0]).body,
+    );
+    for (const [i, file] of [[0, "one.txt"], [1, "two.txt"]] as const) {
+      const ok = await verify(bundles[i], file, ["--trusted-root", "tlog_root.json"]);
+      assert.equal(ok.code, 0, ok.err);
+    }
+    // A bundle's entry does not vouch for another file.
+    const other = await verify(bundles[0], "two.txt", ["--trusted-root", "tlog_root.json"]);
+    assert.equal(other.code, 12, other.err);
     // Without the log in the trusted root, the entry is not trusted.
     const untrusted = await verify(bundles[1], "two.txt");
     assert.equal(untrusted.code, 12, untrusted.err);
@@ -313,9 +326,11 @@ describe("third-party plugins from a folder outside the repository (dist/cosign-
     const first = JSON.parse(lines[0]);
     first.integratedTime += 1;
     writeFileSync(logFile, [JSON.stringify(first), lines[1]].join("\n") + "\n");
-    const tampered = await verify(bundles[1], "two.txt", ["--trusted-root", "tlog_root.json"]);
-    assert.equal(tampered.code, 12, tampered.err);
-    assert.match(tampered.err, /Failed check: tlog-entry/);
+    for (const [i, file] of [[0, "one.txt"], [1, "two.txt"]] as const) {
+      const tampered = await verify(bundles[i], file, ["--trusted-root", "tlog_root.json"]);
+      assert.equal(tampered.code, 12, tampered.err);
+      assert.match(tampered.err, /Failed check: tlog-entry/);
+    }
   });
 
   it("--help lists every plugin's key scheme, artifact kind, log and command with its plugin", async () => {
@@ -333,12 +348,16 @@ describe("third-party plugins from a folder outside the repository (dist/cosign-
     const lines = r.out.split("\n");
     const listed = (item: string, plugin: string, description: string) => {
       assert.ok(
-        lines.some((l) => l.includes(item) && (l.includes(plugin) || l.includes(description))),
-        `--help does not list ${item} (${plugin}):\n${r.out}`,
+        lines.some((l) =>
+          new RegExp(`^\\s+${item}\\s`).test(l) && l.includes(plugin) && l.includes(description)
+        ),
+        `--help does not list ${item} with "${description}" and its plugin ${plugin}:\n${r.out}`,
       );
-      assert.ok(r.out.includes(plugin), `--help does not name plugin ${plugin}:\n${r.out}`);
-      assert.ok(r.out.includes(description), `--help lacks "${description}":\n${r.out}`);
     };
+    // Each plugin with its own description.
+    listed("example-env-key", "example-env-key", "keys from environment variables (example)");
+    listed("example-envblob", "example-envblob", "environment variables as signable artifacts");
+    listed("example-file-log", "example-file-log", "a transparency log in a local file");
     listed("env", "example-env-key", "PEM private key in an environment variable");
     listed("envblob", "example-envblob", "the value of an environment variable");
     listed("file-log", "example-file-log", "append-only, hash-chained log in a local file");

@@ -77,6 +77,7 @@ export const envKeyProvider: KeyProvider = {
 const plugin: Plugin = definePlugin({
   name: "example-env-key",
   apiVersion: 1,
+  description: "keys from environment variables (example)",
   keys: [envKeyProvider],
 });
 

@@ -325,7 +325,7 @@ export async function verifyFileLogEntry(
     inclusionPromise?: { signedEntryTimestamp?: string };
     inclusionProof?: { rootHash?: string; checkpoint?: { envelope?: string } };
   };
-  const index = Number(e.logIndex);
+  const index = Number(e.logIndex ?? 0); // protobuf JSON omits a zero index
   const time = Number(e.integratedTime);
   const body = e.canonicalizedBody ?? "";
   if (!Number.isSafeInteger(index) || index < 0 || !Number.isSafeInteger(time) || !body) {
