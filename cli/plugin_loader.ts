@@ -38,6 +38,9 @@ export const MAX_PLUGIN_BYTES = 16 * 1024 * 1024;
 /** How long fetching one plugin module from a URL may take, in milliseconds. */
 export const PLUGIN_FETCH_TIMEOUT_MS = 60_000;
 
+/** Redirects followed when fetching a plugin URL. */
+const MAX_REDIRECTS = 5;
+
 /** A plugin specifier and where it was named (for messages and the environment notice). */
 export interface PluginSource {
   /** A path, or an `https://…#sha256=<hex>` URL. */
@@ -156,8 +159,19 @@ export async function fetchPinnedPlugin(
     });
   let bytes: Uint8Array;
   try {
-    const res = await fetch(url, { signal, redirect: "follow" });
-    if (res.url && res.url !== url) checkTransport(spec, new URL(res.url));
+    let res = await fetch(url, { signal, redirect: "manual" });
+    // Follow redirects by hand, so a refused URL is never contacted.
+    for (
+      let hops = 0;
+      res.status >= 300 && res.status < 400 && res.headers.has("location");
+      hops++
+    ) {
+      await res.body?.cancel();
+      const next = new URL(res.headers.get("location")!, res.url || url);
+      if (hops >= MAX_REDIRECTS) throw failed(`more than ${MAX_REDIRECTS} redirects`);
+      checkTransport(spec, next);
+      res = await fetch(next, { signal, redirect: "manual" });
+    }
     if (!res.ok) {
       await res.body?.cancel();
       throw failed(`the server answered ${res.status} ${res.statusText}`.trim());
