@@ -33,7 +33,10 @@ export function registrySettings(ctx: Pick<Context, "settings">): RegistrySettin
   return (s && typeof s === "object" ? s : {}) as RegistrySettings;
 }
 
-/** Client options from the context's registry settings, environment, logger and signal. */
+/**
+ * Client options from the context's registry settings, environment, logger and signal. The
+ * command's `--timeout` (`ctx.settings.timeout`, ms) is also each operation's total deadline.
+ */
 export function registryOptionsFor(
   ctx: Pick<Context, "settings" | "env" | "log" | "signal">,
   extra: Partial<RegistryClientOptions> = {},
@@ -49,6 +52,10 @@ export function registryOptionsFor(
   };
   if (s.caCerts?.length) opts.caCerts = [...s.caCerts];
   if (s.credentials) opts.credentials = s.credentials;
+  const timeout = ctx.settings?.timeout;
+  if (typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0) {
+    opts.deadlineMs = timeout;
+  }
   return { ...opts, ...extra };
 }
 
