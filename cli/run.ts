@@ -273,7 +273,14 @@ export function topHelp(list: ListedCommand[], registry?: PluginRegistry): strin
       ...contributionRows(registry, (p) => p.timestamps, (t) => t.name, (t) => t.description),
       "",
       "Plugins:",
-      ...rows(registry.plugins.map((p) => [p.name, p.description ?? ""])),
+      ...rows(
+        registry.contributions((p) => [p]).sort((a, b) => +a.thirdParty - +b.thirdParty).map((
+          { plugin, thirdParty },
+        ) => [
+          plugin.name,
+          [plugin.description, thirdParty ? "(loaded)" : "(built-in)"].filter(Boolean).join(" "),
+        ]),
+      ),
       "",
     );
   }

@@ -160,7 +160,10 @@ describe("run: global flags, plugin commands and help", () => {
       section("Timestamp authorities"),
       /^ {2}clocktower +Timestamps from the clock tower\. \(plugin everything\)$/m,
     );
-    assert.match(section("Plugins"), /^ {2}everything +A plugin with one of each contribution\.$/m);
+    assert.match(
+      section("Plugins"),
+      /^ {2}builtin-keys +\(built-in\)\n {2}everything +A plugin with one of each contribution\. \(built-in\)$/m,
+    );
     assert.match(section("Global flags"), /-t, --timeout DURATION .*\(default "3m"\)/);
     const bare = await cli(["--help"], [builtinPlugin]);
     assert.match(bare.out, /\nTimestamp authorities:\n {2}\(none loaded\)\n/);
