@@ -1,6 +1,8 @@
 /**
  * An ephemeral ECDSA P-256 signer for keyless signing: the private key lives only in memory for
  * one command and is never written anywhere. Signatures are ASN.1 DER (cosign's wire form).
+ * The key is made by WebCrypto and signs through it (core/keys/webcrypto_signing.ts: no @noble
+ * precomputation tax); where the runtime lacks P-256, @noble makes the key and signs.
  *
  * @example
  * ```ts
@@ -11,63 +13,55 @@
  * @module
  */
 import { p256 } from "@noble/curves/nist.js";
-import { sha256 } from "@noble/hashes/sha2.js";
-import type { Signer } from "./plugin.ts";
+import { base64urlnopad } from "@scure/base";
+import type { PublicKeyMaterial, Signer } from "./plugin.ts";
+import { publicKeyMaterial } from "./keys/public_key.ts";
+import { type EcdsaSigning, ecdsaSigning } from "./keys/webcrypto_signing.ts";
 
-const SPKI_P256_PREFIX = Uint8Array.from([
-  0x30,
-  0x59,
-  0x30,
-  0x13,
-  0x06,
-  0x07,
-  0x2a,
-  0x86,
-  0x48,
-  0xce,
-  0x3d,
-  0x02,
-  0x01,
-  0x06,
-  0x08,
-  0x2a,
-  0x86,
-  0x48,
-  0xce,
-  0x3d,
-  0x03,
-  0x01,
-  0x07,
-  0x03,
-  0x42,
-  0x00,
-]);
-
-function pem(label: string, der: Uint8Array): string {
-  const b64 = btoa(String.fromCharCode(...der)).replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
+interface State {
+  d: Uint8Array;
+  ec: EcdsaSigning;
+  material?: PublicKeyMaterial;
 }
 
-/** A fresh in-memory P-256 signer ("ecdsa-p256-sha256"). */
+/** A fresh P-256 scalar: from WebCrypto's key generation, else @noble's. */
+async function freshScalar(): Promise<Uint8Array> {
+  try {
+    const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
+      "sign",
+      "verify",
+    ]) as CryptoKeyPair;
+    const d = base64urlnopad.decode((await crypto.subtle.exportKey("jwk", pair.privateKey)).d!);
+    if (d.length === 32) return d;
+  } catch {
+    // fall through to @noble
+  }
+  return p256.utils.randomSecretKey();
+}
+
+/** A fresh in-memory P-256 signer ("ecdsa-p256-sha256"); the key is made on first use. */
 export function ephemeralSigner(): Signer {
-  const { secretKey, publicKey } = p256.keygen();
-  const point = p256.getPublicKey(secretKey, false);
-  void publicKey;
-  const spki = new Uint8Array(SPKI_P256_PREFIX.length + point.length);
-  spki.set(SPKI_P256_PREFIX);
-  spki.set(point, SPKI_P256_PREFIX.length);
-  const material = { spki, pem: pem("PUBLIC KEY", spki) };
-  const signDigest = (digest: Uint8Array): Promise<Uint8Array> =>
-    Promise.resolve(p256.sign(digest, secretKey, { prehash: false, format: "der" }));
+  let state: Promise<State> | undefined;
+  const keys = () =>
+    state ??= freshScalar().then((d): State => ({
+      d,
+      ec: ecdsaSigning("P-256", d, () => p256.getPublicKey(d, false)),
+    }));
   return {
     algorithm: "ecdsa-p256-sha256",
     hash: "sha256",
-    publicKey: () => Promise.resolve(material),
-    sign: (message: Uint8Array) => signDigest(sha256(message)),
-    signDigest,
-    close: () => {
-      secretKey.fill(0);
-      return Promise.resolve();
+    publicKey: async () => {
+      const s = await keys();
+      return s.material ??= publicKeyMaterial({
+        type: "ec",
+        curve: "P-256",
+        point: await s.ec.point(),
+      });
+    },
+    sign: async (message: Uint8Array) => await (await keys()).ec.sign(message),
+    signDigest: async (digest: Uint8Array) => await (await keys()).ec.signDigest(digest),
+    close: async () => {
+      if (state) (await state).d.fill(0);
     },
   };
 }

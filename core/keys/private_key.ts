@@ -109,7 +109,7 @@ function wrap<T>(name: string, f: () => T): T {
   }
 }
 
-/** Builds an EC private key from its scalar, deriving the public point. */
+/** Builds an EC private key from its scalar; the public point is derived when first read. */
 export function ecPrivateKey(curve: EcCurve, scalar: Uint8Array, name = "key"): EcPrivateKey {
   const size = curveByteLength(curve);
   const n = bytesToBigint(scalar);
@@ -118,7 +118,15 @@ export function ecPrivateKey(curve: EcCurve, scalar: Uint8Array, name = "key"): 
     throw keyError(name, `the ${curve} private scalar is out of range`);
   }
   const d = bigintToBytes(n, size);
-  return { type: "ec", curve, d, point: impl.getPublicKey(d, false) };
+  // The point costs a base-point multiplication (@noble builds its precomputation table on
+  // first use, 30-60 ms): derived on first read only; signers take it from WebCrypto instead.
+  const key = { type: "ec", curve, d } as EcPrivateKey;
+  let point: Uint8Array | undefined;
+  Object.defineProperty(key, "point", {
+    enumerable: true,
+    get: () => point ??= impl.getPublicKey(d, false),
+  });
+  return key;
 }
 
 /**

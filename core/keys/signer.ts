@@ -1,6 +1,8 @@
 /**
- * {@link Signer}s for private keys, runtime-neutral and deterministic where the algorithm
- * allows (ECDSA uses RFC 6979 nonces; Ed25519 is deterministic; RSA-PSS uses a random salt).
+ * {@link Signer}s for private keys, runtime-neutral. ECDSA and Ed25519 sign through WebCrypto
+ * where the runtime has the curve (no @noble precomputation tax on the first signature), with
+ * @noble as the fallback (RFC 6979 nonces): see webcrypto_signing.ts. Ed25519 is deterministic
+ * (the same bytes either way); RSA (BigInt, rsa.ts) and RSA-PSS use a random salt.
  *
  * - ECDSA (P-256/384/521): ASN.1 DER over SHA-256 of the message, as cosign; `signDigest`
  *   takes a SHA-256 digest (stream the input, then sign).
@@ -15,41 +17,52 @@
  * ```
  * @module
  */
-import { ed25519 } from "@noble/curves/ed25519.js";
 import type { PublicKeyMaterial, Signer, SignerOptions } from "../plugin.ts";
-import { CosignError } from "../errors.ts";
-import { curveImpl, publicKeyMaterial } from "./public_key.ts";
-import { parsePkcs8, parsePrivateKeyPem, type PrivateKey, publicKeyOf } from "./private_key.ts";
+import { publicKeyMaterial } from "./public_key.ts";
+import {
+  parsePkcs8,
+  parsePrivateKeyPem,
+  type PrivateKey,
+  privateKeyToPkcs8,
+  publicKeyOf,
+} from "./private_key.ts";
 import { hashFn, rsaSignDigest } from "./rsa.ts";
 import { algorithmName } from "./verifier.ts";
+import { ecdsaSigning, ed25519Signing } from "./webcrypto_signing.ts";
 
-/** A signer for a parsed private key. */
-export function signerFromPrivateKey(key: PrivateKey, options: SignerOptions = {}): Signer {
-  const pub = publicKeyOf(key);
+/** Options of {@link signerFromPrivateKey} for tests: force the @noble fallback. */
+export interface InternalOptions {
+  /** Sign with @noble even where WebCrypto has the curve (to compare both paths). */
+  nobleOnly?: boolean;
+}
+
+/**
+ * A signer for a parsed private key. The EC public point is taken from WebCrypto (`key.point`
+ * is read only on the fallback path, since deriving it costs a base-point multiplication).
+ */
+export function signerFromPrivateKey(
+  key: PrivateKey,
+  options: SignerOptions & InternalOptions = {},
+): Signer {
   let material: PublicKeyMaterial | undefined;
+  switch (key.type) {
+    case "ec": {
+      const ec = ecdsaSigning(key.curve, key.d, () => key.point, options.nobleOnly);
+      return {
+        // The name depends on the curve only.
+        algorithm: algorithmName({ type: "ec", curve: key.curve, point: new Uint8Array(0) }),
+        hash: "sha256",
+        publicKey: async () =>
+          material ??= publicKeyMaterial({ type: "ec", curve: key.curve, point: await ec.point() }),
+        signDigest: ec.signDigest,
+        sign: ec.sign,
+      };
+    }
+  }
+  const pub = publicKeyOf(key);
   const publicKey = () => Promise.resolve(material ??= publicKeyMaterial(pub));
   const algorithm = algorithmName(pub, options);
   switch (key.type) {
-    case "ec": {
-      const impl = curveImpl(key.curve);
-      const signDigest = (digest: Uint8Array): Promise<Uint8Array> => {
-        if (digest.length !== 32) {
-          return Promise.reject(
-            new CosignError("INTERNAL", "ECDSA signDigest expects a SHA-256 digest"),
-          );
-        }
-        return Promise.resolve(
-          impl.sign(digest, key.d, { prehash: false, lowS: true, format: "der" }),
-        );
-      };
-      return {
-        algorithm,
-        hash: "sha256",
-        publicKey,
-        signDigest,
-        sign: (message) => signDigest(hashFn("sha256")(message)),
-      };
-    }
     case "rsa": {
       const padding = options.rsaPss ? "pss" : "pkcs1";
       const signDigest = (digest: Uint8Array): Promise<Uint8Array> => {
@@ -67,12 +80,10 @@ export function signerFromPrivateKey(key: PrivateKey, options: SignerOptions = {
         sign: (message) => signDigest(hashFn("sha256")(message)),
       };
     }
-    case "ed25519":
-      return {
-        algorithm,
-        publicKey,
-        sign: (message) => Promise.resolve(ed25519.sign(message, key.seed)),
-      };
+    case "ed25519": {
+      const ed = ed25519Signing(key.seed, privateKeyToPkcs8(key), options.nobleOnly);
+      return { algorithm, publicKey, sign: ed.sign };
+    }
   }
 }
 
