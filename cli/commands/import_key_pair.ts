@@ -1,12 +1,16 @@
 /**
  * `cosign-ts import-key-pair --key PEM`: converts an unencrypted PEM private key (EC as SEC1 or
- * PKCS#8, RSA as PKCS#1 or PKCS#8, Ed25519 as PKCS#8) into cosign's encrypted key format,
+ * PKCS#8, RSA of 2048/3072/4096 bits as PKCS#1 or PKCS#8, Ed25519 as PKCS#8) into cosign's
+ * encrypted key format,
  * writing `P.key` (mode 0600) and `P.pub`.
  * @module
  */
 import { bool, str } from "../args.ts";
 import type { Command } from "../command.ts";
 import { CosignError } from "../../core/errors.ts";
+
+/** RSA modulus sizes cosign imports. */
+const RSA_SIZES = [2048, 3072, 4096];
 
 /** The import-key-pair command. */
 export const command: Command = {
@@ -60,11 +64,14 @@ export const command: Command = {
       });
     }
     const key = parsePrivateKeyPem(text, ref);
-    if (key.type === "rsa" && key.n.toString(2).length < 2048) {
+    // cosign (sigstore's algorithm registry) takes RSA keys of 2048, 3072 and 4096 bits only.
+    const bits = key.type === "rsa" ? key.n.toString(2).length : 0;
+    if (key.type === "rsa" && !RSA_SIZES.includes(bits)) {
       throw new CosignError(
         "KEY",
-        `Cannot import "${ref}": a ${key.n.toString(2).length}-bit RSA key is too small`,
-        { hint: "Use an RSA key of at least 2048 bits, or an ECDSA or Ed25519 key." },
+        `Cannot import "${ref}": a ${bits}-bit RSA key is ` +
+          (bits < 2048 ? "too small" : "not a size cosign supports"),
+        { hint: "Use an RSA key of 2048, 3072 or 4096 bits, or an ECDSA or Ed25519 key." },
       );
     }
     const written = await writeKeyPair(prefix, key, ctx, { force: bool(flags, "yes") });

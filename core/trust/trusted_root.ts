@@ -12,6 +12,7 @@
  */
 import { CosignError, describeError } from "../errors.ts";
 import { PUBLIC_GOOD_TRUSTED_ROOT } from "./public_good.ts";
+import { derChildren, derReadAll } from "../keys/der.ts";
 
 /** A validity window; a missing end means "still valid". Both ends inclusive. */
 export interface ValidityWindow {
@@ -85,9 +86,46 @@ function bytes(b: Uint8Array | undefined): Uint8Array {
   return new Uint8Array(b ?? new Uint8Array(0));
 }
 
+/** DER of a certificate's issuer and subject Names (the 4th and 6th tbsCertificate fields). */
+function names(der: Uint8Array): { issuer: string; subject: string } | undefined {
+  try {
+    const tbs = derChildren(derChildren(derReadAll(der).value)[0].value);
+    const i = tbs[0]?.tag === 0xa0 ? 1 : 0;
+    const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return { issuer: hex(tbs[i + 2].raw), subject: hex(tbs[i + 4].raw) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A certificate chain in the order the trusted-root format specifies (leaf-most first, root
+ * last), whatever order the file lists it in: some roots list the root first. When the
+ * certificates do not form one issuer chain, they are kept as listed.
+ */
+export function leafFirst(certs: Uint8Array[]): Uint8Array[] {
+  if (certs.length < 2) return certs;
+  const n = certs.map(names);
+  if (n.some((x) => !x)) return certs;
+  const issuerOfOther = (k: number) =>
+    n.some((o, j) => j !== k && o!.issuer === n[k]!.subject && o!.issuer !== o!.subject);
+  const leaves = certs.map((_, k) => k).filter((k) => !issuerOfOther(k));
+  if (leaves.length !== 1) return certs;
+  const order = [leaves[0]];
+  while (order.length < certs.length) {
+    const last = n[order[order.length - 1]]!;
+    if (last.issuer === last.subject) break;
+    const next = n.findIndex((o, j) => !order.includes(j) && o!.subject === last.issuer);
+    if (next < 0) break;
+    order.push(next);
+  }
+  return order.length === certs.length ? order.map((k) => certs[k]) : certs;
+}
+
 /**
  * Parses trusted_root.json text. Throws CosignError("INVALID_INPUT") for malformed JSON, an
- * unknown media type, or entries without keys/certificates.
+ * unknown media type, entries without keys/certificates, or a transparency-log key without a
+ * validity start. Certificate chains listed root-first are put leaf-first.
  */
 export async function parseTrustedRoot(text: string, source: string): Promise<TrustedRoot> {
   let raw: unknown;
@@ -123,6 +161,12 @@ export async function parseTrustedRoot(text: string, source: string): Promise<Tr
       const logId = bytes(l.logId?.keyId);
       if (logId.length === 0) invalid(source, `${kind}[${i}] has no log ID`);
       const cp = bytes(l.checkpointKeyId?.keyId);
+      // A transparency log key must say since when it is valid (sigstore-go and the
+      // conformance suite reject a root whose tlog key has no validFor.start rather than
+      // reading the missing bound as "forever").
+      if (kind === "tlogs" && !l.publicKey?.validFor?.start) {
+        invalid(source, `${kind}[${i}] (${l.baseUrl ?? "?"}) has no validFor.start for its key`);
+      }
       return {
         baseUrl: String(l.baseUrl ?? ""),
         logId,
@@ -140,7 +184,11 @@ export async function parseTrustedRoot(text: string, source: string): Promise<Tr
       if (certs.length === 0 || certs.some((x: Uint8Array) => x.length === 0)) {
         invalid(source, `${kind}[${i}] has no certificates`);
       }
-      return { uri: String(c.uri ?? ""), certificates: certs, validFor: win(c.validFor) };
+      return {
+        uri: String(c.uri ?? ""),
+        certificates: leafFirst(certs),
+        validFor: win(c.validFor),
+      };
     });
   return {
     mediaType: mediaType as string,
