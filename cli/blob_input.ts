@@ -13,23 +13,26 @@
 import { readFile, stat } from "node:fs/promises";
 import { base64 } from "@scure/base";
 import { CosignError, describeError } from "../core/errors.ts";
-import type { Artifact, Context } from "../core/plugin.ts";
-import {
-  isBase64,
-  isLegacyBundleJSON,
-  type LegacyBundle,
-  legacyBundleFromJSON,
-} from "../core/legacy_bundle.ts";
-import type { ParsedBundle } from "../core/bundle.ts";
+import type { Artifact, Context, StoredSignature } from "../core/plugin.ts";
+import { isBase64 } from "../core/legacy_bundle.ts";
+import { storedSignatureFromBundleJSON } from "../core/legacy_signature.ts";
 
 /** Signatures and certificates larger than this are refused (a signature is < 1 KiB). */
 export const MAX_SIGNATURE_BYTES = 64 * 1024;
 /** Bundles larger than this are refused. */
 export const MAX_BUNDLE_BYTES = 16 * 1024 * 1024;
 
-/** Resolves a blob reference with the registered "blob" artifact type. */
+/**
+ * Resolves the artifact of a blob command (sign-blob, verify-blob): a third-party artifact type
+ * that claims the reference (e.g. `envblob://NAME`) is asked first, as everywhere; otherwise
+ * the built-in "blob" type takes it (a missing file is "no such file", never an image).
+ * CosignError("PLUGIN") when no "blob" type is loaded.
+ */
 export async function resolveBlob(ctx: Context, ref: string): Promise<Artifact> {
-  const type = ctx.plugins.artifactTypes().find((a) => a.kind === "blob");
+  const claimed = ctx.plugins.contributions((p) => p.artifacts).find((c) =>
+    c.thirdParty && c.item.claims(ref)
+  );
+  const type = claimed?.item ?? ctx.plugins.artifactTypes().find((a) => a.kind === "blob");
   if (!type) {
     throw new CosignError(
       "PLUGIN",
@@ -125,38 +128,22 @@ export async function readSignatureArg(value: string): Promise<Uint8Array> {
   return raw;
 }
 
-/** A `--bundle` file: cosign's legacy bundle or a Sigstore bundle. */
-export type BlobBundle =
-  | { format: "legacy"; legacy: LegacyBundle }
-  | { format: "sigstore"; parsed: ParsedBundle };
-
 /**
- * Reads and parses a `--bundle` file of either format. Throws CosignError("INVALID_INPUT") for
- * malformed JSON or a file that is neither format, and the parsers' errors otherwise.
+ * Reads a `--bundle` file of either format (cosign's legacy bundle, a Sigstore bundle) as the
+ * stored signature it holds. Throws CosignError("INVALID_INPUT") for malformed JSON or a file
+ * that is neither format, and the parsers' errors otherwise.
  */
-export async function readBundleFile(path: string): Promise<BlobBundle> {
+export async function readBundleFile(path: string): Promise<StoredSignature> {
   const bytes = await readSmallFile(path, MAX_BUNDLE_BYTES, "bundle");
-  const source = `"${path}"`;
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
     throw new CosignError(
       "INVALID_INPUT",
-      `Cannot read bundle ${source}: it is not valid JSON (${(e as Error).message})`,
+      `Cannot read bundle "${path}": it is not valid JSON (${(e as Error).message})`,
       { hint: "Pass the file that sign-blob --bundle wrote." },
     );
   }
-  if (isLegacyBundleJSON(value)) {
-    return { format: "legacy", legacy: legacyBundleFromJSON(value, source) };
-  }
-  if (typeof value === "object" && value !== null && "mediaType" in value) {
-    const { bundleFromJSONValue } = await import("../core/bundle.ts");
-    return { format: "sigstore", parsed: await bundleFromJSONValue(value, source) };
-  }
-  throw new CosignError(
-    "INVALID_INPUT",
-    `Cannot read bundle ${source}: it is neither a Sigstore bundle (no "mediaType") nor a cosign bundle (no "base64Signature")`,
-    { hint: "Pass the file that sign-blob --bundle wrote." },
-  );
+  return await storedSignatureFromBundleJSON(value, path);
 }

@@ -296,11 +296,9 @@ async function verifyStoredBundle(job: Job, stored: StoredSignature): Promise<Ve
   const { artifact, o } = job;
   const { bundleFromJSONValue, messageSignatureOf } = await import("./bundle.ts");
   const { bundle } = await bundleFromJSONValue(stored.bundle, `"${stored.location}"`);
-  if (
-    o.verifier && o.ignoreTlog && !artifact.payload &&
-    bundle.content.$case === "messageSignature"
-  ) {
-    // A key and no log requirement: the key provider's verifier (any key type it supports).
+  if (o.verifier && o.ignoreTlog && !artifact.payload) {
+    // A key and no log requirement: the key provider's verifier (any key type it supports) over
+    // the bundle's message signature (a DSSE envelope is an attestation: UNSUPPORTED here).
     const ms = messageSignatureOf(bundle, `"${stored.location}"`);
     if (!(await verifyContentSignature(artifact, job.title, o.verifier, ms.signature, ms.digest))) {
       throw badContentSignature(job);

@@ -11,8 +11,11 @@
  *   chained line (its signed entry timestamp verified by openssl with the log's key, the chain
  *   link by sha256 here); verify-blob with the log's trusted root passes; a tampered log line
  *   fails with exit 12 and `tlog-entry`;
+ * - timestamp authority (local_clock.ts): `sign-blob --timestamp-server-url localclock:///…`
+ *   puts the clock's token in the v0.3 bundle (its signature checked by openssl with the clock's
+ *   key, its imprint by sha256 here); verify-blob passes with the clock's key pinned;
  * - commands (`envblob list`, `file-log trusted-root`) run, and `--help` lists every scheme,
- *   artifact kind, log and command with its plugin.
+ *   artifact kind, log, timestamp authority and command with its plugin.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -44,7 +47,7 @@ before(async () => {
   await openssl(["version"]);
   const { mkdirSync } = await import("node:fs");
   mkdirSync(join(dir, "plugins"));
-  for (const f of ["env_key.ts", "envblob.ts", "file_log.ts"]) {
+  for (const f of ["env_key.ts", "envblob.ts", "file_log.ts", "local_clock.ts"]) {
     copyFileSync(join(EXAMPLES, f), plugin(f));
   }
   ({ key, pub } = await genKey(dir, "signer", "p256"));
@@ -333,6 +336,56 @@ describe("third-party plugins from a folder outside the repository (dist/cosign-
     }
   });
 
+  it("timestamp authority: sign-blob --timestamp-server-url localclock:///… stamps the bundle; verify-blob checks it", async () => {
+    const P = ["--plugin", plugin("local_clock.ts")];
+    const clockKey = join(dir, "clock", "clock.key");
+    writeFileSync(join(dir, "c.txt"), "a timestamped artifact\n");
+    const s = await run([
+      ...P,
+      "sign-blob",
+      "--key",
+      key,
+      "--tlog-upload=false",
+      "--timestamp-server-url",
+      `localclock://${clockKey}`,
+      "--new-bundle-format",
+      "--bundle",
+      "c.sigstore.json",
+      "c.txt",
+    ]);
+    assert.equal(s.code, 0, s.err);
+    const bundle = JSON.parse(readFileSync(join(dir, "c.sigstore.json"), "utf8"));
+    const stamps = bundle.timestampVerificationData?.rfc3161Timestamps ?? [];
+    assert.equal(stamps.length, 1, JSON.stringify(bundle));
+    const tokenText = Buffer.from(stamps[0].signedTimestamp, "base64").toString();
+    const token = JSON.parse(tokenText);
+    const sig = Buffer.from(bundle.messageSignature.signature, "base64");
+    assert.equal(token.imprint, createHash("sha256").update(sig).digest("base64"));
+    const signedPart = JSON.stringify({ ...token, signature: undefined });
+    assert.ok(
+      await opensslAccepts(
+        new TextEncoder().encode(signedPart),
+        Buffer.from(token.signature, "base64"),
+        `${clockKey}.pub`,
+      ),
+      "openssl rejects the clock's signature",
+    );
+    const v = await run(
+      [
+        ...P,
+        "verify-blob",
+        "--key",
+        pub,
+        "--bundle",
+        "c.sigstore.json",
+        "--insecure-ignore-tlog",
+        "c.txt",
+      ],
+      { env: { LOCAL_CLOCK_PUBLIC_KEY: `${clockKey}.pub` } },
+    );
+    assert.equal(v.code, 0, v.err);
+  });
+
   it("--help lists every plugin's key scheme, artifact kind, log and command with its plugin", async () => {
     const r = await run(
       [
@@ -340,6 +393,8 @@ describe("third-party plugins from a folder outside the repository (dist/cosign-
         plugin("envblob.ts"),
         "--plugin",
         plugin("file_log.ts"),
+        "--plugin",
+        plugin("local_clock.ts"),
         "--help",
       ],
       { env: { COSIGN_TS_PLUGINS: plugin("env_key.ts") } },
@@ -358,9 +413,11 @@ describe("third-party plugins from a folder outside the repository (dist/cosign-
     listed("example-env-key", "example-env-key", "keys from environment variables (example)");
     listed("example-envblob", "example-envblob", "environment variables as signable artifacts");
     listed("example-file-log", "example-file-log", "a transparency log in a local file");
+    listed("example-local-clock", "example-local-clock", "a local signing clock as timestamp");
     listed("env", "example-env-key", "PEM private key in an environment variable");
     listed("envblob", "example-envblob", "the value of an environment variable");
     listed("file-log", "example-file-log", "append-only, hash-chained log in a local file");
+    listed("local-clock", "example-local-clock", "a local signing clock with its own key");
     listed("envblob list", "example-envblob", "Lists the envblob:// artifacts");
     listed("file-log trusted-root", "example-file-log", "Prints a trusted root");
     // The built-ins are listed too.

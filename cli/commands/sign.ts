@@ -10,92 +10,13 @@
  */
 import { readFile } from "node:fs/promises";
 import { CosignError } from "../../core/errors.ts";
-import type { Context } from "../../core/plugin.ts";
-import { bool, list, parseAnnotations, str } from "../args.ts";
+import type { Artifact } from "../../core/plugin.ts";
+import { signArtifact } from "../../core/sign.ts";
+import { list, parseAnnotations, str } from "../args.ts";
 import type { Command } from "../command.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
 import { REGISTRY_FLAGS } from "../registry_flags.ts";
-import { registryClientFor } from "../../oci/registry_options.ts";
-import {
-  DEFAULT_REKOR_URL,
-  type SigningPlan,
-  SIGSTORE_SIGNING_FLAGS,
-} from "../sigstore_options.ts";
-import {
-  parseReference,
-  referenceString,
-  repositoryString,
-  withDigest,
-} from "../../oci/reference.ts";
-import { manifestTree, signImageDigest } from "../../plugins/artifact-oci/sign_image.ts";
-import { signatureRepository } from "../../plugins/artifact-oci/signature_location.ts";
-
-function tagWarning(ref: string): string {
-  return `Image reference ${ref} uses a tag, not a digest, to identify the image to sign.
-    This can lead you to sign a different image than the intended one. Please use a
-    digest (example.com/ubuntu@sha256:abc123...) rather than tag
-    (example.com/ubuntu:latest) for the input to cosign. The ability to refer to
-    images by tag will be removed in a future release.`;
-}
-
-/** Collects Rekor entries and timestamps as the plan says, as layer annotation values. */
-function witnessCollector(
-  ctx: Context,
-  plan: SigningPlan,
-): (
-  payload: Uint8Array,
-  signature: Uint8Array,
-  pem: string,
-) => Promise<{ bundle?: string; rfc3161Timestamp?: string }> {
-  return async (payload, signature, pem) => {
-    if (!plan.witnesses.rekor.length && !plan.witnesses.tsaUrls.length) return {};
-    const [{ sha256 }, { collectWitnesses }, { legacyRekorBundle }, { goJson }] = await Promise
-      .all([
-        import("@noble/hashes/sha2.js"),
-        import("../../core/signature_witnesses.ts"),
-        import("../../plugins/tlog-rekor/legacy_rekor_bundle.ts"),
-        import("../../plugins/artifact-oci/go_json.ts"),
-      ]);
-    const w = await collectWitnesses(
-      ctx,
-      {
-        kind: "hashedrekord",
-        signature,
-        digest: sha256(payload),
-        verificationMaterial: pem,
-      },
-      signature,
-      plan.witnesses,
-    );
-    const out: { bundle?: string; rfc3161Timestamp?: string } = {};
-    if (w.tlogEntries.length) {
-      const b = w.tlogEntries.map(legacyRekorBundle).find((x) => x !== undefined);
-      if (!b) {
-        throw new CosignError(
-          "UNSUPPORTED",
-          "Cannot store the transparency log entry with the image signature: the log (Rekor v2) " +
-            "gave no signed entry timestamp, which cosign's signature layout needs",
-          { hint: "Use a Rekor v1 log (--rekor-url), or pass --tlog-upload=false." },
-        );
-      }
-      out.bundle = goJson({
-        SignedEntryTimestamp: b.SignedEntryTimestamp,
-        Payload: {
-          body: b.Payload.body,
-          integratedTime: b.Payload.integratedTime,
-          logIndex: b.Payload.logIndex,
-          logID: b.Payload.logID,
-        },
-      });
-    }
-    if (w.timestamps.length) {
-      let bin = "";
-      for (const x of w.timestamps[0]) bin += String.fromCharCode(x);
-      out.rfc3161Timestamp = goJson({ SignedRFC3161Timestamp: btoa(bin) });
-    }
-    return out;
-  };
-}
+import { DEFAULT_REKOR_URL, SIGSTORE_SIGNING_FLAGS } from "../sigstore_options.ts";
 
 /** The sign command. */
 export const command: Command = {
@@ -184,17 +105,15 @@ export const command: Command = {
   args: { min: 1 },
   async run({ flags, args, ctx, io }) {
     const annotationList = list(flags, "annotations");
-    const annotations = annotationList.length ? parseAnnotations(annotationList) : null;
-    const refs = args.map((a) => parseReference(a));
-    const client = registryClientFor(ctx);
-    const recursive = bool(flags, "recursive");
+    const annotations = annotationList.length ? parseAnnotations(annotationList) : undefined;
+    const recursive = flags.recursive === true;
     const upload = flags.upload !== false;
     const payloadPath = str(flags, "payload");
-    let staticPayload: Uint8Array | undefined;
+    let payload: Uint8Array | undefined;
     if (payloadPath) {
       ctx.log.info(`Using payload from: ${payloadPath}`);
       try {
-        staticPayload = new Uint8Array(await readFile(payloadPath));
+        payload = new Uint8Array(await readFile(payloadPath));
       } catch (e) {
         throw new CosignError(
           "IO",
@@ -203,45 +122,29 @@ export const command: Command = {
       }
     }
     const { openSigstoreSigner } = await import("../sigstore_signer.ts");
-    const opened = await openSigstoreSigner({ flags, ctx, io, what: args.join(" ") });
-    const signer = opened.signer;
-    const witness = witnessCollector(ctx, opened.plan);
+    const { signer, plan } = await openSigstoreSigner({ flags, ctx, io, what: args.join(" ") });
     try {
-      for (const ref of refs) {
-        if (!ref.digest) ctx.log.warn(tagWarning(ref.original));
-        const digest = await client.resolveDigest(ref);
-        const digests = recursive ? await manifestTree(client, ref, digest) : [digest];
-        for (const d of digests) {
-          const image = withDigest(ref, d);
-          const r = await signImageDigest({
-            client,
-            signer,
-            image,
+      for (const ref of args) {
+        const artifact = await ctx.plugins.resolve(ref, ctx);
+        const targets: Artifact[] = [artifact];
+        if (recursive) targets.push(...((await artifact.children?.(ctx)) ?? []));
+        for (const target of targets) {
+          const r = await signArtifact(target, signer, {
+            ctx,
             annotations,
-            payload: staticPayload,
-            env: (n) => ctx.env(n),
-            witness,
-            noUpload: !upload,
-            log: ctx.log,
+            payload,
+            witnesses: plan.witnesses,
+            upload,
           });
-          const suffix = recursive ? `-${d.replace(":", "-")}` : "";
+          const d = await target.digest();
+          const suffix = recursive ? `-${d.algorithm}-${d.hex}` : "";
           const outSig = str(flags, "output-signature");
           if (outSig) {
-            let b64 = "";
-            for (const b of r.signature) b64 += String.fromCharCode(b);
-            await writeFileAtomic(outSig + suffix, btoa(b64));
+            const { base64 } = await import("@scure/base");
+            await writeFileAtomic(outSig + suffix, base64.encode(r.signature));
           }
           const outPayload = str(flags, "output-payload");
-          if (outPayload) await writeFileAtomic(outPayload + suffix, r.payload);
-          if (!upload) continue;
-          ctx.log.info(
-            `Pushing signature to: ${
-              repositoryString(signatureRepository(image, (n) => ctx.env(n)))
-            }`,
-          );
-          if (r.append && r.append.added.length === 0) {
-            ctx.log.debug(`signature already present at ${referenceString(r.sigRef)}`);
-          }
+          if (outPayload && r.payload) await writeFileAtomic(outPayload + suffix, r.payload);
         }
       }
     } finally {

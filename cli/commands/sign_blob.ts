@@ -8,23 +8,12 @@
  * @module
  */
 import { base64 } from "@scure/base";
-import { CosignError } from "../../core/errors.ts";
-import type { HashAlgorithm, Signer, TlogEntry } from "../../core/plugin.ts";
+import { signArtifact } from "../../core/sign.ts";
 import { bool, str } from "../args.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
 import { resolveBlob } from "../blob_input.ts";
 import type { Command } from "../command.ts";
-import type { TransparencyLogEntry as BundleTlogEntry } from "../../core/bundle.ts";
 import { DEFAULT_REKOR_URL, SIGSTORE_SIGNING_FLAGS } from "../sigstore_options.ts";
-
-/** Whole-message signing (Ed25519) reads at most this much into memory. */
-const MAX_WHOLE_MESSAGE_BYTES = 2 * 1024 * 1024 * 1024 - 1;
-
-function pemToDer(pem: string): Uint8Array {
-  const m = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem);
-  if (!m) throw new CosignError("INVALID_INPUT", "The signer's certificate is not PEM");
-  return base64.decode(m[1].replace(/\s+/g, ""));
-}
 
 /** The sign-blob command. */
 export const command: Command = {
@@ -118,9 +107,7 @@ export const command: Command = {
   async run({ flags, args, ctx, io }) {
     const ref = args[0];
     const { openSigstoreSigner } = await import("../sigstore_signer.ts");
-    const opened = await openSigstoreSigner({ flags, ctx, io, what: ref });
-    const { plan, keyless } = opened;
-    const signer: Signer = opened.signer;
+    const { signer, plan, keyless } = await openSigstoreSigner({ flags, ctx, io, what: ref });
     const b64 = bool(flags, "b64");
     // Keyless signatures are written as Sigstore bundles, as cosign v3 does.
     const newBundle = bool(flags, "new-bundle-format") || keyless;
@@ -131,96 +118,28 @@ export const command: Command = {
     try {
       const blob = await resolveBlob(ctx, ref);
       if (ref !== "-") io.err(`Using payload from: ${ref}\n`);
-
-      // Sign: the streamed digest when the key signs digests, else the whole message.
-      let signature: Uint8Array;
-      let digestAlg: HashAlgorithm;
-      let digest: Uint8Array;
-      if (signer.signDigest && signer.hash) {
-        digestAlg = signer.hash;
-        const d = await blob.digest(digestAlg);
-        digest = fromHex(d.hex);
-        signature = await signer.signDigest(digest);
-      } else {
-        if (!blob.open) {
-          throw new CosignError(
-            "UNSUPPORTED",
-            `Cannot sign "${ref}" with ${signer.algorithm}: the key needs the whole content`,
-          );
-        }
-        const { readAll } = await import("../../plugins/artifact-blob/stream_digest.ts");
-        const message = await readAll(await blob.open(), MAX_WHOLE_MESSAGE_BYTES, `"${ref}"`);
-        signature = await signer.sign(message);
-        digestAlg = "sha256";
-        digest = new Uint8Array(
-          await crypto.subtle.digest("SHA-256", message as Uint8Array<ArrayBuffer>),
-        );
-      }
-
-      const chain = signer.certificateChain ? await signer.certificateChain() : undefined;
-      const leafPem = chain?.length ? chain[0] : undefined;
-
-      // Timestamps and transparency log entries, as the flags or the signing config ask.
-      let tlogEntries: TlogEntry[] = [];
-      let timestamps: Uint8Array[] = [];
-      if (plan.witnesses.rekor.length || plan.witnesses.tsaUrls.length) {
-        const { collectWitnesses } = await import("../../core/signature_witnesses.ts");
-        const w = await collectWitnesses(
-          ctx,
-          {
-            kind: "hashedrekord",
-            signature,
-            digest,
-            verificationMaterial: leafPem ?? (await signer.publicKey()).pem,
-          },
-          signature,
-          plan.witnesses,
-        );
-        tlogEntries = w.tlogEntries;
-        timestamps = w.timestamps;
-      }
+      const r = await signArtifact(blob, signer, {
+        ctx,
+        witnesses: plan.witnesses,
+        format: newBundle ? "bundle" : "legacy",
+        upload: false,
+      });
 
       if (bundlePath) {
-        let contents: string;
-        if (newBundle) {
-          const b = await import("../../core/bundle.ts");
-          const { TransparencyLogEntry } = await import("@sigstore/protobuf-specs");
-          const bundle = b.buildMessageSignatureBundle({
-            tlogEntries: tlogEntries.map((e) =>
-              TransparencyLogEntry.fromJSON(e) as BundleTlogEntry
-            ),
-            rfc3161Timestamps: timestamps,
-            digest: { algorithm: digestAlg, value: digest },
-            signature,
-            certificate: leafPem ? pemToDer(leafPem) : undefined,
-            publicKeyHint: leafPem
-              ? undefined
-              : await b.publicKeyHint((await signer.publicKey()).spki),
-          });
-          contents = await b.serializeBundle(bundle);
-        } else {
-          const { serializeLegacyBundle } = await import("../../core/legacy_bundle.ts");
-          const { legacyRekorBundle } = await import("../../plugins/tlog-rekor/mod.ts");
-          contents = serializeLegacyBundle({
-            base64Signature: base64.encode(signature),
-            cert: leafPem ? base64.encode(new TextEncoder().encode(leafPem)) : undefined,
-            rekorBundle: tlogEntries.length ? legacyRekorBundle(tlogEntries[0]) : undefined,
-          });
-        }
-        await writeFileAtomic(bundlePath, contents);
+        await writeFileAtomic(bundlePath, r.bundleJson!);
         io.err(`Wrote bundle to file ${bundlePath}\n`);
       }
 
-      const sigOut = b64 ? new TextEncoder().encode(base64.encode(signature)) : signature;
+      const sigOut = b64 ? new TextEncoder().encode(base64.encode(r.signature)) : r.signature;
       if (sigPath) {
         await writeFileAtomic(sigPath, sigOut);
         io.err(`Wrote signature to file ${sigPath}\n`);
       } else {
-        await io.out(b64 ? base64.encode(signature) + "\n" : signature);
+        await io.out(b64 ? base64.encode(r.signature) + "\n" : r.signature);
       }
 
-      if (certPath && leafPem) {
-        const pemBytes = new TextEncoder().encode(leafPem);
+      if (certPath && r.certificate) {
+        const pemBytes = new TextEncoder().encode(r.certificate);
         await writeFileAtomic(
           certPath,
           b64 ? new TextEncoder().encode(base64.encode(pemBytes)) : pemBytes,
@@ -233,9 +152,3 @@ export const command: Command = {
     return 0;
   },
 };
-
-function fromHex(h: string): Uint8Array {
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}

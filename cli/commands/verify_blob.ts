@@ -11,63 +11,31 @@
  * @module
  */
 import { CosignError } from "../../core/errors.ts";
-import type { Artifact, HashAlgorithm, Verifier } from "../../core/plugin.ts";
+import type { StoredSignature } from "../../core/plugin.ts";
+import type { VerifyPolicy } from "../../core/verify/verify_bundle.ts";
+import type { TrustedRoot } from "../../core/trust/trusted_root.ts";
+import { verifyArtifact } from "../../core/verify_artifact.ts";
 import { bool, str } from "../args.ts";
-import { type BlobBundle, readBundleFile, readSignatureArg, resolveBlob } from "../blob_input.ts";
+import { readBundleFile, readSignatureArg, readSmallFile, resolveBlob } from "../blob_input.ts";
 import type { Command } from "../command.ts";
-import { KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
+import { identityPolicyFromFlags, KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
+import { loadTrustedRoot } from "../trust_root.ts";
 
-/** Whole-message verification (Ed25519) reads at most this much into memory. */
-const MAX_WHOLE_MESSAGE_BYTES = 2 * 1024 * 1024 * 1024 - 1;
-
-function hexOf(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+/** True when a stored signature carries a certificate (a bundle's or a legacy one's). */
+function hasCertificate(s: StoredSignature): boolean {
+  if (s.legacy) return !!s.legacy.certificate;
+  const vm = (s.bundle as { verificationMaterial?: Record<string, unknown> })?.verificationMaterial;
+  return !!vm && ("certificate" in vm || "x509CertificateChain" in vm);
 }
 
-function fromHex(h: string): Uint8Array {
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-async function checkSignature(
-  verifier: Verifier,
-  blob: Artifact,
-  ref: string,
-  signature: Uint8Array,
-  expected?: { algorithm: HashAlgorithm; value: Uint8Array },
-): Promise<boolean> {
-  if (expected) {
-    // A bundle names the digest of the content: it must be the blob's.
-    const actual = await blob.digest(expected.algorithm);
-    if (actual.hex !== hexOf(expected.value)) {
-      throw new CosignError(
-        "VERIFY",
-        `Cannot verify blob "${ref}": its ${expected.algorithm} digest (${actual.hex}) is not the one in the bundle (${
-          hexOf(expected.value)
-        })`,
-        { hint: "The blob or the bundle was changed, or they do not belong together." },
-      );
-    }
+/** Reads the certificates of a `--certificate`/`--certificate-chain` file (DER, leaf first). */
+async function certificatesOf(path: string, what: string): Promise<Uint8Array[]> {
+  const { certificatesFromPemOrDer } = await import("../../core/verify/certificate.ts");
+  const der = certificatesFromPemOrDer(await readSmallFile(path, 1024 * 1024, what));
+  if (der.length === 0) {
+    throw new CosignError("INVALID_INPUT", `Cannot read ${what} "${path}": no certificate in it`);
   }
-  if (verifier.verifyDigest && verifier.hash) {
-    const d = expected?.algorithm === verifier.hash
-      ? expected.value
-      : fromHex((await blob.digest(verifier.hash)).hex);
-    return await verifier.verifyDigest(d, signature);
-  }
-  if (!blob.open) {
-    throw new CosignError(
-      "UNSUPPORTED",
-      `Cannot verify "${ref}" with ${verifier.algorithm}: this key type needs the whole content, not its digest`,
-      { hint: "Pass the file itself instead of its digest." },
-    );
-  }
-  const { readAll } = await import("../../plugins/artifact-blob/stream_digest.ts");
-  return await verifier.verify(
-    await readAll(await blob.open(), MAX_WHOLE_MESSAGE_BYTES, `"${ref}"`),
-    signature,
-  );
+  return der;
 }
 
 /** The verify-blob command. */
@@ -134,90 +102,95 @@ export const command: Command = {
   args: { min: 1, max: 1 },
   async run({ flags, args, ctx, io }) {
     const ref = args[0];
-    // Sigstore bundles with log entries, and keyless (certificate) verification: the Sigstore
-    // verification engine (core/verify) against the trusted root.
-    const keyless = await import("../keyless_verify.ts");
-    if (keyless.wantsBundleVerification(flags)) {
-      return await keyless.verifyBlobBundle({ flags, ref, ctx, io });
-    }
-    // wantsBundleVerification() took every call without --key.
-    const key = str(flags, "key")!;
+    const key = str(flags, "key");
     const sigArg = str(flags, "signature");
     const bundlePath = str(flags, "bundle");
+    const ignoreTlog = bool(flags, "insecure-ignore-tlog") ||
+      bool(flags, "private-infrastructure");
+    // A key and no log requirement (or no bundle): the signature alone, by the key provider.
+    const keyOnly = !!key && (!bundlePath || ignoreTlog);
     if (!sigArg && !bundlePath) {
+      if (!key) {
+        throw new CosignError(
+          "UNSUPPORTED",
+          "Cannot verify without --bundle: looking a signature up in Rekor is not available yet",
+          {
+            hint: "Pass the bundle that sign-blob wrote (--bundle), or --key with " +
+              "--insecure-ignore-tlog.",
+          },
+        );
+      }
       throw new CosignError("USAGE", "verify-blob needs --signature or --bundle", {
         hint: "Pass the signature that sign-blob printed (--signature) or its bundle (--bundle).",
       });
     }
-    if (bool(flags, "use-signed-timestamps")) {
+    if (keyOnly && bool(flags, "use-signed-timestamps")) {
       throw new CosignError(
         "UNSUPPORTED",
         "Cannot verify RFC 3161 timestamps (--use-signed-timestamps): not available yet",
         { hint: "Drop --use-signed-timestamps." },
       );
     }
-    const ignoreTlog = bool(flags, "insecure-ignore-tlog") ||
-      bool(flags, "private-infrastructure");
-
-    let bundle: BlobBundle | undefined;
-    if (bundlePath) bundle = await readBundleFile(bundlePath);
-
-    // Transparency log: not verifiable yet. Say so before any work is done.
-    if (!ignoreTlog) {
-      const hasEntry = bundle?.format === "legacy"
-        ? !!bundle.legacy.rekorBundle
-        : bundle?.format === "sigstore"
-        ? bundle.parsed.bundle.verificationMaterial.tlogEntries.length > 0
-        : false;
+    if (!bundlePath && !ignoreTlog) {
       throw new CosignError(
         "UNSUPPORTED",
-        hasEntry
-          ? `Cannot verify blob "${ref}": verifying its transparency log entry is not available yet`
-          : `Cannot verify blob "${ref}": ${
-            bundle
-              ? "the bundle has no transparency log entry"
-              : "no bundle with a transparency log entry was given"
-          }, and looking the signature up in Rekor is not available yet`,
+        key
+          ? `Cannot verify blob "${ref}": no bundle with a transparency log entry was given, and looking the signature up in Rekor is not available yet`
+          : "Cannot verify without --bundle: looking a signature up in Rekor is not available yet",
         {
           hint: "Pass the bundle that holds the log entry (--bundle), or, for a signature that " +
             "was not uploaded (sign-blob --tlog-upload=false), --insecure-ignore-tlog.",
         },
       );
     }
-    if (bool(flags, "insecure-ignore-tlog")) {
+    if (keyOnly && bool(flags, "insecure-ignore-tlog")) {
       ctx.log.warn(
         "Skipping tlog verification is an insecure practice that lacks transparency and " +
           "auditability verification for the blob.",
       );
     }
+    // The signature: --signature (with a key) or the --bundle file.
+    const stored: StoredSignature = sigArg && (keyOnly || !bundlePath)
+      ? {
+        kind: "signature",
+        location: sigArg,
+        legacy: { signature: await readSignatureArg(sigArg) },
+      }
+      : await readBundleFile(bundlePath!);
 
-    let signature: Uint8Array;
-    let expected: { algorithm: HashAlgorithm; value: Uint8Array } | undefined;
-    if (sigArg) {
-      signature = await readSignatureArg(sigArg);
-    } else if (bundle!.format === "legacy") {
-      const { decodeBase64 } = await import("../../core/legacy_bundle.ts");
-      signature = decodeBase64(bundle!.legacy.base64Signature, "the bundle's base64Signature");
-    } else {
-      const { messageSignatureOf } = await import("../../core/bundle.ts");
-      const ms = messageSignatureOf(bundle!.parsed.bundle, `"${bundlePath}"`);
-      signature = ms.signature;
-      expected = ms.digest;
-    }
-
-    const verifier = await ctx.plugins.verifier(key, ctx, { rsaPss: bool(flags, "rsa-pss") });
+    const policy: VerifyPolicy = identityPolicyFromFlags(
+      flags,
+      (hasCertificate(stored) || !!str(flags, "certificate")) && !key,
+    );
+    if (bool(flags, "insecure-ignore-sct")) policy.ctlogThreshold = 0;
+    const certFile = str(flags, "certificate");
+    if (certFile) policy.certificate = (await certificatesOf(certFile, "certificate"))[0];
+    const verifier = key
+      ? await ctx.plugins.verifier(key, ctx, { rsaPss: bool(flags, "rsa-pss") })
+      : undefined;
+    let trust: Promise<TrustedRoot> | undefined;
+    const trustedRoot = () =>
+      trust ??= (async () => {
+        const root = await loadTrustedRoot(ctx, str(flags, "trusted-root"));
+        const chainFile = str(flags, "certificate-chain");
+        if (chainFile) {
+          const certificates = await certificatesOf(chainFile, "certificate chain");
+          root.certificateAuthorities = [{ uri: chainFile, certificates, validFor: {} }];
+        }
+        return root;
+      })();
     const blob = await resolveBlob(ctx, ref);
-    if (!(await checkSignature(verifier, blob, ref, signature, expected))) {
-      throw new CosignError(
-        "VERIFY",
-        `Cannot verify blob "${ref}": the signature does not match the content and the key "${key}"`,
-        {
-          hint: "The blob or the signature was changed, or it was signed with another key" +
-            (verifier.algorithm.startsWith("rsa")
-              ? " (or another RSA padding: see --rsa-pss)."
-              : "."),
-        },
-      );
+    const [v] = await verifyArtifact(blob, {
+      ctx,
+      verifier,
+      keyName: key,
+      policy,
+      trustedRoot,
+      ignoreTlog,
+      signatures: [stored],
+    });
+    if (v.identity) {
+      ctx.log.debug(`verified identity ${v.identity.sans.join(", ")} from ${v.identity.issuer}`);
     }
     io.err("Verified OK\n");
     return 0;

@@ -22,6 +22,7 @@ import {
 } from "cosign-ts";
 import fileLogPlugin, { fileLog, trustedRootCommand } from "./file_log.ts";
 import envblobPlugin, { envblobListCommand } from "./envblob.ts";
+import { localClock } from "./local_clock.ts";
 
 function context(env: Record<string, string>): Context {
   const plugins = new PluginRegistry();
@@ -160,6 +161,50 @@ describe("example envblob artifact type", () => {
       await assert.rejects(
         ctx.plugins.resolve("envblob://UNSET", ctx),
         (e: unknown) => e instanceof CosignError && e.code === "NOT_FOUND",
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("example local clock", () => {
+  it("stamps a signature; the pinned clock key verifies it; tampering fails as timestamp", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "local-clock-"));
+    try {
+      const url = `localclock://${join(dir, "clock", "clock.key")}`;
+      const signature = new Uint8Array([1, 2, 3, 4]);
+      const before = Date.now();
+      const token = await localClock.timestamp(signature, context({}), { url });
+      assert.equal(localClock.handles!(url), true);
+      assert.equal(localClock.recognizes!(token, undefined), true);
+      assert.equal(localClock.recognizes!(new Uint8Array([0x30, 0x82]), undefined), false);
+      const ctx = context({ LOCAL_CLOCK_PUBLIC_KEY: join(dir, "clock", "clock.key.pub") });
+      const { time } = await localClock.verify(token, signature, undefined, ctx);
+      assert.ok(time.getTime() >= before - 1000 && time.getTime() <= Date.now() + 1000);
+      const isTimestampError = (e: unknown) =>
+        e instanceof CosignError && e.code === "VERIFY" && e.check === "timestamp";
+      // Another signature, a moved time, no pinned key, another clock's key: refused.
+      await assert.rejects(
+        localClock.verify(token, new Uint8Array([9]), undefined, ctx),
+        isTimestampError,
+      );
+      const t = JSON.parse(new TextDecoder().decode(token));
+      t.time = new Date(0).toISOString();
+      await assert.rejects(
+        localClock.verify(new TextEncoder().encode(JSON.stringify(t)), signature, undefined, ctx),
+        isTimestampError,
+      );
+      await assert.rejects(
+        localClock.verify(token, signature, undefined, context({})),
+        isTimestampError,
+      );
+      const other = `localclock://${join(dir, "other", "clock.key")}`;
+      await localClock.timestamp(signature, context({}), { url: other });
+      const otherCtx = context({ LOCAL_CLOCK_PUBLIC_KEY: join(dir, "other", "clock.key.pub") });
+      await assert.rejects(
+        localClock.verify(token, signature, undefined, otherCtx),
+        isTimestampError,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
