@@ -1,9 +1,10 @@
 /**
  * The Bun runtime adapter (the compiled binary runs on Bun). Also used under Node.
+ * Nothing heavy is imported at start-up (every command pays for it): `node:stream` is loaded
+ * only under Node, when standard input is first read.
  * @module
  */
 import process from "node:process";
-import { Readable } from "node:stream";
 import type { Runtime } from "../core/runtime.ts";
 import { collectLine, noTerminal } from "./line.ts";
 
@@ -45,6 +46,26 @@ async function readTerminalLine(prompt: string, echo: boolean): Promise<string> 
   }
 }
 
+/** Node's standard input as a web stream, importing node:stream on the first read. */
+function nodeStdin(): ReadableStream<Uint8Array> {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  const open = async () => {
+    const { Readable } = await import("node:stream");
+    return reader ??= (Readable.toWeb(process.stdin) as unknown as ReadableStream<Uint8Array>)
+      .getReader();
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const r = await (await open()).read();
+      if (r.done) controller.close();
+      else controller.enqueue(r.value);
+    },
+    async cancel(reason) {
+      await (await open()).cancel(reason);
+    },
+  });
+}
+
 /** Runtime adapter for Bun (and Node). */
 export const bunRuntime: Runtime = {
   name: B ? "bun" : "node",
@@ -53,8 +74,7 @@ export const bunRuntime: Runtime = {
   readSecret: (prompt) => readTerminalLine(prompt, false),
   readLine: (prompt) => readTerminalLine(prompt, true),
   execPath: () => process.execPath,
-  stdin: () =>
-    B ? B.stdin.stream() : Readable.toWeb(process.stdin) as unknown as ReadableStream<Uint8Array>,
+  stdin: () => B ? B.stdin.stream() : nodeStdin(),
   writeStdout: (data) =>
     new Promise<void>((resolve, reject) => {
       // A reader that goes away (`| head`) surfaces as the write callback's error, which the
