@@ -72,14 +72,24 @@ function parseTime(v: unknown, source: string, where: string): Date | undefined 
   return d;
 }
 
-function parseServices(v: unknown, source: string, field: string): ServiceEndpoint[] {
+/**
+ * Log and TSA URLs may have any scheme (`file:///…` for a file log): the plugin that handles the
+ * URL serves it, and signing fails clearly when none does. Fulcio and OIDC URLs are http(s).
+ */
+function parseServices(
+  v: unknown,
+  source: string,
+  field: string,
+  anyScheme = false,
+): ServiceEndpoint[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw bad(source, `"${field}" is not a list`);
   return v.map((s, i) => {
     const o = s as Record<string, unknown>;
     if (typeof o !== "object" || o === null) throw bad(source, `${field}[${i}] is not an object`);
-    if (typeof o.url !== "string" || !/^https?:\/\//.test(o.url)) {
-      throw bad(source, `${field}[${i}].url is not an http(s) URL`);
+    const pattern = anyScheme ? /^[a-z][a-z0-9+.-]*:\/\/./i : /^https?:\/\//;
+    if (typeof o.url !== "string" || !pattern.test(o.url)) {
+      throw bad(source, `${field}[${i}].url is not an ${anyScheme ? "absolute" : "http(s)"} URL`);
     }
     const version = o.majorApiVersion ?? 1;
     if (typeof version !== "number" || !Number.isInteger(version) || version < 1) {
@@ -133,9 +143,9 @@ export function parseSigningConfig(text: string, source = "(input)"): SigningCon
   return {
     caUrls: parseServices(o.caUrls, source, "caUrls"),
     oidcUrls: parseServices(o.oidcUrls, source, "oidcUrls"),
-    rekorTlogUrls: parseServices(o.rekorTlogUrls, source, "rekorTlogUrls"),
+    rekorTlogUrls: parseServices(o.rekorTlogUrls, source, "rekorTlogUrls", true),
     rekorTlogConfig: parseSelection(o.rekorTlogConfig, source, "rekorTlogConfig"),
-    tsaUrls: parseServices(o.tsaUrls, source, "tsaUrls"),
+    tsaUrls: parseServices(o.tsaUrls, source, "tsaUrls", true),
     tsaConfig: parseSelection(o.tsaConfig, source, "tsaConfig"),
   };
 }

@@ -21,6 +21,7 @@ import {
 import { isCosignError } from "../core/errors.ts";
 import { type Context, definePlugin, type IO, type TransparencyLog } from "../core/plugin.ts";
 import { collectWitnesses } from "../core/signature_witnesses.ts";
+import { SIGNING_CONFIG_MEDIA_TYPE } from "../core/signing_config.ts";
 import { parseTrustedRoot, type TrustedRoot } from "../core/trust/trusted_root.ts";
 import { verifyBundle } from "../core/verify/verify_bundle.ts";
 import { signingPlan } from "../cli/sigstore_options.ts";
@@ -155,6 +156,29 @@ describe("witness plugins are chosen by URL or name", () => {
       verifyBundle(bundle, { bytes: data }, { publicKey: spki }, trust, ctx),
       (e) => tlogEntryCheck(e) && /file log/.test(e.message),
     );
+  });
+
+  it("a signing config may name a file:// log: the plugin that handles it is used", async () => {
+    const calls: string[] = [];
+    const { ctx } = witnessContext([recordedFileLog(calls)]);
+    const url = pathToFileURL(join(tmp.dir, "config-log.jsonl")).href;
+    const config = join(tmp.dir, "signing_config.json");
+    await writeFile(
+      config,
+      JSON.stringify({
+        mediaType: SIGNING_CONFIG_MEDIA_TYPE,
+        rekorTlogUrls: [{ url, majorApiVersion: 1, validFor: { start: "2020-01-01T00:00:00Z" } }],
+        rekorTlogConfig: { selector: "ANY" },
+      }),
+    );
+    const plan = await signingPlan(
+      { "signing-config": config },
+      { keyless: false, tlogUpload: true },
+    );
+    assert.deepEqual(plan.witnesses, { rekor: [{ url, majorApiVersion: 1 }], tsaUrls: [] });
+    const w = await collectWitnesses(ctx, submission, signature, plan.witnesses);
+    assert.deepEqual(calls, [`submit ${url}`]);
+    assert.equal(w.tlogEntries[0].logIndex, "0");
   });
 
   it("without a log plugin for file://, signing fails before anything is written", async () => {
