@@ -516,7 +516,8 @@ export async function run(argv: string[], opts: RunOptions): Promise<number> {
         await io.out(groupHelp(scan.words[0], members));
         return 0;
       }
-      throw new CosignError("USAGE", `Unknown command "${scan.words.join(" ")}"`, {
+      const unknown = members.length > 0 ? scan.words.join(" ") : scan.words[0];
+      throw new CosignError("USAGE", `Unknown command "${unknown}"`, {
         hint: members.length > 0
           ? `"${scan.words[0]}" has these subcommands: ${
             members.map((m) => m.name.split(" ")[1]).join(", ")

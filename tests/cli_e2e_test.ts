@@ -1,10 +1,15 @@
 /**
  * End-to-end checks of the CLI shell on the compiled binary: help, version, usage errors and
- * their exit codes, the sget alias, and that the binary runs from an empty folder.
+ * their exit codes, the sget alias, and that the binary runs from an empty folder. Global flags
+ * before `--help`; command groups listing their subcommands; `-t/--timeout` ending a command
+ * against a loopback server that accepts connections and never answers (bounded wait); the
+ * `Failed check:` line and exit 12 for tampered signatures.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { copyFile } from "node:fs/promises";
+import { copyFile, writeFile } from "node:fs/promises";
+import { createServer, type Socket } from "node:net";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { BIN, cosign, runProcess, tempDir } from "./helpers/cli.ts";
 
@@ -75,6 +80,138 @@ describe("cosign-ts CLI (compiled binary)", () => {
       const r = await runProcess(copy, ["version"], { cwd: dir });
       assert.equal(r.code, 0, r.err);
       assert.match(r.out, /GitVersion:/);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("global flags before --help (and around a command) are read before the command", async () => {
+    const top = await cosign(["--help"]);
+    for (const argv of [["-d", "--help"], ["--verbose", "-h"], ["-t", "30s", "--help"], ["-d"]]) {
+      const r = await cosign(argv);
+      assert.equal(r.code, 0, `${argv.join(" ")}: ${r.err}`);
+      assert.equal(r.out, top.out, argv.join(" "));
+    }
+    const cmd = await cosign(["version", "--help"]);
+    for (const argv of [["-d", "version", "--help"], ["--timeout=1m", "-h", "version"]]) {
+      const r = await cosign(argv);
+      assert.equal(r.code, 0, `${argv.join(" ")}: ${r.err}`);
+      assert.equal(r.out, cmd.out, argv.join(" "));
+    }
+    assert.match(top.out, /^ {2}-t, --timeout DURATION +Timeout for commands.*\(default "3m"\)$/m);
+    const v = await cosign(["-d", "version", "--json", "-t", "5s"]);
+    assert.equal(v.code, 0, v.err);
+    assert.match(JSON.parse(v.out).gitVersion, /^v\d/);
+  });
+
+  it("a command group alone lists its subcommands instead of failing", async () => {
+    for (
+      const [group, member] of [["attach", "signature"], ["upload", "blob"], [
+        "download",
+        "signature",
+      ]]
+    ) {
+      const r = await cosign([group]);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, new RegExp(`^Subcommands of "${group}":`));
+      assert.match(r.out, new RegExp(`^  ${group} ${member} +\\S`, "m"));
+      assert.doesNotMatch(r.out, /^ {2}version /m);
+    }
+    const bad = await cosign(["attach", "nothing"]);
+    assert.equal(bad.code, 2);
+    assert.match(
+      bad.err,
+      /^Error: Unknown command "attach nothing"\nHint: "attach" has these subcommands: .*signature/,
+    );
+  });
+
+  it("-t/--timeout ends a command whose server never answers, naming the flag", async () => {
+    const sockets = new Set<Socket>();
+    const server = createServer((s) => {
+      sockets.add(s); // accept, read nothing, answer nothing
+      s.on("error", () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const started = Date.now();
+      const r = await cosign(
+        ["--timeout", "2s", "triangulate", `127.0.0.1:${port}/silent/app:v1`],
+        { timeoutMs: 60_000 },
+      );
+      const took = Date.now() - started;
+      assert.equal(r.code, 1, r.err);
+      assert.ok(took < 30_000, `took ${took} ms`);
+      assert.ok(took >= 1_900, `took ${took} ms`);
+      assert.match(
+        r.err,
+        /^Error: "triangulate" did not finish within the 2s timeout \(--timeout\)$/m,
+      );
+      assert.match(r.err, /^Hint: Raise the limit with --timeout/m);
+      const bad = await cosign(["-t", "forever", "version"]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.err, /Flag --timeout takes a duration like 30s, 2m or 1h30m, not "forever"/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it("a tampered blob fails verification with exit 12 and a stable Failed check line", async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const env = { COSIGN_PASSWORD: "" };
+      const gen = await cosign(["generate-key-pair"], { cwd: dir, env });
+      assert.equal(gen.code, 0, gen.err);
+      await writeFile(join(dir, "blob"), "the signed content\n");
+      const cases: [string[], string][] = [[[], "signature"], [["--new-bundle-format"], "digest"]];
+      for (const [format, check] of cases) {
+        const bundle = join(dir, `${check}.bundle.json`);
+        const s = await cosign(
+          [
+            "sign-blob",
+            "--key",
+            "cosign.key",
+            "--tlog-upload=false",
+            ...format,
+            "--bundle",
+            bundle,
+            "blob",
+          ],
+          { cwd: dir, env },
+        );
+        assert.equal(s.code, 0, s.err);
+        const ok = await cosign(
+          [
+            "verify-blob",
+            "--key",
+            "cosign.pub",
+            "--bundle",
+            bundle,
+            "--insecure-ignore-tlog",
+            "blob",
+          ],
+          { cwd: dir },
+        );
+        assert.equal(ok.code, 0, ok.err);
+        assert.doesNotMatch(ok.err, /Failed check/);
+        await writeFile(join(dir, "tampered"), "the signed content, changed\n");
+        const r = await cosign(
+          [
+            "verify-blob",
+            "--key",
+            "cosign.pub",
+            "--bundle",
+            bundle,
+            "--insecure-ignore-tlog",
+            "tampered",
+          ],
+          { cwd: dir },
+        );
+        assert.equal(r.code, 12, r.err);
+        assert.match(r.err, /^Error: /m);
+        assert.match(r.err, new RegExp(`\\nFailed check: ${check}\\n$`));
+      }
     } finally {
       await cleanup();
     }
