@@ -21,7 +21,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { cosign, ROOT, type RunOptions, tempDir } from "./helpers/cli.ts";
@@ -45,10 +45,13 @@ before(async () => {
     if (dirname(d) === d) break;
   }
   await openssl(["version"]);
-  const { mkdirSync } = await import("node:fs");
-  mkdirSync(join(dir, "plugins"));
-  for (const f of ["env_key.ts", "envblob.ts", "file_log.ts", "local_clock.ts"]) {
-    copyFileSync(join(EXAMPLES, f), plugin(f));
+  // The examples and their lib/ helpers, without their in-process tests.
+  cpSync(EXAMPLES, join(dir, "plugins"), {
+    recursive: true,
+    filter: (src) => !src.endsWith("_test.ts"),
+  });
+  for (const f of ["env_key.ts", "envblob.ts", "file_log.ts", "local_clock.ts", "lib/files.ts"]) {
+    assert.ok(existsSync(plugin(f)), `${f} was not copied`);
   }
   ({ key, pub } = await genKey(dir, "signer", "p256"));
   ({ key: otherKey, pub: otherPub } = await genKey(dir, "other", "p256"));
@@ -355,7 +358,7 @@ describe("third-party plugins from a folder outside the repository (dist/cosign-
     ]);
     assert.equal(s.code, 0, s.err);
     const bundle = JSON.parse(readFileSync(join(dir, "c.sigstore.json"), "utf8"));
-    const stamps = bundle.timestampVerificationData?.rfc3161Timestamps ?? [];
+    const stamps = bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps ?? [];
     assert.equal(stamps.length, 1, JSON.stringify(bundle));
     const tokenText = Buffer.from(stamps[0].signedTimestamp, "base64").toString();
     const token = JSON.parse(tokenText);

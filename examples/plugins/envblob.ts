@@ -7,8 +7,9 @@
  * It also adds a command, `envblob list`, that lists the sidecar files of `$ENVBLOB_DIR` with
  * their signature counts.
  *
- * It imports only the library entry point, as "cosign-ts", and `node:` built-ins: it runs from
- * any folder with the compiled binary (`cosign-ts --plugin /path/envblob.ts …`).
+ * It imports only the library entry point, as "cosign-ts", `node:` built-ins and the helpers in
+ * `./lib/`: it runs from any folder with the compiled binary (`cosign-ts --plugin
+ * /path/envblob.ts …`, with `lib/` beside it).
  *
  * @example
  * ```sh
@@ -19,7 +20,7 @@
  * ```
  * @module
  */
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type Artifact,
@@ -35,6 +36,8 @@ import {
   type SignatureQuery,
   type StoredSignature,
 } from "cosign-ts";
+import { b64, hex, unb64 } from "./lib/encoding.ts";
+import { withLock, writeAtomic } from "./lib/files.ts";
 
 const SCHEME = "envblob://";
 const WEB_HASH: Record<HashAlgorithm, string> = {
@@ -70,14 +73,6 @@ function sidecarDir(ctx: Context, ref: string): string {
   }
   return dir;
 }
-
-const hex = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-const b64 = (b: Uint8Array): string => {
-  let s = "";
-  for (const x of b) s += String.fromCharCode(x);
-  return btoa(s);
-};
-const unb64 = (s: string): Uint8Array => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
 /** A stored signature as JSON (bytes as base64), one element of the sidecar's array. */
 type SidecarRecord = Omit<StoredSignature, "legacy"> & {
@@ -136,53 +131,6 @@ async function readSidecar(path: string): Promise<SidecarRecord[]> {
     });
   }
   return list as SidecarRecord[];
-}
-
-/**
- * Runs `fn` holding an exclusive lock file next to `path` (created with O_EXCL), so concurrent
- * signers append one after the other instead of overwriting each other.
- */
-async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  const lock = `${path}.lock`;
-  for (let attempt = 0;; attempt++) {
-    try {
-      await (await open(lock, "wx")).close();
-      break;
-    } catch (e) {
-      if ((e as { code?: string }).code !== "EEXIST" || attempt >= 200) {
-        throw new CosignError("ABORTED", `Cannot lock "${path}": ${(e as Error).message}`, {
-          hint: `If no other signer is running, remove ${lock}.`,
-        });
-      }
-      await new Promise((r) => setTimeout(r, 25 + Math.random() * 25));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(lock, { force: true });
-  }
-}
-
-/** Writes `text` to `path` through a temporary file in the same folder and a rename. */
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
-  const fh = await open(tmp, "wx", 0o644);
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await fh.close();
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 /** Resolves `envblob://NAME` into an {@link Artifact}. Throws CosignError("NOT_FOUND") when unset. */

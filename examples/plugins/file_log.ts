@@ -16,7 +16,7 @@
  *   that the line at the entry's index is this entry). Failures are CosignError("VERIFY") with
  *   check "tlog-entry" (exit 12).
  *
- * It imports only "cosign-ts" and `node:` built-ins.
+ * It imports only "cosign-ts", `node:` built-ins and the helpers in `./lib/`.
  *
  * @example
  * ```sh
@@ -28,7 +28,7 @@
  * ```
  * @module
  */
-import { chmod, mkdir, open, readFile, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, open, readFile, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -50,19 +50,10 @@ import {
   verifierFromSpki,
   withinValidity,
 } from "cosign-ts";
+import { b64, hex, sha256, unb64 } from "./lib/encoding.ts";
+import { withLock } from "./lib/files.ts";
 
 const enc = new TextEncoder();
-const hex = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-const b64 = (b: Uint8Array): string => {
-  let s = "";
-  for (const x of b) s += String.fromCharCode(x);
-  return btoa(s);
-};
-const unb64 = (s: string): Uint8Array => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-const sha256 = async (b: Uint8Array | string): Promise<Uint8Array> =>
-  new Uint8Array(
-    await crypto.subtle.digest("SHA-256", typeof b === "string" ? enc.encode(b) : b.slice()),
-  );
 const equal = (a: Uint8Array, b: Uint8Array): boolean =>
   a.length === b.length && a.every((x, i) => x === b[i]);
 const GENESIS = "0".repeat(64);
@@ -124,28 +115,6 @@ async function readLines(path: string): Promise<string[]> {
   } catch (e) {
     if ((e as { code?: string }).code === "ENOENT") return [];
     throw e;
-  }
-}
-
-async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  const lock = `${path}.lock`;
-  for (let attempt = 0;; attempt++) {
-    try {
-      await (await open(lock, "wx")).close();
-      break;
-    } catch (e) {
-      if ((e as { code?: string }).code !== "EEXIST" || attempt >= 400) {
-        throw new CosignError("ABORTED", `Cannot lock log "${path}": ${(e as Error).message}`, {
-          hint: `If no other signer is running, remove ${lock}.`,
-        });
-      }
-      await new Promise((r) => setTimeout(r, 25 + Math.random() * 25));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(lock, { force: true });
   }
 }
 

@@ -11,7 +11,7 @@
  *   `clock.key.pub`), that it covers this signature, and that its time is not in the future.
  *   Failures are CosignError("VERIFY") with check "timestamp" (exit 12).
  *
- * It imports only "cosign-ts" and `node:` built-ins.
+ * It imports only "cosign-ts", `node:` built-ins and the helpers in `./lib/`.
  *
  * @example
  * ```sh
@@ -23,7 +23,7 @@
  * ```
  * @module
  */
-import { chmod, mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { chmod, mkdir, open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -38,15 +38,10 @@ import {
   type TimestampAuthority,
   verifierFromPem,
 } from "cosign-ts";
+import { b64, sha256, unb64 } from "./lib/encoding.ts";
+import { writeAtomic } from "./lib/files.ts";
 
 const enc = new TextEncoder();
-const b64 = (b: Uint8Array): string => {
-  let s = "";
-  for (const x of b) s += String.fromCharCode(x);
-  return btoa(s);
-};
-const sha256 = async (b: Uint8Array): Promise<Uint8Array> =>
-  new Uint8Array(await crypto.subtle.digest("SHA-256", b.slice()));
 const MARK = '{"localClock":1,';
 
 /** The token: what the clock signs, and the signature. Key order is fixed (see {@link signed}). */
@@ -85,18 +80,8 @@ async function clockKey(path: string) {
       await fh.close();
     }
     await chmod(path, 0o600);
-    // The public half, for verifiers to pin: written to a temporary file, then renamed.
-    const tmp = `${path}.pub.${crypto.randomUUID()}.tmp`;
-    const pub = await open(tmp, "wx", 0o644);
-    try {
-      await pub.writeFile((await signer.publicKey()).pem);
-      await pub.close();
-      await rename(tmp, `${path}.pub`);
-    } catch (e) {
-      await pub.close().catch(() => {});
-      await rm(tmp, { force: true });
-      throw e;
-    }
+    // The public half, for verifiers to pin.
+    await writeAtomic(`${path}.pub`, (await signer.publicKey()).pem);
   } catch (e) {
     if ((e as { code?: string }).code !== "EEXIST") throw e;
   }
@@ -136,7 +121,7 @@ async function verifyToken(
   let ok = false;
   try {
     ok = typeof t.signature === "string" &&
-      await verifier.verify(signed(t), Uint8Array.from(atob(t.signature), (c) => c.charCodeAt(0)));
+      await verifier.verify(signed(t), unb64(t.signature));
   } catch {
     ok = false;
   }
