@@ -113,6 +113,16 @@ export const commands: CommandEntry[] = [
   },
   // misc
   {
+    name: "env",
+    summary: "Prints Cosign environment variables.",
+    load: () => import("./env.ts"),
+  },
+  {
+    name: "completion",
+    summary: "Generate completion script.",
+    load: () => import("./completion.ts"),
+  },
+  {
     name: "version",
     summary: "Prints the cosign-ts version.",
     load: () => import("./version.ts"),
