@@ -18,7 +18,7 @@ import { CosignError } from "../../core/errors.ts";
 import type { TrustedRoot } from "../../core/trust/trusted_root.ts";
 import type { VerifyPolicy, VerifyResult } from "../../core/verify/verify_bundle.ts";
 import { sha256 } from "../../core/verify/public_key.ts";
-import { tlogEntryFromRekorBundle } from "../tlog-rekor/mod.ts";
+import { tlogEntryFromRekorBundle } from "../../core/legacy_signature.ts";
 import type { Witnesses } from "../../core/verify/witnesses.ts";
 import { signatureBytes, type StoredSignature } from "./stored_signature.ts";
 

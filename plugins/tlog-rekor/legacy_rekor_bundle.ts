@@ -1,7 +1,9 @@
 /**
  * cosign's legacy `rekorBundle` (in `--bundle` files of the old format and in the
  * `dev.sigstore.cosign/bundle` annotation): `{"SignedEntryTimestamp", "Payload": {"body",
- * "integratedTime", "logIndex", "logID"}}`, made from a Rekor v1 TransparencyLogEntry.
+ * "integratedTime", "logIndex", "logID"}}`, made from a Rekor v1 TransparencyLogEntry. The
+ * conversion is cosign's format, not Rekor's, so it lives in core/legacy_signature.ts; this
+ * module keeps the plugin's historical names for it.
  *
  * @example
  * ```ts
@@ -9,38 +11,8 @@
  * ```
  * @module
  */
-import type { TlogEntry } from "../../core/plugin.ts";
-
-/** cosign's legacy Rekor bundle. */
-export interface LegacyRekorBundle {
-  /** Base64 signed entry timestamp. */
-  SignedEntryTimestamp: string;
-  /** What the SET signs. */
-  Payload: { body: string; integratedTime: number; logIndex: number; logID: string };
-}
-
-/**
- * The legacy bundle for an entry with an inclusion promise (Rekor v1); undefined for entries
- * without one (Rekor v2).
- */
-export function legacyRekorBundle(entry: TlogEntry): LegacyRekorBundle | undefined {
-  const e = entry as {
-    inclusionPromise?: { signedEntryTimestamp?: string };
-    canonicalizedBody?: string;
-    integratedTime?: string;
-    logIndex?: string;
-    logId?: { keyId?: string };
-  };
-  const set = e.inclusionPromise?.signedEntryTimestamp;
-  if (!set || !e.canonicalizedBody || !e.logId?.keyId) return undefined;
-  const id = Uint8Array.from(atob(e.logId.keyId), (c) => c.charCodeAt(0));
-  return {
-    SignedEntryTimestamp: set,
-    Payload: {
-      body: e.canonicalizedBody,
-      integratedTime: Number(e.integratedTime),
-      logIndex: Number(e.logIndex),
-      logID: [...id].map((b) => b.toString(16).padStart(2, "0")).join(""),
-    },
-  };
-}
+export type { LegacyRekorBundle } from "../../core/legacy_bundle.ts";
+export {
+  /** The legacy bundle for an entry with an inclusion promise; undefined without one. */
+  legacyRekorBundleOf as legacyRekorBundle,
+} from "../../core/legacy_signature.ts";
