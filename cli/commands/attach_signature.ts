@@ -5,27 +5,14 @@
  */
 import { readFile } from "node:fs/promises";
 import { CosignError } from "../../core/errors.ts";
+import { readAll } from "../../core/read_all.ts";
 import { str } from "../args.ts";
 import type { Command, IO } from "../command.ts";
 import { REGISTRY_FLAGS } from "../registry_flags.ts";
-import { registryClientFor } from "../../oci/registry_options.ts";
-import { parseReference, repositoryString, withDigest } from "../../oci/reference.ts";
-import { appendSignatures } from "../../plugins/artifact-oci/append_signatures.ts";
-import { newSignatureLayer, useDockerMediaTypes } from "../../plugins/artifact-oci/layout.ts";
-import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
-import { simpleSigningPayload } from "../../plugins/artifact-oci/simple_signing.ts";
+import { attachSignature, checkImageReference } from "../../plugins/artifact-oci/mod.ts";
 
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const p of stream) parts.push(p);
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+/** Largest signature read from standard input (base64 signatures are a few hundred bytes). */
+const MAX_SIGNATURE_INPUT = 16 * 1024 * 1024;
 
 async function readFileOrFail(path: string, what: string): Promise<Uint8Array> {
   try {
@@ -40,8 +27,11 @@ async function readFileOrFail(path: string, what: string): Promise<Uint8Array> {
 /** The signature: "-" (stdin), a file, or the base64 text itself. */
 async function signatureText(ref: string, io: IO): Promise<string> {
   let text: string;
-  if (ref === "-") text = new TextDecoder().decode(await readAll(io.stdin()));
-  else {
+  if (ref === "-") {
+    text = new TextDecoder().decode(
+      await readAll(io.stdin(), MAX_SIGNATURE_INPUT, "the signature from standard input"),
+    );
+  } else {
     try {
       text = new TextDecoder().decode(await readFile(ref));
     } catch (e) {
@@ -115,30 +105,19 @@ export const command: Command = {
       });
     }
     const b64 = await signatureText(sigRef, io);
-    const ref = parseReference(args[0]);
-    const client = registryClientFor(ctx);
-    const digest = await client.resolveDigest(ref);
+    checkImageReference(args[0]);
     const payloadPath = str(flags, "payload");
-    const payload = payloadPath
-      ? await readFileOrFail(payloadPath, "payload")
-      : simpleSigningPayload(repositoryString(ref), digest, null);
     const certPath = str(flags, "certificate");
     const chainPath = str(flags, "certificate-chain");
     const dec = new TextDecoder();
-    const certificate = certPath
-      ? dec.decode(await readFileOrFail(certPath, "certificate"))
-      : undefined;
-    const chainText = chainPath
-      ? dec.decode(await readFileOrFail(chainPath, "certificate-chain"))
-      : undefined;
-    const layer = newSignatureLayer(payload, b64, {
-      certificate,
-      chain: chainText ? [chainText.trimEnd()] : undefined,
-    });
-    const at = signatureReference(withDigest(ref, digest), digest, "sig", (n) => ctx.env(n));
-    await appendSignatures(client, at, [layer], {
-      docker: useDockerMediaTypes((n) => ctx.env(n)),
-      log: ctx.log,
+    await attachSignature(ctx, {
+      image: args[0],
+      signature: b64,
+      payload: payloadPath ? await readFileOrFail(payloadPath, "payload") : undefined,
+      certificate: certPath ? dec.decode(await readFileOrFail(certPath, "certificate")) : undefined,
+      chain: chainPath
+        ? dec.decode(await readFileOrFail(chainPath, "certificate-chain"))
+        : undefined,
     });
     return 0;
   },

@@ -7,10 +7,11 @@ import { CosignError, isCosignError } from "../../core/errors.ts";
 import { bool, str } from "../args.ts";
 import type { Command } from "../command.ts";
 import { REGISTRY_FLAGS } from "../registry_flags.ts";
-import { registryClientFor } from "../../oci/registry_options.ts";
-import { parseReference, referenceString } from "../../oci/reference.ts";
-import type { SignatureSuffix } from "../../plugins/artifact-oci/layout.ts";
-import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
+import {
+  checkImageReference,
+  cleanAttachments,
+  type SignatureSuffix,
+} from "../../plugins/artifact-oci/mod.ts";
 
 const TYPES: Record<string, { suffixes: SignatureSuffix[]; prompt: string }> = {
   signature: { suffixes: ["sig"], prompt: "this will remove all signatures from the image" },
@@ -50,7 +51,7 @@ export const command: Command = {
         hint: "Use --type signature, attestation, sbom or all.",
       });
     }
-    const ref = parseReference(args[0]);
+    checkImageReference(args[0]);
     if (!bool(flags, "force")) {
       ctx.log.warn(spec.prompt);
       let yes = false;
@@ -65,18 +66,7 @@ export const command: Command = {
         });
       }
     }
-    const client = registryClientFor(ctx);
-    const digest = await client.resolveDigest(ref);
-    for (const suffix of spec.suffixes) {
-      const at = signatureReference(ref, digest, suffix, (n) => ctx.env(n));
-      try {
-        await client.deleteManifest(at);
-        ctx.log.info(`Removed ${referenceString(at)} from ${args[0]}`);
-      } catch (e) {
-        if (isCosignError(e, "NOT_FOUND")) continue; // nothing of that kind: not an error
-        throw e;
-      }
-    }
+    await cleanAttachments(ctx, args[0], spec.suffixes);
     return 0;
   },
 };

@@ -4,14 +4,9 @@
  * `RFC3161Timestamp`).
  * @module
  */
-import { CosignError } from "../../core/errors.ts";
 import type { Command } from "../command.ts";
 import { REGISTRY_FLAGS } from "../registry_flags.ts";
-import { registryClientFor } from "../../oci/registry_options.ts";
-import { parseReference, referenceString } from "../../oci/reference.ts";
-import { readSignatures } from "../../plugins/artifact-oci/read_signatures.ts";
-import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
-import { signedPayloadJson } from "../../plugins/artifact-oci/stored_signature.ts";
+import { downloadSignatures } from "../../plugins/artifact-oci/mod.ts";
 
 /** The download signature command. */
 export const command: Command = {
@@ -22,21 +17,7 @@ export const command: Command = {
   flags: [...REGISTRY_FLAGS],
   args: { min: 1, max: 1 },
   async run({ args, ctx, io }) {
-    const ref = parseReference(args[0]);
-    const client = registryClientFor(ctx);
-    const digest = await client.resolveDigest(ref);
-    const sigs = await readSignatures(
-      client,
-      signatureReference(ref, digest, "sig", (n) => ctx.env(n)),
-    );
-    if (sigs.length === 0) {
-      throw new CosignError(
-        "NO_SIGNATURES",
-        `no signatures associated with ${referenceString(ref)}`,
-        { hint: "Sign it first, or check COSIGN_REPOSITORY." },
-      );
-    }
-    await io.out(sigs.map((s) => signedPayloadJson(s) + "\n").join(""));
+    await io.out(await downloadSignatures(ctx, args[0]));
     return 0;
   },
 };

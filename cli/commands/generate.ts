@@ -6,9 +6,7 @@
 import { list, parseAnnotations } from "../args.ts";
 import type { Command } from "../command.ts";
 import { REGISTRY_FLAGS } from "../registry_flags.ts";
-import { registryClientFor } from "../../oci/registry_options.ts";
-import { parseReference, repositoryString } from "../../oci/reference.ts";
-import { simpleSigningPayload } from "../../plugins/artifact-oci/simple_signing.ts";
+import { checkImageReference, generatePayload } from "../../plugins/artifact-oci/mod.ts";
 
 /** The generate command. */
 export const command: Command = {
@@ -31,12 +29,10 @@ export const command: Command = {
   ],
   args: { min: 1, max: 1 },
   async run({ flags, args, ctx, io }) {
-    const ref = parseReference(args[0]);
+    checkImageReference(args[0]);
     const a = list(flags, "annotations");
     const annotations = a.length ? parseAnnotations(a) : null;
-    const client = registryClientFor(ctx);
-    const digest = await client.resolveDigest(ref);
-    await io.out(simpleSigningPayload(repositoryString(ref), digest, annotations));
+    await io.out(await generatePayload(ctx, args[0], annotations));
     return 0;
   },
 };

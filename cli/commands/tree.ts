@@ -5,17 +5,7 @@
  */
 import type { Command } from "../command.ts";
 import { REGISTRY_FLAGS } from "../registry_flags.ts";
-import { registryClientFor } from "../../oci/registry_options.ts";
-import { parseReference, referenceString } from "../../oci/reference.ts";
-import type { SignatureSuffix } from "../../plugins/artifact-oci/layout.ts";
-import { readSignatureImage } from "../../plugins/artifact-oci/read_signatures.ts";
-import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
-
-const KINDS: { suffix: SignatureSuffix; label: string }[] = [
-  { suffix: "sig", label: "🔐 Signatures for an image tag" },
-  { suffix: "att", label: "💾 Attestations for an image tag" },
-  { suffix: "sbom", label: "📦 SBOMs for an image tag" },
-];
+import { attachmentTree } from "../../plugins/artifact-oci/mod.ts";
 
 /** The tree command. */
 export const command: Command = {
@@ -27,31 +17,7 @@ export const command: Command = {
   flags: [...REGISTRY_FLAGS],
   args: { min: 1, max: 1 },
   async run({ args, ctx, io }) {
-    const ref = parseReference(args[0]);
-    const client = registryClientFor(ctx);
-    const name = referenceString(ref);
-    const lines = [`📦 Supply Chain Security Related artifacts for an image: ${name}`];
-    const digest = await client.resolveDigest(ref);
-    const found = await Promise.all(KINDS.map(async (k) => {
-      const at = signatureReference(ref, digest, k.suffix, (n) => ctx.env(n));
-      return { k, at, img: await readSignatureImage(client, at) };
-    }));
-    let any = false;
-    for (const { k, at, img } of found) {
-      const layers = img?.manifest.layers ?? [];
-      if (layers.length === 0) continue;
-      any = true;
-      lines.push(`└── ${k.label}: ${referenceString(at)}`);
-      layers.forEach((l, i) => {
-        lines.push(`${i === layers.length - 1 ? "   └──" : "   ├──"} 🍒 ${l.digest}`);
-      });
-    }
-    if (!any) {
-      lines.push(
-        `No Supply Chain Security Related Artifacts found for image ${name},\n start creating one with simply running$ cosign sign <img>`,
-      );
-    }
-    await io.out(lines.join("\n") + "\n");
+    await io.out(await attachmentTree(ctx, args[0]));
     return 0;
   },
 };

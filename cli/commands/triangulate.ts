@@ -8,10 +8,11 @@ import { CosignError } from "../../core/errors.ts";
 import { str } from "../args.ts";
 import type { Command } from "../command.ts";
 import { REGISTRY_FLAGS } from "../registry_flags.ts";
-import { registryClientFor } from "../../oci/registry_options.ts";
-import { parseReference, referenceString, withDigest } from "../../oci/reference.ts";
-import type { SignatureSuffix } from "../../plugins/artifact-oci/layout.ts";
-import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
+import {
+  checkImageReference,
+  type SignatureSuffix,
+  triangulate,
+} from "../../plugins/artifact-oci/mod.ts";
 
 const SUFFIX: Record<string, SignatureSuffix> = {
   signature: "sig",
@@ -46,16 +47,13 @@ export const command: Command = {
         hint: "Use --type signature, attestation, sbom or digest.",
       });
     }
-    const ref = parseReference(args[0]);
+    const image = args[0];
+    checkImageReference(image);
     if (type === "sbom") {
       ctx.log.warn("SBOM attachments are deprecated in cosign; prefer attestations.");
     }
-    const client = registryClientFor(ctx);
-    const digest = await client.resolveDigest(ref);
-    const out = type === "digest"
-      ? withDigest(ref, digest)
-      : signatureReference(ref, digest, SUFFIX[type], (n) => ctx.env(n));
-    await io.out(referenceString(out) + "\n");
+    const out = await triangulate(ctx, image, type === "digest" ? "digest" : SUFFIX[type]);
+    await io.out(out + "\n");
     return 0;
   },
 };

@@ -15,14 +15,14 @@
  * ```
  * @module
  */
-import { isCosignError } from "../core/errors.ts";
-import type { Context } from "../core/plugin.ts";
-import type { Descriptor, RegistryClient } from "../oci/client.ts";
-import { OCI_INDEX } from "../oci/media_types.ts";
-import { type Repository, repositoryString, withDigest, withTag } from "../oci/reference.ts";
-import { registrySink, registrySource } from "../oci/registry_endpoint.ts";
-import { type ImageSink, transferImage } from "../oci/transfer.ts";
-import type { SignatureSuffix } from "../plugins/artifact-oci/layout.ts";
+import { isCosignError } from "../../core/errors.ts";
+import type { Context } from "../../core/plugin.ts";
+import type { Descriptor, RegistryClient } from "../../oci/client.ts";
+import { OCI_INDEX } from "../../oci/media_types.ts";
+import { type Repository, repositoryString, withDigest, withTag } from "../../oci/reference.ts";
+import { registrySink, registrySource } from "../../oci/registry_endpoint.ts";
+import { type ImageSink, transferImage } from "../../oci/transfer.ts";
+import type { SignatureSuffix } from "./layout.ts";
 
 /** The predicate type of cosign v3's image signatures (bundles of a DSSE statement). */
 export const COSIGN_SIGN_PREDICATE = "https://sigstore.dev/cosign/sign/v1";

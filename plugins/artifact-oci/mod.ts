@@ -18,3 +18,16 @@ export * from "./keyless_signature.ts";
 export * from "./verification_output.ts";
 export * from "./referrer_bundles.ts";
 export * from "./sign_image.ts";
+// Image operations behind the registry commands (copy, save, load, tree, clean, …).
+export * from "./copy_image.ts";
+export * from "./copy_referrers.ts";
+export * from "./select_platform.ts";
+export * from "./save_load.ts";
+export * from "./attachment_tree.ts";
+export * from "./clean_attachments.ts";
+export * from "./triangulate.ts";
+export * from "./generate_payload.ts";
+export * from "./download_signatures.ts";
+export * from "./attach_signature.ts";
+export * from "./upload_files.ts";
+export * from "./sniff_content_type.ts";

@@ -8,11 +8,11 @@
  * ```
  * @module
  */
-import { CosignError } from "../core/errors.ts";
-import type { ManifestResult, RegistryClient } from "../oci/client.ts";
-import { isIndexMediaType } from "../oci/media_types.ts";
-import { type Repository, withDigest } from "../oci/reference.ts";
-import { manifestChildren } from "../oci/transfer.ts";
+import { CosignError } from "../../core/errors.ts";
+import type { ManifestResult, RegistryClient } from "../../oci/client.ts";
+import { isIndexMediaType } from "../../oci/media_types.ts";
+import { type Repository, withDigest } from "../../oci/reference.ts";
+import { manifestChildren } from "../../oci/transfer.ts";
 
 /**
  * The manifest of `platform` in `root` (an index), fetched from `repo`. Throws
