@@ -7,12 +7,17 @@
  *
  * 1. push the payload blobs (content-addressed, idempotent);
  * 2. read the current manifest, append our layers that are not already there (and skip
- *    duplicates the way cosign's DupeDetector does), push the config, PUT the manifest;
- * 3. re-read the tag, and again after a short jittered settling delay (twice the time our own
- *    read-modify-write took; once more when we have already been overwritten): our layers must
- *    be present every time (a concurrent writer that read before our PUT and writes after it is
- *    caught by a later read);
- * 4. otherwise wait a jittered, growing backoff and go back to 2, merging with whatever is
+ *    duplicates the way cosign's DupeDetector does), push the config;
+ * 3. check that the tag still holds the manifest we merged from (a HEAD: the nearest thing to
+ *    compare-and-swap a registry offers) and PUT the manifest at once; when the tag moved,
+ *    merge again (step 2) without writing;
+ * 4. re-read the tag after a short jittered settling delay: our layers must be present. A
+ *    concurrent cosign-ts writer can only overwrite us when its check came before our PUT and
+ *    its PUT after, so the delay only has to outlast one check-and-PUT (twice the time ours
+ *    took, at least 15 ms), not a whole read-modify-write: a lone signer waits a few
+ *    milliseconds. Once we have been overwritten (evident contention), every later attempt
+ *    waits twice its whole read-modify-write and confirms twice;
+ * 5. otherwise wait a jittered, growing backoff and go back to 2, merging with whatever is
  *    there now, so layers other signers added are never dropped.
  *
  * Transient registry errors (5xx, which distribution answers for a tag being rewritten) retry
@@ -53,7 +58,10 @@ export interface AppendOptions {
   ) => Promise<Descriptor | undefined>;
   /** Most write attempts (default 20). */
   maxAttempts?: number;
-  /** Settling delay before the confirming re-read, ms (default: twice the write cycle, >= 40). */
+  /**
+   * Settling delay before the confirming re-read, ms (default: twice our check-and-PUT, >= 15,
+   * on a first attempt; twice the whole write cycle, >= 40, after being overwritten).
+   */
   settleMs?: number;
   /** Diagnostics. */
   log?: Logger;
@@ -109,8 +117,10 @@ export async function appendSignatures(
   const maxAttempts = options.maxAttempts ?? 20;
   let ours: Descriptor[] | undefined;
   let skipped: Descriptor[] = [];
+  let overwritten = false;
   const attemptOnce = async (attempt: number): Promise<AppendResult | undefined> => {
     const started = Date.now();
+    let window = 0;
     const current = await readSignatureImage(client, sigRef);
     const existing = current?.manifest.layers ?? [];
     if (ours === undefined) {
@@ -141,18 +151,30 @@ export async function appendSignatures(
         digest: img.configDigest,
         mediaType: img.configMediaType,
       });
+      // The tag must still hold what we merged from; then PUT at once.
+      const checked = Date.now();
+      const now = await client.headManifest(sigRef);
+      if ((now?.digest ?? "") !== (current?.digest ?? "")) {
+        options.log?.debug(
+          `signature image at ${target} changed while we merged; merging again (attempt ${attempt})`,
+        );
+        return undefined;
+      }
       digest = await client.putManifest(sigRef, img.manifest, img.mediaType);
+      window = Date.now() - checked;
     }
     const cycle = Date.now() - started;
-    // Confirm: present now, and still present after a settling delay.
-    const settle = options.settleMs ?? Math.max(40, 2 * cycle);
-    // Under evident contention (a previous attempt was overwritten) confirm once more.
-    const waits = [0, settle + Math.random() * settle];
-    if (attempt > 1) waits.push(settle + Math.random() * settle);
+    // Confirm: still present after a settling delay that outlasts a concurrent check-and-PUT;
+    // under evident contention (a previous attempt was overwritten) longer, and twice.
+    const settle = options.settleMs ??
+      (overwritten ? Math.max(40, 2 * cycle) : Math.max(15, 2 * window));
+    const waits = [settle + Math.random() * settle];
+    if (overwritten) waits.push(settle + Math.random() * settle);
     for (const wait of waits) {
-      if (wait) await sleep(wait);
+      await sleep(wait);
       const now = await readSignatureImage(client, sigRef);
       if (!now || !hasAll(now.manifest.layers, wanted)) {
+        overwritten = true;
         options.log?.debug(
           `signature layers at ${target} were overwritten by a concurrent writer; retrying (attempt ${attempt})`,
         );
