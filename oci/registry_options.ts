@@ -53,7 +53,8 @@ export function registryOptionsFor(
   if (s.caCerts?.length) opts.caCerts = [...s.caCerts];
   if (s.credentials) opts.credentials = s.credentials;
   const timeout = ctx.settings?.timeout;
-  if (typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0) {
+  // `-t 0` (no limit) lifts the per-operation deadline too (0 or Infinity: none).
+  if (typeof timeout === "number" && !Number.isNaN(timeout) && timeout >= 0) {
     opts.deadlineMs = timeout;
   }
   return { ...opts, ...extra };
