@@ -236,19 +236,19 @@ function commandRows(list: ListedCommand[]): string[] {
   return rows(list.map((c) => [c.name, c.summary + (c.plugin ? ` (plugin ${c.plugin})` : "")]));
 }
 
-function contributionRows<T>(
-  registry: PluginRegistry,
-  pick: (p: Plugin) => T[] | undefined,
-  name: (item: T) => string,
-  describe: (item: T) => string,
-): string[] {
-  return rows(
-    registry.contributions(pick).map((c) => [
-      name(c.item),
-      `${describe(c.item)} (plugin ${c.plugin.name})`,
-    ]),
-  );
-}
+/** What a help section lists: a name and a one-line description per contribution. */
+type Listed = { name: string; description: string };
+
+/** The top-level help sections of plugin contributions, in order. */
+const HELP_SECTIONS: [string, (p: Plugin) => Listed[] | undefined][] = [
+  ["Key schemes", (p) => p.keys?.map((k) => ({ name: k.scheme, description: k.description }))],
+  [
+    "Artifact kinds",
+    (p) => p.artifacts?.map((a) => ({ name: a.kind, description: a.description })),
+  ],
+  ["Transparency logs", (p) => p.tlogs],
+  ["Timestamp authorities", (p) => p.timestamps],
+];
 
 /**
  * The top-level help text: the commands (plugin commands with their plugin's name), then the key
@@ -259,19 +259,19 @@ function contributionRows<T>(
 export function topHelp(list: ListedCommand[], registry?: PluginRegistry): string {
   const sections: string[] = [];
   if (registry) {
+    for (const [title, pick] of HELP_SECTIONS) {
+      sections.push(
+        `${title}:`,
+        ...rows(
+          registry.contributions(pick).map((c) => [
+            c.item.name,
+            `${c.item.description ?? ""} (plugin ${c.plugin.name})`.trim(),
+          ]),
+        ),
+        "",
+      );
+    }
     sections.push(
-      "Key schemes:",
-      ...contributionRows(registry, (p) => p.keys, (k) => k.scheme, (k) => k.description),
-      "",
-      "Artifact kinds:",
-      ...contributionRows(registry, (p) => p.artifacts, (a) => a.kind, (a) => a.description),
-      "",
-      "Transparency logs:",
-      ...contributionRows(registry, (p) => p.tlogs, (t) => t.name, (t) => t.description),
-      "",
-      "Timestamp authorities:",
-      ...contributionRows(registry, (p) => p.timestamps, (t) => t.name, (t) => t.description),
-      "",
       "Plugins:",
       ...rows(
         registry.contributions((p) => [p]).sort((a, b) => +a.thirdParty - +b.thirdParty).map((

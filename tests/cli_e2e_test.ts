@@ -181,33 +181,24 @@ describe("cosign-ts CLI (compiled binary)", () => {
           { cwd: dir, env },
         );
         assert.equal(s.code, 0, s.err);
-        const ok = await cosign(
-          [
-            "verify-blob",
-            "--key",
-            "cosign.pub",
-            "--bundle",
-            bundle,
-            "--insecure-ignore-tlog",
-            "blob",
-          ],
-          { cwd: dir },
-        );
+        const verify = (file: string) =>
+          cosign(
+            [
+              "verify-blob",
+              "--key",
+              "cosign.pub",
+              "--bundle",
+              bundle,
+              "--insecure-ignore-tlog",
+              file,
+            ],
+            { cwd: dir },
+          );
+        const ok = await verify("blob");
         assert.equal(ok.code, 0, ok.err);
         assert.doesNotMatch(ok.err, /Failed check/);
         await writeFile(join(dir, "tampered"), "the signed content, changed\n");
-        const r = await cosign(
-          [
-            "verify-blob",
-            "--key",
-            "cosign.pub",
-            "--bundle",
-            bundle,
-            "--insecure-ignore-tlog",
-            "tampered",
-          ],
-          { cwd: dir },
-        );
+        const r = await verify("tampered");
         assert.equal(r.code, 12, r.err);
         assert.match(r.err, /^Error: /m);
         assert.match(r.err, new RegExp(`\\nFailed check: ${check}\\n$`));
