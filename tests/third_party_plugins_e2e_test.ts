@@ -339,6 +339,47 @@ describe("third-party plugins from a folder outside the repository (dist/cosign-
     }
   });
 
+  it("artifact type and transparency log together: sign envblob://NAME with a file:// log, verify with its trusted root", async () => {
+    const P = ["--plugin", plugin("envblob.ts"), "--plugin", plugin("file_log.ts")];
+    const logFile = join(dir, "tlog-envblob", "log.jsonl");
+    const logUrl = pathToFileURL(logFile).href;
+    const root = await run([...P, "file-log", "trusted-root", logUrl]);
+    assert.equal(root.code, 0, root.err);
+    writeFileSync(join(dir, "envblob_root.json"), root.out);
+    const env = { ENVBLOB_DIR: join(dir, "envblob-logged"), LOGGED: "a logged variable" };
+    const s = await run([
+      ...P,
+      "sign",
+      "--key",
+      key,
+      "-y",
+      "--rekor-url",
+      logUrl,
+      "envblob://LOGGED",
+    ], {
+      env,
+    });
+    assert.equal(s.code, 0, s.err);
+    // The log holds an entry for this signature over the variable's digest.
+    const line = JSON.parse(readFileSync(logFile, "utf8").trim());
+    const body = JSON.parse(Buffer.from(line.body, "base64").toString());
+    assert.equal(
+      body.spec.data.hash.value,
+      createHash("sha256").update(env.LOGGED).digest("hex"),
+    );
+    const stored = JSON.parse(readFileSync(join(env.ENVBLOB_DIR, "LOGGED.sigs.json"), "utf8"));
+    assert.equal(stored.length, 1);
+    const v = await run(
+      [...P, "verify", "--key", pub, "--trusted-root", "envblob_root.json", "envblob://LOGGED"],
+      { env },
+    );
+    assert.equal(v.code, 0, v.err);
+    // Without the log in the trusted root: exit 12, tlog-entry.
+    const untrusted = await run([...P, "verify", "--key", pub, "envblob://LOGGED"], { env });
+    assert.equal(untrusted.code, 12, untrusted.err);
+    assert.match(untrusted.err, /Failed check: tlog-entry/);
+  });
+
   it("timestamp authority: sign-blob --timestamp-server-url localclock:///… stamps the bundle; verify-blob checks it", async () => {
     const P = ["--plugin", plugin("local_clock.ts")];
     const clockKey = join(dir, "clock", "clock.key");
