@@ -5,12 +5,17 @@
  * module it imports itself, and dist/cosign-ts provides that module from its own bundled mod.ts.
  * The plugin signs a blob and openssl verifies it; its CosignErrors print as "Error: …" with
  * exit 1; the library's errors it catches are the very class it imported (one shared copy).
+ * A plugin fetched from a pinned loopback URL imports `cosign-ts` the same way; one that needs
+ * files beside it gets a hint to bundle it.
  */
 import { opensslVerify } from "./helpers/openssl.ts";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { dirname, join, relative } from "node:path";
 import { cosign, ROOT, tempDir } from "./helpers/cli.ts";
 import { openssl } from "./helpers/python.ts";
@@ -194,6 +199,37 @@ describe('plugin SDK: import from "cosign-ts" (dist/cosign-ts)', () => {
       }
     } finally {
       await cleanup();
+    }
+  });
+
+  it("a plugin fetched from a pinned URL imports cosign-ts; one with relative imports gets the bundling hint", async () => {
+    const server = createServer((req, res) => {
+      const body = req.url === "/js.js" ? JS_PLUGIN_SOURCE : PLUGIN_SOURCE;
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const pin = (text: string) => createHash("sha256").update(text).digest("hex");
+    const { dir, cleanup } = await tempDir("cosign-ts-sdk-");
+    try {
+      const js = `${base}/js.js#sha256=${pin(JS_PLUGIN_SOURCE)}`;
+      const v = await cosign(["--plugin", js, "version", "--json"], { cwd: dir });
+      assert.equal(v.code, 0, v.err);
+      assert.ok(JSON.parse(v.out).plugins.includes("sdk-js-1"), v.out);
+      // The .ts plugin imports ./read_key.ts, which a URL-loaded module cannot bring along.
+      const ts = `${base}/sdk_plugin.ts#sha256=${pin(PLUGIN_SOURCE)}`;
+      const r = await cosign(["--plugin", ts, "version"], { cwd: dir });
+      assert.equal(r.code, 1, r.err);
+      assert.ok(r.err.startsWith(`Error: Cannot load plugin "${ts}": `), r.err);
+      assert.match(r.err, /^Hint: A plugin loaded from a URL must be one self-contained module/m);
+      assert.doesNotMatch(r.err, /unexpected failure/);
+    } finally {
+      await cleanup();
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
     }
   });
 });
