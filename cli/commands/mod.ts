@@ -111,6 +111,11 @@ export const commands: CommandEntry[] = [
     summary: "Initializes the Sigstore trusted root from a TUF repository.",
     load: () => import("./initialize.ts"),
   },
+  {
+    name: "trusted-root create",
+    summary: "Create a Sigstore protobuf trusted root.",
+    load: () => import("./trusted_root_create.ts"),
+  },
   // misc
   {
     name: "env",
