@@ -21,11 +21,14 @@
 export class DeadlineError extends Error {
   /** The limit that expired, in milliseconds. */
   readonly ms: number;
+  /** What ran out of time ("the command", "get manifest localhost:5000/app:v1"). */
+  readonly what: string;
   /** Creates the error for a limit of `ms` milliseconds. */
   constructor(ms: number, what = "the operation") {
     super(`timed out: ${what} did not complete within ${formatDuration(ms)}`);
     this.name = "DeadlineError";
     this.ms = ms;
+    this.what = what;
   }
 }
 

@@ -783,11 +783,14 @@ export function abortError(op: Operation, e: unknown): CosignError {
     if (!(reason instanceof DeadlineError)) return e;
   }
   if (reason instanceof DeadlineError) {
+    const own = reason.what === `${op.what} ${op.target}`;
     return new CosignError(
       "NETWORK",
-      `Cannot ${op.what} ${op.target}: timed out: no complete answer within ${
-        formatDuration(reason.ms)
-      } (the deadline of one registry operation)`,
+      `Cannot ${op.what} ${op.target}: timed out: ${
+        own ? "no complete answer" : `${reason.what} did not complete`
+      } within ${formatDuration(reason.ms)}${
+        own ? " (the deadline of one registry operation)" : ""
+      }`,
       {
         hint:
           "The registry is too slow or does not answer; try again, or allow more time with -t/--timeout (e.g. -t 10m).",

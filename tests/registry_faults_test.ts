@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { startDeadline } from "../core/deadline.ts";
 import { type CosignError, isCosignError } from "../core/errors.ts";
 import { RegistryClient } from "../oci/client.ts";
 import { sha256Digest } from "../oci/digest.ts";
@@ -433,6 +434,25 @@ describe("registry faults", () => {
         return true;
       });
       assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+    });
+
+    it("the command's --timeout deadline is named as such when it stops an operation", async () => {
+      set("drip");
+      const command = startDeadline(400, undefined, "the command");
+      try {
+        const c = new RegistryClient({ ...quick, retry: { retries: 0 }, signal: command.signal });
+        await assert.rejects(c.getManifest(`${srv.host}/r:v1`), (e: unknown) => {
+          assert.ok(isCosignError(e, "NETWORK"), String(e));
+          assert.match(
+            (e as Error).message,
+            /r:v1: timed out: the command did not complete within 400ms$/,
+          );
+          assert.match((e as CosignError).hint ?? "", /--timeout/);
+          return true;
+        });
+      } finally {
+        command.dispose();
+      }
     });
 
     it("a tag list whose Link points back at a page is an error, not a partial list", async () => {
