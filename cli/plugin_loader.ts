@@ -185,7 +185,9 @@ export async function fetchPinnedPlugin(
     if (e instanceof CosignError) throw e;
     const what = timeout.aborted
       ? `fetching it took longer than ${ms / 1000}s`
-      : `cannot fetch it: ${describeError(e)}`;
+      : `cannot fetch it: ${describeError(e)}${
+        e instanceof Error && e.cause !== undefined ? ` (${describeError(e.cause)})` : ""
+      }`;
     throw failed(what, e);
   }
   const got = toHex(await sha256(bytes));

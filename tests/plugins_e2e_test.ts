@@ -19,7 +19,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { cosign, ROOT, tempDir } from "./helpers/cli.ts";
+import { cosign, ROOT, runProcess, tempDir } from "./helpers/cli.ts";
 import { openssl, pythonEncryptCosignKey } from "./helpers/python.ts";
 import { makeTestCertificates } from "./helpers/registry.ts";
 
@@ -369,6 +369,22 @@ describe("third-party plugins of every kind: help, commands, URLs (dist/cosign-t
         });
         assert.equal(ok.code, 0, ok.err);
         assert.equal(ok.out, "hello url timeout=180000 signal=true\n");
+
+        // Under Deno (main.ts, the test CA through DENO_CERT) the same URL loads the same way.
+        const deno = await runProcess(
+          join(ROOT, "node_modules", ".bin", "deno"),
+          ["run", "-A", join(ROOT, "main.ts"), "--plugin", `${url}#sha256=${pin}`, "greet", "deno"],
+          { cwd: dir, env: { DENO_CERT: certs.caFile }, timeoutMs: 60_000 },
+        );
+        assert.equal(deno.code, 0, deno.err);
+        assert.equal(deno.out, "hello deno timeout=180000 signal=true\n");
+        // Without the test CA, the server's certificate is not trusted: nothing is loaded.
+        const untrusted = await cosign(["--plugin", `${url}#sha256=${pin}`, "greet", "x"], {
+          cwd: dir,
+          timeoutMs: 30_000,
+        });
+        assert.equal(untrusted.code, 1, untrusted.err);
+        assert.match(untrusted.err, /^Error: Cannot load plugin ".*": cannot fetch it: /);
 
         const wrongPin = "ab".repeat(32);
         const refusals: [string, RegExp, RegExp][] = [
