@@ -116,6 +116,11 @@ export const commands: CommandEntry[] = [
     summary: "Create a Sigstore protobuf trusted root.",
     load: () => import("./trusted_root_create.ts"),
   },
+  {
+    name: "signing-config create",
+    summary: "Create a Sigstore protobuf signing config.",
+    load: () => import("./signing_config_create.ts"),
+  },
   // misc
   {
     name: "env",
