@@ -14,15 +14,17 @@ import process from "node:process";
 import { parseBundle } from "../core/bundle.ts";
 import { parseTrustedRoot } from "../core/trust/trusted_root.ts";
 import { verifyBundle } from "../core/verify/verify_bundle.ts";
+import { witnessContext } from "../tests/helpers/witnesses.ts";
 
 const o = JSON.parse(process.argv[2]);
 const text = readFileSync(o.bundle, "utf8");
 const bytes = new Uint8Array(readFileSync(o.artifact));
 const trust = await parseTrustedRoot(readFileSync(o.trustedRoot, "utf8"), o.trustedRoot);
 const policy = { identity: o.identity, issuer: o.issuer };
+const { ctx } = witnessContext(); // the built-in log and TSA plugins
 const once = async () => {
   const { bundle } = await parseBundle(text, o.bundle);
-  await verifyBundle(bundle, { bytes }, policy, trust);
+  await verifyBundle(bundle, { bytes }, policy, trust, ctx);
 };
 const loop = async (seconds: number) => {
   const end = performance.now() + seconds * 1000;
