@@ -1,0 +1,259 @@
+/**
+ * End-to-end reliability and security checks on dist/cosign-ts (issue 13), against a real
+ * registry (Debian docker-registry on loopback):
+ * - output files are written through one atomic writer: symlinks planted at the temporary names
+ *   earlier versions used (predictable from pid and clock) and at the target itself are never
+ *   followed; after `kill -9` of `sget -o` mid-download the next run removes the leftover.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createServer, Socket } from "node:net";
+import { lstat, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { BIN, cleanEnv, cosign, type RunResult, tempDir } from "./helpers/cli.ts";
+import { startRegistry, type TestRegistry } from "./helpers/registry.ts";
+
+/**
+ * Runs `BIN args` after `delayMs`, calling `plant(pid)` before the binary starts (the shell
+ * `exec`s it, so the pid is the binary's). Bounded: killed after `timeoutMs`.
+ */
+function runWithKnownPid(
+  args: string[],
+  plant: (pid: number) => Promise<void>,
+  opts: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const go = join(tempDirPath, `go-${randomBytes(4).toString("hex")}`);
+    const child = spawn(
+      "sh",
+      ["-c", `while [ ! -e "$0" ]; do sleep 0.02; done; exec "$@"`, go, BIN, ...args],
+      { env: cleanEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const out: Uint8Array[] = [];
+    const err: Uint8Array[] = [];
+    child.stdout!.on("data", (d: Uint8Array) => out.push(d));
+    child.stderr!.on("data", (d: Uint8Array) => err.push(d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const stdout = Buffer.concat(out);
+      resolve({
+        code: code ?? 128,
+        stdout: new Uint8Array(stdout),
+        out: stdout.toString("utf8"),
+        err: Buffer.concat(err).toString("utf8"),
+      });
+    });
+    plant(child.pid!).then(() => writeFile(go, "")).catch((e) => {
+      child.kill("SIGKILL");
+      reject(e);
+    });
+  });
+}
+
+let tempDirPath = "";
+
+/** Symlinks at every name `nameAt(ms)` for the next `spanMs` milliseconds, all to `target`. */
+async function plantLinks(
+  dir: string,
+  target: string,
+  nameAt: (ms: number) => string[],
+  spanMs = 6000,
+) {
+  const now = Date.now();
+  const names = new Set<string>();
+  for (let ms = now; ms < now + spanMs; ms++) for (const n of nameAt(ms)) names.add(n);
+  await Promise.all([...names].map((n) => symlink(target, join(dir, n))));
+  return names.size;
+}
+
+/**
+ * A TCP relay to the registry that forwards at most `bytesPerTick` every 20 ms from the registry
+ * to the client: a slow network, so a download can be interrupted mid-way.
+ */
+async function slowRelay(
+  to: { host: string; port: number },
+  bytesPerTick: number,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const open = new Set<() => void>();
+  const server = createServer((client) => {
+    const upstream = new Socket();
+    upstream.connect(to.port, to.host);
+    client.pipe(upstream);
+    const queue: Buffer[] = [];
+    const timer = setInterval(() => {
+      let budget = bytesPerTick;
+      while (budget > 0 && queue.length) {
+        const head = queue[0];
+        const part = head.subarray(0, budget);
+        client.write(part);
+        budget -= part.length;
+        if (part.length === head.length) queue.shift();
+        else queue[0] = head.subarray(part.length);
+      }
+    }, 20);
+    upstream.on("data", (d: Buffer) => queue.push(d));
+    const end = () => {
+      clearInterval(timer);
+      client.destroy();
+      upstream.destroy();
+      open.delete(end);
+    };
+    open.add(end);
+    client.on("close", end);
+    client.on("error", end);
+    upstream.on("error", end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () => {
+      for (const end of [...open]) end();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe("reliability (e2e, dist/cosign-ts)", () => {
+  let reg: TestRegistry;
+  let dir: string;
+  let cleanup: () => Promise<void>;
+
+  before(async () => {
+    ({ dir, cleanup } = await tempDir());
+    tempDirPath = dir;
+    reg = await startRegistry("plain");
+  });
+  after(async () => {
+    await reg?.stop();
+    await cleanup?.();
+  });
+
+  async function upload(file: string, ref: string): Promise<string> {
+    const r = await cosign(["upload", "blob", "-f", file, ref]);
+    assert.equal(r.code, 0, r.err);
+    return r.out.trim();
+  }
+
+  it("sget -o never follows a symlink at an old temporary name or at the target", async () => {
+    const work = join(dir, "sget-links");
+    await (await import("node:fs/promises")).mkdir(work);
+    const data = randomBytes(3 * 1024 * 1024);
+    const file = join(dir, "payload.bin");
+    await writeFile(file, data);
+    const ref = await upload(file, `${reg.host}/rel/blob:v1`);
+    const precious = join(dir, "precious.txt");
+    await writeFile(precious, "do not touch");
+    const out = join(work, "out.bin");
+    // The output path itself is a link to a file outside: it is replaced, not written through.
+    await symlink(precious, out);
+    const r = await runWithKnownPid(["sget", "-o", out, ref], async (pid) => {
+      // Names used before: `.download.tmp-<pid>-<ms base 36>-<n>` (staging) and
+      // `.out.bin.tmp-<pid>-<ms base 36>-<n>` (small content commit).
+      const n = await plantLinks(
+        work,
+        precious,
+        (
+          ms,
+        ) => [
+          `.download.tmp-${pid}-${ms.toString(36)}-0`,
+          `.out.bin.tmp-${pid}-${ms.toString(36)}-0`,
+        ],
+      );
+      assert.ok(n > 1000);
+    });
+    assert.equal(r.code, 0, r.err);
+    assert.equal(await readFile(precious, "utf8"), "do not touch");
+    assert.ok((await lstat(out)).isFile(), "the output is a regular file, not the planted link");
+    assert.deepEqual(new Uint8Array(await readFile(out)), new Uint8Array(data));
+    // Nothing but the output and the planted links remain.
+    for (const name of await readdir(work)) {
+      if (name === "out.bin") continue;
+      assert.ok((await lstat(join(work, name))).isSymbolicLink(), name);
+    }
+  });
+
+  it("sign --output-signature/--output-payload never follow a symlink at an old temporary name", async () => {
+    const work = join(dir, "sign-links");
+    await (await import("node:fs/promises")).mkdir(work);
+    const env = { COSIGN_PASSWORD: "pw" };
+    const prefix = join(dir, "signer");
+    const g = await cosign(["generate-key-pair", "--output-key-prefix", prefix], { env });
+    assert.equal(g.code, 0, g.err);
+    const file = join(dir, "small.txt");
+    await writeFile(file, "hello\n");
+    const ref = await upload(file, `${reg.host}/rel/signed:v1`);
+    const precious = join(dir, "precious-sign.txt");
+    await writeFile(precious, "do not touch");
+    const sig = join(work, "img.sig");
+    const payload = join(work, "img.payload");
+    const r = await runWithKnownPid([
+      "sign",
+      "--key",
+      `${prefix}.key`,
+      "--tlog-upload=false",
+      "--output-signature",
+      sig,
+      "--output-payload",
+      payload,
+      ref,
+    ], async (pid) => {
+      // Names used before: `<out>.tmp-<pid>-<ms>`.
+      await plantLinks(
+        work,
+        precious,
+        (ms) => [`img.sig.tmp-${pid}-${ms}`, `img.payload.tmp-${pid}-${ms}`],
+      );
+    }, { env });
+    assert.equal(r.code, 0, r.err);
+    assert.equal(await readFile(precious, "utf8"), "do not touch");
+    assert.ok((await lstat(sig)).isFile());
+    assert.ok((await lstat(payload)).isFile());
+    assert.match(await readFile(sig, "utf8"), /^[A-Za-z0-9+/]+=*$/);
+    assert.match(await readFile(payload, "utf8"), /"docker-manifest-digest"/);
+  });
+
+  it("after kill -9 of sget -o mid-download, the next run removes the temporary file", async () => {
+    const work = join(dir, "killed");
+    await (await import("node:fs/promises")).mkdir(work);
+    const data = randomBytes(8 * 1024 * 1024);
+    const file = join(dir, "big.bin");
+    await writeFile(file, data);
+    const ref = await upload(file, `${reg.host}/rel/big:v1`);
+    const [regHost, regPort] = reg.host.split(":");
+    const relay = await slowRelay({ host: regHost, port: Number(regPort) }, 16 * 1024);
+    try {
+      const slowRef = ref.replace(reg.host, `127.0.0.1:${relay.port}`);
+      const out = join(work, "big.out");
+      const child = spawn(BIN, ["sget", "-o", out, slowRef], {
+        env: cleanEnv(),
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      const exited = new Promise<void>((r) => child.on("close", () => r()));
+      // Wait (bounded) until the temporary file has some bytes, then kill -9.
+      let temp = "";
+      const deadline = Date.now() + 30_000;
+      while (!temp && Date.now() < deadline) {
+        for (const n of await readdir(work)) {
+          if (n.startsWith(".big.out.") && (await stat(join(work, n))).size > 64 * 1024) temp = n;
+        }
+        if (!temp) await new Promise((r) => setTimeout(r, 50));
+      }
+      child.kill("SIGKILL");
+      await exited;
+      assert.ok(temp, "sget staged next to the output");
+      assert.match(temp, new RegExp(`^\\.big\\.out\\.cosign-ts-${child.pid}-[0-9a-f]+\\.tmp$`));
+      assert.deepEqual(await readdir(work), [temp], "kill -9 cannot clean up: the temp file stays");
+      // The next run for the same output removes it (its process is gone) and writes the file.
+      const again = await cosign(["sget", "-o", out, ref]);
+      assert.equal(again.code, 0, again.err);
+      assert.deepEqual(await readdir(work), ["big.out"]);
+      assert.deepEqual(new Uint8Array(await readFile(out)), new Uint8Array(data));
+    } finally {
+      await relay.close();
+    }
+  });
+});
