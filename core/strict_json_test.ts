@@ -1,0 +1,65 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { isCosignError } from "./errors.ts";
+import { findDuplicateKey, parseStrictJson } from "./strict_json.ts";
+
+describe("core/strict_json", () => {
+  it("parses like JSON.parse when keys are distinct", () => {
+    const texts = [
+      '{"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]}',
+      '[1,"x",{"k":"v\\"}{,:"},null,true]',
+      '{"a\\"b":1,"a\\\\":2,"\\u0062":3,"a":4}',
+      '"just a string"',
+      " { } ",
+      '{"":1,"x":[],"y":{}}',
+    ];
+    for (const t of texts) assert.deepEqual(parseStrictJson(t, "doc"), JSON.parse(t));
+    assert.deepEqual(parseStrictJson(new TextEncoder().encode('{"é":1}'), "doc"), { "é": 1 });
+  });
+
+  it("refuses a repeated key and names it and its place", () => {
+    const cases: [string, string, string][] = [
+      ['{"a":1,"a":2}', "a", "$"],
+      ['{"x":{"payload":"A","payload":"B"}}', "payload", "$.x"],
+      ['{"sigs":[{"k":1},{"sig":"a","k":0,"sig":"b"}]}', "sig", "$.sigs[1]"],
+      ['{"a":1,"\\u0061":2}', "a", "$"],
+      ['{"we ird":{"b":[1,2,{"c":1,"c":1}]}}', "c", '$["we ird"].b[2]'],
+    ];
+    for (const [text, key, path] of cases) {
+      assert.deepEqual(findDuplicateKey(text), { key, path });
+      assert.throws(() => parseStrictJson(text, 'bundle "x.json"'), (e: unknown) => {
+        assert.ok(isCosignError(e, "INVALID_INPUT"));
+        assert.equal(
+          e.message,
+          `Cannot accept bundle "x.json": the key ${JSON.stringify(key)} appears twice in ${path}`,
+        );
+        assert.ok(e.hint);
+        return true;
+      });
+    }
+  });
+
+  it("keys in different objects or inside strings are not repeats", () => {
+    assert.equal(findDuplicateKey('{"a":{"a":{"a":1}},"b":"\\"a\\":1,\\"a\\":2"}'), undefined);
+    assert.equal(findDuplicateKey('[{"a":1},{"a":1}]'), undefined);
+  });
+
+  it("uses the given code and check, and keeps JSON.parse's SyntaxError for bad JSON", () => {
+    assert.throws(
+      () => parseStrictJson('{"a":1,"a":1}', "payload", { code: "VERIFY", check: "claims" }),
+      (e: unknown) => isCosignError(e, "VERIFY") && e.check === "claims",
+    );
+    assert.throws(() => parseStrictJson('{"a":', "x"), SyntaxError);
+  });
+
+  it("handles deep nesting without recursion", () => {
+    const deep = "[".repeat(50_000) + '{"a":1,"a":2}' + "]".repeat(50_000);
+    let ok = true;
+    try {
+      JSON.parse(deep);
+    } catch {
+      ok = false; // the runtime's own depth limit: nothing to compare
+    }
+    if (ok) assert.equal(findDuplicateKey(deep)?.key, "a");
+  });
+});
