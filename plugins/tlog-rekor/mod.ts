@@ -7,6 +7,7 @@
 export { default, rekorTransparencyLog, tlogRekorPlugin } from "./plugin.ts";
 export * from "./rekor_v1.ts";
 export * from "./rekor_v2.ts";
+export * from "./rekor_search.ts";
 export * from "./legacy_rekor_bundle.ts";
 export * from "./rekor_bundle.ts";
 export * from "./verification_key.ts";

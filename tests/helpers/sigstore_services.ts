@@ -314,6 +314,22 @@ export async function startSigstoreServices(
         res.end(fault.body ?? `forced failure ${fault.status}`);
         return;
       }
+      if (req.method === "POST" && path === "/api/v1/index/retrieve") {
+        // Rekor's index search by artifact hash, over the entries this instance logged.
+        let hash = "";
+        try {
+          hash = String(JSON.parse(new TextDecoder().decode(body)).hash ?? "");
+        } catch { /* an empty search */ }
+        const found = [...v1Entries].filter(([uuid, text]) => {
+          const e = JSON.parse(text)[uuid];
+          const spec = JSON.parse(Buffer.from(e.body, "base64").toString()).spec ?? {};
+          const h = spec.data?.hash ?? spec.payloadHash;
+          return h && `${h.algorithm}:${h.value}` === hash;
+        }).map(([uuid]) => uuid);
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(found));
+        return;
+      }
       if (req.method === "GET" && path.startsWith(`${PATHS.rekorV1}/`)) {
         const stored = v1Entries.get(path.slice(PATHS.rekorV1.length + 1));
         res.writeHead(stored ? 200 : 404, { "content-type": "application/json" });
