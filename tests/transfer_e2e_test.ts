@@ -7,7 +7,9 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { cp, readFile, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { cp, readFile, rm, symlink, truncate, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
 import {
@@ -376,5 +378,67 @@ describe("copy, save and load (e2e, real registries)", () => {
     const notLayout = await cosign(["load", "--dir", join(dir, "nothing"), `${reg2.host}/a/b:c`]);
     assert.equal(notLayout.code, 11, notLayout.err);
     assert.match(notLayout.err, /no oci-layout file/);
+  });
+
+  it("load refuses a hostile layout (FIFO, link to /dev/zero, oversized sparse blob) without hanging", async () => {
+    const good = join(dir, "saved-for-hostile");
+    assert.equal((await cosign(["save", "--dir", good, `${src}:v1`])).code, 0);
+    const layer = img.layers[1].digest.slice(7);
+    const cases: [string, (p: string) => Promise<void>, RegExp][] = [
+      ["fifo", async (p) => {
+        await rm(p);
+        assert.equal(spawnSync("mkfifo", [p]).status, 0);
+      }, /is a FIFO, not a regular file/],
+      ["devzero", async (p) => {
+        await rm(p);
+        await symlink("/dev/zero", p);
+      }, /is a symbolic link, not a regular file/],
+      ["sparse", (p) => truncate(p, 64 * 1024 * 1024 * 1024), /its descriptor says 4096/],
+    ];
+    for (const [name, make, message] of cases) {
+      const bad = join(dir, `hostile-${name}`);
+      await cp(good, bad, { recursive: true });
+      await make(join(bad, "blobs", "sha256", layer));
+      const t0 = Date.now();
+      const r = await cosign(["load", "--dir", bad, `${reg2.host}/hostile/${name}:v1`], {
+        timeoutMs: 20_000,
+      });
+      assert.notEqual(r.code, 0, `${name}: ${r.err}`);
+      assert.match(r.err, message, name);
+      assert.ok(Date.now() - t0 < 10_000, `${name} took ${Date.now() - t0} ms`);
+      assert.equal(await client2.headManifest(`${reg2.host}/hostile/${name}:v1`), undefined);
+    }
+  });
+
+  it("save rewrites an existing blob of the right size whose digest does not match", async () => {
+    const out = join(dir, "saved-over-forged");
+    assert.equal((await cosign(["save", "--dir", out, `${src}:v1`])).code, 0);
+    const layerFile = join(out, "blobs", "sha256", img.layers[0].digest.slice(7));
+    const forged = new Uint8Array(await readFile(layerFile));
+    forged[0] ^= 0xff; // same size, wrong content
+    await writeFile(layerFile, forged);
+    const again = await cosign(["save", "--dir", out, `${src}:v1`]);
+    assert.equal(again.code, 0, again.err);
+    const check = await runProcess(PYTHON, ["-c", LAYOUT_CHECK, out]);
+    assert.equal(check.code, 0, check.err); // every blob matches its sha256 again
+  });
+
+  it("a registry that accepts and never answers: the command stops at -t, naming it", async () => {
+    const server = createServer(() => {/* never answers */});
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const t0 = Date.now();
+      const r = await cosign(["triangulate", "-t", "2s", `127.0.0.1:${port}/silent/app:v1`], {
+        timeoutMs: 30_000,
+      });
+      assert.equal(r.code, 1, r.err);
+      assert.match(r.err, /within (the )?2s/);
+      assert.match(r.err, /--timeout/);
+      assert.ok(Date.now() - t0 < 8000, `took ${Date.now() - t0} ms`);
+    } finally {
+      server.closeAllConnections?.();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
