@@ -28,7 +28,7 @@ import type { Runtime } from "../core/runtime.ts";
 import { type FlagSpec, parseArgs, parseDuration } from "./args.ts";
 import type { Command, CommandEntry, IO } from "./command.ts";
 import { commands as builtinCommands } from "./commands/mod.ts";
-import { loadPlugins, pluginsFromEnv, type PluginSource } from "./plugin_loader.ts";
+import type { PluginSource } from "./plugin_loader.ts";
 
 /** cosign's default for `--timeout`. */
 export const DEFAULT_TIMEOUT = "3m";
@@ -487,21 +487,23 @@ export async function run(argv: string[], opts: RunOptions): Promise<number> {
 
     const registry = new PluginRegistry();
     for (const p of opts.builtins) registry.register(p);
-    const sources: PluginSource[] = [
-      ...pluginsFromEnv(env("COSIGN_TS_PLUGINS")).map((spec) => ({
-        spec,
-        from: "COSIGN_TS_PLUGINS" as const,
-      })),
-      ...scan.plugins.map((spec) => ({ spec, from: "--plugin" as const })),
-    ];
-    doing = "Loading plugins";
-    await Promise.race([
-      loadPlugins(sources, registry, {
-        signal: deadline.signal,
-        notice: (m) => io.err(m + "\n"),
-      }),
-      abortPromise(deadline.signal),
-    ]);
+    const fromEnv = env("COSIGN_TS_PLUGINS") ?? "";
+    if (scan.plugins.length > 0 || fromEnv.trim() !== "") {
+      // Loaded only when plugins are named, so plain commands start without it.
+      const { loadPlugins, pluginsFromEnv } = await import("./plugin_loader.ts");
+      const sources: PluginSource[] = [
+        ...pluginsFromEnv(fromEnv).map((spec) => ({ spec, from: "COSIGN_TS_PLUGINS" as const })),
+        ...scan.plugins.map((spec) => ({ spec, from: "--plugin" as const })),
+      ];
+      doing = "Loading plugins";
+      await Promise.race([
+        loadPlugins(sources, registry, {
+          signal: deadline.signal,
+          notice: (m) => io.err(m + "\n"),
+        }),
+        abortPromise(deadline.signal),
+      ]);
+    }
     const list = commandList(opts.commands ?? builtinCommands, registry.commands());
 
     if (scan.words.length === 0) {
