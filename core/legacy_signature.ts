@@ -141,8 +141,9 @@ export function tlogEntryFromRekorBundle(text: string): TlogEntry {
 /**
  * The Sigstore bundle v0.1 JSON equivalent to a certificate-bearing legacy signature whose
  * signed bytes have SHA-256 `sha256`: certificate and chain, the Rekor bundle as a log entry,
- * the RFC 3161 timestamp. Throws CosignError("VERIFY") when the signature has no certificate
- * (check "certificate-chain") or malformed fields (check "bundle" / "tlog-entry").
+ * the RFC 3161 timestamp; without a certificate and with `publicKey`, a key-signed bundle (the
+ * verifier supplies the key). Throws CosignError("VERIFY") when the signature has no certificate
+ * and no key is allowed (check "certificate-chain"), or malformed fields.
  *
  * @example
  * ```ts
@@ -152,9 +153,10 @@ export function tlogEntryFromRekorBundle(text: string): TlogEntry {
 export function legacySignatureBundleJson(
   legacy: LegacySignature,
   sha256: Uint8Array,
+  options: { publicKey?: boolean } = {},
 ): Record<string, unknown> {
   const certs = legacy.certificate ? pemCertificates(legacy.certificate) : [];
-  if (certs.length === 0) {
+  if (certs.length === 0 && !(options.publicKey && !legacy.certificate)) {
     throw new CosignError(
       "VERIFY",
       legacy.certificate
@@ -163,7 +165,7 @@ export function legacySignatureBundleJson(
       { check: "certificate-chain" },
     );
   }
-  const leaf = base64.encode(certs[0]);
+  const leaf = certs.length ? base64.encode(certs[0]) : undefined;
   const chain = (legacy.chain ? pemCertificates(legacy.chain) : []).map((c) => base64.encode(c));
   const tlogEntries = legacy.rekorBundle ? [tlogEntryFromRekorBundle(legacy.rekorBundle)] : [];
   const rfc3161Timestamps = [];
@@ -190,9 +192,15 @@ export function legacySignatureBundleJson(
   return {
     mediaType: "application/vnd.dev.sigstore.bundle+json;version=0.1",
     verificationMaterial: {
-      x509CertificateChain: {
-        certificates: [leaf, ...chain.filter((c) => c !== leaf)].map((c) => ({ rawBytes: c })),
-      },
+      ...(leaf
+        ? {
+          x509CertificateChain: {
+            certificates: [leaf, ...chain.filter((c) => c !== leaf)].map((c) => ({
+              rawBytes: c,
+            })),
+          },
+        }
+        : { publicKey: { hint: "" } }),
       tlogEntries,
       ...(rfc3161Timestamps.length ? { timestampVerificationData: { rfc3161Timestamps } } : {}),
     },

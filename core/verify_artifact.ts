@@ -367,17 +367,27 @@ async function verifyLegacy(job: Job, stored: StoredSignature): Promise<Verified
   const signedSha256 = payload
     ? await sha256(payload)
     : toBytes((await artifact.digest("sha256")).hex);
-  if (!o.verifier) {
-    // Keyless: the equivalent Sigstore bundle, by the engine (chain, SCTs, identity, log).
+  const noTlogBundle = () =>
+    rejection(
+      "signature has no transparency log bundle (pass --insecure-ignore-tlog=true for signatures made with --tlog-upload=false)",
+      "tlog-entry",
+    );
+  if (!o.verifier || (!payload && !o.ignoreTlog)) {
+    if (o.verifier && !legacy.rekorBundle) throw noTlogBundle();
+    // Keyless, or content with its log entry: the equivalent Sigstore bundle, by the engine
+    // (key or chain, SCTs, identity, the log entry through its plugin).
     const [{ bundleFromJSONValue }, { verifyBundle }] = await Promise.all([
       import("./bundle.ts"),
       import("./verify/verify_bundle.ts"),
     ]);
     const { bundle } = await bundleFromJSONValue(
-      legacySignatureBundleJson(legacy, signedSha256),
+      legacySignatureBundleJson(legacy, signedSha256, { publicKey: !!o.verifier }),
       stored.id ? `signature layer ${stored.id}` : `"${stored.location}"`,
     );
-    const policy = policyFor(job);
+    const policy = policyFor(
+      job,
+      o.verifier ? (await o.verifier.publicKey()).spki : undefined,
+    );
     const input = payload ? { bytes: payload } : await bundleInput(artifact, bundle, policy);
     const r = await verifyBundle(bundle, input, policy, await job.trust(), o.ctx).catch((e) => {
       throw withCheck(e);
@@ -395,12 +405,7 @@ async function verifyLegacy(job: Job, stored: StoredSignature): Promise<Verified
   }
   const times: Date[] = [];
   if (!o.ignoreTlog) {
-    if (!legacy.rekorBundle) {
-      throw rejection(
-        "signature has no transparency log bundle (pass --insecure-ignore-tlog=true for signatures made with --tlog-upload=false)",
-        "tlog-entry",
-      );
-    }
+    if (!legacy.rekorBundle) throw noTlogBundle();
     const keyDer = legacy.certificate
       ? pemCertificates(legacy.certificate)[0] ?? (await o.verifier.publicKey()).spki
       : (await o.verifier.publicKey()).spki;

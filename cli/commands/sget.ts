@@ -12,22 +12,12 @@
 import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { CosignError, describeError } from "../../core/errors.ts";
+import type { Artifact, Context } from "../../core/plugin.ts";
+import { verifyArtifact } from "../../core/verify_artifact.ts";
+import { parseReference, repositoryString } from "../../oci/reference.ts";
 import type { Command } from "../command.ts";
 import { REGISTRY_FLAGS } from "../registry_flags.ts";
-import { registryClientFor } from "../../oci/registry_options.ts";
-import type { RegistryClient } from "../../oci/client.ts";
-import {
-  parseReference,
-  type Reference,
-  repositoryString,
-  withDigest,
-} from "../../oci/reference.ts";
-import { isIndexMediaType } from "../../oci/media_types.ts";
-import { manifestChildren } from "../../oci/transfer.ts";
-import { readSignatures } from "../../plugins/artifact-oci/read_signatures.ts";
-import { signatureReference } from "../../plugins/artifact-oci/signature_location.ts";
-import { verifySignatures } from "../../plugins/artifact-oci/verify_signatures.ts";
-import type { Context } from "../../core/plugin.ts";
+import { loadTrustedRoot } from "../trust_root.ts";
 import { stageVerified } from "../verified_download.ts";
 
 /** Fails early (before any download) when the `-o` file's directory cannot take it. */
@@ -46,25 +36,27 @@ async function checkOutputDir(output: string): Promise<void> {
   }
 }
 
-/** Verifies the cosign signatures of `digest` with `keyRef`; throws when none verifies. */
+/** Verifies the artifact's signatures with `keyRef`; throws when none verifies. */
 async function verifyWithKey(
-  client: RegistryClient,
-  ref: Reference,
-  digest: string,
+  artifact: Artifact,
   keyRef: string,
   ignoreTlog: boolean,
   ctx: Context,
 ): Promise<void> {
   const verifier = await ctx.plugins.verifier(keyRef, ctx);
-  const sigRef = signatureReference(ref, digest, "sig", (n) => ctx.env(n));
-  const name = `${repositoryString(ref)}@${digest}`;
+  const name = artifact.name ?? artifact.ref;
   if (ignoreTlog) {
     ctx.log.warn(
       "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.",
     );
   }
-  const sigs = await readSignatures(client, sigRef);
-  await verifySignatures(sigs, { verifier, digest, ignoreTlog, imageName: name });
+  await verifyArtifact(artifact, {
+    ctx,
+    verifier,
+    keyName: keyRef,
+    ignoreTlog,
+    trustedRoot: () => loadTrustedRoot(ctx),
+  });
   ctx.log.info(
     `\nVerification for ${name} --\nThe following checks were performed on each of these signatures:\n` +
       "  - The cosign claims were validated\n" +
@@ -126,40 +118,21 @@ export const command: Command = {
       ? resolve(flags.output)
       : undefined;
     if (output) await checkOutputDir(output);
-    const client = registryClientFor(ctx);
     // Pin the digest first so what is verified is what is fetched.
-    const digest = ref.digest ?? await client.resolveDigest(ref);
-    if (key) {
-      await verifyWithKey(client, ref, digest, key, flags["insecure-ignore-tlog"] === true, ctx);
+    const given = await ctx.plugins.resolve(args[0], ctx);
+    const d = await given.digest();
+    const name = `${repositoryString(ref)}@${d.algorithm}:${d.hex}`;
+    const artifact = ref.digest ? given : await ctx.plugins.resolve(name, ctx);
+    if (key) await verifyWithKey(artifact, key, flags["insecure-ignore-tlog"] === true, ctx);
+    if (!artifact.open) {
+      throw new CosignError("UNSUPPORTED", `Cannot fetch ${name}: it has no content to fetch`);
     }
-    const pinned = withDigest(ref, digest);
-    const name = `${repositoryString(ref)}@${digest}`;
-    const m = await client.getManifest(pinned);
-    if (isIndexMediaType(m.mediaType)) {
-      throw new CosignError(
-        "INVALID_INPUT",
-        `Cannot fetch ${name}: it is an index, not a one-layer artifact`,
-        { hint: "Pick one platform's manifest digest from the index." },
-      );
-    }
-    const { blobs } = manifestChildren(m, name);
-    const doc = JSON.parse(new TextDecoder().decode(m.bytes));
-    const layers = Array.isArray(doc.layers) ? doc.layers.length : 0;
-    if (layers !== 1) {
-      throw new CosignError(
-        "INVALID_INPUT",
-        `Cannot fetch ${name}: invalid artifact, it has ${layers} layers (expected exactly one)`,
-        { hint: "sget fetches artifacts made by `cosign-ts upload blob`." },
-      );
-    }
-    const layer = blobs[blobs.length - 1];
-    const stream = await client.getBlob(ref, layer.digest, {
-      size: layer.size,
-      maxSize: Number.MAX_SAFE_INTEGER,
-    });
+    // The stream checks the layer's digest and size as it flows; nothing is released before it
+    // has ended without error.
+    const stream = await artifact.open();
     const staged = await stageVerified(
       stream,
-      { digest: layer.digest, size: layer.size, what: `layer ${layer.digest} of ${name}` },
+      { what: `the content of ${name}` },
       output ? { output } : {},
     );
     try {

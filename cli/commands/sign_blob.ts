@@ -8,6 +8,7 @@
  * @module
  */
 import { base64 } from "@scure/base";
+import { CosignError } from "../../core/errors.ts";
 import { signArtifact } from "../../core/sign.ts";
 import { bool, str } from "../args.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
@@ -117,6 +118,13 @@ export const command: Command = {
 
     try {
       const blob = await resolveBlob(ctx, ref);
+      if (blob.payload) {
+        throw new CosignError(
+          "UNSUPPORTED",
+          `Cannot sign-blob "${ref}": signatures over a "${blob.kind}" artifact cover its payload, not its content`,
+          { hint: `Sign it with \`cosign-ts sign\`.` },
+        );
+      }
       if (ref !== "-") io.err(`Using payload from: ${ref}\n`);
       const r = await signArtifact(blob, signer, {
         ctx,
