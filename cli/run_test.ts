@@ -1,5 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { CosignError } from "../core/errors.ts";
 import { type Command, definePlugin, type Plugin } from "../core/plugin.ts";
 import { currentRuntime } from "../runtime/mod.ts";
@@ -217,6 +218,26 @@ describe("run: global flags, plugin commands and help", () => {
     const bad = await cli(["-t", "soon", "echo"]);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /Flag --timeout takes a duration like 30s, 2m or 1h30m, not "soon"/);
+  });
+
+  it("--timeout also bounds fetching a plugin from a server that never answers", async () => {
+    const sockets = new Set<Socket>();
+    const server = createServer((s) => sockets.add(s));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/p.js#sha256=${
+        "0".repeat(64)
+      }`;
+      const started = Date.now();
+      const r = await cli(["--plugin", url, "-t", "400ms", "echo", "x"]);
+      assert.ok(Date.now() - started < 10_000);
+      assert.equal(r.code, 1);
+      assert.equal(r.out, "");
+      assert.match(r.err, /^Error: Loading plugins did not finish within the 400ms timeout/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it("flags without a command are refused; unknown commands keep exit 2", async () => {

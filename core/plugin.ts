@@ -535,7 +535,7 @@ export interface Progress {
 /**
  * Settings from the command line that plugins read, by concern. Well-known keys:
  * `registry` (the oci/ `RegistryClientOptions` built from the registry flags),
- * `timeout` (milliseconds, cosign's `--timeout`).
+ * `timeout` (milliseconds, cosign's `-t/--timeout`, default 3 minutes; 0 means no limit).
  */
 export type Settings = Readonly<Record<string, unknown>>;
 
@@ -555,7 +555,7 @@ export interface Context {
   confirm(question: string): Promise<boolean>;
   /** Command-line settings plugins read (see {@link Settings}); empty for library callers. */
   settings?: Settings;
-  /** Cancels long operations (cosign's `--timeout`, Ctrl-C). */
+  /** Aborts at the `--timeout` deadline (reason: a core/deadline.ts `DeadlineError`). */
   signal?: AbortSignal;
   /** Starts a progress display for a transfer of `total` bytes (when known). */
   progress?(label: string, total?: number): Progress;
