@@ -60,6 +60,7 @@ export {
   DEFAULT_MAX_MANIFEST_SIZE,
   DEFAULT_MAX_REFERRERS,
   DEFAULT_MAX_SIGNATURE_BYTES,
+  DEFAULT_MAX_SIGNATURE_LAYERS,
   DEFAULT_MAX_TAG_PAGES,
   DEFAULT_TIMEOUT_MS,
   parseByteSize,
@@ -77,7 +78,8 @@ export class RegistryClient {
 
   /**
    * Creates a client. Throws CosignError("INVALID_INPUT") for a malformed
-   * COSIGN_MAX_ATTACHMENT_SIZE, COSIGN_TS_MAX_SIGNATURE_BYTES, COSIGN_TS_MAX_REFERRERS or
+   * COSIGN_MAX_ATTACHMENT_SIZE, COSIGN_TS_MAX_SIGNATURE_BYTES, COSIGN_TS_MAX_SIGNATURE_LAYERS,
+   * COSIGN_TS_MAX_REFERRERS or
    * COSIGN_TS_MAX_TAG_PAGES.
    */
   constructor(options: RegistryClientOptions = {}) {
@@ -100,6 +102,14 @@ export class RegistryClient {
    */
   get maxSignatureBytes(): number {
     return this.#t.maxSignatureBytes;
+  }
+
+  /**
+   * Most signature layers read for one image (`maxSignatureLayers`,
+   * COSIGN_TS_MAX_SIGNATURE_LAYERS, default 1000).
+   */
+  get maxSignatureLayers(): number {
+    return this.#t.maxSignatureLayers;
   }
 
   /** Chunk size for chunked uploads. */

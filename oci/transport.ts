@@ -75,6 +75,8 @@ export const DEFAULT_MAX_MANIFEST_SIZE = 4 * 1024 * 1024;
 export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
 /** Default budget for the signature layers read for one image: 256 MiB in total. */
 export const DEFAULT_MAX_SIGNATURE_BYTES = 256 * 1024 * 1024;
+/** Default cap on the signature layers read for one image. */
+export const DEFAULT_MAX_SIGNATURE_LAYERS = 1000;
 /** Default cap on the pages of one tag list. */
 export const DEFAULT_MAX_TAG_PAGES = 1000;
 /** Default cap on the referrers of one subject. */
@@ -172,6 +174,8 @@ export interface RegistryClientOptions {
    * is fetched). Default COSIGN_TS_MAX_SIGNATURE_BYTES or 256 MiB.
    */
   maxSignatureBytes?: number;
+  /** Most signature layers read for one image. Default COSIGN_TS_MAX_SIGNATURE_LAYERS or 1000. */
+  maxSignatureLayers?: number;
   /** Most pages of a tag list followed (`Link: rel="next"`). Default COSIGN_TS_MAX_TAG_PAGES or 1000. */
   maxTagPages?: number;
   /** Most referrers accepted for one subject. Default COSIGN_TS_MAX_REFERRERS or 256. */
@@ -257,6 +261,8 @@ export class RegistryTransport {
   readonly chunkSize: number;
   /** Budget for the signature layers of one image, bytes. */
   readonly maxSignatureBytes: number;
+  /** Most signature layers of one image. */
+  readonly maxSignatureLayers: number;
   /** Most pages of one tag list. */
   readonly maxTagPages: number;
   /** Most referrers of one subject. */
@@ -281,6 +287,8 @@ export class RegistryTransport {
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
     this.maxSignatureBytes = options.maxSignatureBytes ??
       envBytes(env, "COSIGN_TS_MAX_SIGNATURE_BYTES") ?? DEFAULT_MAX_SIGNATURE_BYTES;
+    this.maxSignatureLayers = options.maxSignatureLayers ??
+      envCount(env, "COSIGN_TS_MAX_SIGNATURE_LAYERS") ?? DEFAULT_MAX_SIGNATURE_LAYERS;
     this.maxTagPages = options.maxTagPages ??
       envCount(env, "COSIGN_TS_MAX_TAG_PAGES") ?? DEFAULT_MAX_TAG_PAGES;
     this.maxReferrers = options.maxReferrers ??

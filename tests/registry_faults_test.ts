@@ -187,11 +187,12 @@ describe("registry faults", () => {
           res.on("close", () => clearInterval(t));
           return;
         }
-        if (mode === "big-sigs" && url.includes("/manifests/")) {
-          // A signature image listing 20 distinct 16 MiB layers: 320 MiB in total.
-          const layers = Array.from({ length: 20 }, (_, i) => ({
+        if ((mode === "big-sigs" || mode === "many-sigs") && url.includes("/manifests/")) {
+          // big: 20 distinct 16 MiB layers (320 MiB); many: 3000 distinct 1-byte layers.
+          const many = mode === "many-sigs";
+          const layers = Array.from({ length: many ? 3000 : 20 }, (_, i) => ({
             mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
-            size: 16 * 1024 * 1024,
+            size: many ? 1 : 16 * 1024 * 1024,
             digest: sha256Digest(enc.encode(`layer${i}`)),
             annotations: { "dev.cosignproject.cosign/signature": "MEUCIQ==" },
           }));
@@ -510,6 +511,18 @@ describe("registry faults", () => {
         env: (n) => n === "COSIGN_TS_MAX_SIGNATURE_BYTES" ? "512MiB" : undefined,
       });
       assert.equal(roomy.maxSignatureBytes, 512 * 1024 * 1024);
+    });
+
+    it("thousands of signature layers are refused before any request for them", async () => {
+      set("many-sigs");
+      const sigRef = parseReference(`${srv.host}/r:sha256-${"a".repeat(64)}.sig`);
+      await assert.rejects(readSignatures(client(), sigRef), (e: unknown) => {
+        assert.ok(isCosignError(e, "TOO_LARGE"), String(e));
+        assert.match((e as Error).message, /3000 layers is over the limit of 1000/);
+        assert.match((e as CosignError).hint ?? "", /COSIGN_TS_MAX_SIGNATURE_LAYERS/);
+        return true;
+      });
+      assert.equal(hits, 1, "only the manifest was fetched");
     });
 
     it("a registry that stops sending mid-body fails the download", async () => {

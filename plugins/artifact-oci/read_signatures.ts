@@ -14,6 +14,7 @@ import { CosignError, isCosignError } from "../../core/errors.ts";
 import type { RegistryClient } from "../../oci/client.ts";
 import { type Reference, referenceString } from "../../oci/reference.ts";
 import { parseSignatureManifest, type SignatureManifest } from "./layout.ts";
+import { checkSignatureBudget } from "./signature_budget.ts";
 import { type StoredSignature, storedSignature } from "./stored_signature.ts";
 
 /** Most blobs fetched at once. */
@@ -84,9 +85,8 @@ export async function mapLimit<T, R>(
  * Reads every signature stored at `sigRef`: [] when there is none. Payloads are fetched in
  * parallel ({@link FETCH_CONCURRENCY}), each distinct digest once; digests and sizes are
  * checked (CosignError("VERIFY") for a tampered layer), sizes capped
- * (`COSIGN_MAX_ATTACHMENT_SIZE`), and their total bounded before anything is fetched
- * (`client.maxSignatureBytes`, `COSIGN_TS_MAX_SIGNATURE_BYTES`, default 256 MiB:
- * CosignError("TOO_LARGE") naming the budget).
+ * (`COSIGN_MAX_ATTACHMENT_SIZE`), and their total size and number bounded before anything is
+ * fetched (see {@link checkSignatureBudget}: CosignError("TOO_LARGE") naming the budget).
  *
  * @example
  * ```ts
@@ -102,20 +102,7 @@ export async function readSignatures(
   if (!img) return [];
   const layers = img.manifest.layers;
   const distinct = [...new Map(layers.map((l) => [l.digest, l])).values()];
-  // Each layer is held in memory and checked against its size: bound the sum up front.
-  const total = distinct.reduce((n, l) => n + l.size, 0);
-  if (total > client.maxSignatureBytes) {
-    throw new CosignError(
-      "TOO_LARGE",
-      `Cannot read the signatures at ${
-        referenceString(sigRef)
-      }: their ${distinct.length} layers total ${total} bytes, over the budget of ${client.maxSignatureBytes} bytes for one image`,
-      {
-        hint:
-          "If this is expected, raise the budget with COSIGN_TS_MAX_SIGNATURE_BYTES (bytes, e.g. 536870912 or 512MiB).",
-      },
-    );
-  }
+  checkSignatureBudget(client, distinct, referenceString(sigRef));
   const repo = { registry: sigRef.registry, repository: sigRef.repository };
   const blobs = await mapLimit(distinct, FETCH_CONCURRENCY, async (l) => {
     try {

@@ -1,15 +1,26 @@
+/**
+ * Image signatures through the one verify path (core/verify_artifact.ts) with the "oci"
+ * artifact's payload claims: `.sig` layers (as signatures() yields them, via coreSignature)
+ * verified against an image pinned by digest, so no registry is needed.
+ */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { generateEcdsaP256 } from "../../core/keys/generate.ts";
 import { verifierFromSpki } from "../../core/keys/verifier.ts";
 import { isCosignError } from "../../core/errors.ts";
+import type { Artifact, Context, StoredSignature as CoreSignature } from "../../core/plugin.ts";
+import { verifyArtifact } from "../../core/verify_artifact.ts";
 import { layerDescriptor, newSignatureLayer } from "./layout.ts";
+import { coreSignature, ociArtifactType } from "./oci_artifact.ts";
 import { simpleSigningPayload } from "./simple_signing.ts";
 import { signedPayloadJson, type StoredSignature, storedSignature } from "./stored_signature.ts";
-import { verifySignatures } from "./verify_signatures.ts";
 
 const DIGEST = "sha256:" + "12".repeat(32);
 const OTHER = "sha256:" + "34".repeat(32);
+const ctx = {
+  env: () => undefined,
+  log: { info() {}, warn() {}, debug() {} },
+} as unknown as Context;
 
 async function signed(
   payload: Uint8Array,
@@ -20,22 +31,39 @@ async function signed(
   return { sig: storedSignature(layerDescriptor(layer), payload), key };
 }
 
-describe("verifySignatures", () => {
+/** The image r/x@DIGEST with `sigs` as its `.sig` layers. */
+async function image(sigs: StoredSignature[]): Promise<Artifact> {
+  const a = await ociArtifactType.resolve(`localhost:5000/r/x@${DIGEST}`, ctx);
+  const stored: CoreSignature[] = sigs.map((s) =>
+    coreSignature(s, `localhost:5000/r/x:sha256-${"12".repeat(32)}.sig`, "signature")
+  );
+  return {
+    ...a,
+    async *signatures() {
+      for (const s of stored) yield s;
+    },
+  };
+}
+
+describe("image signatures through verifyArtifact", () => {
   it("accepts a good signature and rejects another key's", async () => {
     const { sig, key } = await signed(simpleSigningPayload("r/x", DIGEST, { env: "prod" }));
     const verifier = verifierFromSpki((await key.signer.publicKey()).spki);
-    const r = await verifySignatures([sig], { verifier, digest: DIGEST, ignoreTlog: true });
-    assert.equal(r.verified.length, 1);
+    const r = await verifyArtifact(await image([sig]), { ctx, verifier, ignoreTlog: true });
+    assert.equal(r.length, 1);
     const wrong = verifierFromSpki((await generateEcdsaP256().signer.publicKey()).spki);
     await assert.rejects(
-      verifySignatures([sig], { verifier: wrong, digest: DIGEST, ignoreTlog: true }),
-      (e) => isCosignError(e, "NO_MATCH") && /invalid signature/.test(e.message),
+      verifyArtifact(await image([sig]), { ctx, verifier: wrong, ignoreTlog: true }),
+      (e) =>
+        isCosignError(e, "NO_MATCH") && e.check === "signature" &&
+        /no matching signatures for image localhost:5000\/r\/x@sha256:.*invalid signature/s
+          .test(e.message),
     );
   });
   it("no signatures is NO_SIGNATURES (exit 10), distinct from NO_MATCH", async () => {
     const verifier = verifierFromSpki((await generateEcdsaP256().signer.publicKey()).spki);
     await assert.rejects(
-      verifySignatures([], { verifier, digest: DIGEST }),
+      verifyArtifact(await image([]), { ctx, verifier }),
       (e) => isCosignError(e, "NO_SIGNATURES") && /no signatures found/.test(e.message),
     );
   });
@@ -43,17 +71,19 @@ describe("verifySignatures", () => {
     const { sig, key } = await signed(simpleSigningPayload("r/x", OTHER));
     const verifier = verifierFromSpki((await key.signer.publicKey()).spki);
     await assert.rejects(
-      verifySignatures([sig], { verifier, digest: DIGEST, ignoreTlog: true }),
-      (e) => isCosignError(e, "NO_MATCH") && /invalid or missing digest/.test(e.message),
+      verifyArtifact(await image([sig]), { ctx, verifier, ignoreTlog: true }),
+      (e) =>
+        isCosignError(e, "NO_MATCH") && e.check === "claims" &&
+        /invalid or missing digest/.test(e.message),
     );
   });
   it("requires annotations, and a tampered payload fails", async () => {
     const { sig, key } = await signed(simpleSigningPayload("r/x", DIGEST, { env: "dev" }));
     const verifier = verifierFromSpki((await key.signer.publicKey()).spki);
     await assert.rejects(
-      verifySignatures([sig], {
+      verifyArtifact(await image([sig]), {
+        ctx,
         verifier,
-        digest: DIGEST,
         ignoreTlog: true,
         annotations: { env: "prod" },
       }),
@@ -61,8 +91,8 @@ describe("verifySignatures", () => {
     );
     const tampered = { ...sig, payload: simpleSigningPayload("r/x", DIGEST, { env: "prod" }) };
     await assert.rejects(
-      verifySignatures([tampered], { verifier, digest: DIGEST, ignoreTlog: true }),
-      (e) => isCosignError(e, "NO_MATCH"),
+      verifyArtifact(await image([tampered]), { ctx, verifier, ignoreTlog: true }),
+      (e) => isCosignError(e, "NO_MATCH") && e.check === "signature",
     );
   });
   it("a missing or garbled signature annotation is a clear rejection", async () => {
@@ -70,14 +100,14 @@ describe("verifySignatures", () => {
     const verifier = verifierFromSpki((await key.signer.publicKey()).spki);
     const missing = { ...sig, base64Signature: undefined };
     await assert.rejects(
-      verifySignatures([missing], { verifier, digest: DIGEST, ignoreTlog: true }),
+      verifyArtifact(await image([missing]), { ctx, verifier, ignoreTlog: true }),
       (e) =>
         isCosignError(e, "NO_MATCH") &&
         /missing "dev.cosignproject.cosign\/signature"/.test(e.message),
     );
     const garbled = { ...sig, base64Signature: "%%%" };
     await assert.rejects(
-      verifySignatures([garbled], { verifier, digest: DIGEST, ignoreTlog: true }),
+      verifyArtifact(await image([garbled]), { ctx, verifier, ignoreTlog: true }),
       (e) => isCosignError(e, "NO_MATCH") && /not base64/.test(e.message),
     );
   });
@@ -85,7 +115,7 @@ describe("verifySignatures", () => {
     const { sig, key } = await signed(simpleSigningPayload("r/x", DIGEST));
     const verifier = verifierFromSpki((await key.signer.publicKey()).spki);
     await assert.rejects(
-      verifySignatures([sig], { verifier, digest: DIGEST }),
+      verifyArtifact(await image([sig]), { ctx, verifier }),
       (e) => isCosignError(e, "NO_MATCH") && /insecure-ignore-tlog/.test(e.message),
     );
   });
@@ -94,13 +124,13 @@ describe("verifySignatures", () => {
     const good = await signed(simpleSigningPayload("r/x", DIGEST), key);
     const bad = await signed(simpleSigningPayload("r/x", OTHER), key);
     const verifier = verifierFromSpki((await key.signer.publicKey()).spki);
-    const r = await verifySignatures([bad.sig, good.sig], {
+    const r = await verifyArtifact(await image([bad.sig, good.sig]), {
+      ctx,
       verifier,
-      digest: DIGEST,
       ignoreTlog: true,
     });
-    assert.equal(r.verified.length, 1);
-    assert.equal(r.rejected.length, 1);
+    assert.equal(r.length, 1);
+    assert.equal(r[0].stored.id, good.sig.descriptor.digest);
   });
 });
 
