@@ -26,6 +26,7 @@ import type { Bundle, TransparencyLogEntry, VerificationMaterial } from "@sigsto
 import { CosignError, describeError } from "./errors.ts";
 import type { HashAlgorithm } from "./plugin.ts";
 import { isBase64 } from "./legacy_bundle.ts";
+import { rejectDuplicateKeys } from "./strict_json.ts";
 
 export type { Bundle, TransparencyLogEntry } from "@sigstore/bundle";
 
@@ -293,6 +294,7 @@ export async function parseBundle(
   } catch (e) {
     throw invalid(source, `it is not valid JSON (${(e as Error).message})`);
   }
+  rejectDuplicateKeys(s, `bundle ${source}`);
   return await bundleFromJSONValue(value, source);
 }
 
@@ -347,4 +349,76 @@ export function bundleCertificates(bundle: Bundle): Uint8Array[] {
     return c.x509CertificateChain.certificates.map((x) => new Uint8Array(x.rawBytes));
   }
   return [];
+}
+
+/** What {@link assembleBundleJSON} puts into a v0.3 bundle. */
+export interface AssembleOptions {
+  /** A message signature over an artifact with this SHA-256 digest… */
+  message?: { signature: Uint8Array; sha256: Uint8Array };
+  /** …or a DSSE envelope (its JSON object: payload, payloadType, signatures). */
+  envelope?: {
+    payload: string;
+    payloadType: string;
+    signatures: { sig: string; keyid?: string }[];
+  };
+  /** The signing certificate (DER)… */
+  certificate?: Uint8Array;
+  /** …or the signing key's SPKI (DER), listed by its hint. */
+  publicKey?: Uint8Array;
+  /** Transparency log entries, Sigstore JSON form. */
+  tlogEntries?: unknown[];
+  /** RFC 3161 timestamps (DER TimeStampResp). */
+  rfc3161Timestamps?: Uint8Array[];
+}
+
+/**
+ * Assembles a v0.3 bundle, as `cosign bundle create` does, and checks it with the same parser
+ * verification uses. Throws CosignError("INVALID_INPUT") when the parts do not make a valid
+ * bundle (e.g. a log entry without an inclusion proof) or neither a signature nor an envelope
+ * nor a certificate/key is given.
+ *
+ * @example
+ * ```ts
+ * const json = await assembleBundleJSON({ message: { signature, sha256 }, certificate, tlogEntries });
+ * ```
+ */
+export async function assembleBundleJSON(opts: AssembleOptions): Promise<string> {
+  if (!opts.message === !opts.envelope) {
+    throw new CosignError(
+      "INVALID_INPUT",
+      "Cannot build a bundle: it needs exactly one of a signature or a DSSE envelope",
+    );
+  }
+  const content = opts.certificate
+    ? { certificate: { rawBytes: base64.encode(opts.certificate) } }
+    : opts.publicKey
+    ? { publicKey: { hint: await publicKeyHint(opts.publicKey) } }
+    : undefined;
+  if (!content) {
+    throw new CosignError(
+      "INVALID_INPUT",
+      "Cannot build a bundle: it needs the signing certificate or public key",
+      { hint: "Pass --certificate, or --key with the public key." },
+    );
+  }
+  const json: Record<string, unknown> = {
+    mediaType: BUNDLE_V03_MEDIA_TYPE,
+    verificationMaterial: {
+      ...content,
+      tlogEntries: opts.tlogEntries ?? [],
+      timestampVerificationData: {
+        rfc3161Timestamps: (opts.rfc3161Timestamps ?? []).map((t) => ({
+          signedTimestamp: base64.encode(t),
+        })),
+      },
+    },
+  };
+  if (opts.message) {
+    json.messageSignature = {
+      messageDigest: { algorithm: "SHA2_256", digest: base64.encode(opts.message.sha256) },
+      signature: base64.encode(opts.message.signature),
+    };
+  } else json.dsseEnvelope = opts.envelope;
+  const { bundle } = await bundleFromJSONValue(json, "(assembled)");
+  return await serializeBundle(bundle);
 }

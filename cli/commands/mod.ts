@@ -121,6 +121,11 @@ export const commands: CommandEntry[] = [
     summary: "Create a Sigstore protobuf signing config.",
     load: () => import("./signing_config_create.ts"),
   },
+  {
+    name: "bundle create",
+    summary: "Create a Sigstore protobuf bundle.",
+    load: () => import("./bundle_create.ts"),
+  },
   // misc
   {
     name: "env",
