@@ -20,6 +20,7 @@
  */
 import { base64 } from "@scure/base";
 import { CosignError } from "./errors.ts";
+import { rejectDuplicateKeys } from "./strict_json.ts";
 
 /** `RekorPayload`: the log entry a Rekor "SignedEntryTimestamp" signs. */
 export interface LegacyRekorPayload {
@@ -154,6 +155,7 @@ export function parseLegacyBundle(text: string | Uint8Array, source = "(input)")
   } catch (e) {
     throw invalid(source, `it is not valid JSON (${(e as Error).message})`);
   }
+  rejectDuplicateKeys(s, `bundle ${source}`);
   return legacyBundleFromJSON(value, source);
 }
 

@@ -17,6 +17,7 @@
  * @module
  */
 import { CosignError } from "./errors.ts";
+import { rejectDuplicateKeys } from "./strict_json.ts";
 
 /** The media type of signing config v0.2. */
 export const SIGNING_CONFIG_MEDIA_TYPE = "application/vnd.dev.sigstore.signingconfig.v0.2+json";
@@ -133,6 +134,7 @@ export function parseSigningConfig(text: string, source = "(input)"): SigningCon
   } catch (e) {
     throw bad(source, `it is not JSON (${(e as Error).message})`);
   }
+  rejectDuplicateKeys(text, `signing config ${source}`);
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw bad(source, "it is not a JSON object");
   }

@@ -102,18 +102,17 @@ export function findDuplicateKey(text: string): { key: string; path: string } | 
 }
 
 /**
- * Parses `text` (or UTF-8 bytes) as JSON and refuses repeated keys. `what` names the document in
- * errors (e.g. `bundle "x.sigstore.json"`). Throws the SyntaxError of `JSON.parse` for text that
- * is not JSON (callers keep their own wording for that), and CosignError (`options.code`,
- * default "INVALID_INPUT") naming the key and its place for a repeated key.
+ * Throws CosignError (`options.code`, default "INVALID_INPUT") naming the key and its place when
+ * `text`, JSON that `JSON.parse` has already accepted, repeats a key in an object. `what` names
+ * the document (e.g. `bundle "x.sigstore.json"`). For parse sites that keep their own wording
+ * for malformed JSON: call it right after their `JSON.parse`.
  */
-export function parseStrictJson(
+export function rejectDuplicateKeys(
   text: string | Uint8Array,
   what: string,
   options: StrictJsonOptions = {},
-): unknown {
+): void {
   const s = typeof text === "string" ? text : new TextDecoder().decode(text);
-  const value: unknown = JSON.parse(s);
   const dup = findDuplicateKey(s);
   if (dup) {
     throw new CosignError(
@@ -126,5 +125,21 @@ export function parseStrictJson(
       },
     );
   }
+}
+
+/**
+ * Parses `text` (or UTF-8 bytes) as JSON and refuses repeated keys. `what` names the document in
+ * errors (e.g. `bundle "x.sigstore.json"`). Throws the SyntaxError of `JSON.parse` for text that
+ * is not JSON (callers keep their own wording for that), and CosignError (`options.code`,
+ * default "INVALID_INPUT") naming the key and its place for a repeated key.
+ */
+export function parseStrictJson(
+  text: string | Uint8Array,
+  what: string,
+  options: StrictJsonOptions = {},
+): unknown {
+  const s = typeof text === "string" ? text : new TextDecoder().decode(text);
+  const value: unknown = JSON.parse(s);
+  rejectDuplicateKeys(s, what, options);
   return value;
 }

@@ -13,6 +13,7 @@
 import { CosignError, describeError } from "../errors.ts";
 import { PUBLIC_GOOD_TRUSTED_ROOT } from "./public_good.ts";
 import { derChildren, derReadAll } from "../keys/der.ts";
+import { rejectDuplicateKeys } from "../strict_json.ts";
 
 /** A validity window; a missing end means "still valid". Both ends inclusive. */
 export interface ValidityWindow {
@@ -134,6 +135,7 @@ export async function parseTrustedRoot(text: string, source: string): Promise<Tr
   } catch (e) {
     invalid(source, `malformed JSON (${describeError(e)})`);
   }
+  rejectDuplicateKeys(text, `trusted root ${source}`);
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     invalid(source, "not a JSON object");
   }

@@ -19,6 +19,7 @@
 import { CosignError } from "../errors.ts";
 import { readBodyCapped } from "../service_request.ts";
 import { digest, toHex, verifySpki } from "../verify/public_key.ts";
+import { rejectDuplicateKeys } from "../strict_json.ts";
 
 /** Where the client keeps trusted metadata between runs. */
 export interface TufStore {
@@ -162,6 +163,7 @@ function parse(bytes: Uint8Array, what: string, type: string): Json {
   } catch {
     fail(`${what} is not JSON`);
   }
+  rejectDuplicateKeys(bytes, what);
   if (m?.signed?._type !== type) fail(`${what} is not ${type} metadata`);
   if (!Number.isInteger(m.signed.version)) fail(`${what} has no version`);
   return m;

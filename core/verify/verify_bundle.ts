@@ -52,6 +52,7 @@ import { BUNDLE_MEDIA_TYPES } from "../bundle.ts";
 import { verifyEmbeddedScts } from "./sct.ts";
 import type { TlogEntry, TlogExpectation } from "../plugin.ts";
 import { verifyLogEntry, verifyTimestampToken, type Witnesses } from "./witnesses.ts";
+import { rejectDuplicateKeys } from "../strict_json.ts";
 
 /**
  * The artifact: its bytes, or its SHA-256 digest (`sha256:<hex>` on the command line), with
@@ -318,6 +319,7 @@ export async function verifyBundle(
     } catch {
       fail("artifact digest", "the in-toto statement is not JSON");
     }
+    rejectDuplicateKeys(payload, "in-toto statement", { code: "VERIFY", check: "bundle" });
     const digests: Record<string, string> = { sha256: toHex(artifactSha256) };
     if ("bytes" in artifact) {
       digests.sha512 = toHex(await digest("sha512", artifact.bytes));

@@ -31,6 +31,7 @@ import {
   type StoredSignature,
 } from "../../core/plugin.ts";
 import { digestFile, digestStream, hex, openFileStream } from "./stream_digest.ts";
+import { rejectDuplicateKeys } from "../../core/strict_json.ts";
 
 const DIGEST_REF = /^(sha256|sha384|sha512):([0-9a-fA-F]+)$/;
 const DIGEST_HEX_LENGTH: Record<HashAlgorithm, number> = { sha256: 64, sha384: 96, sha512: 128 };
@@ -86,6 +87,7 @@ function fileArtifact(ref: string): BlobArtifact {
           continue;
         }
         try {
+          rejectDuplicateKeys(text, `bundle "${path}"`);
           yield await storedSignatureFromBundleJSON(value, path);
         } catch (e) {
           if (!(e instanceof CosignError)) throw e;

@@ -18,6 +18,7 @@ import { CosignError, isCosignError } from "../../core/errors.ts";
 import type { RegistryClient } from "../../oci/client.ts";
 import { type Repository, repositoryString, withDigest } from "../../oci/reference.ts";
 import { mapLimit } from "./read_signatures.ts";
+import { rejectDuplicateKeys } from "../../core/strict_json.ts";
 
 /** Artifact type of a Sigstore bundle v0.3 referrer. */
 export const BUNDLE_ARTIFACT_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json";
@@ -80,6 +81,7 @@ export async function readSignatureBundles(
         maxSize: 4 * 1024 * 1024,
       });
       const json: unknown = JSON.parse(new TextDecoder().decode(bytes));
+      rejectDuplicateKeys(bytes, `bundle ${where}`);
       const parsed = await bundleFromJSONValue(json, `bundle ${where}`);
       return { manifestDigest: d.digest, bundle: parsed.bundle, json };
     } catch (e) {

@@ -16,6 +16,7 @@
  */
 import { CosignError } from "../../core/errors.ts";
 import { goJson, goMap } from "./go_json.ts";
+import { rejectDuplicateKeys } from "../../core/strict_json.ts";
 
 /** The value of `critical.type` in a cosign image signature payload. */
 export const COSIGN_SIGNATURE_TYPE = "cosign container image signature";
@@ -98,6 +99,7 @@ export function parseSimpleSigningPayload(bytes: Uint8Array): SimpleSigningPaylo
       { cause: e },
     );
   }
+  rejectDuplicateKeys(bytes, "signature payload");
   const bad = (what: string): never => {
     throw new CosignError("INVALID_INPUT", `Cannot parse signature payload: ${what}`);
   };

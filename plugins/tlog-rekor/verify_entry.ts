@@ -20,6 +20,7 @@ import { withinValidity } from "../../core/trust/trusted_root.ts";
 import { parseCheckpoint } from "../../core/verify/checkpoint.ts";
 import { leafHash, rootFromInclusionProof } from "../../core/verify/merkle.ts";
 import { bytesEqual, toHex, verifySpki } from "../../core/verify/public_key.ts";
+import { rejectDuplicateKeys } from "../../core/strict_json.ts";
 
 /** What the log entry must describe. */
 export interface SignedContent {
@@ -275,6 +276,10 @@ export async function verifyTlogEntry(
   } catch {
     fail("tlog entry body", "canonicalizedBody is not JSON");
   }
+  rejectDuplicateKeys(bodyBytes, "transparency log entry body", {
+    code: "VERIFY",
+    check: "tlog-entry",
+  });
   if (body?.kind !== kind || body?.apiVersion !== version) {
     fail(
       "tlog entry body",
