@@ -92,3 +92,42 @@ export function formatDuration(ms: number): string {
   const s = Number((totalS % 60).toFixed(3));
   return h ? `${h}h${m}m${s}s` : `${m}m${s}s`;
 }
+
+/**
+ * A stream bounded by a deadline: reads stop when its signal aborts (however slowly bytes come
+ * in), and the deadline is disposed when the stream ends, fails or is cancelled. A failed read
+ * becomes `mapError(e)` (e.g. a CosignError naming the limit).
+ *
+ * @example
+ * ```ts
+ * const d = startDeadline(60_000, signal, "the download");
+ * const body = streamWithinDeadline(res.body!, d, (e) => e);
+ * ```
+ */
+export function streamWithinDeadline(
+  stream: ReadableStream<Uint8Array>,
+  d: Deadline,
+  mapError: (e: unknown) => unknown,
+): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  const aborted = abortPromise(d.signal);
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await Promise.race([reader.read(), aborted]);
+        if (done) {
+          d.dispose();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (e) {
+        reader.cancel().catch(() => {});
+        controller.error(mapError(e));
+        d.dispose();
+      }
+    },
+    cancel(reason) {
+      d.dispose();
+      return reader.cancel(reason);
+    },
+  });
+}

@@ -17,7 +17,13 @@
  * @module
  */
 import { concatBytes } from "./concat_bytes.ts";
-import { type Deadline, DeadlineError, formatDuration, startDeadline } from "./deadline.ts";
+import {
+  type Deadline,
+  DeadlineError,
+  formatDuration,
+  startDeadline,
+  streamWithinDeadline,
+} from "./deadline.ts";
 import { CosignError, describeError } from "./errors.ts";
 
 /** A request for {@link postToService}. */
@@ -144,31 +150,7 @@ function bodyWithin(service: string, url: string, res: Response, d: Deadline): R
     d.dispose();
     return res;
   }
-  const reader = res.body.getReader();
-  const aborted = new Promise<never>((_, reject) => {
-    if (d.signal.aborted) reject(d.signal.reason);
-    d.signal.addEventListener("abort", () => reject(d.signal.reason), { once: true });
-  });
-  aborted.catch(() => {});
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await Promise.race([reader.read(), aborted]);
-        if (done) {
-          d.dispose();
-          controller.close();
-        } else controller.enqueue(value);
-      } catch (e) {
-        reader.cancel().catch(() => {});
-        controller.error(requestError(service, url, e, d));
-        d.dispose();
-      }
-    },
-    cancel(reason) {
-      d.dispose();
-      return reader.cancel(reason);
-    },
-  });
+  const body = streamWithinDeadline(res.body, d, (e) => requestError(service, url, e, d));
   return new Response(body, {
     status: res.status,
     statusText: res.statusText,

@@ -36,6 +36,7 @@ import {
   DeadlineError,
   formatDuration,
   startDeadline,
+  streamWithinDeadline,
 } from "../core/deadline.ts";
 import { CosignError, describeError } from "../core/errors.ts";
 import type { Logger } from "../core/plugin.ts";
@@ -761,26 +762,7 @@ export function streamWithin(
   stream: ReadableStream<Uint8Array>,
   op: Operation,
 ): ReadableStream<Uint8Array> {
-  const reader = stream.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          op.dispose();
-          controller.close();
-        } else controller.enqueue(value);
-      } catch (e) {
-        const err = op.signal.aborted ? abortError(op, e) : e;
-        op.dispose();
-        controller.error(err);
-      }
-    },
-    cancel(reason) {
-      op.dispose();
-      return reader.cancel(reason);
-    },
-  });
+  return streamWithinDeadline(stream, op, (e) => op.signal.aborted ? abortError(op, e) : e);
 }
 
 /** The error for an operation whose deadline expired or whose signal aborted. */
