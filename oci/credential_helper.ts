@@ -9,7 +9,6 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { spawn } from "node:child_process";
 import { CosignError } from "../core/errors.ts";
 import type { Credential } from "./auth.ts";
 
@@ -20,14 +19,16 @@ interface HelperResult {
   err: string;
 }
 
-function runHelper(
+async function runHelper(
   helper: string,
   action: string,
   input: string,
   env?: Record<string, string>,
 ): Promise<HelperResult> {
   const program = `docker-credential-${helper}`;
-  return new Promise((resolve, reject) => {
+  // Loaded here, not at start-up: only commands that meet a credential helper pay for it.
+  const { spawn } = await import("node:child_process");
+  return await new Promise((resolve, reject) => {
     let child;
     try {
       child = spawn(program, [action], { stdio: ["pipe", "pipe", "pipe"], env });

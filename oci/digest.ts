@@ -7,7 +7,8 @@
  * ```
  * @module
  */
-import { createHash } from "node:crypto";
+import type { Hash } from "node:crypto";
+import process from "node:process";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { CosignError } from "../core/errors.ts";
@@ -47,9 +48,24 @@ export interface DigestHasher {
   digest(): string;
 }
 
+/**
+ * node:crypto's `createHash(algorithm)`, with node:crypto loaded on first use: importing it at
+ * start-up costs every command (even `version`) several milliseconds of CPU. Throws what
+ * createHash throws for an unknown algorithm.
+ *
+ * @example
+ * ```ts
+ * const hex = createNodeHash("sha512").update(bytes).digest("hex");
+ * ```
+ */
+export function createNodeHash(algorithm: string): Hash {
+  return (process.getBuiltinModule("node:crypto") as typeof import("node:crypto"))
+    .createHash(algorithm);
+}
+
 /** Creates an incremental SHA-256 hasher. */
 export function sha256Hasher(): DigestHasher {
-  const h = createHash("sha256");
+  const h = createNodeHash("sha256");
   return {
     update: (d) => void h.update(d),
     digest: () => `sha256:${h.digest("hex")}`,

@@ -9,8 +9,8 @@
  * ```
  * @module
  */
-import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
+import { createNodeHash } from "../../oci/digest.ts";
 import { CosignError, describeError } from "../../core/errors.ts";
 import type { HashAlgorithm } from "../../core/plugin.ts";
 
@@ -39,7 +39,7 @@ export function fromHex(text: string): Uint8Array {
 
 function hashers(algorithms: readonly HashAlgorithm[]) {
   const unique = [...new Set(algorithms.length ? algorithms : ["sha256" as const])];
-  return unique.map((a) => ({ algorithm: a, hash: createHash(a) }));
+  return unique.map((a) => ({ algorithm: a, hash: createNodeHash(a) }));
 }
 
 /**
