@@ -23,6 +23,8 @@ import { command } from "../cli/commands/bundle_create.ts";
 import { witnessContext } from "./helpers/witnesses.ts";
 import { type SigstoreServices, startSigstoreServices } from "./helpers/sigstore_services.ts";
 
+// deno-lint-ignore no-explicit-any
+type Json = any;
 let svc: SigstoreServices;
 let dir: string;
 const art = new TextEncoder().encode(`bundle create ${Date.now()}\n`);
@@ -66,7 +68,7 @@ async function verify(text: string, policy: Record<string, unknown>) {
 
 describe("bundle create", () => {
   it("--signature + --key: the Rekor entry is found by hash and the bundle verifies", async () => {
-    const entry = await submitRekorV1(svc.rekorUrl, {
+    const entry: Json = await submitRekorV1(svc.rekorUrl, {
       kind: "hashedrekord",
       signature,
       digest,
