@@ -3,7 +3,10 @@
  * fake HTTP server on loopback, the faults a real registry cannot be made to produce: tampered
  * manifests and blobs, 503/429 with Retry-After, dropped connections, a registry that never
  * answers, malformed answers, lying Content-Length, and tag paging with Link headers (which
- * distribution 2.8 does not implement).
+ * distribution 2.8 does not implement). Issue 13's hostile registries: silent servers (one
+ * timeout, no retries over two schemes), drip-fed bodies (total deadline), Link loops and
+ * endless pages, oversized referrers lists and signature images (budgets), also through
+ * dist/cosign-ts verify.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -17,6 +20,8 @@ import { OCI_MANIFEST } from "../oci/media_types.ts";
 import { parseReference } from "../oci/reference.ts";
 import { readSignatures } from "../plugins/artifact-oci/mod.ts";
 import { freePort, pushTestImage, startRegistry } from "./helpers/registry.ts";
+import { cosign, tempDir } from "./helpers/cli.ts";
+import { genKey } from "./helpers/openssl.ts";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -587,5 +592,86 @@ describe("registry faults", () => {
         return true;
       });
     });
+  });
+
+  it("dist/cosign-ts verify on a registry listing thousands of signature layers or referrers: bounded", async () => {
+    const image = enc.encode(
+      JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, layers: [] }),
+    );
+    const imageDigest = sha256Digest(image);
+    const sigTag = `${imageDigest.replace(":", "-")}.sig`;
+    let requests = 0;
+    let shape = "layers";
+    const sigManifest = enc.encode(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: {
+        mediaType: "application/vnd.oci.image.config.v1+json",
+        size: 2,
+        digest: imageDigest,
+      },
+      layers: Array.from({ length: 3000 }, (_, i) => ({
+        mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
+        size: 1,
+        digest: sha256Digest(enc.encode(`l${i}`)),
+        annotations: { "dev.cosignproject.cosign/signature": "MEUCIQ==" },
+      })),
+    }));
+    const referrers = enc.encode(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.index.v1+json",
+      manifests: Array.from({ length: 5000 }, (_, i) => ({
+        mediaType: OCI_MANIFEST,
+        digest: sha256Digest(enc.encode(`r${i}`)),
+        size: 1,
+        artifactType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+      })),
+    }));
+    const srv = await fakeServer((req, res) => {
+      requests++;
+      const url = req.url ?? "";
+      if (url === "/v2/") return void res.writeHead(200).end("{}");
+      if (url.includes("/referrers/")) {
+        if (shape !== "referrers") return void res.writeHead(404).end();
+        return void res.writeHead(200, {
+          "content-type": "application/vnd.oci.image.index.v1+json",
+        }).end(referrers);
+      }
+      if (url.endsWith(`/manifests/${sigTag}`)) {
+        if (shape !== "layers") return void res.writeHead(404).end();
+        return void res.writeHead(200, { "content-type": OCI_MANIFEST }).end(sigManifest);
+      }
+      if (url.includes("/manifests/")) {
+        return void res.writeHead(200, {
+          "content-type": OCI_MANIFEST,
+          "docker-content-digest": imageDigest,
+          "content-length": String(image.length),
+        }).end(req.method === "HEAD" ? undefined : image);
+      }
+      res.writeHead(404).end();
+    });
+    const { dir, cleanup } = await tempDir();
+    try {
+      const { pub } = await genKey(dir, "k", "p256");
+      for (
+        const [which, message] of [
+          ["layers", /3000 layers is over the limit of 1000.*\n.*COSIGN_TS_MAX_SIGNATURE_LAYERS/],
+          ["referrers", /5000 referrers is over the limit of 256.*\n.*COSIGN_TS_MAX_REFERRERS/],
+        ] as const
+      ) {
+        shape = which;
+        requests = 0;
+        const r = await cosign(
+          ["verify", "--key", pub, "--insecure-ignore-tlog", `${srv.host}/r:v1`],
+          { timeoutMs: 60_000 },
+        );
+        assert.equal(r.code, 1, `${which}: ${r.err}`);
+        assert.match(r.err, message, which);
+        assert.ok(requests < 20, `${which}: ${requests} requests`);
+      }
+    } finally {
+      await cleanup();
+      await srv.close();
+    }
   });
 });
