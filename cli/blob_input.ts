@@ -16,6 +16,7 @@ import { CosignError, describeError } from "../core/errors.ts";
 import type { Artifact, Context, StoredSignature } from "../core/plugin.ts";
 import { isBase64 } from "../core/legacy_bundle.ts";
 import { storedSignatureFromBundleJSON } from "../core/legacy_signature.ts";
+import { rejectDuplicateKeys } from "../core/strict_json.ts";
 
 /** Signatures and certificates larger than this are refused (a signature is < 1 KiB). */
 export const MAX_SIGNATURE_BYTES = 64 * 1024;
@@ -145,5 +146,6 @@ export async function readBundleFile(path: string): Promise<StoredSignature> {
       { hint: "Pass the file that sign-blob --bundle wrote." },
     );
   }
+  rejectDuplicateKeys(bytes, `bundle "${path}"`);
   return await storedSignatureFromBundleJSON(value, path);
 }

@@ -4,6 +4,8 @@
  * - output files are written through one atomic writer: symlinks planted at the temporary names
  *   earlier versions used (predictable from pid and clock) and at the target itself are never
  *   followed; after `kill -9` of `sget -o` mid-download the next run removes the leftover.
+ * - signed JSON with a repeated key (a legacy bundle, a simple-signing payload signed by openssl)
+ *   is refused with an error naming the key, although the last value would verify.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -13,7 +15,15 @@ import { createServer, Socket } from "node:net";
 import { lstat, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BIN, cleanEnv, cosign, type RunResult, tempDir } from "./helpers/cli.ts";
-import { startRegistry, type TestRegistry } from "./helpers/registry.ts";
+import { pushTestImage, startRegistry, type TestRegistry } from "./helpers/registry.ts";
+import { genKey, opensslSign } from "./helpers/openssl.ts";
+import { RegistryClient } from "../oci/client.ts";
+import {
+  buildSignatureImage,
+  layerDescriptor,
+  newSignatureLayer,
+  signatureTag,
+} from "../plugins/artifact-oci/layout.ts";
 
 /**
  * Runs `BIN args` after `delayMs`, calling `plant(pid)` before the binary starts (the shell
@@ -255,5 +265,86 @@ describe("reliability (e2e, dist/cosign-ts)", () => {
     } finally {
       await relay.close();
     }
+  });
+
+  it("refuses a legacy bundle that repeats a key, naming it (the last value would verify)", async () => {
+    const env = { COSIGN_PASSWORD: "pw" };
+    const prefix = join(dir, "dupkey");
+    assert.equal(
+      (await cosign(["generate-key-pair", "--output-key-prefix", prefix], { env })).code,
+      0,
+    );
+    const file = join(dir, "dup-blob.txt");
+    await writeFile(file, "blob with a bundle\n");
+    const bundle = join(dir, "dup-blob.bundle");
+    const s = await cosign([
+      "sign-blob",
+      "--key",
+      `${prefix}.key`,
+      "--tlog-upload=false",
+      "--bundle",
+      bundle,
+      "--yes",
+      file,
+    ], { env });
+    assert.equal(s.code, 0, s.err);
+    const verify = (b: string) =>
+      cosign([
+        "verify-blob",
+        "--key",
+        `${prefix}.pub`,
+        "--bundle",
+        b,
+        "--insecure-ignore-tlog",
+        file,
+      ]);
+    const ok = await verify(bundle);
+    assert.equal(ok.code, 0, ok.err);
+    const text = await readFile(bundle, "utf8");
+    const good = (JSON.parse(text) as { base64Signature: string }).base64Signature;
+    const forged = text.replace(
+      /^\{/,
+      `{"base64Signature":${JSON.stringify("A" + good.slice(1))},`,
+    );
+    assert.notEqual(forged, text);
+    const dup = join(dir, "dup-blob-dup.bundle");
+    await writeFile(dup, forged);
+    const r = await verify(dup);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /the key "base64Signature" appears twice in \$/);
+    assert.doesNotMatch(r.err, /Verified OK/);
+  });
+
+  it("refuses an image signature whose simple-signing payload repeats a key", async () => {
+    const client = new RegistryClient(reg.clientOptions());
+    const repo = `${reg.host}/rel/dup-payload`;
+    const img = await pushTestImage(client, `${repo}:v1`);
+    const key = await genKey(dir, "dup-img", "p256");
+    const digest = img.digest;
+    // Go and JSON.parse both keep the last value: this payload "is" for the right digest, and
+    // a reader that keeps the first sees another one.
+    const payload = new TextEncoder().encode(
+      `{"critical":{"identity":{"docker-reference":"${repo}"},"image":{"docker-manifest-digest":` +
+        `"sha256:${"0".repeat(64)}","docker-manifest-digest":"${digest}"},` +
+        `"type":"cosign container image signature"},"optional":null}`,
+    );
+    const payloadFile = join(dir, "dup-payload.json");
+    await writeFile(payloadFile, payload);
+    await opensslSign("p256", key.key, payloadFile, `${payloadFile}.sig`);
+    const sig = new Uint8Array(await readFile(`${payloadFile}.sig`));
+    const layer = newSignatureLayer(payload, sig);
+    const sigImg = buildSignatureImage([layerDescriptor(layer)]);
+    await client.putBlob(repo, payload, { mediaType: layer.mediaType });
+    await client.putBlob(repo, sigImg.config);
+    await client.putManifest(`${repo}:${signatureTag(digest)}`, sigImg.manifest, sigImg.mediaType);
+    const r = await cosign([
+      "verify",
+      "--key",
+      key.pub,
+      "--insecure-ignore-tlog",
+      `${repo}@${digest}`,
+    ]);
+    assert.notEqual(r.code, 0, r.out);
+    assert.match(r.err, /the key "docker-manifest-digest" appears twice in \$\.critical\.image/);
   });
 });
