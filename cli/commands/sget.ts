@@ -7,6 +7,10 @@
  * the content is fetched by that digest. The layer is held back (memory for small blobs, a
  * private temporary file for large ones) until it is verified, so on any failure nothing at all
  * reaches standard output or the `-o` file and `sget … | sh` never runs unverified bytes.
+ *
+ * The command is flags -> `ctx.plugins.resolve(ref)` (pinned to its digest) -> `verifyArtifact`
+ * (with `--key`) -> `artifact.open()` (the image's one layer, checked against its digest as it
+ * flows) -> staged release.
  * @module
  */
 import { stat } from "node:fs/promises";

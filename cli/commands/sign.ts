@@ -6,6 +6,10 @@
  * With `--key` the key signs; without, an ephemeral key certified by Fulcio (keyless), whose
  * certificate and chain go into the layer annotations. Rekor entries (and RFC 3161 timestamps
  * when asked) become cosign's bundle (and timestamp) annotations.
+ *
+ * The command is flags -> options -> `ctx.plugins.resolve(ref)` -> `signArtifact` (core/sign.ts)
+ * -> output files: any artifact type with a payload or content and a signature store signs the
+ * same way (images are the built-in "oci" type; a plugin's type is asked first).
  * @module
  */
 import { readFile } from "node:fs/promises";

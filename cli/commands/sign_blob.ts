@@ -5,6 +5,10 @@
  *
  * The content is hashed as a stream and the digest signed when the key allows it (ECDSA, RSA);
  * Ed25519 needs the whole message, which is then read into memory.
+ *
+ * The command is flags -> options -> the blob artifact (a plugin's type that claims the reference
+ * first, e.g. `envblob://NAME`, else a file/stdin) -> `signArtifact` (core/sign.ts, nothing
+ * attached) -> output files. Artifacts whose signatures cover a payload are for `sign`.
  * @module
  */
 import { base64 } from "@scure/base";

@@ -2,6 +2,11 @@
  * `cosign-ts verify`: verifies the signatures stored for container images, as `cosign verify
  * --key` does. Prints the checks performed to stderr and the verified payloads as a JSON array
  * to stdout. Exit 10: no signatures; 11: no such image; 12: none matched.
+ *
+ * The command is flags -> options -> `ctx.plugins.resolve(ref)` -> `verifyArtifact`
+ * (core/verify_artifact.ts) -> print: legacy `.sig` signatures and cosign v3 referrer bundles of
+ * images, or the signatures any artifact type's store lists, verify the same way. The JSON items
+ * are the artifact's `verifiedOutput` (images: cosign's), else the payload when it is JSON.
  * @module
  */
 import { CosignError } from "../../core/errors.ts";

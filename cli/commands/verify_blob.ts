@@ -1,13 +1,16 @@
 /**
- * `cosign-ts verify-blob`: verifies a blob's signature with a key, from `--signature` (a file or
- * base64 text) or `--bundle` (cosign's legacy bundle or a Sigstore bundle v0.1–v0.3), and prints
- * "Verified OK" to stderr, as `cosign verify-blob` does. The blob may be a file, `-` (standard
- * input) or `sha256:<hex>` (its digest). Content is hashed as a stream.
+ * `cosign-ts verify-blob`: verifies a blob's signature, from `--signature` (a file or base64
+ * text) or `--bundle` (cosign's legacy bundle or a Sigstore bundle v0.1–v0.3), with `--key` or
+ * keylessly (certificate identity flags, trusted root), and prints "Verified OK" to stderr, as
+ * `cosign verify-blob` does. The blob may be a file, `-` (standard input), `sha256:<hex>` (its
+ * digest) or any reference a plugin's artifact type claims. Content is hashed as a stream.
  *
- * Bundles with transparency-log entries or timestamps, and keyless (certificate) verification, go
- * through the Sigstore verification engine (cli/keyless_verify.ts), offline against the trusted
- * root. A bare `--signature` has no log entry to check (cosign would look it up in Rekor online;
- * we never go online to verify): without `--insecure-ignore-tlog` the command says so and fails.
+ * The command is flags -> options -> the blob artifact -> `verifyArtifact`
+ * (core/verify_artifact.ts) with the named signature -> "Verified OK". Bundles with log entries
+ * or timestamps and certificates go through the Sigstore engine offline against the trusted root;
+ * a key without a log requirement checks the signature alone. A bare `--signature` has no log
+ * entry to check (cosign would look it up in Rekor online; we never go online to verify): without
+ * `--insecure-ignore-tlog` the command says so and fails.
  * @module
  */
 import { CosignError } from "../../core/errors.ts";
