@@ -2,13 +2,14 @@
  * `cosign-ts initialize`: refreshes the trusted root through TUF from a mirror (default: the
  * public-good repository) into the cache directory (`$COSIGN_TS_CACHE`, else `$TUF_ROOT`, else
  * `~/.sigstore/root`). Later commands read `<cache>/trusted_root.json` offline. The first
- * trusted TUF root is `--root FILE`, else the cached one, else the embedded public-good root.
+ * trusted TUF root is `--root FILE`, else the cached one, else the embedded public-good root
+ * (with `--staging`: Sigstore's staging repository and its embedded root, core/trust/staging.ts).
  * @module
  */
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { CosignError, describeError } from "../../core/errors.ts";
-import { str } from "../args.ts";
+import { bool, str } from "../args.ts";
 import type { Command } from "../command.ts";
 import { trustCacheDir } from "../trust_root.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
@@ -30,9 +31,10 @@ async function readOptional(path: string): Promise<Uint8Array | undefined> {
 export const command: Command = {
   name: "initialize",
   summary: "Initializes the Sigstore trusted root from a TUF repository.",
-  usage: "cosign-ts initialize [--mirror URL] [--root FILE]",
+  usage: "cosign-ts initialize [--mirror URL] [--root FILE] [--staging]",
   examples: [
     "cosign-ts initialize",
+    "cosign-ts initialize --staging",
     "cosign-ts initialize --mirror https://tuf.example.com --root ./root.json",
     "COSIGN_TS_CACHE=/var/cache/sigstore cosign-ts initialize --mirror https://tuf.example.com --root root.json",
   ],
@@ -52,6 +54,11 @@ export const command: Command = {
         "embedded public-good root when the mirror is the public-good one)",
     },
     {
+      name: "staging",
+      type: "boolean",
+      description: "use Sigstore's staging TUF repository, starting from its embedded root",
+    },
+    {
       name: "root-checksum",
       type: "string",
       placeholder: "SHA256",
@@ -65,7 +72,20 @@ export const command: Command = {
     );
     const { TufClient } = await import("../../core/trust/tuf_client.ts");
     const { parseTrustedRoot } = await import("../../core/trust/trusted_root.ts");
-    const mirror = (str(flags, "mirror") ?? PUBLIC_GOOD_TUF_MIRROR).replace(/\/+$/, "");
+    const { STAGING_TUF_MIRROR, STAGING_TUF_ROOT } = await import("../../core/trust/staging.ts");
+    const staging = bool(flags, "staging");
+    const mirrorFlag = str(flags, "mirror");
+    if (staging && mirrorFlag && mirrorFlag.replace(/\/+$/, "") !== PUBLIC_GOOD_TUF_MIRROR) {
+      throw new CosignError(
+        "USAGE",
+        "initialize: --staging and --mirror name different repositories",
+        {
+          hint: `--staging uses ${STAGING_TUF_MIRROR}; drop one of them.`,
+        },
+      );
+    }
+    const mirror = (staging ? STAGING_TUF_MIRROR : mirrorFlag ?? PUBLIC_GOOD_TUF_MIRROR)
+      .replace(/\/+$/, "");
     let url: URL;
     try {
       url = new URL(mirror);
@@ -110,12 +130,15 @@ export const command: Command = {
     if (rootFile) await rm(join(metaDir, "root.json"), { force: true });
     if (!root) {
       const cached = await store.read("root.json");
-      if (!cached && mirror !== PUBLIC_GOOD_TUF_MIRROR) {
+      if (!cached && mirror !== PUBLIC_GOOD_TUF_MIRROR && mirror !== STAGING_TUF_MIRROR) {
         throw new CosignError("USAGE", `initialize --mirror ${mirror} needs --root FILE`, {
           hint: "Pass the repository's initial root.json with --root.",
         });
       }
-      root = cached ?? new TextEncoder().encode(PUBLIC_GOOD_TUF_ROOT);
+      root = cached ??
+        new TextEncoder().encode(
+          mirror === STAGING_TUF_MIRROR ? STAGING_TUF_ROOT : PUBLIC_GOOD_TUF_ROOT,
+        );
     }
     const client = new TufClient({ mirror, store, root });
     await client.refresh();
