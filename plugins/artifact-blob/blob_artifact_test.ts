@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isCosignError } from "../../core/errors.ts";
@@ -112,5 +112,50 @@ describe("blob artifact", () => {
     const d = await blobArtifactType.resolve(dir, noCtx);
     await assert.rejects(d.digest(), (e) => isCosignError(e, "IO") && /directory/.test(e.message));
     await assert.rejects(blobArtifactType.resolve("", noCtx), (e) => isCosignError(e, "USAGE"));
+  });
+});
+
+describe("the blob's signature store (bundle files beside it)", () => {
+  it("attaches legacy and Sigstore bundles atomically and lists them back", async () => {
+    const path = join(dir, "stored.txt");
+    writeFileSync(path, "content");
+    const blob = await blobArtifactType.resolve(path, noCtx);
+    const none = [];
+    for await (const s of blob.signatures!(noCtx)) none.push(s);
+    assert.deepEqual(none, []);
+    const signature = new Uint8Array([1, 2, 3]);
+    const legacy = await blob.attach!(
+      { kind: "signature", location: path, legacy: { signature } },
+      noCtx,
+    );
+    assert.deepEqual(legacy, { location: `${path}.bundle`, added: true });
+    assert.equal(readFileSync(`${path}.bundle`, "utf8"), '{"base64Signature":"AQID"}');
+    const bundle = {
+      mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+      verificationMaterial: { publicKey: { hint: "x" }, tlogEntries: [] },
+      messageSignature: {
+        messageDigest: { algorithm: "SHA2_256", digest: btoa("\0".repeat(32)) },
+        signature: "AQID",
+      },
+    };
+    await blob.attach!({ kind: "signature", location: path, bundle }, noCtx);
+    const listed = [];
+    for await (const s of blob.signatures!(noCtx)) listed.push(s);
+    assert.equal(listed.length, 2);
+    assert.deepEqual(listed[0].bundle, bundle);
+    assert.equal(listed[0].location, `${path}.sigstore.json`);
+    assert.deepEqual(listed[1].legacy?.signature, signature);
+    // A damaged file is listed with its problem, not silently skipped.
+    writeFileSync(`${path}.bundle`, "{");
+    const damaged = [];
+    for await (const s of blob.signatures!(noCtx)) damaged.push(s);
+    assert.match(damaged[1].problem ?? "", /not JSON/);
+    await assert.rejects(
+      blob.attach!(
+        { kind: "signature", location: path, legacy: { signature, payload: signature } },
+        noCtx,
+      ),
+      (e) => isCosignError(e, "UNSUPPORTED"),
+    );
   });
 });
