@@ -216,7 +216,9 @@ export const command: Command = {
       const { findRekorEntries } = await import("../../plugins/tlog-rekor/mod.ts");
       const rekorUrl = str(flags, "rekor-url") ?? "https://rekor.sigstore.dev";
       const payloadHash = envelope
-        ? new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(base64.decode(envelope.payload))))
+        ? new Uint8Array(
+          await crypto.subtle.digest("SHA-256", new Uint8Array(base64.decode(envelope.payload))),
+        )
         : digest;
       const sig = envelope ? base64.decode(envelope.signatures?.[0]?.sig ?? "") : signature;
       const found = await findRekorEntries(
