@@ -61,28 +61,35 @@ export async function openSigstoreSigner(opts: SigstoreSignerOptions): Promise<S
     keyless: certify,
     tlogUpload: flags["tlog-upload"] !== false,
   });
-  if ((certify || plan.witnesses.rekor.length > 0) && !bool(flags, "yes")) {
-    io.err(PUBLIC_LOG_NOTICE + "\n");
-    let yes = false;
-    try {
-      yes = await ctx.confirm("Are you sure you would like to continue?");
-    } catch (e) {
-      if (!(e instanceof CosignError && e.code === "ABORTED")) throw e;
-    }
-    if (!yes) {
-      throw new CosignError(
-        "ABORTED",
-        `Signing "${opts.what}" was cancelled: publishing to the transparency log was not confirmed`,
-        {
-          hint: "Pass --yes (-y) to confirm, or --tlog-upload=false to sign with a key " +
-            "without a log entry.",
-        },
-      );
-    }
-  }
+  // The key (and its password prompt) first, then the log confirmation: a user typing the
+  // password must never be answering the [y/N] question instead (issue 13 item 8).
   const keySigner = key
     ? await ctx.plugins.signer(key, ctx, { rsaPss: bool(flags, "rsa-pss") })
     : undefined;
+  try {
+    if ((certify || plan.witnesses.rekor.length > 0) && !bool(flags, "yes")) {
+      io.err(PUBLIC_LOG_NOTICE + "\n");
+      let yes = false;
+      try {
+        yes = await ctx.confirm("Are you sure you would like to continue?");
+      } catch (e) {
+        if (!(e instanceof CosignError && e.code === "ABORTED")) throw e;
+      }
+      if (!yes) {
+        throw new CosignError(
+          "ABORTED",
+          `Signing "${opts.what}" was cancelled: publishing to the transparency log was not confirmed`,
+          {
+            hint: "Pass --yes (-y) to confirm, or --tlog-upload=false to sign with a key " +
+              "without a log entry.",
+          },
+        );
+      }
+    }
+  } catch (e) {
+    await keySigner?.close?.();
+    throw e;
+  }
   if (!certify) return { signer: keySigner!, plan, keyless };
   try {
     const token = await identityTokenFromFlags(flags, ctx);
