@@ -4,6 +4,8 @@
  * - output files are written through one atomic writer: symlinks planted at the temporary names
  *   earlier versions used (predictable from pid and clock) and at the target itself are never
  *   followed; after `kill -9` of `sget -o` mid-download the next run removes the leftover.
+ * - under a pseudo-terminal (python3's pty module), `sign-blob --key` asks for the key's password
+ *   before the transparency-log [y/N] question, and the password is never echoed.
  * - signed JSON with a repeated key (a legacy bundle, a simple-signing payload signed by openssl)
  *   is refused with an error naming the key, although the last value would verify.
  */
@@ -14,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, Socket } from "node:net";
 import { lstat, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { BIN, cleanEnv, cosign, type RunResult, tempDir } from "./helpers/cli.ts";
+import { BIN, cleanEnv, cosign, ROOT, runProcess, type RunResult, tempDir } from "./helpers/cli.ts";
 import { pushTestImage, startRegistry, type TestRegistry } from "./helpers/registry.ts";
 import { genKey, opensslSign } from "./helpers/openssl.ts";
 import { RegistryClient } from "../oci/client.ts";
@@ -346,5 +348,38 @@ describe("reliability (e2e, dist/cosign-ts)", () => {
     ]);
     assert.notEqual(r.code, 0, r.out);
     assert.match(r.err, /the key "docker-manifest-digest" appears twice in \$\.critical\.image/);
+  });
+
+  it("asks for the key's password before the log confirmation, and never echoes it", async () => {
+    const prefix = join(dir, "pty");
+    const password = "pw-" + randomBytes(6).toString("hex");
+    const g = await cosign(["generate-key-pair", "--output-key-prefix", prefix], {
+      env: { COSIGN_PASSWORD: password },
+    });
+    assert.equal(g.code, 0, g.err);
+    const file = join(dir, "pty.txt");
+    await writeFile(file, "signed at a terminal\n");
+    const steps = [["Enter password", password + "\r"], ["Are you sure", "n\r"]];
+    const r = await runProcess("python3", [
+      join(ROOT, "tests", "helpers", "pty_drive.py"),
+      JSON.stringify(steps),
+      BIN,
+      "sign-blob",
+      "--key",
+      `${prefix}.key`,
+      file,
+    ], { timeoutMs: 90_000 });
+    assert.equal(r.code, 0, r.err);
+    const run = JSON.parse(r.out) as { transcript: string; code: number; failed: unknown };
+    assert.equal(run.failed, null, run.transcript);
+    const t = run.transcript;
+    const pw = t.indexOf("Enter password");
+    const notice = t.indexOf("transparency logs");
+    const ask = t.indexOf("Are you sure");
+    assert.ok(pw >= 0 && notice > pw && ask > notice, t);
+    assert.ok(!t.includes(password), "the password was echoed:\n" + t);
+    assert.match(t, /\[y\/N\]: n\r?\n/);
+    assert.match(t, /was cancelled: publishing to the transparency log was not confirmed/);
+    assert.equal(run.code, 1);
   });
 });
