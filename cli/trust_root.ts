@@ -8,6 +8,12 @@
  * `<cache>` is `$COSIGN_TS_CACHE`, else `$TUF_ROOT` (cosign's variable), else
  * `~/.sigstore/root`. Nothing here touches the network.
  *
+ * Without `--trusted-root`, cosign's environment variables then replace parts of that root, as
+ * cosign reads them: `SIGSTORE_ROOT_FILE` (PEM certificates: the Fulcio CA chain),
+ * `SIGSTORE_REKOR_PUBLIC_KEY` (PEM: the Rekor log key), `SIGSTORE_CT_LOG_PUBLIC_KEY_FILE` (PEM:
+ * the CT log key) and `SIGSTORE_TSA_CERTIFICATE_FILE` (PEM chain: leaf, intermediates, root of
+ * the timestamp authority). Keys and chains given this way have no validity window.
+ *
  * @example
  * ```ts
  * const trust = await loadTrustedRoot(ctx, str(flags, "trusted-root"));
@@ -61,9 +67,74 @@ export async function loadTrustedRoot(ctx: Context, path?: string): Promise<Trus
   }
   const cached = join(trustCacheDir(ctx), "trusted_root.json");
   const text = await readText(cached, "cached trusted root");
+  let root: TrustedRoot;
   if (text !== undefined) {
     ctx.log.debug(`using the trusted root cached by initialize: ${cached}`);
-    return await parseTrustedRoot(text, `"${cached}" (from cosign-ts initialize)`);
+    root = await parseTrustedRoot(text, `"${cached}" (from cosign-ts initialize)`);
+  } else root = await publicGoodTrustedRoot();
+  return await applyTrustEnv(ctx, root);
+}
+
+async function envFile(ctx: Context, name: string): Promise<string | undefined> {
+  const path = ctx.env(name);
+  if (!path) return undefined;
+  const text = await readText(path, name);
+  if (text === undefined) {
+    throw new CosignError("IO", `Cannot read ${name} "${path}": no such file`, {
+      hint: `Unset ${name} or point it at a PEM file.`,
+    });
   }
-  return await publicGoodTrustedRoot();
+  ctx.log.debug(`${name}: using ${path}`);
+  return text;
+}
+
+/**
+ * Replaces parts of `root` with what cosign's trust environment variables name (see the module
+ * documentation). Throws CosignError("IO") for a missing file, ("INVALID_INPUT"/"KEY") for one
+ * without certificates or a key.
+ */
+export async function applyTrustEnv(ctx: Context, root: TrustedRoot): Promise<TrustedRoot> {
+  const out: TrustedRoot = { ...root };
+  const { certificatesFromPemOrDer } = await import("../core/verify/certificate.ts");
+  const { leafFirst } = await import("../core/trust/trusted_root.ts");
+  const { encodeSpki, parsePublicKeyPem } = await import("../core/keys/public_key.ts");
+  const chain = (text: string, name: string) => {
+    const certs = text.includes("-----BEGIN CERTIFICATE-----")
+      ? certificatesFromPemOrDer(new TextEncoder().encode(text))
+      : [];
+    if (!certs.length) {
+      throw new CosignError(
+        "INVALID_INPUT",
+        `Cannot read ${name} "${ctx.env(name)}": no PEM certificates in it`,
+      );
+    }
+    return leafFirst(certs);
+  };
+  const log = async (text: string, name: string) => {
+    const spki = encodeSpki(parsePublicKeyPem(text, `${name} "${ctx.env(name)}"`));
+    const logId = new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(spki)));
+    return { baseUrl: `(${name})`, logId, spki, keyDetails: "", validFor: {} };
+  };
+  const fulcio = await envFile(ctx, "SIGSTORE_ROOT_FILE");
+  if (fulcio) {
+    out.certificateAuthorities = [{
+      uri: "(SIGSTORE_ROOT_FILE)",
+      certificates: chain(fulcio, "SIGSTORE_ROOT_FILE"),
+      validFor: {},
+    }];
+  }
+  const rekor = await envFile(ctx, "SIGSTORE_REKOR_PUBLIC_KEY");
+  if (rekor) out.tlogs = [await log(rekor, "SIGSTORE_REKOR_PUBLIC_KEY")];
+  const ct = await envFile(ctx, "SIGSTORE_CT_LOG_PUBLIC_KEY_FILE");
+  if (ct) out.ctlogs = [await log(ct, "SIGSTORE_CT_LOG_PUBLIC_KEY_FILE")];
+  const tsa = await envFile(ctx, "SIGSTORE_TSA_CERTIFICATE_FILE");
+  if (tsa) {
+    out.timestampAuthorities = [{
+      uri: "(SIGSTORE_TSA_CERTIFICATE_FILE)",
+      certificates: chain(tsa, "SIGSTORE_TSA_CERTIFICATE_FILE"),
+      validFor: {},
+    }];
+  }
+  if (fulcio || rekor || ct || tsa) out.source = `${root.source} with SIGSTORE_* overrides`;
+  return out;
 }
