@@ -4,8 +4,9 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { COMMANDS_DOC, renderCommandsDoc } from "../scripts/gen_docs.ts";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { COMMANDS_DOC, renderCommandsDoc, ROOT } from "../scripts/gen_docs.ts";
 import { commands } from "../cli/commands/mod.ts";
 import { GLOBAL_FLAGS } from "../cli/run.ts";
 
@@ -32,5 +33,45 @@ describe("docs/commands.md", () => {
     for (const f of GLOBAL_FLAGS.filter((f) => !f.hidden)) {
       assert.ok(doc.includes(`\`--${f.name}\``), `no global flag --${f.name}`);
     }
+  });
+});
+
+/** The anchors GitHub gives a Markdown file's headings. */
+function anchors(markdown: string): Set<string> {
+  const out = new Set<string>();
+  let fence = false;
+  for (const line of markdown.split("\n")) {
+    if (line.startsWith("```")) fence = !fence;
+    const m = !fence && /^#{1,6} (.*)$/.exec(line);
+    if (m) out.add(m[1].toLowerCase().replace(/[^a-z0-9 _-]/g, "").replace(/ /g, "-"));
+  }
+  return out;
+}
+
+describe("user documentation links", () => {
+  it("every relative link in README.md, docs/, tests/README.md and examples/ resolves", () => {
+    const files = [
+      "README.md",
+      "tests/README.md",
+      "examples/plugins/README.md",
+      ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`),
+    ];
+    const broken: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(join(ROOT, file), "utf8");
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target)) continue; // external
+        const [path, anchor] = target.split("#");
+        const resolved = path ? join(ROOT, dirname(file), path) : join(ROOT, file);
+        if (!existsSync(resolved)) {
+          broken.push(`${file}: ${target} (no such file)`);
+        } else if (anchor && resolved.endsWith(".md")) {
+          if (!anchors(readFileSync(resolved, "utf8")).has(anchor)) {
+            broken.push(`${file}: ${target} (no such heading)`);
+          }
+        }
+      }
+    }
+    assert.deepEqual(broken, []);
   });
 });
