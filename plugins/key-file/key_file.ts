@@ -28,6 +28,7 @@ import type {
   Verifier,
 } from "../../core/plugin.ts";
 import type { PrivateKey } from "../../core/keys/mod.ts";
+import process from "node:process";
 import { writeFileAtomic } from "../../runtime/atomic_file.ts";
 
 // Loaded on first use so that commands which never touch keys start fast.
@@ -126,12 +127,35 @@ export async function writeKeyPair(
   return { ...files, ...material };
 }
 
+/**
+ * Warns, as ssh does, when the private key file behind `ref` can be read or written by its group
+ * or others (any of the mode bits 0o077). Not on Windows, where modes mean nothing. Never throws:
+ * the key is still used.
+ *
+ * @example
+ * ```ts
+ * await warnIfKeyUnprotected("cosign.key", ctx); // warns "UNPROTECTED PRIVATE KEY FILE! …"
+ * ```
+ */
+export async function warnIfKeyUnprotected(ref: string, ctx: Context): Promise<void> {
+  if (process.platform === "win32") return;
+  const s = await stat(keyPath(ref)).catch(() => undefined);
+  if (!s || (s.mode & 0o077) === 0) return;
+  const mode = (s.mode & 0o777).toString(8).padStart(4, "0");
+  const who = s.mode & 0o007 ? "others" : "its group";
+  ctx.log.warn(
+    `UNPROTECTED PRIVATE KEY FILE! Permissions ${mode} for "${ref}" are too open: ` +
+      `${who} can read it. Using it anyway; run \`chmod 600 ${keyPath(ref)}\` to protect it.`,
+  );
+}
+
 /** The "file" key provider. */
 export const fileKeyProvider: KeyProvider = {
   scheme: "file",
   description: "PEM key files: cosign's encrypted .key, PEM private keys, .pub, certificates",
   async signer(ref: string, ctx: Context, options?: SignerOptions): Promise<Signer> {
     const text = await readKeyFile(ref);
+    if (/PRIVATE KEY-----/.test(text)) await warnIfKeyUnprotected(ref, ctx);
     const { signerFromPrivateKey } = await keys();
     return signerFromPrivateKey(await loadPrivateKey(text, ref, ctx), options);
   },
@@ -139,6 +163,7 @@ export const fileKeyProvider: KeyProvider = {
     const text = await readKeyFile(ref);
     const { publicKeyOf, verifierFromPem, verifierFromPublicKey } = await keys();
     if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
+      await warnIfKeyUnprotected(ref, ctx);
       const key = await loadPrivateKey(text, ref, ctx);
       return verifierFromPublicKey(publicKeyOf(key), options);
     }
