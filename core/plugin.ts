@@ -856,7 +856,9 @@ export class PluginRegistry {
     const t = this.timestampAuthorities().find((a) => a.handles?.(url));
     if (!t) {
       throw new CosignError("UNSUPPORTED", `No timestamp authority plugin handles "${url}"`, {
-        hint: "Load a plugin with --plugin.",
+        hint: `Known timestamp authorities: ${
+          this.timestampAuthorities().map((a) => a.name).join(", ") || "none"
+        }. Load a plugin with --plugin, or name one with --tsa.`,
       });
     }
     return t;

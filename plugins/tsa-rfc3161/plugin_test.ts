@@ -40,7 +40,9 @@ describe('"rfc3161" timestamp authority plugin', () => {
     assert.equal(ctx.plugins.timestampAuthorityFor("x", "rfc3161"), rfc3161TimestampAuthority);
     assert.throws(
       () => ctx.plugins.timestampAuthorityFor("file:///tmp/tsa"),
-      (e) => isCosignError(e, "UNSUPPORTED") && /file:\/\/\/tmp\/tsa/.test(e.message),
+      (e) =>
+        isCosignError(e, "UNSUPPORTED") && /file:\/\/\/tmp\/tsa/.test(e.message) &&
+        /Known timestamp authorities: rfc3161\. .*--tsa/.test(e.hint ?? ""),
     );
   });
 
