@@ -6,13 +6,16 @@
  * 3. else the public-good trusted root embedded in the binary.
  *
  * `<cache>` is `$COSIGN_TS_CACHE`, else `$TUF_ROOT` (cosign's variable), else
- * `~/.sigstore/root`. Nothing here touches the network.
+ * `~/.sigstore/root`.
  *
  * Without `--trusted-root`, cosign's environment variables then replace parts of that root, as
  * cosign reads them: `SIGSTORE_ROOT_FILE` (PEM certificates: the Fulcio CA chain),
  * `SIGSTORE_REKOR_PUBLIC_KEY` (PEM: the Rekor log key), `SIGSTORE_CT_LOG_PUBLIC_KEY_FILE` (PEM:
  * the CT log key) and `SIGSTORE_TSA_CERTIFICATE_FILE` (PEM chain: leaf, intermediates, root of
  * the timestamp authority). Keys and chains given this way have no validity window.
+ * `TUF_MIRROR` (with `TUF_ROOT_JSON`, the repository's initial root.json, unless it is the
+ * public-good or staging repository) refreshes the cached trusted root through TUF first, as
+ * cosign does; that is the only case that uses the network.
  *
  * @example
  * ```ts
@@ -20,12 +23,13 @@
  * ```
  * @module
  */
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { CosignError, describeError } from "../core/errors.ts";
 import type { Context } from "../core/plugin.ts";
 import type { TrustedRoot } from "../core/trust/trusted_root.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
 
 /** Largest trusted_root.json accepted. */
 const MAX_TRUSTED_ROOT_BYTES = 8 * 1024 * 1024;
@@ -64,6 +68,22 @@ export async function loadTrustedRoot(ctx: Context, path?: string): Promise<Trus
       });
     }
     return await parseTrustedRoot(text, `"${path}"`);
+  }
+  const tufMirror = ctx.env("TUF_MIRROR");
+  if (tufMirror) {
+    // cosign: TUF_MIRROR (with TUF_ROOT_JSON for a repository without an embedded root) makes
+    // verifying commands refresh the trusted root through TUF first.
+    const rootJson = ctx.env("TUF_ROOT_JSON");
+    let root: Uint8Array | undefined;
+    if (rootJson) {
+      const t = await readText(rootJson, "TUF_ROOT_JSON");
+      if (t === undefined) {
+        throw new CosignError("IO", `Cannot read TUF_ROOT_JSON "${rootJson}": no such file`);
+      }
+      root = new TextEncoder().encode(t);
+    }
+    ctx.log.debug(`TUF_MIRROR: refreshing the trusted root from ${tufMirror}`);
+    await refreshTrustedRoot(ctx, tufMirror, root, "TUF_MIRROR");
   }
   const cached = join(trustCacheDir(ctx), "trusted_root.json");
   const text = await readText(cached, "cached trusted root");
@@ -137,4 +157,101 @@ export async function applyTrustEnv(ctx: Context, root: TrustedRoot): Promise<Tr
   }
   if (fulcio || rekor || ct || tsa) out.source = `${root.source} with SIGSTORE_* overrides`;
   return out;
+}
+
+/**
+ * Refreshes the trusted root through TUF from `mirror` into the cache (what `initialize` does,
+ * and what `TUF_MIRROR` asks of every verifying command): the first trusted TUF root is `root`
+ * (replacing a cached one), else the cached one, else the embedded root of the public-good or
+ * staging repository. Writes `<cache>/trusted_root.json`. Throws CosignError("USAGE") for a
+ * mirror that is not http(s) or has no known root (`flag` names where it came from), and the
+ * TUF client's errors.
+ *
+ * @example
+ * ```ts
+ * const { path } = await refreshTrustedRoot(ctx, "https://tuf-repo-cdn.sigstore.dev");
+ * ```
+ */
+export async function refreshTrustedRoot(
+  ctx: Context,
+  mirror: string,
+  root?: Uint8Array,
+  flag = "--mirror",
+): Promise<{ cache: string; path: string; bytes: Uint8Array }> {
+  const { PUBLIC_GOOD_TUF_MIRROR, PUBLIC_GOOD_TUF_ROOT } = await import(
+    "../core/trust/public_good.ts"
+  );
+  const { STAGING_TUF_MIRROR, STAGING_TUF_ROOT } = await import("../core/trust/staging.ts");
+  const { TufClient } = await import("../core/trust/tuf_client.ts");
+  const { parseTrustedRoot } = await import("../core/trust/trusted_root.ts");
+  mirror = mirror.replace(/\/+$/, "");
+  let url: URL;
+  try {
+    url = new URL(mirror);
+    if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("not http(s)");
+  } catch {
+    throw new CosignError("USAGE", `Invalid ${flag} "${mirror}": not an http(s) URL`);
+  }
+  const cache = trustCacheDir(ctx);
+  const metaDir = join(cache, "tuf", encodeURIComponent(url.host + url.pathname));
+  try {
+    await mkdir(metaDir, { recursive: true, mode: 0o755 });
+  } catch (e) {
+    throw new CosignError(
+      "IO",
+      `Cannot create the cache directory "${metaDir}": ${describeError(e)}`,
+      {
+        hint: "Set COSIGN_TS_CACHE to a writable directory.",
+      },
+    );
+  }
+  const readOptional = async (path: string) => {
+    try {
+      return new Uint8Array(await readFile(path));
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOENT") return undefined;
+      throw new CosignError("IO", `Cannot read "${path}": ${describeError(e)}`);
+    }
+  };
+  const write = (name: string, data: Uint8Array) =>
+    writeFileAtomic(join(metaDir, name), data, 0o644);
+  if (root) await rm(join(metaDir, "root.json"), { force: true });
+  else {
+    root = await readOptional(join(metaDir, "root.json"));
+    const embedded = mirror === PUBLIC_GOOD_TUF_MIRROR
+      ? PUBLIC_GOOD_TUF_ROOT
+      : mirror === STAGING_TUF_MIRROR
+      ? STAGING_TUF_ROOT
+      : undefined;
+    if (!root && !embedded) {
+      throw new CosignError(
+        "USAGE",
+        flag === "--mirror"
+          ? `initialize --mirror ${mirror} needs --root FILE`
+          : `${flag} ${mirror} needs the repository's initial root`,
+        {
+          hint: flag === "--mirror"
+            ? "Pass the repository's initial root.json with --root."
+            : "Set TUF_ROOT_JSON to the repository's initial root.json.",
+        },
+      );
+    }
+    root ??= new TextEncoder().encode(embedded);
+  }
+  const client = new TufClient({
+    mirror,
+    store: { read: (name: string) => readOptional(join(metaDir, name)), write },
+    root,
+  });
+  await client.refresh();
+  const bytes = await client.target("trusted_root.json");
+  await parseTrustedRoot(new TextDecoder().decode(bytes), `trusted_root.json from ${mirror}`);
+  const path = join(cache, "trusted_root.json");
+  await writeFileAtomic(path, bytes, 0o644);
+  await writeFileAtomic(
+    join(cache, "remote.json"),
+    new TextEncoder().encode(JSON.stringify({ mirror }) + "\n"),
+    0o644,
+  );
+  return { cache, path, bytes };
 }

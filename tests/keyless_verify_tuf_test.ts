@@ -239,6 +239,43 @@ describe("initialize (TUF) and offline use of the cached trusted root", () => {
     assert.notEqual(r.code, 0);
     assert.match(r.err, /2.root.json \(by the previous root\) has 0 valid "root" signatures/);
   });
+  it("TUF_MIRROR + TUF_ROOT_JSON: verify-blob refreshes the trusted root through TUF first (cosign's variables)", async () => {
+    const repo = buildRepo(trustedRoot);
+    const rootFile = join(tmp.dir, "root-env.json");
+    await writeFile(rootFile, repo.root1);
+    const cache = join(tmp.dir, "cache-env");
+    const srv = await serve(repo.files);
+    const args = [
+      "verify-blob",
+      "--bundle",
+      join(tmp.dir, "artifact.sigstore.json"),
+      "--certificate-identity",
+      ID,
+      "--certificate-oidc-issuer",
+      ISSUER,
+      join(tmp.dir, "artifact.txt"),
+    ];
+    try {
+      const r = await cosign(args, {
+        env: { COSIGN_TS_CACHE: cache, TUF_MIRROR: srv.url, TUF_ROOT_JSON: rootFile },
+      });
+      assert.equal(r.code, 0, r.err);
+      assert.deepEqual(
+        new Uint8Array(await readFile(join(cache, "trusted_root.json"))),
+        trustedRoot,
+      );
+      const none = await cosign(args, {
+        env: { COSIGN_TS_CACHE: join(tmp.dir, "cache-env2"), TUF_MIRROR: srv.url },
+      });
+      assert.equal(none.code, 2);
+      assert.match(
+        none.err,
+        /TUF_MIRROR http:\/\/127\.0\.0\.1:\d+ needs the repository's initial root/,
+      );
+    } finally {
+      await srv.close();
+    }
+  });
   it("fails clearly when the mirror is unreachable or --root is missing", async () => {
     const srv = await serve(new Map());
     await srv.close();

@@ -6,17 +6,12 @@
  * (with `--staging`: Sigstore's staging repository and its embedded root, core/trust/staging.ts).
  * @module
  */
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CosignError, describeError } from "../../core/errors.ts";
 import { bool, str } from "../args.ts";
 import type { Command } from "../command.ts";
-import { trustCacheDir } from "../trust_root.ts";
-import { writeFileAtomic } from "../atomic_write.ts";
-
-function atomicWrite(path: string, data: Uint8Array): Promise<void> {
-  return writeFileAtomic(path, data, 0o644);
-}
+import { refreshTrustedRoot } from "../trust_root.ts";
 
 async function readOptional(path: string): Promise<Uint8Array | undefined> {
   try {
@@ -67,12 +62,10 @@ export const command: Command = {
   ],
   args: { max: 0 },
   async run({ flags, ctx, io }) {
-    const { PUBLIC_GOOD_TUF_MIRROR, PUBLIC_GOOD_TUF_ROOT } = await import(
+    const { PUBLIC_GOOD_TUF_MIRROR } = await import(
       "../../core/trust/public_good.ts"
     );
-    const { TufClient } = await import("../../core/trust/tuf_client.ts");
-    const { parseTrustedRoot } = await import("../../core/trust/trusted_root.ts");
-    const { STAGING_TUF_MIRROR, STAGING_TUF_ROOT } = await import("../../core/trust/staging.ts");
+    const { STAGING_TUF_MIRROR } = await import("../../core/trust/staging.ts");
     const staging = bool(flags, "staging");
     const mirrorFlag = str(flags, "mirror");
     if (staging && mirrorFlag && mirrorFlag.replace(/\/+$/, "") !== PUBLIC_GOOD_TUF_MIRROR) {
@@ -86,26 +79,6 @@ export const command: Command = {
     }
     const mirror = (staging ? STAGING_TUF_MIRROR : mirrorFlag ?? PUBLIC_GOOD_TUF_MIRROR)
       .replace(/\/+$/, "");
-    let url: URL;
-    try {
-      url = new URL(mirror);
-      if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("not http(s)");
-    } catch {
-      throw new CosignError("USAGE", `Invalid --mirror "${mirror}": not an http(s) URL`);
-    }
-    const cache = trustCacheDir(ctx);
-    const metaDir = join(cache, "tuf", encodeURIComponent(url.host + url.pathname));
-    try {
-      await mkdir(metaDir, { recursive: true, mode: 0o755 });
-    } catch (e) {
-      throw new CosignError(
-        "IO",
-        `Cannot create the cache directory "${metaDir}": ${describeError(e)}`,
-        {
-          hint: "Set COSIGN_TS_CACHE to a writable directory.",
-        },
-      );
-    }
     const rootFile = str(flags, "root");
     let root: Uint8Array | undefined;
     if (rootFile) {
@@ -123,32 +96,7 @@ export const command: Command = {
         }
       }
     }
-    const store = {
-      read: (name: string) => readOptional(join(metaDir, name)),
-      write: (name: string, data: Uint8Array) => atomicWrite(join(metaDir, name), data),
-    };
-    if (rootFile) await rm(join(metaDir, "root.json"), { force: true });
-    if (!root) {
-      const cached = await store.read("root.json");
-      if (!cached && mirror !== PUBLIC_GOOD_TUF_MIRROR && mirror !== STAGING_TUF_MIRROR) {
-        throw new CosignError("USAGE", `initialize --mirror ${mirror} needs --root FILE`, {
-          hint: "Pass the repository's initial root.json with --root.",
-        });
-      }
-      root = cached ??
-        new TextEncoder().encode(
-          mirror === STAGING_TUF_MIRROR ? STAGING_TUF_ROOT : PUBLIC_GOOD_TUF_ROOT,
-        );
-    }
-    const client = new TufClient({ mirror, store, root });
-    await client.refresh();
-    const trusted = await client.target("trusted_root.json");
-    await parseTrustedRoot(new TextDecoder().decode(trusted), `trusted_root.json from ${mirror}`);
-    await atomicWrite(join(cache, "trusted_root.json"), trusted);
-    await atomicWrite(
-      join(cache, "remote.json"),
-      new TextEncoder().encode(JSON.stringify({ mirror }) + "\n"),
-    );
+    const { cache } = await refreshTrustedRoot(ctx, mirror, root, "--mirror");
     ctx.log.info(`Root status: trusted_root.json from ${mirror} cached in ${cache}`);
     await io.out(
       JSON.stringify({ mirror, cache, trustedRoot: join(cache, "trusted_root.json") }, null, 2) +
