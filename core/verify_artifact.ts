@@ -74,7 +74,15 @@ export interface VerifyArtifactOptions {
   kind?: SignatureKind;
 }
 
-/** How messages name the artifact. */
+/**
+ * How messages name the artifact: its `title()` (images: `image r/app:v1 (r/app@sha256:…)`), else
+ * `<kind> "<ref>"`. Errors are those of `title()` (e.g. resolving an image's digest).
+ *
+ * @example
+ * ```ts
+ * await artifactTitle(blob); // 'blob "release.tar.gz"'
+ * ```
+ */
 export async function artifactTitle(artifact: Artifact): Promise<string> {
   return (await artifact.title?.()) ?? `${artifact.kind} "${artifact.ref}"`;
 }
@@ -381,7 +389,10 @@ async function verifyLegacy(job: Job, stored: StoredSignature): Promise<Verified
       import("./verify/verify_bundle.ts"),
     ]);
     const { bundle } = await bundleFromJSONValue(
-      legacySignatureBundleJson(legacy, signedSha256, { publicKey: !!o.verifier }),
+      // No certificate in the signature but one given (--certificate): the engine takes it.
+      legacySignatureBundleJson(legacy, signedSha256, {
+        publicKey: !!o.verifier || !!o.policy?.certificate,
+      }),
       stored.id ? `signature layer ${stored.id}` : `"${stored.location}"`,
     );
     const policy = policyFor(
