@@ -77,6 +77,23 @@ function commandSection(c: Command, plugin?: Plugin): string[] {
   return lines;
 }
 
+/** A table of what the built-in plugins add: key schemes, artifact kinds, logs, TSAs. */
+export function builtinPluginTable(plugins: Plugin[]): string[] {
+  const rows = plugins.flatMap((p) => [
+    ...(p.keys ?? []).map((k) => ["key scheme", k.scheme, k.description, p.name]),
+    ...(p.artifacts ?? []).map((a) => ["artifact kind", a.kind, a.description, p.name]),
+    ...(p.tlogs ?? []).map((t) => ["transparency log", t.name, t.description, p.name]),
+    ...(p.timestamps ?? []).map((t) => ["timestamp authority", t.name, t.description, p.name]),
+  ]);
+  return [
+    "| kind | name | description | plugin |",
+    "| --- | --- | --- | --- |",
+    ...rows.map(([kind, name, description, plugin]) =>
+      `| ${kind} | \`${name}\` | ${cell(description)} | \`${plugin}\` |`
+    ),
+  ];
+}
+
 /** Formats Markdown with this repository's `deno fmt` settings. */
 function formatMarkdown(text: string): string {
   const deno = join(ROOT, "node_modules", ".bin", "deno");
@@ -120,6 +137,12 @@ export async function renderCommandsDoc(): Promise<string> {
     "Accepted by every command, before or after the command name.",
     "",
     ...flagTable(GLOBAL_FLAGS),
+    "",
+    "## Built-in plugins",
+    "",
+    "What the binary knows without `--plugin` (the same lists as `cosign-ts --help`):",
+    "",
+    ...builtinPluginTable(BUILTIN_PLUGINS),
     "",
     "## Reference",
     "",
