@@ -342,6 +342,17 @@ export interface TlogExpectation {
   signedDigest?: { algorithm: HashAlgorithm; value: Uint8Array };
 }
 
+/**
+ * What to look a signature's entries up by, in a log that can search (cosign looks the entry up
+ * online when no bundle carries it).
+ */
+export interface TlogQuery {
+  /** SHA-256 of the artifact (message signatures) or of the DSSE payload. */
+  sha256: Uint8Array;
+  /** Keep only entries that record this signature. */
+  signature?: Uint8Array;
+}
+
 /** What a verified log entry proves. */
 export interface TlogVerification {
   /** The log's signed time of integration (a trusted signing time), if it gives one. */
@@ -372,6 +383,15 @@ export interface TransparencyLog {
     ctx: Context,
     options?: { url?: string; majorApiVersion?: number },
   ): Promise<TlogEntry>;
+  /**
+   * Looks up entries that may witness a signature (optional: logs that cannot search omit it).
+   * The entries are unverified: pass each to {@link TransparencyLog.verify}. None found: `[]`.
+   */
+  find?(
+    query: TlogQuery,
+    ctx: Context,
+    options?: { url?: string },
+  ): Promise<TlogEntry[]>;
   /**
    * True when this log verifies the entry (e.g. its log ID is one of this log's keys in
    * `trust`). Must be cheap and must not throw. Verification asks the logs in dispatch order

@@ -213,19 +213,25 @@ export const command: Command = {
     const digest = hex.decode((await (await resolveBlob(ctx, artifactPath)).digest("sha256")).hex);
     const tlogEntries: unknown[] = [];
     if (!bool(flags, "ignore-tlog")) {
-      const { findRekorEntries } = await import("../../plugins/tlog-rekor/mod.ts");
       const rekorUrl = str(flags, "rekor-url") ?? "https://rekor.sigstore.dev";
+      // The log plugin that serves the URL looks the entry up (Rekor: its index search).
+      const log = ctx.plugins.tlogFor(rekorUrl);
+      if (!log.find) {
+        throw new CosignError(
+          "UNSUPPORTED",
+          `Cannot create bundle: the "${log.name}" log at ${rekorUrl} cannot look entries up`,
+          { hint: "Pass --ignore-tlog, or a log that can search (--rekor-url)." },
+        );
+      }
       const payloadHash = envelope
         ? new Uint8Array(
           await crypto.subtle.digest("SHA-256", new Uint8Array(base64.decode(envelope.payload))),
         )
         : digest;
       const sig = envelope ? base64.decode(envelope.signatures?.[0]?.sig ?? "") : signature;
-      const found = await findRekorEntries(
-        rekorUrl,
-        { sha256: payloadHash, signature: sig },
-        ctx.signal,
-      );
+      const found = await log.find({ sha256: payloadHash, signature: sig }, ctx, {
+        url: rekorUrl,
+      });
       if (!found.length) {
         throw new CosignError(
           "NOT_FOUND",

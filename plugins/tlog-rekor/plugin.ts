@@ -5,6 +5,8 @@
  *   https://rekor.sigstore.dev) or Rekor v2 (`/api/v2/log/entries`, when `majorApiVersion` is 2,
  *   as a signing config names it); used for every `http://` and `https://` log URL that no
  *   third-party log handles first, or when `--tlog rekor` names it;
+ * - find: Rekor v1's index search by artifact hash (rekor_search.ts), for signatures that come
+ *   without a bundle;
  * - verify: entries whose log ID is a log of the trusted root, or of a Rekor kind
  *   (see entry_verifier.ts): body, SET, inclusion proof against a signed checkpoint.
  *
@@ -41,6 +43,12 @@ export const rekorTransparencyLog: TransparencyLog = {
     throw new CosignError("UNSUPPORTED", `Cannot upload to Rekor API version ${version}`, {
       hint: "Use a Rekor with majorApiVersion 1 or 2.",
     });
+  },
+  async find(query, ctx, options) {
+    const url = options?.url ?? DEFAULT_REKOR_URL;
+    ctx.log.debug(`looking the signature up in Rekor at ${url}`);
+    const { findRekorEntries } = await import("./rekor_search.ts");
+    return await findRekorEntries(url, query, ctx.signal);
   },
   recognizes: recognizesRekorEntry,
   verify: (entry, expected, trust) => verifyRekorEntry(entry, expected, trust),

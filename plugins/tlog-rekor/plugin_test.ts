@@ -93,6 +93,21 @@ describe('"rekor" transparency log plugin', () => {
     assert.equal(unsigned.keyValidFor, undefined);
   });
 
+  it("finds the entries of a signature by artifact hash, which its verify() accepts", async () => {
+    const { ctx } = witnessContext();
+    const log = ctx.plugins.tlogFor(svc.rekorUrl);
+    const entry = await log.submit(submission, ctx, { url: svc.rekorUrl });
+    const found = await log.find!({ sha256: digest, signature }, ctx, { url: svc.rekorUrl });
+    assert.deepEqual(found.map((e) => e.logIndex), [entry.logIndex]);
+    const r = await log.verify!(found[0], expected, trust, ctx);
+    assert.equal(r.integratedTime?.getTime(), Number(entry.integratedTime) * 1000);
+    const other = new Uint8Array(sign("sha256", Buffer.from("x"), keys.privateKey));
+    assert.deepEqual(
+      await log.find!({ sha256: digest, signature: other }, ctx, { url: svc.rekorUrl }),
+      [],
+    );
+  });
+
   it("refuses an entry about another signature, from another log, or without a trust root", async () => {
     const { ctx } = witnessContext();
     const entry = await rekorTransparencyLog.submit(submission, ctx, { url: svc.rekorUrl });
