@@ -9,15 +9,13 @@
  */
 import type { Hash } from "node:crypto";
 import process from "node:process";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
 import { CosignError } from "../core/errors.ts";
 
 const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
 
 /** "sha256:<hex>" of `data`. */
 export function sha256Digest(data: Uint8Array): string {
-  return `sha256:${bytesToHex(sha256(data))}`;
+  return `sha256:${createNodeHash("sha256").update(data).digest("hex")}`;
 }
 
 /** True when `s` is a well-formed "sha256:<64 hex>" digest. */

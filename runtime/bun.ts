@@ -1,7 +1,7 @@
 /**
  * The Bun runtime adapter (the compiled binary runs on Bun). Also used under Node.
- * Nothing heavy is imported at start-up (every command pays for it): `node:stream` is loaded
- * only under Node, when standard input is first read.
+ * Nothing heavy is loaded at start-up (every command pays for it): `node:stream` only under Node,
+ * when standard input is first read; output bypasses Node's stdout/stderr streams under Bun.
  * @module
  */
 import process from "node:process";
@@ -66,23 +66,46 @@ function nodeStdin(): ReadableStream<Uint8Array> {
   });
 }
 
-/** Runtime adapter for Bun (and Node). */
+/** Node's stdout (Node only; Bun writes through Bun.write, see {@link bunRuntime}). */
+function nodeWriteStdout(data: Uint8Array): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    // A reader that goes away (`| head`) surfaces as the write callback's error, which the
+    // command reports; without a listener the 'error' event would also be dumped.
+    if (process.stdout.listenerCount("error") === 0) process.stdout.on("error", () => {});
+    process.stdout.write(data, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+// deno-lint-ignore no-explicit-any
+let stderrSink: any;
+
+/**
+ * Runtime adapter for Bun (and Node). Under Bun, output goes through `Bun.write(Bun.stdout)` and
+ * a `Bun.stderr` sink rather than `process.stdout/stderr`, whose Node stream machinery costs every
+ * command several milliseconds of start-up (a reader that goes away, `| head`, still surfaces as
+ * a rejected write the command reports).
+ */
 export const bunRuntime: Runtime = {
   name: B ? "bun" : "node",
   version: B ? String(B.version) : process.versions.node,
-  isTerminal: (s) => Boolean(process[s]?.isTTY),
+  // isatty on the descriptor: reading process.stdout.isTTY would build the stream.
+  isTerminal: (s) =>
+    (process.getBuiltinModule("node:tty") as typeof import("node:tty"))
+      .isatty(s === "stdin" ? 0 : s === "stdout" ? 1 : 2),
   readSecret: (prompt) => readTerminalLine(prompt, false),
   readLine: (prompt) => readTerminalLine(prompt, true),
   execPath: () => process.execPath,
   stdin: () => B ? B.stdin.stream() : nodeStdin(),
-  writeStdout: (data) =>
-    new Promise<void>((resolve, reject) => {
-      // A reader that goes away (`| head`) surfaces as the write callback's error, which the
-      // command reports; without a listener Bun would also dump the 'error' event.
-      if (process.stdout.listenerCount("error") === 0) process.stdout.on("error", () => {});
-      process.stdout.write(data, (err) => (err ? reject(err) : resolve()));
-    }),
+  writeStdout: (data) => B ? B.write(B.stdout, data).then(() => {}) : nodeWriteStdout(data),
   writeStderr(text) {
-    process.stderr.write(text);
+    if (!B) {
+      process.stderr.write(text);
+      return;
+    }
+    // Bun's own sink: touching process.stderr would build Node's stream machinery at a cost
+    // of several milliseconds for every command.
+    const sink = stderrSink ??= B.stderr.writer();
+    sink.write(text);
+    sink.flush();
   },
 };
