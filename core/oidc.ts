@@ -14,6 +14,7 @@
  */
 import { CosignError, describeError } from "./errors.ts";
 import { readResponseBytes } from "./service_request.ts";
+import { decodeJwt } from "jose";
 
 /** Where the token came from. */
 export type TokenSource = "flag" | "SIGSTORE_ID_TOKEN" | "github-actions";
@@ -131,12 +132,6 @@ async function githubActionsToken(
   return value;
 }
 
-function b64urlDecode(s: string): Uint8Array {
-  const b = s.replace(/-/g, "+").replace(/_/g, "/");
-  const bin = atob(b + "=".repeat((4 - (b.length % 4)) % 4));
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-}
-
 /**
  * Decodes a token's claims (no signature check: Fulcio checks it) and picks the identity.
  * Throws CosignError("INVALID_INPUT") for a token that is not a JWT or lacks `iss`/`sub`, and
@@ -150,7 +145,7 @@ export function tokenIdentity(token: string, now: Date = new Date()): TokenIdent
   if (!looksLikeJwt(token)) throw bad("it is not a JWT (header.payload.signature)");
   let claims: Record<string, unknown>;
   try {
-    claims = JSON.parse(new TextDecoder().decode(b64urlDecode(token.split(".")[1])));
+    claims = decodeJwt(token);
   } catch {
     throw bad("its payload is not base64url JSON");
   }

@@ -146,12 +146,6 @@ export const command: Command = {
         },
       );
     }
-    if (keyOnly && bool(flags, "insecure-ignore-tlog")) {
-      ctx.log.warn(
-        "Skipping tlog verification is an insecure practice that lacks transparency and " +
-          "auditability verification for the blob.",
-      );
-    }
     // The signature: --signature (with a key) or the --bundle file.
     const stored: StoredSignature = sigArg && (keyOnly || !bundlePath)
       ? {
@@ -171,6 +165,13 @@ export const command: Command = {
     const verifier = key
       ? await ctx.plugins.verifier(key, ctx, { rsaPss: bool(flags, "rsa-pss") })
       : undefined;
+    // Warned only once the key loaded: an unrelated key error must not follow this warning.
+    if (keyOnly && bool(flags, "insecure-ignore-tlog")) {
+      ctx.log.warn(
+        "Skipping tlog verification is an insecure practice that lacks transparency and " +
+          "auditability verification for the blob.",
+      );
+    }
     let trust: Promise<TrustedRoot> | undefined;
     const trustedRoot = () =>
       trust ??= (async () => {

@@ -27,6 +27,7 @@ import {
   oidToString,
 } from "./der.ts";
 import { pemDecode, pemEncode } from "./pem.ts";
+import { shortNumber } from "../encoding.ts";
 
 /** The NIST curves cosign supports. */
 export type EcCurve = "P-256" | "P-384" | "P-521";
@@ -166,7 +167,7 @@ export function checkRsaPublic(key: RsaPublicKey, name = "key"): void {
     throw keyError(name, `an RSA modulus of ${bits} bits is not supported (1024 to 16384)`);
   }
   if (key.e < 3n || key.e % 2n === 0n || key.e > (1n << 64n)) {
-    throw keyError(name, `the RSA public exponent ${key.e} is invalid`);
+    throw keyError(name, `the RSA public exponent ${shortNumber(key.e)} is invalid`);
   }
 }
 
