@@ -6,6 +6,9 @@
  *   followed; after `kill -9` of `sget -o` mid-download the next run removes the leftover.
  * - under a pseudo-terminal (python3's pty module), `sign-blob --key` asks for the key's password
  *   before the transparency-log [y/N] question, and the password is never echoed.
+ * - a private key readable by others is used with ssh's warning; a key with a 40,001-bit RSA
+ *   exponent (made with python3) is refused in a short message, without the tlog-skipping warning
+ *   first; plugins registering an artifact kind or log name that exists are refused.
  * - signed JSON with a repeated key (a legacy bundle, a simple-signing payload signed by openssl)
  *   is refused with an error naming the key, although the last value would verify.
  */
@@ -14,7 +17,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer, Socket } from "node:net";
-import { lstat, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, lstat, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BIN, cleanEnv, cosign, ROOT, runProcess, type RunResult, tempDir } from "./helpers/cli.ts";
 import { pushTestImage, startRegistry, type TestRegistry } from "./helpers/registry.ts";
@@ -381,5 +384,99 @@ describe("reliability (e2e, dist/cosign-ts)", () => {
     assert.match(t, /\[y\/N\]: n\r?\n/);
     assert.match(t, /was cancelled: publishing to the transparency log was not confirmed/);
     assert.equal(run.code, 1);
+  });
+
+  it("warns as ssh does about a private key readable by others, and still signs", async () => {
+    const prefix = join(dir, "loose");
+    const env = { COSIGN_PASSWORD: "pw" };
+    assert.equal(
+      (await cosign(["generate-key-pair", "--output-key-prefix", prefix], { env })).code,
+      0,
+    );
+    const file = join(dir, "loose.txt");
+    await writeFile(file, "x\n");
+    const sign = () =>
+      cosign(["sign-blob", "--key", `${prefix}.key`, "--tlog-upload=false", file], { env });
+    const tight = await sign();
+    assert.equal(tight.code, 0, tight.err);
+    assert.doesNotMatch(tight.err, /UNPROTECTED/);
+    for (const mode of [0o640, 0o604]) {
+      await chmod(`${prefix}.key`, mode);
+      const loose = await sign();
+      assert.equal(loose.code, 0, loose.err);
+      assert.match(
+        loose.err,
+        new RegExp(`WARNING: UNPROTECTED PRIVATE KEY FILE! Permissions 0${mode.toString(8)} for`),
+      );
+      assert.match(loose.err, /chmod 600/);
+      assert.ok(loose.out.trim().length > 0, "still signed");
+    }
+  });
+
+  it("reports a huge RSA exponent briefly, and warns about skipping the tlog only after the key loaded", async () => {
+    const huge = join(dir, "huge.pub");
+    const py = await runProcess("python3", [
+      "-c",
+      `
+import base64
+def length(n):
+    if n < 128: return bytes([n])
+    b = n.to_bytes((n.bit_length() + 7) // 8, "big"); return bytes([0x80 | len(b)]) + b
+def tlv(tag, body): return bytes([tag]) + length(len(body)) + body
+def integer(v): return tlv(2, v.to_bytes((v.bit_length() + 8) // 8, "big"))
+n = (1 << 2047) | 0xabcdef12345 | 1
+e = (1 << 40000) + 1
+rsa = tlv(0x30, integer(n) + integer(e))
+alg = tlv(0x30, tlv(6, bytes.fromhex("2a864886f70d010101")) + b"\\x05\\x00")
+spki = tlv(0x30, alg + tlv(3, b"\\x00" + rsa))
+b = base64.b64encode(spki).decode()
+print("-----BEGIN PUBLIC KEY-----\\n" + "\\n".join(b[i:i+64] for i in range(0, len(b), 64)) + "\\n-----END PUBLIC KEY-----")
+`,
+    ]);
+    assert.equal(py.code, 0, py.err);
+    await writeFile(huge, py.out);
+    const file = join(dir, "huge.txt");
+    await writeFile(file, "x\n");
+    const r = await cosign([
+      "verify-blob",
+      "--key",
+      huge,
+      "--signature",
+      "MEUCIQ==",
+      "--insecure-ignore-tlog",
+      file,
+    ]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /the RSA public exponent a 40001-bit number \(0x1000…0001\) is invalid/);
+    assert.ok(r.err.length < 400, r.err.slice(0, 400));
+    assert.doesNotMatch(r.err, /\d{30}/);
+    assert.doesNotMatch(r.err, /Skipping tlog verification/);
+  });
+
+  it("refuses a plugin that registers an artifact kind or a log name that exists", async () => {
+    const mod = JSON.stringify(join(ROOT, "mod.ts"));
+    const cases: [string, string, RegExp][] = [
+      [
+        "dup_kind.ts",
+        `export default definePlugin({ name: "dup-kind", apiVersion: 1, artifacts: [{
+  kind: "blob", description: "again", claims: () => false,
+  resolve: () => { throw new Error("unused"); } }] });`,
+        /Cannot load plugin "dup-kind" from .*dup_kind\.ts"?: artifact kind "blob" is already provided by plugin "[a-z-]+"/,
+      ],
+      [
+        "dup_log.ts",
+        `export default definePlugin({ name: "dup-log", apiVersion: 1, tlogs: [{
+  name: "rekor", description: "again",
+  submit: () => { throw new Error("unused"); }, verify: () => { throw new Error("unused"); } }] });`,
+        /Cannot load plugin "dup-log" from .*dup_log\.ts"?: (transparency )?log "rekor" is already provided by plugin "[a-z-]+"/,
+      ],
+    ];
+    for (const [name, body, want] of cases) {
+      const path = join(dir, name);
+      await writeFile(path, `import { definePlugin } from ${mod};\n${body}\n`);
+      const r = await cosign(["--plugin", path, "version"]);
+      assert.notEqual(r.code, 0, r.out);
+      assert.match(r.err, want);
+    }
   });
 });
