@@ -10,7 +10,6 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { createHash, generateKeyPairSync, sign } from "node:crypto";
 import { TransparencyLogEntry } from "@sigstore/protobuf-specs";
 import {
   buildMessageSignatureBundle,
@@ -29,7 +28,7 @@ import { legacyRekorBundle, verifyRekorBundle } from "../plugins/tlog-rekor/mod.
 import { fileLog, trustedRootCommand } from "../examples/plugins/file_log.ts";
 import { tempDir } from "./helpers/cli.ts";
 import { type SigstoreServices, startSigstoreServices } from "./helpers/sigstore_services.ts";
-import { witnessContext } from "./helpers/witnesses.ts";
+import { failedCheck, signedArtifact, witnessContext } from "./helpers/witnesses.ts";
 
 let svc: SigstoreServices;
 let tmp: { dir: string; cleanup: () => Promise<void> };
@@ -42,18 +41,9 @@ after(async () => {
   await tmp?.cleanup();
 });
 
-const data = new TextEncoder().encode("witness selection artifact\n");
-const digest = new Uint8Array(createHash("sha256").update(data).digest());
-const keys = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-const pubPem = keys.publicKey.export({ type: "spki", format: "pem" }).toString();
-const spki = new Uint8Array(keys.publicKey.export({ type: "spki", format: "der" }));
-const signature = new Uint8Array(sign("sha256", data, keys.privateKey));
-const submission = {
-  kind: "hashedrekord" as const,
-  signature,
-  digest,
-  verificationMaterial: pubPem,
-};
+const { data, digest, spki, signature, submission } = signedArtifact(
+  "witness selection artifact\n",
+);
 
 /** The example file log, recording which of its halves ran. */
 function recordedFileLog(calls: string[], overrides: Partial<TransparencyLog> = {}) {
@@ -98,8 +88,7 @@ async function bundleWith(entry: Record<string, unknown>) {
   return (await parseBundle(await serializeBundle(bundle))).bundle;
 }
 
-const tlogEntryCheck = (e: unknown): e is Error =>
-  isCosignError(e, "VERIFY") && e.check === "tlog-entry";
+const tlogEntryCheck = failedCheck("tlog-entry");
 
 describe("witness plugins are chosen by URL or name", () => {
   it("a third-party log handling file:// gets a file:// --rekor-url, and verifies its own entries", async () => {

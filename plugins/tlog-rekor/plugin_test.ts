@@ -7,16 +7,16 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHash, generateKeyPairSync, sign } from "node:crypto";
+import { sign } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { isCosignError } from "../../core/errors.ts";
-import { definePlugin, PluginRegistry, type TlogExpectation } from "../../core/plugin.ts";
+import { definePlugin, PluginRegistry } from "../../core/plugin.ts";
 import { parseTrustedRoot, type TrustedRoot } from "../../core/trust/trusted_root.ts";
 import {
   type SigstoreServices,
   startSigstoreServices,
 } from "../../tests/helpers/sigstore_services.ts";
-import { witnessContext } from "../../tests/helpers/witnesses.ts";
+import { failedCheck, signedArtifact, witnessContext } from "../../tests/helpers/witnesses.ts";
 import { rekorTransparencyLog, tlogRekorPlugin } from "./plugin.ts";
 
 let svc: SigstoreServices;
@@ -29,21 +29,10 @@ after(async () => {
   await svc?.stop();
 });
 
-const data = new TextEncoder().encode("rekor plugin test artifact");
-const digest = new Uint8Array(createHash("sha256").update(data).digest());
-const keys = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-const pubPem = keys.publicKey.export({ type: "spki", format: "pem" }).toString();
-const spki = new Uint8Array(keys.publicKey.export({ type: "spki", format: "der" }));
-const signature = new Uint8Array(sign("sha256", data, keys.privateKey));
-const submission = {
-  kind: "hashedrekord" as const,
-  signature,
-  digest,
-  verificationMaterial: pubPem,
-};
-const expected: TlogExpectation = { kind: "message", signature, digest, keyDer: spki };
-const tlogEntryCheck = (e: unknown): e is Error =>
-  isCosignError(e, "VERIFY") && e.check === "tlog-entry";
+const { digest, privateKey, signature, submission, expected } = signedArtifact(
+  "rekor plugin test artifact",
+);
+const tlogEntryCheck = failedCheck("tlog-entry");
 
 describe('"rekor" transparency log plugin', () => {
   it("handles http(s) URLs only, and is what the registry picks for them", () => {
@@ -101,7 +90,7 @@ describe('"rekor" transparency log plugin', () => {
     assert.deepEqual(found.map((e) => e.logIndex), [entry.logIndex]);
     const r = await log.verify!(found[0], expected, trust, ctx);
     assert.equal(r.integratedTime?.getTime(), Number(entry.integratedTime) * 1000);
-    const other = new Uint8Array(sign("sha256", Buffer.from("x"), keys.privateKey));
+    const other = new Uint8Array(sign("sha256", Buffer.from("x"), privateKey));
     assert.deepEqual(
       await log.find!({ sha256: digest, signature: other }, ctx, { url: svc.rekorUrl }),
       [],
@@ -111,7 +100,7 @@ describe('"rekor" transparency log plugin', () => {
   it("refuses an entry about another signature, from another log, or without a trust root", async () => {
     const { ctx } = witnessContext();
     const entry = await rekorTransparencyLog.submit(submission, ctx, { url: svc.rekorUrl });
-    const other = new Uint8Array(sign("sha256", Buffer.from("other"), keys.privateKey));
+    const other = new Uint8Array(sign("sha256", Buffer.from("other"), privateKey));
     await assert.rejects(
       rekorTransparencyLog.verify!(entry, { ...expected, signature: other }, trust, ctx),
       (e: unknown) =>

@@ -14,7 +14,7 @@ import {
   type SigstoreServices,
   startSigstoreServices,
 } from "../../tests/helpers/sigstore_services.ts";
-import { witnessContext } from "../../tests/helpers/witnesses.ts";
+import { failedCheck, witnessContext } from "../../tests/helpers/witnesses.ts";
 import { rfc3161TimestampAuthority, tsaRfc3161Plugin } from "./plugin.ts";
 
 let svc: SigstoreServices;
@@ -28,8 +28,7 @@ after(async () => {
 });
 
 const signature = new TextEncoder().encode("signature bytes to timestamp");
-const timestampCheck = (e: unknown): e is Error =>
-  isCosignError(e, "VERIFY") && e.check === "timestamp";
+const timestampCheck = failedCheck("timestamp");
 
 describe('"rfc3161" timestamp authority plugin', () => {
   it("handles http(s) URLs, and is what the registry picks for them", () => {
