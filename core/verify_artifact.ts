@@ -382,6 +382,13 @@ async function verifyLegacy(job: Job, stored: StoredSignature): Promise<Verified
     );
   if (!o.verifier || (!payload && !o.ignoreTlog)) {
     if (o.verifier && !legacy.rekorBundle) throw noTlogBundle();
+    if (!o.verifier && !legacy.certificate && !o.policy?.certificate) {
+      throw new CosignError(
+        "USAGE",
+        "the signature has no certificate (it was signed with a key: verify with --key)",
+        { hint: "Pass the signer's public key with --key." },
+      );
+    }
     // Keyless, or content with its log entry: the equivalent Sigstore bundle, by the engine
     // (key or chain, SCTs, identity, the log entry through its plugin).
     const [{ bundleFromJSONValue }, { verifyBundle }] = await Promise.all([
