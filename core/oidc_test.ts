@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { isCosignError } from "./errors.ts";
 import { identityToken, looksLikeJwt, tokenIdentity } from "./oidc.ts";
 import { makeIdentityToken } from "../tests/helpers/oidc.ts";
+import { closeServer } from "../tests/helpers/bounded.ts";
 
 let server: Server;
 let base: string;
@@ -23,7 +24,7 @@ before(async () => {
 });
 
 after(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
+  await closeServer(server);
 });
 
 const envOf = (vars: Record<string, string>) => (n: string) => vars[n];

@@ -11,6 +11,7 @@ import {
   responseJson,
 } from "./service_request.ts";
 import { closedPortUrl } from "../tests/helpers/sigstore_services.ts";
+import { closeServer } from "../tests/helpers/bounded.ts";
 
 let server: Server;
 let base: string;
@@ -56,7 +57,7 @@ before(async () => {
 
 after(async () => {
   server.closeAllConnections?.();
-  await new Promise<void>((r) => server.close(() => r()));
+  await closeServer(server);
 });
 
 const post = (path: string) =>
@@ -126,7 +127,7 @@ describe("service request deadlines", () => {
   });
   after(async () => {
     slow.closeAllConnections?.();
-    await new Promise<void>((r) => slow.close(() => r()));
+    await closeServer(slow);
   });
   const bounded = <T>(p: Promise<T>) =>
     Promise.race([

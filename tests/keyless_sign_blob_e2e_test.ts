@@ -26,6 +26,7 @@ import {
   type SigstoreServices,
   startSigstoreServices,
 } from "./helpers/sigstore_services.ts";
+import { closeServer } from "./helpers/bounded.ts";
 
 let svc: SigstoreServices;
 let dir: string;
@@ -257,7 +258,7 @@ describe("keyless sign-blob", () => {
       const v = await verifyWithSigstoreJs({ bundle: out, artifact: blob, trustedRoot: rootPath });
       assert.equal(v.ok, true, v.error);
     } finally {
-      await new Promise<void>((r) => gh.close(() => r()));
+      await closeServer(gh);
     }
   });
 

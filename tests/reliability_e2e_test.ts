@@ -29,6 +29,7 @@ import {
   newSignatureLayer,
   signatureTag,
 } from "../plugins/artifact-oci/layout.ts";
+import { closeServer, within } from "./helpers/bounded.ts";
 
 /**
  * Runs `BIN args` after `delayMs`, calling `plant(pid)` before the binary starts (the shell
@@ -127,7 +128,7 @@ async function slowRelay(
     port: (server.address() as { port: number }).port,
     close: () => {
       for (const end of [...open]) end();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
+      return closeServer(server);
     },
   };
 }
@@ -258,7 +259,7 @@ describe("reliability (e2e, dist/cosign-ts)", () => {
         if (!temp) await new Promise((r) => setTimeout(r, 50));
       }
       child.kill("SIGKILL");
-      await exited;
+      await within(exited, 10_000, "sget to exit after SIGKILL");
       assert.ok(temp, "sget staged next to the output");
       assert.match(temp, new RegExp(`^\\.big\\.out\\.cosign-ts-${child.pid}-[0-9a-f]+\\.tmp$`));
       assert.deepEqual(await readdir(work), [temp], "kill -9 cannot clean up: the temp file stays");

@@ -49,6 +49,7 @@ for e in idx["manifests"]:
     out.append({"kind": e.get("annotations", {}).get("kind"), "digest": e["digest"], "mediaType": e["mediaType"]})
 print(json.dumps(out))
 `;
+import { closeServer } from "./helpers/bounded.ts";
 
 describe("copy, save and load (e2e, real registries)", () => {
   let reg: TestRegistry;
@@ -438,7 +439,7 @@ describe("copy, save and load (e2e, real registries)", () => {
       assert.ok(Date.now() - t0 < 8000, `took ${Date.now() - t0} ms`);
     } finally {
       server.closeAllConnections?.();
-      await new Promise<void>((r) => server.close(() => r()));
+      await closeServer(server);
     }
   });
 });

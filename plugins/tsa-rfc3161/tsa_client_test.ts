@@ -14,6 +14,7 @@ import {
   startSigstoreServices,
 } from "../../tests/helpers/sigstore_services.ts";
 import { runProcess } from "../../tests/helpers/cli.ts";
+import { closeServer } from "../../tests/helpers/bounded.ts";
 
 let svc: SigstoreServices;
 let fake: Server;
@@ -34,7 +35,7 @@ before(async () => {
 
 after(async () => {
   await svc?.stop();
-  await new Promise<void>((r) => fake.close(() => r()));
+  await closeServer(fake);
   await rm(dir, { recursive: true, force: true });
 });
 
