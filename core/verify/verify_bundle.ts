@@ -51,7 +51,7 @@ import {
 import { BUNDLE_MEDIA_TYPES } from "../bundle.ts";
 import { verifyEmbeddedScts } from "./sct.ts";
 import type { TlogEntry, TlogExpectation } from "../plugin.ts";
-import { verifyLogEntry, verifyTimestampToken, type Witnesses } from "./witnesses.ts";
+import { verifyLogEntry, verifyTimestampToken, type WitnessSource } from "./witnesses.ts";
 import { rejectDuplicateKeys } from "../strict_json.ts";
 
 /**
@@ -196,7 +196,7 @@ export async function verifyBundle(
   artifact: ArtifactInput,
   policy: VerifyPolicy,
   trust: TrustedRoot,
-  witnesses: Witnesses,
+  witnesses: WitnessSource,
 ): Promise<VerifyResult> {
   const vm = bundle.verificationMaterial;
   const content = vm?.content;
@@ -453,7 +453,13 @@ export async function verifyBundle(
   let identity: CertificateIdentity | undefined;
   if (leaf) {
     const threshold = policy.timestampThreshold ?? 1;
-    if (timestamps.length < threshold) {
+    // cosign --insecure-ignore-tlog with neither a log entry nor a timestamp: the certificate
+    // must be valid now (cosign checks its expiry against the current time; sigstore-go's
+    // WithCurrentTime), and there is no signing time to report.
+    const chainTimes = timestamps.map((t) => t.time);
+    const untimed = policy.tlogThreshold === 0 && timestamps.length === 0 && tokens.length === 0;
+    if (untimed) chainTimes.push(new Date());
+    if (!untimed && timestamps.length < threshold) {
       fail(
         "timestamps",
         `${timestamps.length} verified signing times, ${threshold} required ` +
@@ -463,7 +469,7 @@ export async function verifyBundle(
     const chain = await verifyChain(
       leaf,
       trust.certificateAuthorities,
-      timestamps.map((t) => t.time),
+      chainTimes,
       "certificate chain",
       "1.3.6.1.5.5.7.3.3",
     );
