@@ -37,9 +37,9 @@ export interface WitnessVerifiers {
 }
 
 /** Where witness verifiers come from: a context's plugin registry, or an explicit list. */
-export type Witnesses = Context | WitnessVerifiers;
+export type WitnessSource = Context | WitnessVerifiers;
 
-function split(w: Witnesses): {
+function split(w: WitnessSource): {
   ctx: Context;
   tlogs: readonly TransparencyLog[];
   tsas: readonly TimestampAuthority[];
@@ -57,7 +57,7 @@ function split(w: Witnesses): {
 export function logForEntry(
   entry: TlogEntry,
   trust: unknown,
-  witnesses: Witnesses,
+  witnesses: WitnessSource,
 ): TransparencyLog | undefined {
   return split(witnesses).tlogs.find((l) => l.verify && l.recognizes?.(entry, trust));
 }
@@ -78,7 +78,7 @@ export async function verifyLogEntry(
   entry: TlogEntry,
   expected: TlogExpectation,
   trust: unknown,
-  witnesses: Witnesses,
+  witnesses: WitnessSource,
 ): Promise<TlogVerification> {
   const { ctx } = split(witnesses);
   const log = logForEntry(entry, trust, witnesses);
@@ -110,7 +110,7 @@ export async function verifyTimestampToken(
   token: Uint8Array,
   signature: Uint8Array,
   trust: unknown,
-  witnesses: Witnesses,
+  witnesses: WitnessSource,
 ): Promise<{ time: Date; authority?: string }> {
   const { ctx, tsas } = split(witnesses);
   const tsa = tsas.find((a) => a.recognizes?.(token, trust));

@@ -18,7 +18,7 @@ import { base64 } from "@scure/base";
 import { CosignError } from "../../core/errors.ts";
 import { tlogEntryFromRekorBundle } from "../../core/legacy_signature.ts";
 import type { TlogExpectation } from "../../core/plugin.ts";
-import { verifyLogEntry, type Witnesses } from "../../core/verify/witnesses.ts";
+import { verifyLogEntry, type WitnessSource } from "../../core/verify/witnesses.ts";
 
 /**
  * The Sigstore TransparencyLogEntry (protobuf-specs shape: bytes as `Uint8Array`) equivalent of
@@ -68,7 +68,7 @@ export async function verifyRekorBundle(
   text: string | undefined,
   expected: TlogExpectation,
   trust: unknown,
-  witnesses: Witnesses,
+  witnesses: WitnessSource,
 ): Promise<Date | undefined> {
   if (!text) {
     throw new CosignError("VERIFY", "the signature has no Rekor bundle", { check: "tlog-entry" });
