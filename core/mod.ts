@@ -14,6 +14,13 @@ export {
 } from "./verify/verify_bundle.ts";
 export type { CertificateIdentity, IdentityPolicy } from "./verify/identity.ts";
 export {
+  logForEntry,
+  verifyLogEntry,
+  verifyTimestampToken,
+  type WitnessSource,
+  type WitnessVerifiers,
+} from "./verify/witnesses.ts";
+export {
   type CertificateAuthority,
   type LogAuthority,
   parseTrustedRoot,

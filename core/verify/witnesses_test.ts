@@ -12,8 +12,8 @@ import { publicGoodTrustedRoot } from "../trust/trusted_root.ts";
 import { verifyBundle } from "./verify_bundle.ts";
 import { logForEntry, verifyTimestampToken } from "./witnesses.ts";
 import { witnessContext } from "../../tests/helpers/witnesses.ts";
-import { rekorTransparencyLog } from "../../plugins/tlog-rekor/plugin.ts";
-import { rfc3161TimestampAuthority } from "../../plugins/tsa-rfc3161/plugin.ts";
+// The built-in witness plugins as library callers get them.
+import { rekorTransparencyLog, rfc3161TimestampAuthority } from "../../mod.ts";
 
 const dir = new URL("../../tests/fixtures/public_good/", import.meta.url);
 const text = readFileSync(new URL("sigstore-3.1.0.sigstore.json", dir), "utf8");
