@@ -25,6 +25,7 @@ import {
   streamWithinDeadline,
 } from "./deadline.ts";
 import { CosignError, describeError } from "./errors.ts";
+import { describeFetchFailure } from "./fetch_failure.ts";
 
 /** A request for {@link postToService}. */
 export interface ServiceRequest {
@@ -129,16 +130,18 @@ function requestError(service: string, url: string, e: unknown, d: Deadline): Co
       },
     );
   }
-  return new CosignError(
-    "NETWORK",
-    `Cannot reach ${service} at ${url}: ${describeError(reason ?? e)}`,
-    {
-      hint: reason
-        ? "The command was cancelled or ran out of time (-t/--timeout)."
-        : `Check the ${service} URL and your network connection.`,
-      cause: reason ?? e,
-    },
-  );
+  if (reason) {
+    return new CosignError(
+      "NETWORK",
+      `Cannot reach ${service} at ${url}: ${describeError(reason)}`,
+      { hint: "The command was cancelled or ran out of time (-t/--timeout).", cause: reason },
+    );
+  }
+  const f = describeFetchFailure(e, url, service);
+  return new CosignError("NETWORK", `Cannot reach ${service} at ${url}: ${f.why}`, {
+    hint: f.hint,
+    cause: e,
+  });
 }
 
 /**

@@ -63,6 +63,7 @@ import {
   type RetryPolicy,
   sleep,
 } from "./retry.ts";
+import { describeFetchFailure } from "../core/fetch_failure.ts";
 
 /** Default time allowed for a response's headers (and for each chunk of a body): 60 s. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -909,23 +910,10 @@ export function networkError(action: string, target: string, e: unknown): Cosign
   const lower = text.toLowerCase();
   let why = describeError(e);
   let hint = "Check the registry address and that it is running and reachable.";
-  if (/refused/.test(lower)) {
-    why = "connection refused";
-  } else if (/certificate|unknown ca|self.signed|unable to verify|tls|ssl|handshake/.test(lower)) {
-    why = `TLS failed (${describeError(e)}${
-      (e as { cause?: unknown })?.cause
-        ? ": " + describeError((e as { cause?: unknown }).cause)
-        : ""
-    })`;
-    hint =
-      "Trust the registry's CA with --registry-cacert FILE (or NODE_EXTRA_CA_CERTS=FILE for the binary, DENO_CERT=FILE under deno), or use --allow-insecure-registry.";
-  } else if (/timed out|timeout/.test(lower)) {
-    why = describeError(e);
+  if (/timed out|timeout/.test(lower) && !/certificate|tls|ssl/.test(lower)) {
     hint = "The registry did not answer in time; check it, or try again.";
-  } else if (/enotfound|getaddrinfo|dns|resolve/.test(lower)) {
-    why = "the host name does not resolve";
-  } else if (/reset|socket|closed|terminated|econn|eof|aborted/.test(lower)) {
-    why = `the connection dropped (${describeError(e)})`;
+  } else {
+    ({ why, hint } = describeFetchFailure(e, target, "registry"));
   }
   return new CosignError("NETWORK", `Cannot ${action} ${target}: ${why}`, { hint, cause: e });
 }
