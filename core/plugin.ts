@@ -333,7 +333,10 @@ export interface TlogExpectation {
   keyDer: Uint8Array;
   /** DSSE payload type (dsse only). */
   payloadType?: string;
-  /** The whole envelope JSON (dsse), for logs that record it. */
+  /**
+   * The whole envelope JSON (dsse), when the caller has it (the bundle verifier does not fill
+   * it: logs check `signature`, `digest` and `payloadType`).
+   */
   envelope?: string;
   /**
    * DSSE only: the digest of the bytes the signature covers (the PAE) with the signing key's
