@@ -55,19 +55,31 @@ export async function digestFile(
   path: string,
   algorithms: readonly HashAlgorithm[],
 ): Promise<Digests> {
-  const hs = hashers(algorithms);
   let fh;
   try {
     fh = await open(path, "r");
   } catch (e) {
     throw fileError(path, e);
   }
+  let hs: ReturnType<typeof hashers> | undefined;
+  let whole: Uint8Array | undefined;
   try {
     const buf = new Uint8Array(READ_CHUNK_BYTES);
+    let first = true;
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
       const chunk = buf.subarray(0, bytesRead);
+      if (first && bytesRead < buf.length) {
+        // Perhaps the whole file: hashed in one go below unless more follows.
+        whole = chunk;
+        first = false;
+        continue;
+      }
+      hs ??= hashers(algorithms);
+      if (whole) { for (const h of hs) h.hash.update(whole); }
+      whole = undefined;
+      first = false;
       for (const h of hs) h.hash.update(chunk);
     }
   } catch (e) {
@@ -76,9 +88,26 @@ export async function digestFile(
     await fh.close();
   }
   const out: Digests = {};
+  if (!hs) {
+    // A file that fits one read (or is empty): one-shot WebCrypto digests, so node:crypto is
+    // loaded only for larger files (it costs a small command several milliseconds).
+    const data = whole ?? new Uint8Array(0);
+    for (const a of new Set(algorithms.length ? algorithms : ["sha256" as const])) {
+      out[a] = new Uint8Array(
+        await crypto.subtle.digest(WEB_HASH[a], data as Uint8Array<ArrayBuffer>),
+      );
+    }
+    return out;
+  }
   for (const h of hs) out[h.algorithm] = new Uint8Array(h.hash.digest());
   return out;
 }
+
+const WEB_HASH: Record<HashAlgorithm, string> = {
+  sha256: "SHA-256",
+  sha384: "SHA-384",
+  sha512: "SHA-512",
+};
 
 /**
  * Digests a byte stream (standard input, a download) chunk by chunk.
