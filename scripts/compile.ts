@@ -14,7 +14,8 @@ import process from "node:process";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
 mkdirSync(dist, { recursive: true });
-const bun = join(root, "node_modules", ".bin", "bun");
+// Run by bun itself (`bun scripts/compile.ts`, as the demo does through npx), use that bun.
+const bun = process.versions.bun ? process.execPath : join(root, "node_modules", ".bin", "bun");
 if (!existsSync(bun)) {
   console.error("Error: node_modules/.bin/bun is missing. Run `npm ci` first.");
   process.exit(1);

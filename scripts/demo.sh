@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# The main job, for real: install, build dist/cosign-ts, generate a key pair, sign and verify a
-# blob, then push an artifact to a real OCI registry (Debian's docker-registry on loopback), sign
-# it, verify it, and fetch it back with sget, which verifies before writing a byte.
+# The main job, for real: install (only what the demo needs), build dist/cosign-ts, generate a key
+# pair, sign and verify a blob, then push an artifact to a real OCI registry (Debian's
+# docker-registry on loopback), sign it by digest, verify it, and fetch it back with sget, which
+# verifies before writing a byte.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install.sh
-./node_modules/deno/deno run -A scripts/compile.ts
+bash scripts/install.sh --demo
+# Build with the bun the project pins (from npm through npx: no dev or test packages installed).
+if [ -x node_modules/.bin/bun ]; then
+  node_modules/.bin/bun scripts/compile.ts
+else
+  npx --yes "bun@$(node -p 'require("./package.json").devDependencies.bun')" scripts/compile.ts
+fi
 BIN="$PWD/dist/cosign-ts"
 work="$(mktemp -d)"
 registry_pid=""
@@ -47,10 +53,11 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 image="127.0.0.1:$port/demo/artifact:v1"
-echo "== upload blob"
-"$BIN" upload blob -f artifact.txt "$image"
-echo "== sign"
-"$BIN" sign --key demo.key --tlog-upload=false "$image"
+echo "== upload blob (prints the artifact's digest reference)"
+digest_ref="$("$BIN" upload blob -f artifact.txt "$image")"
+echo "$digest_ref"
+echo "== sign (by digest: what is signed cannot change under the tag)"
+"$BIN" sign --key demo.key --tlog-upload=false "$digest_ref"
 echo "== verify"
 "$BIN" verify --key demo.pub --insecure-ignore-tlog "$image"
 echo "== sget (verified before anything is written)"
