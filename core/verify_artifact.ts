@@ -28,7 +28,7 @@
  * ```
  * @module
  */
-import { hex } from "@scure/base";
+import { base64, hex } from "@scure/base";
 import { CosignError, type FailedCheck, isCosignError } from "./errors.ts";
 import { pemCertificates } from "./fulcio.ts";
 import { legacySignatureBundleJson, tlogEntryFromRekorBundle } from "./legacy_signature.ts";
@@ -39,6 +39,7 @@ import type {
   LegacySignature,
   SignatureKind,
   StoredSignature,
+  TlogEntry,
   TlogExpectation,
   VerifiedSignature,
   Verifier,
@@ -72,6 +73,27 @@ export interface VerifyArtifactOptions {
   signatures?: StoredSignature[];
   /** Which kind of stored signature to verify (default "signature"). */
   kind?: SignatureKind;
+  /**
+   * Looks up the log entries of a legacy signature that carries none (cosign's online Rekor
+   * lookup by the signed content's SHA-256, e.g. plugins/tlog-rekor `findRekorEntries`); the
+   * first entry with a signed entry timestamp is verified as if the signature carried it.
+   */
+  lookupTlog?: (sha256: Uint8Array, signature: Uint8Array) => Promise<TlogEntry[]>;
+}
+
+/** cosign's Rekor bundle JSON (SET + payload) for a log entry in Sigstore JSON form. */
+function rekorBundleText(e: TlogEntry): string {
+  const promise = e.inclusionPromise as { signedEntryTimestamp: string };
+  const keyId = (e.logId as { keyId?: string } | undefined)?.keyId ?? "";
+  return JSON.stringify({
+    SignedEntryTimestamp: promise.signedEntryTimestamp,
+    Payload: {
+      body: e.canonicalizedBody,
+      integratedTime: Number(e.integratedTime),
+      logIndex: Number(e.logIndex),
+      logID: hex.encode(base64.decode(keyId)),
+    },
+  });
 }
 
 /**
@@ -370,11 +392,19 @@ async function verifyRekorBundle(
 
 async function verifyLegacy(job: Job, stored: StoredSignature): Promise<VerifiedSignature> {
   const { artifact, o } = job;
-  const legacy = stored.legacy!;
+  let legacy = stored.legacy!;
   const payload = legacy.payload;
   const signedSha256 = payload
     ? await sha256(payload)
     : toBytes((await artifact.digest("sha256")).hex);
+  if (!legacy.rekorBundle && !o.ignoreTlog && o.lookupTlog) {
+    // No log evidence with the signature: look it up (cosign does, in Rekor) and verify what
+    // the log returned exactly as a carried Rekor bundle (SET against the trusted root).
+    const found = (await o.lookupTlog(signedSha256, legacy.signature)).find((e) =>
+      (e.inclusionPromise as { signedEntryTimestamp?: unknown } | undefined)?.signedEntryTimestamp
+    );
+    if (found) legacy = { ...legacy, rekorBundle: rekorBundleText(found) };
+  }
   const noTlogBundle = () =>
     rejection(
       "signature has no transparency log bundle (pass --insecure-ignore-tlog=true for signatures made with --tlog-upload=false)",
@@ -526,9 +556,14 @@ export async function verifyArtifact(
     }`;
   });
   const first = withCheck(outcomes[0].e) as CosignError;
+  // Every signature lacks log evidence (made with --tlog-upload=false): say how to accept that.
+  const onlyTlog = outcomes.every((o) => (o.e as CosignError)?.check === "tlog-entry");
   throw new CosignError("NO_MATCH", `no matching signatures for ${title}:\n${lines.join("\n")}`, {
     check: first.check ?? "signature",
-    hint: options.verifier
+    hint: onlyTlog && options.verifier && !options.ignoreTlog
+      ? "The signatures have no transparency log entry (signed with --tlog-upload=false?): " +
+        "pass --insecure-ignore-tlog to accept them on the key alone."
+      : options.verifier
       ? "Check the key (--key), the required annotations (-a) and the image digest."
       : "Check the identity flags (--certificate-identity, --certificate-oidc-issuer), the trusted root and the annotations (-a).",
   });

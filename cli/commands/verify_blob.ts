@@ -134,18 +134,48 @@ export const command: Command = {
         { hint: "Drop --use-signed-timestamps." },
       );
     }
-    if (!bundlePath && !ignoreTlog) {
+    // No bundle and a log required: the entry is looked up in Rekor (--rekor-url) by the blob's
+    // hash, as cosign does, unless --offline.
+    const rekorUrl = str(flags, "rekor-url") ?? "https://rekor.sigstore.dev";
+    if (!bundlePath && !ignoreTlog && bool(flags, "offline")) {
       throw new CosignError(
-        "UNSUPPORTED",
-        key
-          ? `Cannot verify blob "${ref}": no bundle with a transparency log entry was given, and looking the signature up in Rekor is not available yet`
-          : "Cannot verify without --bundle: looking a signature up in Rekor is not available yet",
+        "USAGE",
+        `Cannot verify blob "${ref}" --offline: no bundle with a transparency log entry was given`,
         {
           hint: "Pass the bundle that holds the log entry (--bundle), or, for a signature that " +
             "was not uploaded (sign-blob --tlog-upload=false), --insecure-ignore-tlog.",
         },
       );
     }
+    const lookupTlog = !bundlePath && !ignoreTlog
+      ? async (sha256: Uint8Array, signature: Uint8Array) => {
+        const { findRekorEntries } = await import("../../plugins/tlog-rekor/mod.ts");
+        let found;
+        try {
+          found = await findRekorEntries(rekorUrl, { sha256, signature }, ctx.signal);
+        } catch (e) {
+          if (e instanceof CosignError) {
+            throw new CosignError(e.code, `Cannot look the signature up in Rekor: ${e.message}`, {
+              hint: "Check --rekor-url and the network; or pass the bundle with the log entry " +
+                "(--bundle), or --insecure-ignore-tlog for a signature that was not uploaded.",
+            });
+          }
+          throw e;
+        }
+        if (!found.length) {
+          throw new CosignError(
+            "VERIFY",
+            `Cannot verify tlog entry: Rekor at ${rekorUrl} has no entry for this signature`,
+            {
+              check: "tlog-entry",
+              hint: "For a signature that was not uploaded (sign-blob --tlog-upload=false), " +
+                "pass --insecure-ignore-tlog.",
+            },
+          );
+        }
+        return found;
+      }
+      : undefined;
     // The signature: --signature (with a key) or the --bundle file.
     const stored: StoredSignature = sigArg && (keyOnly || !bundlePath)
       ? {
@@ -192,6 +222,7 @@ export const command: Command = {
       trustedRoot,
       ignoreTlog,
       signatures: [stored],
+      lookupTlog,
     });
     if (v.identity) {
       ctx.log.debug(`verified identity ${v.identity.sans.join(", ")} from ${v.identity.issuer}`);
