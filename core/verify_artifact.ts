@@ -29,6 +29,7 @@
  * @module
  */
 import { base64, hex } from "@scure/base";
+import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { CosignError, type FailedCheck, isCosignError } from "./errors.ts";
 import { pemCertificates } from "./fulcio.ts";
 import { legacySignatureBundleJson, tlogEntryFromRekorBundle } from "./legacy_signature.ts";
@@ -551,7 +552,12 @@ export async function verifyArtifact(
   if (verified.length > 0) return verified;
   const lines = outcomes.map((o, i) => {
     const s = sigs[i];
-    return `  ${s.bundle !== undefined ? "bundle " : ""}${s.id ?? s.location}: ${
+    // Signatures over one payload share their layer digest: add each one's own signature digest.
+    const shared = s.id !== undefined && sigs.some((t, j) => j !== i && t.id === s.id);
+    const own = shared && s.legacy?.signature.length
+      ? ` (signature sha256:${hex.encode(nobleSha256(s.legacy.signature))})`
+      : "";
+    return `  ${s.bundle !== undefined ? "bundle " : ""}${s.id ?? s.location}${own}: ${
       (o.e as Error).message
     }`;
   });

@@ -1,7 +1,8 @@
 /**
  * The supply-chain tree of an image, as `cosign tree` shows it: the signatures, attestations and
  * SBOMs stored at `sha256-<hex>.sig|.att|.sbom` (or in `COSIGN_REPOSITORY`), with the digest of
- * every layer, in cosign's format.
+ * every layer, in cosign's format; layers that share a digest (two signatures over one payload)
+ * also show the SHA-256 of their own signature (as `verify` lists them).
  *
  * @example
  * ```ts
@@ -12,7 +13,9 @@
 import type { Context } from "../../core/plugin.ts";
 import { parseReference, referenceString } from "../../oci/reference.ts";
 import { registryClientFor } from "../../oci/registry_options.ts";
-import type { SignatureSuffix } from "./layout.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { base64Decode, toHex } from "../../core/encoding.ts";
+import { SIGNATURE_ANNOTATION, type SignatureSuffix } from "./layout.ts";
 import { readSignatureImage } from "./read_signatures.ts";
 import { signatureReference } from "./signature_location.ts";
 
@@ -21,6 +24,15 @@ const KINDS: { suffix: SignatureSuffix; label: string }[] = [
   { suffix: "att", label: "💾 Attestations for an image tag" },
   { suffix: "sbom", label: "📦 SBOMs for an image tag" },
 ];
+
+/** The signature bytes of a layer's base64 signature annotation (its text when not base64). */
+function signatureBytes(annotation: string): Uint8Array {
+  try {
+    return base64Decode(annotation);
+  } catch {
+    return new TextEncoder().encode(annotation);
+  }
+}
 
 /**
  * The tree of `ref`'s attachments as cosign prints it (lines ending in a newline). Throws
@@ -44,7 +56,14 @@ export async function attachmentTree(ctx: Context, image: string): Promise<strin
     any = true;
     lines.push(`└── ${k.label}: ${referenceString(at)}`);
     layers.forEach((l, i) => {
-      lines.push(`${i === layers.length - 1 ? "   └──" : "   ├──"} 🍒 ${l.digest}`);
+      // Two signatures over the same payload share the layer digest: tell them apart by the
+      // digest of each one's own signature.
+      const shared = layers.some((o, j) => j !== i && o.digest === l.digest);
+      const sig = l.annotations?.[SIGNATURE_ANNOTATION];
+      const own = shared && sig !== undefined
+        ? ` (signature sha256:${toHex(sha256(signatureBytes(sig)))})`
+        : "";
+      lines.push(`${i === layers.length - 1 ? "   └──" : "   ├──"} 🍒 ${l.digest}${own}`);
     });
   }
   if (!any) {
