@@ -29,6 +29,7 @@ import {
   BIN,
   interleave,
   measure,
+  median,
   met,
   ms,
   requireBinary,
@@ -116,14 +117,19 @@ export async function run(): Promise<BenchResult> {
     let n = 0;
     const lone = async () => {
       const img = await pushTestImage(client, `${reg.host}/bench/lone${n++}:v1`, { layers: 1 });
-      return await measure(BIN, [
+      const s = await measure(BIN, [
         "sign",
+        "-d",
         "--key",
         keyFile,
         "--tlog-upload=false",
         `${reg.host}/bench/lone${n - 1}@${img.digest}`,
       ], opts);
+      const settled = /confirmed at .* after settling (\d+) ms/.exec(s.out);
+      if (settled) settles.push(Number(settled[1]));
+      return s;
     };
+    const settles: number[] = [];
     const m = await interleave({
       one: () => verify(oneRef),
       many: () => verify(manyRef),
@@ -160,6 +166,11 @@ export async function run(): Promise<BenchResult> {
         },
         ms("lone sign: wall", m.sign.wall),
         ms("lone sign: CPU", m.sign.cpu),
+        {
+          label: "lone sign: settling wait of the append (median, from its debug log)",
+          value: settles.length ? median(settles) : NaN,
+          unit: "ms",
+        },
         { label: "registry requests per sign", value: signRequests, unit: "requests" },
         { label: "registry requests per verify (1 sig)", value: oneLog.length, unit: "requests" },
         {

@@ -182,6 +182,11 @@ export async function appendSignatures(
       }
       digest = now.digest;
     }
+    options.log?.debug(
+      `signature layers confirmed at ${target} after settling ${
+        Math.round(waits.reduce((a, b) => a + b, 0))
+      } ms (attempt ${attempt})`,
+    );
     return { added: wanted, skipped, manifestDigest: digest, attempts: attempt };
   };
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
