@@ -18,7 +18,7 @@ import { bool, list, parseAnnotations, str } from "../args.ts";
 import type { Command } from "../command.ts";
 import { identityPolicyFromFlags, KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
 import { REGISTRY_FLAGS } from "../registry_flags.ts";
-import { loadTrustedRoot } from "../trust_root.ts";
+import { applyTrustFlags, loadTrustedRoot } from "../trust_root.ts";
 
 /** The verify command. */
 export const command: Command = {
@@ -116,7 +116,10 @@ export const command: Command = {
     }
     if (bool(flags, "insecure-ignore-sct")) policy.ctlogThreshold = 0;
     let trustRoot: Promise<TrustedRoot> | undefined;
-    const trustedRoot = () => trustRoot ??= loadTrustedRoot(ctx, str(flags, "trusted-root"));
+    const trustedRoot = () =>
+      trustRoot ??= loadTrustedRoot(ctx, str(flags, "trusted-root")).then((r) =>
+        applyTrustFlags(r, flags)
+      );
     // Keyless verification needs the trusted root; load it (and fail on it) before anything else.
     if (!keyRef) await trustedRoot();
     if (ignoreTlog) {
@@ -141,7 +144,7 @@ export const command: Command = {
         `Verification for ${artifact.name ?? artifact.ref} --`,
         "The following checks were performed on each of these signatures:",
       ];
-      if (checkClaims) {
+      if (checkClaims && artifact.payload) {
         if (annotations) lines.push("  - The specified annotations were verified.");
         lines.push("  - The cosign claims were validated");
       }

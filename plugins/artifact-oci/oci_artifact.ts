@@ -223,12 +223,11 @@ function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: Registr
       const d = await digestString();
       const sigRef = signatureReference(r, d, SUFFIX[sig.kind], env);
       c.log.info(`Pushing signature to: ${repositoryString(signatureRepository(r, env))}`);
-      const [layout, { appendSignatures }, { verifierFromSpki }] = await Promise.all([
+      const [{ newSignatureLayer }, { appendSignatureLayer }] = await Promise.all([
         import("./layout.ts"),
-        import("./append_signatures.ts"),
-        import("../../core/keys/verifier.ts"),
+        import("./sign_image.ts"),
       ]);
-      const layer = layout.newSignatureLayer(legacy.payload, legacy.signature, {
+      const layer = newSignatureLayer(legacy.payload, legacy.signature, {
         certificate: legacy.certificate,
         chain: legacy.chain !== undefined ? [legacy.chain] : undefined,
         bundle: legacy.rekorBundle,
@@ -241,13 +240,9 @@ function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: Registr
         const der = pemCertificates(legacy.certificate)[0];
         if (der) spki = (await parseCertificate(der)).spki;
       }
-      const verifier = spki ? verifierFromSpki(spki) : undefined;
-      const append = await appendSignatures(registry(), sigRef, [layer], {
-        docker: layout.useDockerMediaTypes(env),
-        findDuplicate: verifier
-          ? (existing, candidate, p) =>
-            layout.findDuplicate(existing, candidate, p, (m, s) => verifier.verify(m, s))
-          : undefined,
+      const append = await appendSignatureLayer(registry(), sigRef, layer, {
+        spki,
+        env,
         log: c.log,
       });
       const location = referenceString(sigRef);

@@ -111,14 +111,50 @@ export async function signImageDigest(o: SignImageOptions): Promise<SignImageRes
   });
   const sigRef = signatureReference(o.image, digest, "sig", o.env);
   if (o.noUpload) return { sigRef, payload, signature, layer };
-  const verifier = verifierFromSpki(material.spki);
-  const append = await appendSignatures(o.client, sigRef, [layer], {
-    docker: useDockerMediaTypes(o.env),
-    findDuplicate: (existing, candidate, p) =>
-      findDuplicate(existing, candidate, p, (m, s) => verifier.verify(m, s)),
+  const append = await appendSignatureLayer(o.client, sigRef, layer, {
+    spki: material.spki,
+    env: o.env,
     log: o.log,
   });
   return { sigRef, payload, signature, layer, append };
+}
+
+/** Options for {@link appendSignatureLayer}. */
+export interface AppendSignatureLayerOptions {
+  /** The signer's public key (SPKI DER): an equivalent layer it signed is not added again. */
+  spki?: Uint8Array;
+  /** Environment (COSIGN_DOCKER_MEDIA_TYPES). */
+  env: (name: string) => string | undefined;
+  /** Diagnostics. */
+  log?: Logger;
+}
+
+/**
+ * Appends one signature layer to the signature image at `sigRef`, race-free, skipping it when an
+ * equivalent signature by the same key is already there (cosign's DupeDetector). Errors are
+ * those of {@link appendSignatures}.
+ *
+ * @example
+ * ```ts
+ * const r = await appendSignatureLayer(client, sigRef, layer, { spki, env: (n) => ctx.env(n) });
+ * console.log(r.added.length); // 0 when it was already there
+ * ```
+ */
+export async function appendSignatureLayer(
+  client: RegistryClient,
+  sigRef: Reference,
+  layer: SignatureLayer,
+  o: AppendSignatureLayerOptions,
+): Promise<AppendResult> {
+  const verifier = o.spki ? verifierFromSpki(o.spki) : undefined;
+  return await appendSignatures(client, sigRef, [layer], {
+    docker: useDockerMediaTypes(o.env),
+    findDuplicate: verifier
+      ? (existing, candidate, p) =>
+        findDuplicate(existing, candidate, p, (m, s) => verifier.verify(m, s))
+      : undefined,
+    log: o.log,
+  });
 }
 
 /** Deepest index nesting followed by {@link manifestTree}. */
