@@ -10,7 +10,9 @@
  *   signature over the stored payload independently;
  * - `rawnote://NAME` (content-signed, no store): `sign-blob --bundle` signs the content (openssl
  *   verifies the printed signature over the note's bytes) and `verify-blob --bundle` verifies it;
- *   `sign` says clearly that it has no store (exit 1, nothing written).
+ *   `sign` says clearly that it has no store (exit 1, nothing written);
+ * - a local file: `sign`/`verify` go through the built-in blob type, whose store is the bundle
+ *   file beside the blob (`<file>.bundle`, checked by openssl).
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -271,5 +273,21 @@ describe("a third-party artifact type through sign/verify and sign-blob/verify-b
     ]);
     assert.equal(payloadBlob.code, 1, payloadBlob.err);
     assert.match(payloadBlob.err, /cover its payload/);
+  });
+
+  it("a local file through sign/verify: the built-in blob type stores <file>.bundle beside it", async () => {
+    const file = join(dir, "release.txt");
+    writeFileSync(file, "release notes\n");
+    const s = await run(["sign", "--key", key, "--tlog-upload=false", file]);
+    assert.equal(s.code, 0, s.err);
+    const b = JSON.parse(readFileSync(`${file}.bundle`, "utf8"));
+    writeFileSync(join(dir, "release.sig"), Buffer.from(b.base64Signature, "base64"));
+    assert.ok(await opensslVerify("p256", pub, file, join(dir, "release.sig")));
+    const v = await run(["verify", "--key", pub, "--insecure-ignore-tlog", file]);
+    assert.equal(v.code, 0, v.err);
+    assert.doesNotMatch(v.err, /cosign claims/);
+    const w = await run(["verify", "--key", otherPub, "--insecure-ignore-tlog", file]);
+    assert.equal(w.code, 12, w.err);
+    assert.match(w.err, /signature does not match the content/);
   });
 });
