@@ -171,27 +171,36 @@ export interface ListedCommand extends CommandEntry {
 
 /**
  * The built-in commands followed by the plugins' commands. A plugin command whose name (or
- * alias) is a built-in command, a built-in command group (`attach`) or `help` is an error naming
- * the plugin.
+ * alias) is a built-in command, a built-in command group (`attach`) or `help`, or that starts
+ * with a built-in one-word command (`sign thing` would take `sign`'s argument), is an error
+ * naming the plugin. Joining a built-in group (`upload thing`) is fine.
  */
 export function commandList(
   builtins: CommandEntry[],
   contributed: Contribution<Command>[],
 ): ListedCommand[] {
-  const taken = new Set<string>(["help"]);
+  const taken = new Set<string>(["help"]); // built-in names and group words
+  const single = new Set<string>(["help"]); // built-in one-word commands
   for (const e of builtins) {
     for (const n of [e.name, ...(e.aliases ?? [])]) {
       taken.add(n);
       if (n.includes(" ")) taken.add(n.split(" ")[0]);
+      else single.add(n);
     }
   }
   const list: ListedCommand[] = [...builtins];
   for (const { item: command, plugin } of contributed) {
     for (const n of [command.name, ...(command.aliases ?? [])]) {
-      if (taken.has(n)) {
+      const first = n.split(" ")[0];
+      const clash = taken.has(n) ? n : n.includes(" ") && single.has(first) ? first : undefined;
+      if (clash !== undefined) {
         throw new CosignError(
           "PLUGIN",
-          `Cannot load plugin "${plugin.name}": command "${n}" is already a built-in command`,
+          `Cannot load plugin "${plugin.name}": command "${n}" ${
+            clash === n
+              ? "is already a built-in command"
+              : `would hide the built-in command "${clash}"`
+          }`,
           { hint: `Rename the plugin's command, or remove the plugin.` },
         );
       }

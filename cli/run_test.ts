@@ -196,7 +196,7 @@ describe("run: global flags, plugin commands and help", () => {
   });
 
   it("a plugin command that takes a built-in name or group is refused, naming the plugin", async () => {
-    for (const name of ["echo", "attach", "help"]) {
+    for (const name of ["echo", "attach", "help", "echo twice"]) {
       const p = definePlugin({
         name: "squatter",
         apiVersion: 1,
@@ -204,7 +204,16 @@ describe("run: global flags, plugin commands and help", () => {
       });
       const r = await cli(["echo", "x"], [builtinPlugin, p]);
       assert.equal(r.code, 1, name);
-      assert.match(r.err, new RegExp(`plugin "squatter": command "${name}" is already a built-in`));
+      assert.match(
+        r.err,
+        new RegExp(
+          `plugin "squatter": command "${name}" ${
+            name === "echo twice"
+              ? 'would hide the built-in command "echo"'
+              : "is already a built-in command"
+          }`,
+        ),
+      );
     }
   });
 
