@@ -25,6 +25,26 @@ export const KEYLESS_VERIFY_FLAGS: FlagSpec[] = [
       "root's Fulcio CAs: the parent intermediate first, the root last",
   },
   {
+    name: "ca-roots",
+    type: "string",
+    placeholder: "FILE",
+    description: "PEM root CA certificates to chain the signing certificate to instead of the " +
+      "trusted root's Fulcio CAs (with --ca-intermediates)",
+  },
+  {
+    name: "ca-intermediates",
+    type: "string",
+    placeholder: "FILE",
+    description: "PEM intermediate CA certificates between the signing certificate and --ca-roots",
+  },
+  {
+    name: "timestamp-certificate-chain",
+    type: "string",
+    placeholder: "FILE",
+    description: "PEM chain of the RFC 3161 timestamp authority (leaf, intermediates, root) " +
+      "instead of the trusted root's timestamp authorities",
+  },
+  {
     name: "certificate-identity",
     type: "string",
     placeholder: "ID",

@@ -255,3 +255,101 @@ export async function refreshTrustedRoot(
   );
   return { cache, path, bytes };
 }
+
+/**
+ * Replaces the certificate authorities of `root` as cosign's verify flags ask:
+ * `--certificate-chain FILE` (intermediates then root, one chain), `--ca-roots FILE` with
+ * `--ca-intermediates FILE` (each root becomes an authority whose chain is the intermediates
+ * that lead to it, then the root), `--timestamp-certificate-chain FILE` (the TSA's chain).
+ * Throws CosignError("IO") for an unreadable file and ("INVALID_INPUT") for one without PEM
+ * certificates or intermediates that lead to no root.
+ *
+ * @example
+ * ```ts
+ * const trust = await applyTrustFlags(await loadTrustedRoot(ctx), { "ca-roots": "roots.pem" });
+ * ```
+ */
+export async function applyTrustFlags(
+  root: TrustedRoot,
+  flags: Record<string, unknown>,
+): Promise<TrustedRoot> {
+  const { certificatesFromPemOrDer, parseCertificate } = await import(
+    "../core/verify/certificate.ts"
+  );
+  const { leafFirst } = await import("../core/trust/trusted_root.ts");
+  const { bytesEqual } = await import("../core/verify/public_key.ts");
+  const pemFile = async (flag: string): Promise<Uint8Array[] | undefined> => {
+    const path = flags[flag];
+    if (typeof path !== "string" || !path) return undefined;
+    const text = await readText(path, `--${flag} file`);
+    if (text === undefined) {
+      throw new CosignError("IO", `Cannot read --${flag} "${path}": no such file`);
+    }
+    const certs = text.includes("-----BEGIN CERTIFICATE-----")
+      ? certificatesFromPemOrDer(new TextEncoder().encode(text))
+      : [];
+    if (!certs.length) {
+      throw new CosignError(
+        "INVALID_INPUT",
+        `Cannot read --${flag} "${path}": no PEM certificates in it`,
+      );
+    }
+    return certs;
+  };
+  const out: TrustedRoot = { ...root };
+  const chain = await pemFile("certificate-chain");
+  if (chain) {
+    out.certificateAuthorities = [{
+      uri: String(flags["certificate-chain"]),
+      certificates: leafFirst(chain),
+      validFor: {},
+    }];
+  }
+  const roots = await pemFile("ca-roots");
+  const intermediates = (await pemFile("ca-intermediates")) ?? [];
+  if (roots) {
+    const parsedInts = await Promise.all(intermediates.map(parseCertificate));
+    out.certificateAuthorities = [];
+    for (const r of roots) {
+      const rc = await parseCertificate(r);
+      // The intermediates that chain up to this root, leaf-most first.
+      const path: Uint8Array[] = [];
+      let subject = rc.subject;
+      for (let guard = 0; guard < parsedInts.length; guard++) {
+        const next = parsedInts.findIndex((c, i) =>
+          bytesEqual(c.issuer, subject) && !path.includes(intermediates[i])
+        );
+        if (next < 0) break;
+        path.unshift(intermediates[next]);
+        subject = parsedInts[next].subject;
+      }
+      out.certificateAuthorities.push({
+        uri: String(flags["ca-roots"]),
+        certificates: [...path, r],
+        validFor: {},
+      });
+      // A leaf issued directly by an intermediate is matched against the chain's first entry;
+      // also list each shorter chain so a leaf under a higher intermediate matches too.
+      for (let i = 1; i < path.length; i++) {
+        out.certificateAuthorities.push({
+          uri: String(flags["ca-roots"]),
+          certificates: [...path.slice(i), r],
+          validFor: {},
+        });
+      }
+    }
+  } else if (intermediates.length) {
+    throw new CosignError("USAGE", "--ca-intermediates needs --ca-roots", {
+      hint: "Pass the root CA certificates with --ca-roots.",
+    });
+  }
+  const tsa = await pemFile("timestamp-certificate-chain");
+  if (tsa) {
+    out.timestampAuthorities = [{
+      uri: String(flags["timestamp-certificate-chain"]),
+      certificates: leafFirst(tsa),
+      validFor: {},
+    }];
+  }
+  return out;
+}

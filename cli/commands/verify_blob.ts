@@ -22,7 +22,7 @@ import { bool, str } from "../args.ts";
 import { readBundleFile, readSignatureArg, readSmallFile, resolveBlob } from "../blob_input.ts";
 import type { Command } from "../command.ts";
 import { identityPolicyFromFlags, KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
-import { loadTrustedRoot } from "../trust_root.ts";
+import { applyTrustFlags, loadTrustedRoot } from "../trust_root.ts";
 
 /** True when a stored signature carries a certificate (a bundle's or a legacy one's). */
 function hasCertificate(s: StoredSignature): boolean {
@@ -204,15 +204,9 @@ export const command: Command = {
     }
     let trust: Promise<TrustedRoot> | undefined;
     const trustedRoot = () =>
-      trust ??= (async () => {
-        const root = await loadTrustedRoot(ctx, str(flags, "trusted-root"));
-        const chainFile = str(flags, "certificate-chain");
-        if (chainFile) {
-          const certificates = await certificatesOf(chainFile, "certificate chain");
-          root.certificateAuthorities = [{ uri: chainFile, certificates, validFor: {} }];
-        }
-        return root;
-      })();
+      trust ??= (async () =>
+        // --certificate-chain, --ca-roots/--ca-intermediates, --timestamp-certificate-chain
+        await applyTrustFlags(await loadTrustedRoot(ctx, str(flags, "trusted-root")), flags))();
     const blob = await resolveBlob(ctx, ref);
     const [v] = await verifyArtifact(blob, {
       ctx,
