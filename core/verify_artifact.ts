@@ -562,13 +562,19 @@ export async function verifyArtifact(
     }`;
   });
   const first = withCheck(outcomes[0].e) as CosignError;
-  // Every signature lacks log evidence (made with --tlog-upload=false): say how to accept that.
-  const onlyTlog = outcomes.every((o) => (o.e as CosignError)?.check === "tlog-entry");
+  // Signatures without log evidence (made with --tlog-upload=false): say how to accept them.
+  // (Only a missing entry: advice to skip the log must never follow a forged or broken one.)
+  const noLog =
+    outcomes.filter((o) =>
+      /has no transparency log bundle/.test((o.e as Error | undefined)?.message ?? "")
+    ).length;
   throw new CosignError("NO_MATCH", `no matching signatures for ${title}:\n${lines.join("\n")}`, {
     check: first.check ?? "signature",
-    hint: onlyTlog && options.verifier && !options.ignoreTlog
-      ? "The signatures have no transparency log entry (signed with --tlog-upload=false?): " +
-        "pass --insecure-ignore-tlog to accept them on the key alone."
+    hint: noLog > 0 && options.verifier && !options.ignoreTlog
+      ? `${
+        noLog === outcomes.length ? "The signatures have" : `${noLog} of the signatures have`
+      } no transparency log entry (signed with --tlog-upload=false?): pass ` +
+        "--insecure-ignore-tlog to accept them on the key alone."
       : options.verifier
       ? "Check the key (--key), the required annotations (-a) and the image digest."
       : "Check the identity flags (--certificate-identity, --certificate-oidc-issuer), the trusted root and the annotations (-a).",

@@ -9,6 +9,9 @@
  * - a private key readable by others is used with ssh's warning; a key with a 40,001-bit RSA
  *   exponent (made with python3) is refused in a short message, without the tlog-skipping warning
  *   first; plugins registering an artifact kind or log name that exists are refused.
+ * - errors in our words: a refused Rekor connection names host and port (no runtime wording);
+ *   `sget` by tag of a signature made with --tlog-upload=false hints at --insecure-ignore-tlog;
+ *   `tree` and `verify` tell two signatures over one payload apart.
  * - signed JSON with a repeated key (a legacy bundle, a simple-signing payload signed by openssl)
  *   is refused with an error naming the key, although the last value would verify.
  */
@@ -30,6 +33,7 @@ import {
   signatureTag,
 } from "../plugins/artifact-oci/layout.ts";
 import { closeServer, within } from "./helpers/bounded.ts";
+import { closedPortUrl } from "./helpers/sigstore_services.ts";
 
 /**
  * Runs `BIN args` after `delayMs`, calling `plant(pid)` before the binary starts (the shell
@@ -479,5 +483,71 @@ print("-----BEGIN PUBLIC KEY-----\\n" + "\\n".join(b[i:i+64] for i in range(0, l
       assert.notEqual(r.code, 0, r.out);
       assert.match(r.err, want);
     }
+  });
+
+  it("words a refused Rekor connection itself, naming host and port", async () => {
+    const env = { COSIGN_PASSWORD: "pw" };
+    const prefix = join(dir, "rekor-down");
+    assert.equal(
+      (await cosign(["generate-key-pair", "--output-key-prefix", prefix], { env })).code,
+      0,
+    );
+    const file = join(dir, "rekor-down.txt");
+    await writeFile(file, "x\n");
+    const down = await closedPortUrl();
+    const hp = new URL(down).host;
+    const r = await cosign(
+      ["sign-blob", "--key", `${prefix}.key`, "--rekor-url", down, "-y", file],
+      { env },
+    );
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, new RegExp(`Cannot reach Rekor at .*: connection refused by ${hp}`));
+    assert.match(r.err, new RegExp(`Hint: Nothing listens on ${hp}`));
+    assert.doesNotMatch(r.err, /Is the computer able|os error|ECONNREFUSED/);
+  });
+
+  it("sget by tag of a --tlog-upload=false signature hints at --insecure-ignore-tlog; tree and verify tell signatures over one payload apart", async () => {
+    const env = { COSIGN_PASSWORD: "pw" };
+    const keys: string[] = [];
+    for (const n of ["two-a", "two-b", "two-c"]) {
+      const prefix = join(dir, n);
+      assert.equal(
+        (await cosign(["generate-key-pair", "--output-key-prefix", prefix], { env })).code,
+        0,
+      );
+      keys.push(prefix);
+    }
+    const file = join(dir, "two.txt");
+    await writeFile(file, "two signers\n");
+    const tag = `${reg.host}/rel/two:v1`;
+    const ref = await upload(file, tag);
+    for (const k of keys.slice(0, 2)) {
+      const s = await cosign(["sign", "--key", `${k}.key`, "--tlog-upload=false", ref], { env });
+      assert.equal(s.code, 0, s.err);
+    }
+    const noTlog = await cosign(["sget", "--key", `${keys[0]}.pub`, tag]);
+    assert.notEqual(noTlog.code, 0);
+    assert.equal(noTlog.stdout.length, 0);
+    assert.match(noTlog.err, /Hint: .*--insecure-ignore-tlog/);
+    assert.doesNotMatch(noTlog.err, /Hint: .*annotations/);
+
+    const tree = await cosign(["tree", tag]);
+    assert.equal(tree.code, 0, tree.err);
+    const cherries = tree.out.split("\n").filter((l) => l.includes("🍒"));
+    assert.equal(cherries.length, 2, tree.out);
+    const own = cherries.map((l) => /\(signature (sha256:[0-9a-f]{64})\)/.exec(l)?.[1]);
+    assert.ok(own[0] && own[1] && own[0] !== own[1], tree.out);
+
+    const wrong = await cosign([
+      "verify",
+      "--key",
+      `${keys[2]}.pub`,
+      "--insecure-ignore-tlog",
+      tag,
+    ]);
+    assert.notEqual(wrong.code, 0);
+    const listed = [...wrong.err.matchAll(/\(signature (sha256:[0-9a-f]{64})\)/g)].map((m) => m[1]);
+    assert.equal(listed.length, 2, wrong.err);
+    assert.deepEqual(new Set(listed), new Set(own), wrong.err);
   });
 });
