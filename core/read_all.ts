@@ -51,3 +51,24 @@ export async function readAll(
   }
   return concatBytes(parts, n);
 }
+
+/**
+ * Reads a whole stream into memory when it has at most `limit` bytes; otherwise cancels it and
+ * returns undefined (for fast paths that only pay off on small inputs). Stream errors propagate.
+ *
+ * @example
+ * ```ts
+ * const small = await readUpTo(await artifact.open!(), 16 << 20); // undefined when larger
+ * ```
+ */
+export async function readUpTo(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array | undefined> {
+  try {
+    return await readAll(stream, limit, "content");
+  } catch (e) {
+    if (e instanceof CosignError && e.code === "TOO_LARGE") return undefined;
+    throw e;
+  }
+}

@@ -45,7 +45,7 @@ import type {
   VerifiedSignature,
   Verifier,
 } from "./plugin.ts";
-import { MAX_WHOLE_MESSAGE_BYTES, readAll } from "./read_all.ts";
+import { MAX_WHOLE_MESSAGE_BYTES, readAll, readUpTo } from "./read_all.ts";
 import type { TrustedRoot } from "./trust/trusted_root.ts";
 import type { ArtifactInput, VerifyPolicy, VerifyResult } from "./verify/verify_bundle.ts";
 
@@ -230,6 +230,9 @@ async function verifyContentSignature(
   return await verifier.verify(message, signature);
 }
 
+/** Content up to this size is verified over its bytes rather than its digest. */
+const SMALL_CONTENT_BYTES = 16 * 1024 * 1024;
+
 /** The artifact as the verification engine takes it, for a bundle. */
 async function bundleInput(
   artifact: Artifact,
@@ -260,6 +263,14 @@ async function bundleInput(
       return {
         bytes: await readAll(await artifact.open(), MAX_WHOLE_MESSAGE_BYTES, `"${artifact.ref}"`),
       };
+    }
+    // Small content: verified over its bytes by WebCrypto (native; no pure-JS pre-hashed ECDSA
+    // to load). Content that cannot be read again (standard input) keeps the digest.
+    if (artifact.open) {
+      const bytes = await artifact.open().then((s) => readUpTo(s, SMALL_CONTENT_BYTES), () => {
+        return undefined;
+      });
+      if (bytes) return { bytes };
     }
     const md = bundle.content.messageSignature.messageDigest;
     // protobuf-specs HashAlgorithm: SHA2_384 = 2, SHA2_512 = 3
