@@ -13,7 +13,6 @@ import { Buffer } from "node:buffer";
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
 import { parseBundle } from "../core/bundle.ts";
 import { isCosignError } from "../core/errors.ts";
-import type { Invocation } from "../core/plugin.ts";
 import { parseTrustedRoot } from "../core/trust/mod.ts";
 import { verifyBundle } from "../core/verify/mod.ts";
 import { submitRekorV1 } from "../plugins/tlog-rekor/mod.ts";
@@ -21,6 +20,7 @@ import { artifactBlobPlugin } from "../plugins/artifact-blob/mod.ts";
 import { keyFilePlugin } from "../plugins/key-file/mod.ts";
 import { command } from "../cli/commands/bundle_create.ts";
 import { witnessContext } from "./helpers/witnesses.ts";
+import { runCommand } from "./helpers/run_command.ts";
 import { type SigstoreServices, startSigstoreServices } from "./helpers/sigstore_services.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -49,13 +49,7 @@ after(async () => {
 const ctx = witnessContext([artifactBlobPlugin, keyFilePlugin]).ctx;
 
 async function create(flags: Record<string, unknown>): Promise<string> {
-  let out = "";
-  await command.run({
-    args: [],
-    flags: { "rekor-url": svc.rekorUrl, ...flags },
-    ctx,
-    io: { out: (s: string | Uint8Array) => Promise.resolve(void (out += String(s))), err() {} },
-  } as unknown as Invocation);
+  const out = await runCommand(command, { "rekor-url": svc.rekorUrl, ...flags }, [], ctx);
   return flags.out ? readFileSync(flags.out as string, "utf8") : out;
 }
 

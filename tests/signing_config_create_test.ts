@@ -4,21 +4,12 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { Invocation } from "../core/plugin.ts";
 import { isCosignError } from "../core/errors.ts";
 import { parseSigningConfig } from "../core/signing_config.ts";
 import { command } from "../cli/commands/signing_config_create.ts";
+import { runCommand } from "./helpers/run_command.ts";
 
-async function create(flags: Record<string, unknown>): Promise<string> {
-  let out = "";
-  await command.run({
-    args: [],
-    flags,
-    ctx: undefined,
-    io: { out: (s: string | Uint8Array) => Promise.resolve(void (out += String(s))), err() {} },
-  } as unknown as Invocation);
-  return out;
-}
+const create = (flags: Record<string, unknown>) => runCommand(command, flags);
 
 const svc = (url: string, extra = "") =>
   `url=${url},api-version=1,start-time=2024-01-01T00:00:00Z${extra},operator=sigstore.dev`;

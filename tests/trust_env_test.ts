@@ -16,6 +16,7 @@ import type { Context } from "../core/plugin.ts";
 import { verifyBundle } from "../core/verify/mod.ts";
 import { loadTrustedRoot } from "../cli/trust_root.ts";
 import { witnessContext } from "./helpers/witnesses.ts";
+import { publicKeyPem } from "./helpers/run_command.ts";
 import { certPem, createKeyless, type Keyless, messageBundle } from "./fixtures/keyless/factory.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -27,10 +28,6 @@ const POLICY = {
 };
 let k: Keyless;
 let dir: string;
-const keyPem = (b64: string) =>
-  `-----BEGIN PUBLIC KEY-----\n${
-    b64.replace(/(.{64})/g, "$1\n").replace(/\n$/, "")
-  }\n-----END PUBLIC KEY-----\n`;
 
 before(async () => {
   k = await createKeyless();
@@ -45,8 +42,8 @@ before(async () => {
     join(dir, "tsa.pem"),
     tr.timestampAuthorities[0].certChain.certificates.map(pem).join(""),
   );
-  writeFileSync(join(dir, "rekor.pub"), keyPem(tr.tlogs[0].publicKey.rawBytes));
-  writeFileSync(join(dir, "ctfe.pub"), keyPem(tr.ctlogs[0].publicKey.rawBytes));
+  writeFileSync(join(dir, "rekor.pub"), publicKeyPem(tr.tlogs[0].publicKey.rawBytes));
+  writeFileSync(join(dir, "ctfe.pub"), publicKeyPem(tr.ctlogs[0].publicKey.rawBytes));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -12,11 +12,11 @@ import { join } from "node:path";
 import { Buffer } from "node:buffer";
 import { bundleFromJSONValue } from "../core/bundle.ts";
 import { isCosignError } from "../core/errors.ts";
-import type { Invocation } from "../core/plugin.ts";
 import { parseTrustedRoot } from "../core/trust/mod.ts";
 import { verifyBundle } from "../core/verify/mod.ts";
 import { command } from "../cli/commands/trusted_root_create.ts";
 import { witnessContext } from "./helpers/witnesses.ts";
+import { publicKeyPem, runCommand } from "./helpers/run_command.ts";
 import {
   certPem,
   createKeyless,
@@ -34,10 +34,6 @@ const POLICY = {
 };
 let k: Keyless;
 let dir: string;
-const keyPem = (b64: string) =>
-  `-----BEGIN PUBLIC KEY-----\n${
-    b64.replace(/(.{64})/g, "$1\n").replace(/\n$/, "")
-  }\n-----END PUBLIC KEY-----\n`;
 
 before(async () => {
   k = await createKeyless();
@@ -55,20 +51,14 @@ before(async () => {
       pem(c.rawBytes)
     ).join(""),
   );
-  writeFileSync(join(dir, "rekor.pub"), keyPem(tr.tlogs[0].publicKey.rawBytes));
-  writeFileSync(join(dir, "rekor2.pub"), keyPem(tr.tlogs[1].publicKey.rawBytes));
-  writeFileSync(join(dir, "ctfe.pub"), keyPem(tr.ctlogs[0].publicKey.rawBytes));
+  writeFileSync(join(dir, "rekor.pub"), publicKeyPem(tr.tlogs[0].publicKey.rawBytes));
+  writeFileSync(join(dir, "rekor2.pub"), publicKeyPem(tr.tlogs[1].publicKey.rawBytes));
+  writeFileSync(join(dir, "ctfe.pub"), publicKeyPem(tr.ctlogs[0].publicKey.rawBytes));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function create(flags: Record<string, unknown>): Promise<Json> {
-  let out = "";
-  await command.run({
-    args: [],
-    flags,
-    ctx: undefined,
-    io: { out: (s: string | Uint8Array) => Promise.resolve(void (out += String(s))), err() {} },
-  } as unknown as Invocation);
+  const out = await runCommand(command, flags);
   return flags.out ? JSON.parse(readFileSync(flags.out as string, "utf8")) : JSON.parse(out);
 }
 

@@ -132,26 +132,22 @@ const DETAILS: Record<string, string> = {
   secp521r1: "PKIX_ECDSA_P521_SHA_512",
 };
 
-/** A hashedrekord bundle: `sigHash` is what the key signed with, `digestHash` what the bundle and log say. */
-async function hashedBundle(o: {
-  curve: "prime256v1" | "secp384r1" | "secp521r1";
-  sigHash: string;
-  digestHash: string;
+/** A hashedrekord log entry (Rekor v1 0.0.1 or v2 0.0.2) logging `logged` with `logHash`. */
+async function hashedRekordEntry(o: {
   tlog: "v1" | "v2";
-  logHash?: string;
+  logHash: string;
+  logged: Uint8Array;
+  signature: Uint8Array;
+  cert: Uint8Array;
+  curve: Curve;
 }): Promise<Json> {
-  const { cert, key } = await issue(o.curve);
-  const signature = new Uint8Array(sign(o.sigHash, art, key));
-  const d = hash(o.digestHash, art);
-  const logHash = o.logHash ?? o.digestHash;
-  const ld = hash(logHash, art);
-  const entry = o.tlog === "v1"
+  return o.tlog === "v1"
     ? await k.entryV1({
       apiVersion: "0.0.1",
       kind: "hashedrekord",
       spec: {
-        data: { hash: { algorithm: logHash, value: hex(ld) } },
-        signature: { content: b64(signature), publicKey: { content: b64(certPem(cert)) } },
+        data: { hash: { algorithm: o.logHash, value: hex(o.logged) } },
+        signature: { content: b64(o.signature), publicKey: { content: b64(certPem(o.cert)) } },
       },
     })
     : await k.entryV2({
@@ -159,30 +155,62 @@ async function hashedBundle(o: {
       kind: "hashedrekord",
       spec: {
         hashedRekordV002: {
-          data: { algorithm: V2_HASH[logHash], digest: b64(ld) },
+          data: { algorithm: V2_HASH[o.logHash], digest: b64(o.logged) },
           signature: {
-            content: b64(signature),
-            verifier: { keyDetails: DETAILS[o.curve], x509Certificate: { rawBytes: b64(cert) } },
+            content: b64(o.signature),
+            verifier: { keyDetails: DETAILS[o.curve], x509Certificate: { rawBytes: b64(o.cert) } },
           },
         },
       },
     });
+}
+
+/** A v0.3 bundle around `content` (Rekor v2 entries get an RFC 3161 timestamp). */
+async function bundleOf(
+  entry: Json,
+  tlog: "v1" | "v2",
+  cert: Uint8Array,
+  signature: Uint8Array,
+  content: Json,
+): Promise<Json> {
   return {
     mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
     verificationMaterial: {
       certificate: { rawBytes: b64(cert) },
       tlogEntries: [entry],
       timestampVerificationData: {
-        rfc3161Timestamps: o.tlog === "v2"
-          ? [{ signedTimestamp: await k.timestamp(signature) }]
-          : [],
+        rfc3161Timestamps: tlog === "v2" ? [{ signedTimestamp: await k.timestamp(signature) }] : [],
       },
     },
+    ...content,
+  };
+}
+
+/** A hashedrekord bundle: `sigHash` is what the key signed with, `digestHash` what the bundle and log say. */
+async function hashedBundle(o: {
+  curve: Curve;
+  sigHash: string;
+  digestHash: string;
+  tlog: "v1" | "v2";
+  logHash?: string;
+}): Promise<Json> {
+  const { cert, key } = await issue(o.curve);
+  const signature = new Uint8Array(sign(o.sigHash, art, key));
+  const logHash = o.logHash ?? o.digestHash;
+  const entry = await hashedRekordEntry({
+    tlog: o.tlog,
+    logHash,
+    logged: hash(logHash, art),
+    signature,
+    cert,
+    curve: o.curve,
+  });
+  return await bundleOf(entry, o.tlog, cert, signature, {
     messageSignature: {
-      messageDigest: { algorithm: V2_HASH[o.digestHash], digest: b64(d) },
+      messageDigest: { algorithm: V2_HASH[o.digestHash], digest: b64(hash(o.digestHash, art)) },
       signature: b64(signature),
     },
-  };
+  });
 }
 
 describe("hashedrekord entries with SHA-384 and SHA-512 digests", () => {
@@ -284,45 +312,14 @@ async function dsseHashedBundle(
   const signature = new Uint8Array(sign(keyHash, pae, key as KeyObject));
   const logHash = o.logHash ?? keyHash;
   const logged = hash(logHash, o.overPayload ? payload : pae);
-  const entry = o.tlog === "v2"
-    ? await k.entryV2({
-      apiVersion: "0.0.2",
-      kind: "hashedrekord",
-      spec: {
-        hashedRekordV002: {
-          data: { algorithm: V2_HASH[logHash], digest: b64(logged) },
-          signature: {
-            content: b64(signature),
-            verifier: { keyDetails: DETAILS[curve], x509Certificate: { rawBytes: b64(cert) } },
-          },
-        },
-      },
-    })
-    : await k.entryV1({
-      apiVersion: "0.0.1",
-      kind: "hashedrekord",
-      spec: {
-        data: { hash: { algorithm: logHash, value: hex(logged) } },
-        signature: { content: b64(signature), publicKey: { content: b64(certPem(cert)) } },
-      },
-    });
-  return {
-    mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
-    verificationMaterial: {
-      certificate: { rawBytes: b64(cert) },
-      tlogEntries: [entry],
-      timestampVerificationData: {
-        rfc3161Timestamps: o.tlog === "v2"
-          ? [{ signedTimestamp: await k.timestamp(signature) }]
-          : [],
-      },
-    },
+  const entry = await hashedRekordEntry({ tlog: o.tlog, logHash, logged, signature, cert, curve });
+  return await bundleOf(entry, o.tlog, cert, signature, {
     dsseEnvelope: {
       payload: b64(payload),
       payloadType,
       signatures: [{ sig: b64(signature), keyid: "" }],
     },
-  };
+  });
 }
 
 describe("DSSE envelopes logged as hashedrekord entries over the PAE", () => {

@@ -26,6 +26,22 @@ after(async () => await tmp?.cleanup());
 
 const pem = (c: Json) => certPem(Buffer.from(c.rawBytes, "base64"));
 
+/** verify-blob of a test-instance bundle with a trusted root file and extra flags. */
+const verifyBlob = (bundle: string, root: string, extra: string[]) =>
+  cosign([
+    "verify-blob",
+    "--bundle",
+    bundle,
+    "--trusted-root",
+    root,
+    "--certificate-identity",
+    "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main",
+    "--certificate-oidc-issuer",
+    "https://token.actions.githubusercontent.com",
+    ...extra,
+    join(tmp.dir, "a.txt"),
+  ], { env: { COSIGN_TS_CACHE: join(tmp.dir, "cache") } });
+
 describe("verify-blob --ca-roots / --timestamp-certificate-chain", () => {
   it("--ca-roots stands in for the trusted root's Fulcio CAs", async () => {
     const d = tmp.dir;
@@ -37,20 +53,7 @@ describe("verify-blob --ca-roots / --timestamp-certificate-chain", () => {
     );
     root.certificateAuthorities = [];
     await writeFile(join(d, "noca.json"), JSON.stringify(root));
-    const run = (extra: string[]) =>
-      cosign([
-        "verify-blob",
-        "--bundle",
-        join(d, "b1.json"),
-        "--trusted-root",
-        join(d, "noca.json"),
-        "--certificate-identity",
-        "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main",
-        "--certificate-oidc-issuer",
-        "https://token.actions.githubusercontent.com",
-        ...extra,
-        join(d, "a.txt"),
-      ], { env: { COSIGN_TS_CACHE: join(d, "cache") } });
+    const run = (extra: string[]) => verifyBlob(join(d, "b1.json"), join(d, "noca.json"), extra);
     const no = await run([]);
     assert.equal(no.code, 12);
     assert.match(no.err, /certificate chain/);
@@ -73,20 +76,7 @@ describe("verify-blob --ca-roots / --timestamp-certificate-chain", () => {
     );
     root.timestampAuthorities = [];
     await writeFile(join(d, "notsa.json"), JSON.stringify(root));
-    const run = (extra: string[]) =>
-      cosign([
-        "verify-blob",
-        "--bundle",
-        join(d, "b2.json"),
-        "--trusted-root",
-        join(d, "notsa.json"),
-        "--certificate-identity",
-        "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main",
-        "--certificate-oidc-issuer",
-        "https://token.actions.githubusercontent.com",
-        ...extra,
-        join(d, "a.txt"),
-      ], { env: { COSIGN_TS_CACHE: join(d, "cache") } });
+    const run = (extra: string[]) => verifyBlob(join(d, "b2.json"), join(d, "notsa.json"), extra);
     const no = await run([]);
     assert.equal(no.code, 12);
     assert.match(no.err, /RFC 3161 timestamp/);

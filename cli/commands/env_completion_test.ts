@@ -4,21 +4,11 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Invocation } from "../../core/plugin.ts";
+import { runCommand } from "../../tests/helpers/run_command.ts";
 import { command as completion } from "./completion.ts";
 import { ENV_VARIABLES, renderEnv } from "./env.ts";
 
-async function output(args: string[]): Promise<string> {
-  let out = "";
-  const inv = {
-    args,
-    flags: {},
-    ctx: undefined,
-    io: { out: (s: string | Uint8Array) => Promise.resolve(void (out += String(s))), err() {} },
-  } as unknown as Invocation;
-  await completion.run(inv);
-  return out;
-}
+const output = (args: string[]) => runCommand(completion, {}, args);
 
 describe("env", () => {
   it("prints every registered variable in name order, Go-quoted, descriptions first", () => {
