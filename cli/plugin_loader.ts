@@ -27,6 +27,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CosignError, describeError } from "../core/errors.ts";
+import { describeFetchFailure } from "../core/fetch_failure.ts";
 import type { PluginRegistry } from "../core/plugin.ts";
 import { readBodyCapped } from "../core/service_request.ts";
 import { sha256, toHex } from "../core/verify/public_key.ts";
@@ -158,6 +159,7 @@ export async function fetchPinnedPlugin(
       hint: "Check the URL and your network connection, or download the module and pass its path.",
     });
   let bytes: Uint8Array;
+  let current = url;
   try {
     let res = await fetch(url, { signal, redirect: "manual" });
     // Follow redirects by hand, so a refused URL is never contacted.
@@ -170,6 +172,7 @@ export async function fetchPinnedPlugin(
       const next = new URL(res.headers.get("location")!, res.url || url);
       if (hops >= MAX_REDIRECTS) throw failed(`more than ${MAX_REDIRECTS} redirects`);
       checkTransport(spec, next);
+      current = next.href;
       res = await fetch(next, { signal, redirect: "manual" });
     }
     if (!res.ok) {
@@ -183,12 +186,12 @@ export async function fetchPinnedPlugin(
     );
   } catch (e) {
     if (e instanceof CosignError) throw e;
-    const what = timeout.aborted
-      ? `fetching it took longer than ${ms / 1000}s`
-      : `cannot fetch it: ${describeError(e)}${
-        e instanceof Error && e.cause !== undefined ? ` (${describeError(e.cause)})` : ""
-      }`;
-    throw failed(what, e);
+    if (timeout.aborted) throw failed(`fetching it took longer than ${ms / 1000}s`, e);
+    const f = describeFetchFailure(e, current, "plugin server");
+    throw new CosignError("PLUGIN", `Cannot load plugin "${spec}": cannot fetch it: ${f.why}`, {
+      cause: e,
+      hint: `${f.hint} Or download the module and pass its path.`,
+    });
   }
   const got = toHex(await sha256(bytes));
   if (got !== pinned) {

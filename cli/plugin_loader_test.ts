@@ -14,6 +14,7 @@ import {
 import { PluginRegistry } from "../core/plugin.ts";
 import { isCosignError } from "../core/errors.ts";
 import { tempDir } from "../tests/helpers/cli.ts";
+import { closeServer } from "../tests/helpers/bounded.ts";
 
 describe("loadPlugins", () => {
   it("loads a default-exported plugin from a path", async () => {
@@ -77,11 +78,7 @@ async function serve(
   return {
     base: `http://127.0.0.1:${port}`,
     hits,
-    close: () =>
-      new Promise((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 

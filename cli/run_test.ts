@@ -6,6 +6,7 @@ import { type Command, definePlugin, type Plugin } from "../core/plugin.ts";
 import { currentRuntime } from "../runtime/mod.ts";
 import type { CommandEntry, IO } from "./command.ts";
 import { printError, run, scanGlobals } from "./run.ts";
+import { closeServer } from "../tests/helpers/bounded.ts";
 
 /** Captures what a run prints. */
 function capture(): { io: IO; out: () => string; err: () => string } {
@@ -245,7 +246,7 @@ describe("run: global flags, plugin commands and help", () => {
       assert.match(r.err, /^Error: Loading plugins did not finish within the 400ms timeout/);
     } finally {
       for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
+      await closeServer(server);
     }
   });
 

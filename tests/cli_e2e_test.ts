@@ -12,6 +12,7 @@ import { createServer, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { BIN, cosign, runProcess, tempDir } from "./helpers/cli.ts";
+import { closeServer } from "./helpers/bounded.ts";
 
 describe("cosign-ts CLI (compiled binary)", () => {
   it("prints help listing the commands, exit 0", async () => {
@@ -153,7 +154,7 @@ describe("cosign-ts CLI (compiled binary)", () => {
       assert.match(bad.err, /Flag --timeout takes a duration like 30s, 2m or 1h30m, not "forever"/);
     } finally {
       for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
+      await closeServer(server);
     }
   });
 

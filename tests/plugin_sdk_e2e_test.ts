@@ -17,6 +17,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join, relative } from "node:path";
+import { closeServer } from "./helpers/bounded.ts";
 import { cosign, ROOT, tempDir } from "./helpers/cli.ts";
 import { openssl } from "./helpers/python.ts";
 
@@ -226,10 +227,7 @@ describe('plugin SDK: import from "cosign-ts" (dist/cosign-ts)', () => {
       assert.doesNotMatch(r.err, /unexpected failure/);
     } finally {
       await cleanup();
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
     }
   });
 });

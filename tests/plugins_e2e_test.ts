@@ -19,6 +19,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { closeServer } from "./helpers/bounded.ts";
 import { cosign, ROOT, runProcess, tempDir } from "./helpers/cli.ts";
 import { openssl, pythonEncryptCosignKey } from "./helpers/python.ts";
 import { makeTestCertificates } from "./helpers/registry.ts";
@@ -257,11 +258,7 @@ async function serveModule(
   const { port } = server.address() as AddressInfo;
   return {
     base: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
 
@@ -384,7 +381,14 @@ describe("third-party plugins of every kind: help, commands, URLs (dist/cosign-t
           timeoutMs: 30_000,
         });
         assert.equal(untrusted.code, 1, untrusted.err);
-        assert.match(untrusted.err, /^Error: Cannot load plugin ".*": cannot fetch it: /);
+        assert.match(
+          untrusted.err,
+          /^Error: Cannot load plugin ".*": cannot fetch it: TLS with 127\.0\.0\.1:\d+ failed/,
+        );
+        assert.match(
+          untrusted.err,
+          /^Hint: Trust the CA of 127\.0\.0\.1:\d+ with NODE_EXTRA_CA_CERTS/m,
+        );
 
         const wrongPin = "ab".repeat(32);
         const refusals: [string, RegExp, RegExp][] = [
