@@ -29,6 +29,7 @@ import { type FlagSpec, parseArgs, parseDuration } from "./args.ts";
 import type { Command, CommandEntry, IO } from "./command.ts";
 import { commands as builtinCommands } from "./commands/mod.ts";
 import type { PluginSource } from "./plugin_loader.ts";
+import { progressFactory } from "./progress.ts";
 
 /** cosign's default for `--timeout`. */
 export const DEFAULT_TIMEOUT = "3m";
@@ -393,6 +394,12 @@ export function makeContext(opts: {
     log: opts.log,
     settings: opts.settings ?? {},
     ...(opts.signal ? { signal: opts.signal } : {}),
+    // Progress for long transfers: on a terminal only, never on a pipe or in CI (cli/progress.ts).
+    progress: progressFactory({
+      isTerminal: runtime.isTerminal("stderr"),
+      env,
+      write: (t) => runtime.writeStderr(t),
+    }),
     async password(req) {
       const fromEnv = env("COSIGN_PASSWORD");
       if (fromEnv !== undefined) return fromEnv;

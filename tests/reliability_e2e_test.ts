@@ -12,6 +12,8 @@
  * - errors in our words: a refused Rekor connection names host and port (no runtime wording);
  *   `sget` by tag of a signature made with --tlog-upload=false hints at --insecure-ignore-tlog;
  *   `tree` and `verify` tell two signatures over one payload apart.
+ * - long transfers (upload blob, sget -o, copy, save, load) show progress on a terminal (a pty),
+ *   never on a pipe or with CI set.
  * - signed JSON with a repeated key (a legacy bundle, a simple-signing payload signed by openssl)
  *   is refused with an error naming the key, although the last value would verify.
  */
@@ -549,5 +551,50 @@ print("-----BEGIN PUBLIC KEY-----\\n" + "\\n".join(b[i:i+64] for i in range(0, l
     const listed = [...wrong.err.matchAll(/\(signature (sha256:[0-9a-f]{64})\)/g)].map((m) => m[1]);
     assert.equal(listed.length, 2, wrong.err);
     assert.deepEqual(new Set(listed), new Set(own), wrong.err);
+  });
+
+  it("shows progress for long transfers on a terminal only, never on a pipe or in CI", async () => {
+    const work = join(dir, "progress");
+    await (await import("node:fs/promises")).mkdir(work);
+    const file = join(work, "big.bin");
+    await writeFile(file, randomBytes(6 * 1024 * 1024));
+    const tag = `${reg.host}/rel/progress:v1`;
+    /** Runs the binary under a pseudo-terminal; returns the terminal transcript. */
+    const underPty = async (args: string[], env: Record<string, string> = {}) => {
+      const r = await runProcess(
+        "python3",
+        [join(ROOT, "tests", "helpers", "pty_drive.py"), "[]", BIN, ...args],
+        { env, timeoutMs: 90_000 },
+      );
+      assert.equal(r.code, 0, r.err);
+      const run = JSON.parse(r.out) as { transcript: string; code: number; failed: unknown };
+      assert.equal(run.failed, null, run.transcript);
+      assert.equal(run.code, 0, run.transcript);
+      return run.transcript;
+    };
+    const up = await underPty(["upload", "blob", "-f", file, tag]);
+    assert.match(up, /\rUploading .*big\.bin {2}[\d.]+ (KiB|MiB) \/ 6\.0 MiB {2}\d+%/);
+    assert.match(up, /6\.0 MiB \/ 6\.0 MiB {2}100%\r?\n/);
+    const ref = /(127\.0\.0\.1:\d+\/rel\/progress@sha256:[0-9a-f]{64})/.exec(up)![1];
+    const got = await underPty(["sget", "-o", join(work, "got.bin"), ref]);
+    assert.match(got, /\rDownloading .*@sha256:[0-9a-f]{64} {2}6\.0 MiB\r?\n/);
+    const saved = await underPty(["save", "--dir", join(work, "layout"), ref]);
+    assert.match(saved, /\rSaving .* {2}6\.0 MiB/);
+    const loaded = await underPty([
+      "load",
+      "--dir",
+      join(work, "layout"),
+      `${reg.host}/rel/loaded:v1`,
+    ]);
+    assert.match(loaded, /\rLoading .*layout {2}\d/);
+    // In CI (even on a terminal) and on a pipe: no progress at all.
+    const ci = await underPty(["sget", "-o", join(work, "ci.bin"), ref], { CI: "true" });
+    assert.doesNotMatch(ci, /Downloading|\r(?!\n)/);
+    const piped = await cosign(["sget", "-o", join(work, "pipe.bin"), ref]);
+    assert.equal(piped.code, 0, piped.err);
+    assert.doesNotMatch(piped.err, /Downloading|\r/);
+    const upPiped = await cosign(["upload", "blob", "-f", file, `${reg.host}/rel/progress:v2`]);
+    assert.equal(upPiped.code, 0, upPiped.err);
+    assert.doesNotMatch(upPiped.err, /\rUploading|%/);
   });
 });

@@ -23,6 +23,7 @@ import type { Command } from "../command.ts";
 import { REGISTRY_FLAGS } from "../registry_flags.ts";
 import { loadTrustedRoot } from "../trust_root.ts";
 import { stageVerified } from "../verified_download.ts";
+import { withProgress } from "../../core/progress_stream.ts";
 
 /** Fails early (before any download) when the `-o` file's directory cannot take it. */
 async function checkOutputDir(output: string): Promise<void> {
@@ -135,7 +136,7 @@ export const command: Command = {
     // has ended without error.
     const stream = await artifact.open();
     const staged = await stageVerified(
-      stream,
+      output ? withProgress(stream, ctx.progress?.(`Downloading ${name}`)) : stream,
       { what: `the content of ${name}` },
       output ? { output } : {},
     );

@@ -36,6 +36,7 @@ import { copyReferrers } from "./copy_referrers.ts";
 import type { SignatureSuffix } from "./layout.ts";
 import { selectPlatform } from "./select_platform.ts";
 import { signatureReference } from "./signature_location.ts";
+import { progressSource } from "../../oci/progress_source.ts";
 
 /** What {@link copyImage} copies. */
 export interface CopyImageOptions {
@@ -102,9 +103,14 @@ async function remoteCopy(
     }
   }
   ctx.log.info(`Copying ${referenceString(src)} to ${referenceString(dst)}...`);
-  await transferImage(source, registrySink(client, dst), got, {
-    tag: dst.digest ? undefined : dst.tag,
-  });
+  const progress = ctx.progress?.(`Copying ${referenceString(src)}`);
+  try {
+    await transferImage(progressSource(source, progress), registrySink(client, dst), got, {
+      tag: dst.digest ? undefined : dst.tag,
+    });
+  } finally {
+    progress?.done();
+  }
   return true;
 }
 

@@ -46,6 +46,7 @@ import { listReferrers, referrersIn, referrerSink } from "./copy_referrers.ts";
 import type { SignatureSuffix } from "./layout.ts";
 import { selectPlatform } from "./select_platform.ts";
 import { signatureReference } from "./signature_location.ts";
+import { progressSource } from "../../oci/progress_source.ts";
 
 const KIND_OF: Record<SignatureSuffix, string> = {
   sig: LAYOUT_KINDS.sigs,
@@ -101,8 +102,9 @@ export async function saveImage(ctx: Context, options: SaveImageOptions): Promis
   if (options.platform) root = await selectPlatform(client, ref, root, options.platform);
   const existed = await stat(dir).then(() => true, () => false);
   const layout = await OciLayout.create(dir);
+  const progress = ctx.progress?.(`Saving ${referenceString(ref)}`);
   try {
-    const source = registrySource(client, ref);
+    const source = progressSource(registrySource(client, ref), progress);
     const sink = layoutSink(layout);
     await transferImage(source, sink, root);
     const entries = [
@@ -136,6 +138,8 @@ export async function saveImage(ctx: Context, options: SaveImageOptions): Promis
   } catch (e) {
     if (!existed) await rm(dir, { recursive: true, force: true }).catch(() => {});
     throw e;
+  } finally {
+    progress?.done();
   }
 }
 
@@ -190,40 +194,46 @@ export async function loadImage(ctx: Context, options: LoadImageOptions): Promis
       },
     );
   }
-  const source = layoutSource(layout);
-  const root = await readEntry(source, rootDesc);
-  const attachments: { suffix: SignatureSuffix; manifest: ManifestData }[] = [];
-  const referrers: ManifestData[] = [];
-  for (const d of index.manifests) {
-    const suffix = SUFFIX_OF[kind(d) ?? ""];
-    if (suffix) attachments.push({ suffix, manifest: await readEntry(source, d) });
-    if (kind(d)?.startsWith(LAYOUT_KINDS.referrers)) {
-      referrers.push(await readEntry(source, d));
+  // Reading (checked before the first push) and pushing count into one progress line.
+  const progress = ctx.progress?.(`Loading ${dir}`);
+  try {
+    const source = progressSource(layoutSource(layout), progress);
+    const root = await readEntry(source, rootDesc);
+    const attachments: { suffix: SignatureSuffix; manifest: ManifestData }[] = [];
+    const referrers: ManifestData[] = [];
+    for (const d of index.manifests) {
+      const suffix = SUFFIX_OF[kind(d) ?? ""];
+      if (suffix) attachments.push({ suffix, manifest: await readEntry(source, d) });
+      if (kind(d)?.startsWith(LAYOUT_KINDS.referrers)) {
+        referrers.push(await readEntry(source, d));
+      }
     }
-  }
-  // Check everything before the first push.
-  await transferImage(source, checkingSink(), root);
-  for (const a of attachments) await transferImage(source, checkingSink(), a.manifest);
-  for (const r of referrers) await transferImage(source, checkingSink(), r);
+    // Check everything before the first push.
+    await transferImage(source, checkingSink(), root);
+    for (const a of attachments) await transferImage(source, checkingSink(), a.manifest);
+    for (const r of referrers) await transferImage(source, checkingSink(), r);
 
-  const client = registryClientFor(ctx);
-  await transferImage(source, registrySink(client, ref), root, {
-    tag: ref.digest ? undefined : ref.tag,
-  });
-  for (const a of attachments) {
-    const sigRef = signatureReference(ref, root.digest, a.suffix, (n) => ctx.env(n));
-    await transferImage(source, registrySink(client, sigRef), a.manifest, { tag: sigRef.tag });
-    ctx.log.debug(`loaded ${referenceString(sigRef)}`);
-  }
-  if (referrers.length) {
-    const have = await referrersIn(client, ref, root.digest, ctx);
-    for (const r of referrers) {
-      if (!have.has(r.digest)) await transferImage(source, referrerSink(client, ref), r);
+    const client = registryClientFor(ctx);
+    await transferImage(source, registrySink(client, ref), root, {
+      tag: ref.digest ? undefined : ref.tag,
+    });
+    for (const a of attachments) {
+      const sigRef = signatureReference(ref, root.digest, a.suffix, (n) => ctx.env(n));
+      await transferImage(source, registrySink(client, sigRef), a.manifest, { tag: sigRef.tag });
+      ctx.log.debug(`loaded ${referenceString(sigRef)}`);
     }
+    if (referrers.length) {
+      const have = await referrersIn(client, ref, root.digest, ctx);
+      for (const r of referrers) {
+        if (!have.has(r.digest)) await transferImage(source, referrerSink(client, ref), r);
+      }
+    }
+    ctx.log.info(
+      `Loaded ${
+        repositoryString(ref)
+      }@${root.digest}, ${attachments.length} attachment image(s) and ${referrers.length} referrer(s) from ${dir}`,
+    );
+  } finally {
+    progress?.done();
   }
-  ctx.log.info(
-    `Loaded ${
-      repositoryString(ref)
-    }@${root.digest}, ${attachments.length} attachment image(s) and ${referrers.length} referrer(s) from ${dir}`,
-  );
 }

@@ -24,6 +24,7 @@ import { digestFile, hex, openFileStream } from "../artifact-blob/mod.ts";
 import { goJsonBytes, goMap } from "./go_json.ts";
 import { goTime } from "./layout.ts";
 import { SNIFF_LENGTH, sniffContentType } from "./sniff_content_type.ts";
+import { withProgress } from "../../core/progress_stream.ts";
 
 /** Chunk size of the (PATCH) uploads: small chunks keep memory low for large files. */
 export const UPLOAD_CHUNK_BYTES: number = 4 * 1024 * 1024;
@@ -102,7 +103,11 @@ export async function uploadFiles(ctx: Context, options: UploadFilesOptions): Pr
     ctx.log.info(
       `Uploading file from [${f.spec.path}] to [${options.image}] with media type [${f.mediaType}]`,
     );
-    const layer = await client.putBlob(repoName, await openFileStream(f.spec.path), {
+    const body = withProgress(
+      await openFileStream(f.spec.path),
+      ctx.progress?.(`Uploading ${f.spec.path}`, f.size),
+    );
+    const layer = await client.putBlob(repoName, body, {
       digest: f.digest,
       size: f.size,
       mediaType: f.mediaType,
