@@ -96,6 +96,27 @@ describe("verify-blob --certificate --signature --insecure-ignore-tlog (no bundl
     assert.equal(changed.code, 12);
     assert.match(changed.err, /signature/);
     await writeFile(join(d, "a.txt"), art);
+    // --rfc3161-timestamp: the timestamp is verified (one over other bytes is refused)
+    const sigBytes = Buffer.from(
+      (await readFile(join(d, "a.sig"), "utf8")).trim(),
+      "base64",
+    );
+    const ts = (t: string) => JSON.stringify({ SignedRFC3161Timestamp: t });
+    await writeFile(join(d, "ts.json"), ts(await k.timestamp(sigBytes)));
+    const stamped = await run([
+      "--insecure-ignore-tlog",
+      "--rfc3161-timestamp",
+      join(d, "ts.json"),
+    ]);
+    assert.equal(stamped.code, 0, stamped.err);
+    await writeFile(join(d, "bad-ts.json"), ts(await k.timestamp(new TextEncoder().encode("x"))));
+    const badTs = await run([
+      "--insecure-ignore-tlog",
+      "--rfc3161-timestamp",
+      join(d, "bad-ts.json"),
+    ]);
+    assert.equal(badTs.code, 12);
+    assert.match(badTs.err, /RFC 3161 timestamp: the message imprint/);
     const needsTlog = await run([]);
     assert.notEqual(needsTlog.code, 0);
     assert.match(needsTlog.err, /insecure-ignore-tlog|Rekor/);

@@ -89,6 +89,12 @@ export const command: Command = {
     },
     { name: "offline", type: "boolean", description: "only allow offline verification" },
     {
+      name: "rfc3161-timestamp",
+      type: "string",
+      placeholder: "FILE",
+      description: "path to the RFC 3161 timestamp of --signature (cosign's JSON form)",
+    },
+    {
       name: "rekor-url",
       type: "string",
       placeholder: "URL",
@@ -181,7 +187,21 @@ export const command: Command = {
       ? {
         kind: "signature",
         location: sigArg,
-        legacy: { signature: await readSignatureArg(sigArg) },
+        legacy: {
+          signature: await readSignatureArg(sigArg),
+          // --rfc3161-timestamp: cosign's {"SignedRFC3161Timestamp": …} file for this signature
+          ...(str(flags, "rfc3161-timestamp")
+            ? {
+              rfc3161Timestamp: new TextDecoder().decode(
+                await readSmallFile(
+                  str(flags, "rfc3161-timestamp")!,
+                  1 << 20,
+                  "RFC 3161 timestamp",
+                ),
+              ),
+            }
+            : {}),
+        },
       }
       : await readBundleFile(bundlePath!);
 
