@@ -70,8 +70,10 @@ export function startDeadline(ms: number, outer?: AbortSignal, what?: string): D
 }
 
 /**
- * Rejects with the signal's reason when it aborts (for racing a read that ignores signals).
- * The promise never resolves; its rejection is handled when nobody awaits it.
+ * Rejects with the signal's reason when it aborts (for racing an operation that ignores
+ * signals). The promise never resolves; its rejection is handled when nobody awaits it. Race it
+ * once per operation, not once per chunk of a stream: every race leaves a reaction on it that
+ * keeps the race's result alive while the signal has not aborted.
  */
 export function abortPromise(signal: AbortSignal): Promise<never> {
   const p = new Promise<never>((_, reject) => {
@@ -110,23 +112,32 @@ export function streamWithinDeadline(
   mapError: (e: unknown) => unknown,
 ): ReadableStream<Uint8Array> {
   const reader = stream.getReader();
-  const aborted = abortPromise(d.signal);
+  // Cancel the source on abort (a pending read then ends): no Promise.race against a promise
+  // that stays pending, which would keep every chunk read alive until the deadline.
+  const onAbort = () => void reader.cancel(d.signal.reason).catch(() => {});
+  if (d.signal.aborted) onAbort();
+  else d.signal.addEventListener("abort", onAbort, { once: true });
+  const finish = () => {
+    d.signal.removeEventListener("abort", onAbort);
+    d.dispose();
+  };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const { done, value } = await Promise.race([reader.read(), aborted]);
+        const { done, value } = await reader.read();
+        if (d.signal.aborted) throw d.signal.reason;
         if (done) {
-          d.dispose();
+          finish();
           controller.close();
         } else controller.enqueue(value);
       } catch (e) {
         reader.cancel().catch(() => {});
-        controller.error(mapError(e));
-        d.dispose();
+        controller.error(mapError(d.signal.aborted ? d.signal.reason ?? e : e));
+        finish();
       }
     },
     cancel(reason) {
-      d.dispose();
+      finish();
       return reader.cancel(reason);
     },
   });

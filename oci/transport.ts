@@ -31,7 +31,6 @@
  */
 import { concatBytes } from "../core/concat_bytes.ts";
 import {
-  abortPromise,
   type Deadline,
   DeadlineError,
   formatDuration,
@@ -714,7 +713,6 @@ export class RegistryTransport {
     const reader = res.body.getReader();
     const timeout = this.timeoutMs;
     const where = `${url.host}${url.pathname}`;
-    const aborted = abortPromise(op.signal);
     let stalled = false;
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
@@ -723,7 +721,9 @@ export class RegistryTransport {
           ctrl.abort(new Error(`timed out: no data for ${timeout} ms`));
         }, timeout);
         try {
-          const { done: end, value } = await Promise.race([reader.read(), aborted]);
+          // The operation's signal aborts the fetch (see fetch), which fails a pending read.
+          const { done: end, value } = await reader.read();
+          if (op.signal.aborted) throw op.signal.reason;
           if (end) {
             controller.close();
             done();
