@@ -29,6 +29,10 @@ const r = spawnSync(
     "--compile",
     "--minify",
     "--splitting",
+    // Bytecode: start-up skips parsing (about 15-25% less CPU for version/verify-blob);
+    // with ESM output it accepts main.ts's top-level await.
+    "--bytecode",
+    "--format=esm",
     "--sourcemap=none",
     join(root, "main.ts"),
     "--outfile",
