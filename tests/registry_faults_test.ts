@@ -45,6 +45,12 @@ const quick = {
   credentials: () => Promise.resolve(undefined),
 };
 const enc = new TextEncoder();
+/** Default retries (before the fix, each silent attempt was retried) and a short timeout. */
+const silentServerOptions = {
+  credentials: quick.credentials,
+  retry: { retries: 3, baseMs: 10, maxMs: 50 },
+  timeoutMs: 300,
+};
 
 describe("registry faults", () => {
   it("connection refused: NETWORK error naming the registry", async () => {
@@ -100,11 +106,7 @@ describe("registry faults", () => {
   it("a registry that accepts and never answers (even /v2/) fails within one timeout", async () => {
     const silent = await fakeServer(() => {/* never answers */});
     try {
-      const c = new RegistryClient({
-        credentials: quick.credentials,
-        retry: { retries: 3, baseMs: 10, maxMs: 50 },
-        timeoutMs: 300,
-      });
+      const c = new RegistryClient(silentServerOptions);
       const t0 = Date.now();
       await assert.rejects(c.getManifest(`${silent.host}/a:v1`), (e: unknown) => {
         assert.ok(isCosignError(e, "NETWORK"), String(e));
@@ -390,11 +392,7 @@ describe("registry faults", () => {
     it("a registry that never answers is not retried: one attempt, the error names the limit", async () => {
       set("hang");
       // Default retries: before, each silent attempt was retried (4 x the timeout).
-      const c = new RegistryClient({
-        credentials: quick.credentials,
-        retry: { retries: 3, baseMs: 10, maxMs: 50 },
-        timeoutMs: 300,
-      });
+      const c = new RegistryClient(silentServerOptions);
       const t0 = Date.now();
       await assert.rejects(c.getManifest(`${srv.host}/r:v1`), (e: unknown) => {
         assert.ok(isCosignError(e, "NETWORK"), String(e));
