@@ -228,6 +228,7 @@ describe("reliability (e2e, dist/cosign-ts)", () => {
         work,
         precious,
         (ms) => [`img.sig.tmp-${pid}-${ms}`, `img.payload.tmp-${pid}-${ms}`],
+        15_000,
       );
     }, { env });
     assert.equal(r.code, 0, r.err);
@@ -574,10 +575,10 @@ print("-----BEGIN PUBLIC KEY-----\\n" + "\\n".join(b[i:i+64] for i in range(0, l
     };
     const up = await underPty(["upload", "blob", "-f", file, tag]);
     assert.match(up, /\rUploading .*big\.bin {2}[\d.]+ (KiB|MiB) \/ 6\.0 MiB {2}\d+%/);
-    assert.match(up, /6\.0 MiB \/ 6\.0 MiB {2}100%\r?\n/);
+    assert.match(up, /6\.0 MiB \/ 6\.0 MiB {2}100% *\r?\n/);
     const ref = /(127\.0\.0\.1:\d+\/rel\/progress@sha256:[0-9a-f]{64})/.exec(up)![1];
     const got = await underPty(["sget", "-o", join(work, "got.bin"), ref]);
-    assert.match(got, /\rDownloading .*@sha256:[0-9a-f]{64} {2}6\.0 MiB\r?\n/);
+    assert.match(got, /\rDownloading .*@sha256:[0-9a-f]{64} {2}6\.0 MiB *\r?\n/);
     const saved = await underPty(["save", "--dir", join(work, "layout"), ref]);
     assert.match(saved, /\rSaving .* {2}6\.0 MiB/);
     const loaded = await underPty([
