@@ -20,10 +20,12 @@ import {
   BIN,
   interleave,
   measure,
+  type MeasureOptions,
   met,
   ms,
   requireBinary,
   runsFor,
+  type Sample,
   type Target,
   targetMetric,
 } from "./measure.ts";
@@ -43,6 +45,47 @@ export async function opensslKeyPair(dir: string): Promise<{ key: string; pub: s
   await measure("openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", ec, "-out", key]);
   await measure("openssl", ["pkey", "-in", key, "-pubout", "-out", pub]);
   return { key, pub };
+}
+
+/** Files for {@link signVerifyTasks}. */
+export interface SignVerifyFiles {
+  /** PKCS#8 private key PEM. */
+  key: string;
+  /** Public key PEM. */
+  pub: string;
+  /** cosign-ts's signature of `file` (base64 or DER). */
+  sig: string;
+  /** openssl's DER signature of `file`. */
+  rawSig: string;
+  /** The file signed. */
+  file: string;
+}
+
+/**
+ * The four whole-process runs the key benchmarks compare: `sign` / `verify` (dist/cosign-ts
+ * sign-blob / verify-blob --key) and `osign` / `overify` (openssl dgst -sha256 -sign / -verify).
+ */
+export function signVerifyTasks(
+  f: SignVerifyFiles,
+  o: MeasureOptions = {},
+): Record<"sign" | "verify" | "osign" | "overify", () => Promise<Sample>> {
+  return {
+    sign: () => measure(BIN, ["sign-blob", "--key", f.key, "--tlog-upload=false", f.file], o),
+    verify: () =>
+      measure(BIN, [
+        "verify-blob",
+        "--key",
+        f.pub,
+        "--signature",
+        f.sig,
+        "--insecure-ignore-tlog",
+        f.file,
+      ], o),
+    osign: () =>
+      measure("openssl", ["dgst", "-sha256", "-sign", f.key, "-out", "/dev/null", f.file], o),
+    overify: () =>
+      measure("openssl", ["dgst", "-sha256", "-verify", f.pub, "-signature", f.rawSig, f.file], o),
+  };
 }
 
 /** Runs the benchmark. */
@@ -67,23 +110,12 @@ export async function run(): Promise<BenchResult> {
       file,
     ]);
     await measure("openssl", ["dgst", "-sha256", "-sign", key, "-out", rawSig, file]);
-    const env = { COSIGN_TS_CACHE: join(dir, "cache") };
-    const m = await interleave({
-      sign: () => measure(BIN, ["sign-blob", "--key", key, "--tlog-upload=false", file], { env }),
-      verify: () =>
-        measure(BIN, [
-          "verify-blob",
-          "--key",
-          pub,
-          "--signature",
-          sig,
-          "--insecure-ignore-tlog",
-          file,
-        ], { env }),
-      osign: () => measure("openssl", ["dgst", "-sha256", "-sign", key, "-out", "/dev/null", file]),
-      overify: () =>
-        measure("openssl", ["dgst", "-sha256", "-verify", pub, "-signature", rawSig, file]),
-    }, runs);
+    const m = await interleave(
+      signVerifyTasks({ key, pub, sig, rawSig, file }, {
+        env: { COSIGN_TS_CACHE: join(dir, "cache") },
+      }),
+      runs,
+    );
     const t: Target = {
       label: "CPU ratio sign-blob / verify-blob",
       ratio: m.sign.cpu / m.verify.cpu,

@@ -18,7 +18,6 @@ import { join } from "node:path";
 import process from "node:process";
 import type { BenchResult } from "./run.ts";
 import {
-  BIN,
   interleave,
   measure,
   met,
@@ -28,7 +27,7 @@ import {
   type Target,
   targetMetric,
 } from "./measure.ts";
-import { opensslKeyPair } from "./keys_bench.ts";
+import { opensslKeyPair, signVerifyTasks } from "./keys_bench.ts";
 
 /** Benchmark name. */
 export const name = "verify-blob";
@@ -63,26 +62,10 @@ export async function run(): Promise<BenchResult> {
     const { key, pub } = await opensslKeyPair(dir);
     await writeBigFile(file, mib);
     await measure("openssl", ["dgst", "-sha256", "-sign", key, "-out", sig, file]);
-    const rss = true;
-    const m = await interleave({
-      verify: () =>
-        measure(BIN, [
-          "verify-blob",
-          "--key",
-          pub,
-          "--signature",
-          sig,
-          "--insecure-ignore-tlog",
-          file,
-        ], {
-          rss,
-        }),
-      overify: () =>
-        measure("openssl", ["dgst", "-sha256", "-verify", pub, "-signature", sig, file], { rss }),
-      sign: () => measure(BIN, ["sign-blob", "--key", key, "--tlog-upload=false", file], { rss }),
-      osign: () =>
-        measure("openssl", ["dgst", "-sha256", "-sign", key, "-out", "/dev/null", file], { rss }),
-    }, runs);
+    const m = await interleave(
+      signVerifyTasks({ key, pub, sig, rawSig: sig, file }, { rss: true }),
+      runs,
+    );
     const tv: Target = {
       label: "ratio verify-blob / openssl (wall)",
       ratio: m.verify.wall / m.overify.wall,
