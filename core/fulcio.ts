@@ -17,6 +17,7 @@
 import { base64 } from "@scure/base";
 import { CosignError } from "./errors.ts";
 import { postToService, responseJson } from "./service_request.ts";
+import { base64Decode, derToPem } from "./encoding.ts";
 
 /** Default Fulcio instance (public good). */
 export const DEFAULT_FULCIO_URL = "https://fulcio.sigstore.dev";
@@ -52,22 +53,17 @@ export interface SigningCertificate {
   detachedSct?: Uint8Array;
 }
 
-function unb64(s: string): Uint8Array {
-  return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-}
-
 /** Splits PEM text into DER certificates. */
 export function pemCertificates(text: string): Uint8Array[] {
   const out: Uint8Array[] = [];
   const re = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
-  for (const m of text.matchAll(re)) out.push(unb64(m[1].replace(/\s+/g, "")));
+  for (const m of text.matchAll(re)) out.push(base64Decode(m[1]));
   return out;
 }
 
 /** DER certificate to PEM (64-column lines, trailing newline). */
 export function certificatePem(der: Uint8Array): string {
-  const body = base64.encode(der).replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
-  return `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
+  return derToPem("CERTIFICATE", der);
 }
 
 /**
@@ -111,6 +107,6 @@ export async function requestSigningCertificate(
     chain: ders.map(certificatePem),
     leaf: ders[0],
     issuers: ders.slice(1),
-    detachedSct: typeof sct === "string" ? unb64(sct) : undefined,
+    detachedSct: typeof sct === "string" ? base64Decode(sct) : undefined,
   };
 }

@@ -31,6 +31,7 @@ import { lstat, open, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
 import { CosignError, describeError } from "../core/errors.ts";
+import { toHex } from "../core/encoding.ts";
 
 /** Options for {@link openAtomicFile} and {@link writeFileAtomic}. */
 export interface AtomicFileOptions {
@@ -65,11 +66,7 @@ export interface AtomicFile {
 const TEMP_MARK = ".cosign-ts-";
 
 function randomHex(n: number): string {
-  return Array.from(
-    crypto.getRandomValues(new Uint8Array(n)),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
+  return toHex(crypto.getRandomValues(new Uint8Array(n)));
 }
 
 /** The temporary sibling name for `path` (random, so it cannot be predicted). */

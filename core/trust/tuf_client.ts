@@ -20,6 +20,7 @@ import { CosignError } from "../errors.ts";
 import { readBodyCapped } from "../service_request.ts";
 import { digest, toHex, verifySpki } from "../verify/public_key.ts";
 import { rejectDuplicateKeys } from "../strict_json.ts";
+import { pemToDer as pemDer, tryFromHex } from "../encoding.ts";
 
 /** Where the client keeps trusted metadata between runs. */
 export interface TufStore {
@@ -76,9 +77,11 @@ export function canonicalJson(v: Json): string {
 }
 
 function pemToDer(pem: string): Uint8Array | undefined {
-  const m = /-----BEGIN PUBLIC KEY-----([\s\S]*?)-----END PUBLIC KEY-----/.exec(pem);
-  if (!m) return undefined;
-  return Uint8Array.from(atob(m[1].replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+  try {
+    return pemDer(pem, "PUBLIC KEY");
+  } catch {
+    return undefined;
+  }
 }
 
 const ED25519_SPKI_PREFIX = Uint8Array.from([
@@ -97,8 +100,7 @@ const ED25519_SPKI_PREFIX = Uint8Array.from([
 ]);
 
 function fromHex(h: string): Uint8Array | undefined {
-  if (typeof h !== "string" || !/^([0-9a-fA-F]{2})*$/.test(h)) return undefined;
-  return Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
+  return typeof h === "string" ? tryFromHex(h) : undefined;
 }
 
 /** The SPKI of a TUF key object, or undefined for an unsupported key. */

@@ -13,6 +13,7 @@ import { open } from "node:fs/promises";
 import { createNodeHash } from "../../oci/digest.ts";
 import { CosignError, describeError } from "../../core/errors.ts";
 import type { HashAlgorithm } from "../../core/plugin.ts";
+import { toHex, tryFromHex } from "../../core/encoding.ts";
 
 /** Size of the read buffer used for files: large enough for native hashing speed. */
 export const READ_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -22,18 +23,15 @@ export type Digests = Partial<Record<HashAlgorithm, Uint8Array>>;
 
 /** Lower-case hex of bytes. */
 export function hex(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += b.toString(16).padStart(2, "0");
-  return s;
+  return toHex(bytes);
 }
 
 /** Bytes of a hex string; throws CosignError("INVALID_INPUT") for anything but even-length hex. */
 export function fromHex(text: string): Uint8Array {
-  if (!/^([0-9a-fA-F]{2})*$/.test(text)) {
+  const out = tryFromHex(text);
+  if (!out) {
     throw new CosignError("INVALID_INPUT", `Cannot decode "${text.slice(0, 80)}": not hex`);
   }
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
   return out;
 }
 
