@@ -16,6 +16,7 @@ import type { CertificateAuthority } from "../trust/trusted_root.ts";
 import { withinValidity } from "../trust/trusted_root.ts";
 import { bytesEqual, verifySpki } from "./public_key.ts";
 import { derChildren, type DerElement, derEncode, derReadAll, oidToString } from "../keys/der.ts";
+import { base64Decode, derToPem } from "../encoding.ts";
 
 /** One extension. */
 export interface Extension {
@@ -220,7 +221,7 @@ export function certificatesFromPemOrDer(data: Uint8Array): Uint8Array[] {
     const re = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
     for (const m of text.matchAll(re)) {
       try {
-        out.push(Uint8Array.from(atob(m[1].replace(/\s+/g, "")), (c) => c.charCodeAt(0)));
+        out.push(base64Decode(m[1]));
       } catch {
         throw new CosignError("INVALID_INPUT", "Cannot read certificate: invalid base64 in PEM");
       }
@@ -232,10 +233,7 @@ export function certificatesFromPemOrDer(data: Uint8Array): Uint8Array[] {
 
 /** PEM text of a DER certificate. */
 export function certificateToPem(der: Uint8Array): string {
-  let s = "";
-  for (const b of der) s += String.fromCharCode(b);
-  const b64 = btoa(s).replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
-  return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
+  return derToPem("CERTIFICATE", der);
 }
 
 const SIG_ALGS: Record<string, { hash: "sha256" | "sha384" | "sha512"; pss?: boolean }> = {

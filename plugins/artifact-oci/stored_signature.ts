@@ -21,6 +21,7 @@ import {
   RFC3161_ANNOTATION,
   SIGNATURE_ANNOTATION,
 } from "./layout.ts";
+import { base64Decode } from "../../core/encoding.ts";
 
 /** One stored signature. */
 export interface StoredSignature {
@@ -84,7 +85,7 @@ export function signatureBytes(sig: StoredSignature): Uint8Array {
       `signature layer ${sig.descriptor.digest} has a signature annotation that is not base64`,
     );
   }
-  return Uint8Array.from(atob(clean), (c) => c.charCodeAt(0));
+  return base64Decode(clean);
 }
 
 function pemBlocksDer(pem: string): string[] {

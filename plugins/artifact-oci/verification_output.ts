@@ -14,6 +14,7 @@
 import { goJson } from "./go_json.ts";
 import { encodeSimpleSigning, parseSimpleSigningPayload } from "./simple_signing.ts";
 import type { StoredSignature } from "./stored_signature.ts";
+import { base64Decode } from "../../core/encoding.ts";
 
 const OID = "1.3.6.1.4.1.57264.1.";
 
@@ -47,7 +48,7 @@ export async function verificationOutput(sig: StoredSignature): Promise<string> 
     /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(sig.certificate);
   if (m) {
     try {
-      const der = Uint8Array.from(atob(m[1].replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+      const der = base64Decode(m[1]);
       const [{ parseCertificate }, { certificateIdentity }] = await Promise.all([
         import("../../core/verify/certificate.ts"),
         import("../../core/verify/identity.ts"),

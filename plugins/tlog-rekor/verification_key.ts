@@ -10,6 +10,7 @@
  * @module
  */
 import { CosignError } from "../../core/errors.ts";
+import { base64Decode } from "../../core/encoding.ts";
 
 /** Parsed verification material. */
 export interface VerificationKey {
@@ -27,10 +28,6 @@ const CURVES: Record<string, string> = {
   "1.3.132.0.35": "PKIX_ECDSA_P521_SHA_512",
 };
 
-function unb64(s: string): Uint8Array {
-  return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-}
-
 /**
  * Reads a PEM certificate or public key. Throws CosignError("KEY") for anything else or for a key
  * type Rekor does not take.
@@ -42,7 +39,7 @@ export async function verificationKey(pem: string): Promise<VerificationKey> {
       hint: "Sign with a key or certificate in PEM form.",
     });
   }
-  const der = unb64(m[2].replace(/\s+/g, ""));
+  const der = base64Decode(m[2]);
   const isCertificate = m[1] === "CERTIFICATE";
   const pkijs = await import("pkijs");
   let spki: InstanceType<typeof pkijs.PublicKeyInfo>;
