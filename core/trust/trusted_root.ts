@@ -14,6 +14,7 @@ import { CosignError, describeError } from "../errors.ts";
 import { PUBLIC_GOOD_TRUSTED_ROOT } from "./public_good.ts";
 import { derChildren, derReadAll } from "../keys/der.ts";
 import { rejectDuplicateKeys } from "../strict_json.ts";
+import { toHex } from "../encoding.ts";
 
 /** A validity window; a missing end means "still valid". Both ends inclusive. */
 export interface ValidityWindow {
@@ -92,8 +93,7 @@ function names(der: Uint8Array): { issuer: string; subject: string } | undefined
   try {
     const tbs = derChildren(derChildren(derReadAll(der).value)[0].value);
     const i = tbs[0]?.tag === 0xa0 ? 1 : 0;
-    const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-    return { issuer: hex(tbs[i + 2].raw), subject: hex(tbs[i + 4].raw) };
+    return { issuer: toHex(tbs[i + 2].raw), subject: toHex(tbs[i + 4].raw) };
   } catch {
     return undefined;
   }

@@ -11,6 +11,7 @@
  * @module
  */
 import { CosignError } from "../errors.ts";
+import { base64Decode } from "../encoding.ts";
 
 /** A parsed signed note. */
 export interface Checkpoint {
@@ -34,8 +35,7 @@ function fail(what: string): never {
 
 function b64(s: string): Uint8Array {
   try {
-    const bin = atob(s);
-    return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+    return base64Decode(s);
   } catch {
     return fail(`has invalid base64 "${s.slice(0, 40)}"`);
   }

@@ -17,6 +17,7 @@
  */
 import { CosignError } from "../../core/errors.ts";
 import { postToService, readResponseBytes } from "../../core/service_request.ts";
+import { toHex } from "../../core/encoding.ts";
 
 /** OID of SHA-256. */
 const SHA256_OID = "2.16.840.1.101.3.4.2.1";
@@ -84,7 +85,7 @@ export async function requestTimestamp(
   const rnd = crypto.getRandomValues(new Uint8Array(7));
   rnd[0] &= 0x1f; // below 2^53
   const nonce = opts.nonce ??
-    BigInt("0x" + [...rnd].map((b) => b.toString(16).padStart(2, "0")).join("")) + 1n;
+    BigInt("0x" + toHex(rnd)) + 1n;
   const body = await timeStampRequest(digest, nonce);
   const res = await postToService("timestamp authority", url, {
     body,
