@@ -154,6 +154,16 @@ describe("reliability (e2e, dist/cosign-ts)", () => {
     await cleanup?.();
   });
 
+  /** Generates a cosign key pair `<dir>/<name>.key|.pub` with `password`; returns the prefix. */
+  async function newKeyPair(name: string, password = "pw"): Promise<string> {
+    const prefix = join(dir, name);
+    const g = await cosign(["generate-key-pair", "--output-key-prefix", prefix], {
+      env: { COSIGN_PASSWORD: password },
+    });
+    assert.equal(g.code, 0, g.err);
+    return prefix;
+  }
+
   async function upload(file: string, ref: string): Promise<string> {
     const r = await cosign(["upload", "blob", "-f", file, ref]);
     assert.equal(r.code, 0, r.err);
@@ -202,9 +212,7 @@ describe("reliability (e2e, dist/cosign-ts)", () => {
     const work = join(dir, "sign-links");
     await (await import("node:fs/promises")).mkdir(work);
     const env = { COSIGN_PASSWORD: "pw" };
-    const prefix = join(dir, "signer");
-    const g = await cosign(["generate-key-pair", "--output-key-prefix", prefix], { env });
-    assert.equal(g.code, 0, g.err);
+    const prefix = await newKeyPair("signer");
     const file = join(dir, "small.txt");
     await writeFile(file, "hello\n");
     const ref = await upload(file, `${reg.host}/rel/signed:v1`);
@@ -282,11 +290,7 @@ describe("reliability (e2e, dist/cosign-ts)", () => {
 
   it("refuses a legacy bundle that repeats a key, naming it (the last value would verify)", async () => {
     const env = { COSIGN_PASSWORD: "pw" };
-    const prefix = join(dir, "dupkey");
-    assert.equal(
-      (await cosign(["generate-key-pair", "--output-key-prefix", prefix], { env })).code,
-      0,
-    );
+    const prefix = await newKeyPair("dupkey");
     const file = join(dir, "dup-blob.txt");
     await writeFile(file, "blob with a bundle\n");
     const bundle = join(dir, "dup-blob.bundle");
@@ -362,12 +366,8 @@ describe("reliability (e2e, dist/cosign-ts)", () => {
   });
 
   it("asks for the key's password before the log confirmation, and never echoes it", async () => {
-    const prefix = join(dir, "pty");
     const password = "pw-" + randomBytes(6).toString("hex");
-    const g = await cosign(["generate-key-pair", "--output-key-prefix", prefix], {
-      env: { COSIGN_PASSWORD: password },
-    });
-    assert.equal(g.code, 0, g.err);
+    const prefix = await newKeyPair("pty", password);
     const file = join(dir, "pty.txt");
     await writeFile(file, "signed at a terminal\n");
     const steps = [["Enter password", password + "\r"], ["Are you sure", "n\r"]];
@@ -395,12 +395,8 @@ describe("reliability (e2e, dist/cosign-ts)", () => {
   });
 
   it("warns as ssh does about a private key readable by others, and still signs", async () => {
-    const prefix = join(dir, "loose");
+    const prefix = await newKeyPair("loose");
     const env = { COSIGN_PASSWORD: "pw" };
-    assert.equal(
-      (await cosign(["generate-key-pair", "--output-key-prefix", prefix], { env })).code,
-      0,
-    );
     const file = join(dir, "loose.txt");
     await writeFile(file, "x\n");
     const sign = () =>
@@ -490,11 +486,7 @@ print("-----BEGIN PUBLIC KEY-----\\n" + "\\n".join(b[i:i+64] for i in range(0, l
 
   it("words a refused Rekor connection itself, naming host and port", async () => {
     const env = { COSIGN_PASSWORD: "pw" };
-    const prefix = join(dir, "rekor-down");
-    assert.equal(
-      (await cosign(["generate-key-pair", "--output-key-prefix", prefix], { env })).code,
-      0,
-    );
+    const prefix = await newKeyPair("rekor-down");
     const file = join(dir, "rekor-down.txt");
     await writeFile(file, "x\n");
     const down = await closedPortUrl();
@@ -512,14 +504,7 @@ print("-----BEGIN PUBLIC KEY-----\\n" + "\\n".join(b[i:i+64] for i in range(0, l
   it("sget by tag of a --tlog-upload=false signature hints at --insecure-ignore-tlog; tree and verify tell signatures over one payload apart", async () => {
     const env = { COSIGN_PASSWORD: "pw" };
     const keys: string[] = [];
-    for (const n of ["two-a", "two-b", "two-c"]) {
-      const prefix = join(dir, n);
-      assert.equal(
-        (await cosign(["generate-key-pair", "--output-key-prefix", prefix], { env })).code,
-        0,
-      );
-      keys.push(prefix);
-    }
+    for (const n of ["two-a", "two-b", "two-c"]) keys.push(await newKeyPair(n));
     const file = join(dir, "two.txt");
     await writeFile(file, "two signers\n");
     const tag = `${reg.host}/rel/two:v1`;
