@@ -16,13 +16,8 @@ import { CosignError } from "../core/errors.ts";
 import { sha256Digest, sha256Hasher } from "./digest.ts";
 import type { Descriptor } from "./manifests.ts";
 import { type Repository, repositoryString } from "./reference.ts";
-import {
-  headerDigest,
-  type Operation,
-  readStep,
-  type RegistryTransport,
-  tooLarge,
-} from "./transport.ts";
+import { type Operation, type RegistryTransport } from "./transport.ts";
+import { headerDigest, readStep, tooLarge } from "./registry_errors.ts";
 
 /** Options of RegistryClient.putBlob. */
 export interface PutBlobOptions {

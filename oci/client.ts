@@ -7,9 +7,11 @@
  *
  * This is the small facade; the work is split by concern as cosign's `pkg/oci/remote` does:
  * `transport.ts` (HTTP, auth, retries, deadlines), `manifests.ts`, `blobs.ts` (downloads and
- * uploads), `tags_referrers.ts`. Every public method is one operation with a total deadline
- * ({@link RegistryClientOptions.deadlineMs}, default 3 minutes) on top of the per-response
- * timeout, and honours {@link RegistryClientOptions.signal}.
+ * uploads), `tags_referrers.ts`, with `client_options.ts` (options, defaults, limits and their
+ * environment variables) and `registry_errors.ts` (errors and capped reads). Every public
+ * method is one operation with a total deadline ({@link RegistryClientOptions.deadlineMs},
+ * default 3 minutes) on top of the per-response timeout, and honours
+ * {@link RegistryClientOptions.signal}.
  *
  * Everything fetched by digest is checked against the digest; downloads are capped
  * ({@link RegistryClientOptions.maxBlobSize}, `COSIGN_MAX_ATTACHMENT_SIZE`, default 128 MiB;
@@ -42,13 +44,9 @@ import {
 } from "./reference.ts";
 import * as tagsReferrers from "./tags_referrers.ts";
 import type { PutReferrerResult } from "./tags_referrers.ts";
-import {
-  abortError,
-  refText,
-  type RegistryClientOptions,
-  RegistryTransport,
-  streamWithin,
-} from "./transport.ts";
+import { abortError, RegistryTransport, streamWithin } from "./transport.ts";
+import { refText } from "./registry_errors.ts";
+import { type RegistryClientOptions } from "./client_options.ts";
 
 export type { GetBlobOptions, PutBlobOptions } from "./blobs.ts";
 export type { Descriptor, ManifestResult } from "./manifests.ts";
@@ -66,7 +64,7 @@ export {
   parseByteSize,
   type RegistryClientOptions,
   type RequestInfo,
-} from "./transport.ts";
+} from "./client_options.ts";
 
 /**
  * The registry client. One instance caches, per registry, the scheme (https, or http where

@@ -13,14 +13,8 @@ import { CosignError } from "../core/errors.ts";
 import { sha256Digest } from "./digest.ts";
 import { ALL_MANIFEST_TYPES } from "./media_types.ts";
 import { identifier, type Reference, repositoryString } from "./reference.ts";
-import {
-  headerDigest,
-  notFound,
-  type Operation,
-  readCapped,
-  refText,
-  type RegistryTransport,
-} from "./transport.ts";
+import { type Operation, type RegistryTransport } from "./transport.ts";
+import { headerDigest, notFound, readCapped, refText } from "./registry_errors.ts";
 
 /** An OCI content descriptor. */
 export interface Descriptor {

@@ -23,13 +23,8 @@ import { getManifest, putManifest } from "./manifests.ts";
 import { OCI_INDEX } from "./media_types.ts";
 import { type Repository, repositoryString } from "./reference.ts";
 import { sleep } from "./retry.ts";
-import {
-  malformed,
-  type Operation,
-  readCapped,
-  type RegistryTransport,
-  type RequestSpec,
-} from "./transport.ts";
+import { type Operation, type RegistryTransport, type RequestSpec } from "./transport.ts";
+import { malformed, readCapped } from "./registry_errors.ts";
 
 /** Result of RegistryClient.putReferrer. */
 export interface PutReferrerResult {

@@ -29,7 +29,6 @@
  * ```
  * @module
  */
-import { concatBytes } from "../core/concat_bytes.ts";
 import {
   type Deadline,
   DeadlineError,
@@ -38,7 +37,6 @@ import {
   streamWithinDeadline,
 } from "../core/deadline.ts";
 import { CosignError, describeError } from "../core/errors.ts";
-import type { Logger } from "../core/plugin.ts";
 import {
   type AuthChallenge,
   basicAuthHeader,
@@ -48,13 +46,7 @@ import {
   parseWwwAuthenticate,
 } from "./auth.ts";
 import { resolveCredential } from "./docker_config.ts";
-import {
-  identifier,
-  isLocalRegistry,
-  type Reference,
-  type Repository,
-  repositoryString,
-} from "./reference.ts";
+import { isLocalRegistry, type Repository } from "./reference.ts";
 import {
   backoffDelay,
   DEFAULT_RETRY,
@@ -62,138 +54,21 @@ import {
   type RetryPolicy,
   sleep,
 } from "./retry.ts";
-import { describeFetchFailure } from "../core/fetch_failure.ts";
-
-/** Default time allowed for a response's headers (and for each chunk of a body): 60 s. */
-export const DEFAULT_TIMEOUT_MS = 60_000;
-/** Default total deadline of one registry operation: 3 minutes (cosign's `--timeout`). */
-export const DEFAULT_DEADLINE_MS = 180_000;
-/** cosign's default cap on downloaded attachments: 128 MiB. */
-export const DEFAULT_MAX_BLOB_SIZE = 128 * 1024 * 1024;
-/** Cap on manifests (distribution's own limit): 4 MiB. */
-export const DEFAULT_MAX_MANIFEST_SIZE = 4 * 1024 * 1024;
-/** Default chunk size for chunked uploads: 8 MiB. Blobs up to this size go up in one PUT. */
-export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
-/** Default budget for the signature layers read for one image: 256 MiB in total. */
-export const DEFAULT_MAX_SIGNATURE_BYTES = 256 * 1024 * 1024;
-/** Default cap on the signature layers read for one image. */
-export const DEFAULT_MAX_SIGNATURE_LAYERS = 1000;
-/** Default cap on the pages of one tag list. */
-export const DEFAULT_MAX_TAG_PAGES = 1000;
-/** Default cap on the referrers of one subject. */
-export const DEFAULT_MAX_REFERRERS = 256;
-
-/** Parses sizes like "134217728", "128MiB", "10MB", "64k". Undefined when malformed. */
-export function parseByteSize(s: string | undefined): number | undefined {
-  if (s === undefined || s.trim() === "") return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*$/i.exec(s);
-  if (!m) return undefined;
-  const unit = m[2].toLowerCase();
-  const base = m[3] || unit === "" ? 1024 : 1000;
-  const pow = { "": 0, k: 1, m: 2, g: 3, t: 4 }[unit] ?? 0;
-  return Math.floor(Number(m[1]) * base ** pow);
-}
-
-/**
- * A byte size from the environment ("134217728", "128MiB"), or undefined when unset. Throws
- * CosignError("INVALID_INPUT") naming the variable when it is malformed.
- */
-export function envBytes(
-  env: (name: string) => string | undefined,
-  name: string,
-): number | undefined {
-  const v = env(name);
-  const parsed = parseByteSize(v);
-  if (v !== undefined && v.trim() !== "" && parsed === undefined) {
-    throw new CosignError(
-      "INVALID_INPUT",
-      `Invalid ${name} "${v}": expected a number of bytes`,
-      { hint: `Set ${name} to a byte count such as 134217728 (or 128MiB), or unset it.` },
-    );
-  }
-  return parsed;
-}
-
-/**
- * A positive whole number from the environment, or undefined when unset. Throws
- * CosignError("INVALID_INPUT") naming the variable when it is set to anything else.
- */
-export function envCount(
-  env: (name: string) => string | undefined,
-  name: string,
-): number | undefined {
-  const v = env(name)?.trim();
-  if (v === undefined || v === "") return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) {
-    throw new CosignError("INVALID_INPUT", `Invalid ${name} "${v}": expected a positive number`, {
-      hint: `Set ${name} to a whole number such as 1000, or unset it.`,
-    });
-  }
-  return Number(v);
-}
-
-/** One request the client made (for counting and benchmarks). */
-export interface RequestInfo {
-  /** HTTP method. */
-  method: string;
-  /** Full URL. */
-  url: string;
-  /** HTTP status, or 0 when the connection failed. */
-  status: number;
-}
-
-/** Options of {@link RegistryClient} (and of its {@link RegistryTransport}). */
-export interface RegistryClientOptions {
-  /** Environment lookup: DOCKER_CONFIG, HOME, COSIGN_MAX_ATTACHMENT_SIZE. Default: none. */
-  env?: (name: string) => string | undefined;
-  /**
-   * Credentials: fixed for every registry, or a lookup by registry host. Default: docker's
-   * config.json (`DOCKER_CONFIG` or `~/.docker/config.json`, with credential helpers).
-   */
-  credentials?: Credential | ((registry: string) => Promise<Credential | undefined>);
-  /** Allow plain HTTP to any registry (cosign's --allow-http-registry). */
-  allowHttp?: boolean;
-  /** Allow plain HTTP and skip TLS verification (cosign's --allow-insecure-registry). */
-  insecure?: boolean;
-  /** Extra trusted CA certificates, PEM text (cosign's --registry-cacert, read by the caller). */
-  caCerts?: string[];
-  /** Cap on blob downloads in bytes. Default: COSIGN_MAX_ATTACHMENT_SIZE or 128 MiB. */
-  maxBlobSize?: number;
-  /** Cap on manifests in bytes. Default 4 MiB. */
-  maxManifestSize?: number;
-  /** Chunk size for chunked uploads. Default 8 MiB. */
-  chunkSize?: number;
-  /** Time allowed for each response's headers and each chunk of its body, ms. Default 60 s. */
-  timeoutMs?: number;
-  /**
-   * Total time of one operation (all attempts, schemes, redirects and the body), ms.
-   * Default 3 minutes; 0 or Infinity: none (the command's `signal` still applies).
-   */
-  deadlineMs?: number;
-  /**
-   * Budget in bytes for all signature layers read for one image (their sizes summed, before any
-   * is fetched). Default COSIGN_TS_MAX_SIGNATURE_BYTES or 256 MiB.
-   */
-  maxSignatureBytes?: number;
-  /** Most signature layers read for one image. Default COSIGN_TS_MAX_SIGNATURE_LAYERS or 1000. */
-  maxSignatureLayers?: number;
-  /** Most pages of a tag list followed (`Link: rel="next"`). Default COSIGN_TS_MAX_TAG_PAGES or 1000. */
-  maxTagPages?: number;
-  /** Most referrers accepted for one subject. Default COSIGN_TS_MAX_REFERRERS or 256. */
-  maxReferrers?: number;
-  /** Retry policy for 429, 5xx and dropped connections. */
-  retry?: Partial<RetryPolicy>;
-  /** User-Agent header. */
-  userAgent?: string;
-  /** Called after every HTTP request (registry and token server). */
-  onRequest?: (info: RequestInfo) => void;
-  /** Cancels everything (the command's `-t/--timeout`). */
-  signal?: AbortSignal;
-  /** Debug messages. */
-  log?: Logger;
-  /** A fetch implementation (default: global fetch, or one honouring caCerts/insecure). */
-  fetch?: typeof fetch;
-}
+import {
+  DEFAULT_CHUNK_SIZE,
+  DEFAULT_DEADLINE_MS,
+  DEFAULT_MAX_BLOB_SIZE,
+  DEFAULT_MAX_MANIFEST_SIZE,
+  DEFAULT_MAX_REFERRERS,
+  DEFAULT_MAX_SIGNATURE_BYTES,
+  DEFAULT_MAX_SIGNATURE_LAYERS,
+  DEFAULT_MAX_TAG_PAGES,
+  DEFAULT_TIMEOUT_MS,
+  envBytes,
+  envCount,
+  type RegistryClientOptions,
+} from "./client_options.ts";
+import { errorSummary, isTimeout, isTransient, networkError } from "./registry_errors.ts";
 
 /** Token scopes a request needs. */
 export type Actions = "pull" | "push" | "delete";
@@ -794,143 +669,4 @@ export function abortError(op: Operation, e: unknown): CosignError {
     `Cannot ${op.what} ${op.target}: ${describeError(reason ?? e)}`,
     { hint: "The command was cancelled or ran out of time (-t/--timeout).", cause: reason ?? e },
   );
-}
-
-/** Reads a response body up to `max` bytes; throws TOO_LARGE beyond it. */
-export async function readCapped(res: Response, max: number, what: string): Promise<Uint8Array> {
-  const len = Number(res.headers.get("content-length") ?? NaN);
-  if (Number.isFinite(len) && len > max) {
-    await res.body?.cancel();
-    throw tooLarge(what, len, max);
-  }
-  if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await readStep(reader, "download", what);
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel();
-      throw tooLarge(what, total, max);
-    }
-    parts.push(value);
-  }
-  return concatBytes(parts, total);
-}
-
-/** CosignError("TOO_LARGE") for a download over its cap, naming COSIGN_MAX_ATTACHMENT_SIZE. */
-export function tooLarge(what: string, size: number, max: number): CosignError {
-  return new CosignError(
-    "TOO_LARGE",
-    `Cannot download ${what}: it is larger than the limit of ${max} bytes (${
-      size > max ? `${size} bytes or more` : "too large"
-    })`,
-    {
-      hint:
-        "If this is expected, raise the limit with COSIGN_MAX_ATTACHMENT_SIZE (bytes, e.g. 268435456).",
-    },
-  );
-}
-
-interface RegistryErrorBody {
-  errors?: { code?: string; message?: string; detail?: unknown }[];
-}
-
-async function errorSummary(res: Response): Promise<string> {
-  let text = "";
-  try {
-    text = new TextDecoder().decode(await readCapped(res, 64 * 1024, "error body"));
-  } catch {
-    return "";
-  }
-  try {
-    const j = JSON.parse(text) as RegistryErrorBody;
-    if (Array.isArray(j.errors) && j.errors.length) {
-      return j.errors.map((e) => [e.code, e.message].filter(Boolean).join(": ")).join("; ");
-    }
-  } catch { /* not JSON */ }
-  return text.trim().slice(0, 200);
-}
-
-/** `repo@digest` or `repo:tag` for messages. */
-export function refText(r: Reference): string {
-  return r.digest
-    ? `${repositoryString(r)}@${r.digest}`
-    : `${repositoryString(r)}:${identifier(r)}`;
-}
-
-/** The Docker-Content-Digest header, if any. */
-export function headerDigest(res: Response): string | undefined {
-  const d = res.headers.get("docker-content-digest")?.trim();
-  return d || undefined;
-}
-
-/** CosignError("NOT_FOUND") for a missing object. */
-export function notFound(what: string, target: string, code: string): CosignError {
-  return new CosignError("NOT_FOUND", `Cannot find ${what} ${target}: not found (${code})`, {
-    hint: "Check the repository, tag or digest.",
-  });
-}
-
-/** CosignError("NETWORK") for an answer we cannot use. */
-export function malformed(action: string, target: string, why: string): CosignError {
-  return new CosignError("NETWORK", `Cannot ${action} ${target}: malformed answer: ${why}`);
-}
-
-function isTimeout(e: unknown): boolean {
-  return e instanceof DeadlineError || /^timed out: no answer/.test(describeError(e));
-}
-
-function isTransient(e: unknown): boolean {
-  if (isTimeout(e)) return false; // bounded by the deadline: retrying a silent server only waits
-  const msg = describeError(e).toLowerCase() + " " +
-    describeError((e as Error)?.cause).toLowerCase();
-  // Connection refused means nobody listens: retrying will not help and wastes time.
-  if (/refused|enotfound|getaddrinfo|dns|certificate|tls|ssl|unknown ca|self.signed/.test(msg)) {
-    return false;
-  }
-  return true;
-}
-
-function errorText(e: unknown): string {
-  const parts = [describeError(e)];
-  const cause = (e as { cause?: unknown })?.cause;
-  if (cause) parts.push(describeError(cause));
-  const code = (e as { code?: unknown })?.code ?? (cause as { code?: unknown })?.code;
-  if (typeof code === "string") parts.push(code);
-  return parts.join(" ");
-}
-
-/** A fetch failure as CosignError("NETWORK") naming the action, the target and the cause. */
-export function networkError(action: string, target: string, e: unknown): CosignError {
-  if (e instanceof CosignError) return e;
-  const text = errorText(e);
-  const lower = text.toLowerCase();
-  let why = describeError(e);
-  let hint = "Check the registry address and that it is running and reachable.";
-  if (/timed out|timeout/.test(lower) && !/certificate|tls|ssl/.test(lower)) {
-    hint = "The registry did not answer in time; check it, or try again.";
-  } else {
-    ({ why, hint } = describeFetchFailure(e, target, "registry"));
-  }
-  return new CosignError("NETWORK", `Cannot ${action} ${target}: ${why}`, { hint, cause: e });
-}
-
-/**
- * Reads the next chunk of a stream; a failed read (other than a CosignError, passed on) becomes
- * CosignError("NETWORK") naming the action and the target.
- */
-export async function readStep(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  action: string,
-  target: string,
-): Promise<ReadableStreamReadResult<Uint8Array>> {
-  try {
-    return await reader.read();
-  } catch (e) {
-    if (e instanceof CosignError) throw e;
-    throw networkError(action, target, e);
-  }
 }
