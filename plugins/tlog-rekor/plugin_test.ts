@@ -10,13 +10,18 @@ import assert from "node:assert/strict";
 import { sign } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { isCosignError } from "../../core/errors.ts";
-import { definePlugin, PluginRegistry } from "../../core/plugin.ts";
+import { definePlugin } from "../../core/plugin.ts";
 import { parseTrustedRoot, type TrustedRoot } from "../../core/trust/trusted_root.ts";
 import {
   type SigstoreServices,
   startSigstoreServices,
 } from "../../tests/helpers/sigstore_services.ts";
-import { failedCheck, signedArtifact, witnessContext } from "../../tests/helpers/witnesses.ts";
+import {
+  assertSecondRefused,
+  failedCheck,
+  signedArtifact,
+  witnessContext,
+} from "../../tests/helpers/witnesses.ts";
 import { rekorTransparencyLog, tlogRekorPlugin } from "./plugin.ts";
 
 let svc: SigstoreServices;
@@ -135,19 +140,12 @@ describe('"rekor" transparency log plugin', () => {
   });
 
   it('refuses a second log named "rekor", naming both plugins', () => {
-    const r = new PluginRegistry();
-    r.register(tlogRekorPlugin);
     const impostor = definePlugin({
       name: "impostor-log",
       apiVersion: 1,
       tlogs: [{ ...rekorTransparencyLog, description: "another rekor" }],
     });
-    assert.throws(
-      () => r.register(impostor, "./impostor.ts"),
-      (e) =>
-        isCosignError(e, "PLUGIN") && /"impostor-log"/.test(e.message) &&
-        /"tlog-rekor"/.test(e.message) && /transparency log "rekor"/.test(e.message),
-    );
+    const r = assertSecondRefused(tlogRekorPlugin, impostor, 'transparency log "rekor"');
     assert.deepEqual(r.tlogs().map((l) => l.name), ["rekor"]);
   });
 });

@@ -8,13 +8,13 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { isCosignError } from "../../core/errors.ts";
-import { definePlugin, PluginRegistry } from "../../core/plugin.ts";
+import { definePlugin } from "../../core/plugin.ts";
 import { parseTrustedRoot, type TrustedRoot } from "../../core/trust/trusted_root.ts";
 import {
   type SigstoreServices,
   startSigstoreServices,
 } from "../../tests/helpers/sigstore_services.ts";
-import { failedCheck, witnessContext } from "../../tests/helpers/witnesses.ts";
+import { assertSecondRefused, failedCheck, witnessContext } from "../../tests/helpers/witnesses.ts";
 import { rfc3161TimestampAuthority, tsaRfc3161Plugin } from "./plugin.ts";
 
 let svc: SigstoreServices;
@@ -89,19 +89,12 @@ describe('"rfc3161" timestamp authority plugin', () => {
   });
 
   it('refuses a second TSA named "rfc3161", naming both plugins', () => {
-    const r = new PluginRegistry();
-    r.register(tsaRfc3161Plugin);
     const impostor = definePlugin({
       name: "impostor-tsa",
       apiVersion: 1,
       timestamps: [{ ...rfc3161TimestampAuthority, description: "another" }],
     });
-    assert.throws(
-      () => r.register(impostor, "./impostor.ts"),
-      (e) =>
-        isCosignError(e, "PLUGIN") && /"impostor-tsa"/.test(e.message) &&
-        /"tsa-rfc3161"/.test(e.message) && /timestamp authority "rfc3161"/.test(e.message),
-    );
+    const r = assertSecondRefused(tsaRfc3161Plugin, impostor, 'timestamp authority "rfc3161"');
     assert.deepEqual(r.timestampAuthorities().map((a) => a.name), ["rfc3161"]);
   });
 });

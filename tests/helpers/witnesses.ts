@@ -13,6 +13,7 @@
  * ```
  * @module
  */
+import assert from "node:assert/strict";
 import { createHash, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { CosignError, type FailedCheck, isCosignError } from "../../core/errors.ts";
 import {
@@ -87,4 +88,25 @@ export function signedArtifact(text: string): SignedArtifact {
 /** A predicate for assert.rejects: a VERIFY error whose failed check is `check`. */
 export function failedCheck(check: FailedCheck): (e: unknown) => e is CosignError {
   return (e: unknown): e is CosignError => isCosignError(e, "VERIFY") && e.check === check;
+}
+
+/**
+ * Registers `builtin`, then `impostor` as a third-party plugin providing the same `what`
+ * (e.g. `transparency log "rekor"`), and asserts the registry refuses it with a PLUGIN error
+ * naming both plugins, leaving the builtin's contribution alone. Returns the registry.
+ */
+export function assertSecondRefused(
+  builtin: Plugin,
+  impostor: Plugin,
+  what: string,
+): PluginRegistry {
+  const r = new PluginRegistry();
+  r.register(builtin);
+  assert.throws(
+    () => r.register(impostor, "./impostor.ts"),
+    (e) =>
+      isCosignError(e, "PLUGIN") && e.message.includes(`"${impostor.name}"`) &&
+      e.message.includes(`"${builtin.name}"`) && e.message.includes(what),
+  );
+  return r;
 }
