@@ -10,6 +10,7 @@
  * @module
  */
 import { CosignError } from "../errors.ts";
+import { toHex as encodeHex } from "../encoding.ts";
 
 /** Key types recognised from an SPKI's algorithm identifier. */
 export type SpkiKind = "ec-p256" | "ec-p384" | "ec-p521" | "ed25519" | "rsa";
@@ -21,9 +22,8 @@ const OID_P521 = "2b81040023";
 const OID_ED25519 = "2b6570";
 const OID_RSA = "2a864886f70d010101";
 
-function hex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-}
+// core/encoding's table-driven hex (Array.from + padStart per byte was a hot spot).
+const hex = (b: Uint8Array): string => encodeHex(b);
 
 /** Identifies the key type of a DER SubjectPublicKeyInfo. Throws CosignError("KEY") if unknown. */
 export function spkiKind(spki: Uint8Array): SpkiKind {
@@ -148,7 +148,7 @@ function importKey(
 
 /** SHA-256 of bytes (WebCrypto). */
 export async function sha256(data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await subtle().digest("SHA-256", new Uint8Array(data)));
+  return new Uint8Array(await subtle().digest("SHA-256", data as Uint8Array<ArrayBuffer>));
 }
 
 /** Digest with a named hash (WebCrypto). */
@@ -156,7 +156,7 @@ export async function digest(
   alg: "sha256" | "sha384" | "sha512",
   data: Uint8Array,
 ): Promise<Uint8Array> {
-  return new Uint8Array(await subtle().digest(hashName(alg), new Uint8Array(data)));
+  return new Uint8Array(await subtle().digest(hashName(alg), data as Uint8Array<ArrayBuffer>));
 }
 
 /** Constant-shape byte comparison. */
