@@ -32,7 +32,12 @@ import { base64, hex } from "@scure/base";
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { CosignError, type FailedCheck, isCosignError } from "./errors.ts";
 import { pemCertificates } from "./fulcio.ts";
-import { legacySignatureBundleJson, tlogEntryFromRekorBundle } from "./legacy_signature.ts";
+import {
+  legacyRekorBundleOf,
+  legacySignatureBundleJson,
+  rekorBundleText,
+  tlogEntryFromRekorBundle,
+} from "./legacy_signature.ts";
 import type {
   Artifact,
   Context,
@@ -80,21 +85,6 @@ export interface VerifyArtifactOptions {
    * first entry with a signed entry timestamp is verified as if the signature carried it.
    */
   lookupTlog?: (sha256: Uint8Array, signature: Uint8Array) => Promise<TlogEntry[]>;
-}
-
-/** cosign's Rekor bundle JSON (SET + payload) for a log entry in Sigstore JSON form. */
-function rekorBundleText(e: TlogEntry): string {
-  const promise = e.inclusionPromise as { signedEntryTimestamp: string };
-  const keyId = (e.logId as { keyId?: string } | undefined)?.keyId ?? "";
-  return JSON.stringify({
-    SignedEntryTimestamp: promise.signedEntryTimestamp,
-    Payload: {
-      body: e.canonicalizedBody,
-      integratedTime: Number(e.integratedTime),
-      logIndex: Number(e.logIndex),
-      logID: hex.encode(base64.decode(keyId)),
-    },
-  });
 }
 
 /**
@@ -409,13 +399,15 @@ async function verifyLegacy(job: Job, stored: StoredSignature): Promise<Verified
   const signedSha256 = payload
     ? await sha256(payload)
     : toBytes((await artifact.digest("sha256")).hex);
-  if (!legacy.rekorBundle && !o.ignoreTlog && o.lookupTlog) {
+  // (Keyless only when there is a certificate to verify with: otherwise that is the answer.)
+  const verifiable = !!o.verifier || !!legacy.certificate || !!o.policy?.certificate;
+  if (!legacy.rekorBundle && !o.ignoreTlog && o.lookupTlog && verifiable) {
     // No log evidence with the signature: look it up (cosign does, in Rekor) and verify what
     // the log returned exactly as a carried Rekor bundle (SET against the trusted root).
     const found = (await o.lookupTlog(signedSha256, legacy.signature)).find((e) =>
       (e.inclusionPromise as { signedEntryTimestamp?: unknown } | undefined)?.signedEntryTimestamp
     );
-    if (found) legacy = { ...legacy, rekorBundle: rekorBundleText(found) };
+    if (found) legacy = { ...legacy, rekorBundle: rekorBundleText(legacyRekorBundleOf(found)!) };
   }
   const noTlogBundle = () =>
     rejection(

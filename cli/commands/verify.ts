@@ -68,8 +68,8 @@ export const command: Command = {
       name: "rekor-url",
       type: "string",
       default: "https://rekor.sigstore.dev",
-      description: "Address of the Rekor server (accepted for cosign compatibility).",
-      hidden: true,
+      description: "Address of the Rekor server where signatures without a Rekor bundle are " +
+        "looked up.",
     },
     ...KEYLESS_VERIFY_FLAGS.filter((f) =>
       !["certificate-chain", "new-bundle-format"].includes(f.name)
@@ -138,6 +138,11 @@ export const command: Command = {
         ignoreTlog,
         annotations,
         checkClaims,
+        // A legacy signature without its Rekor bundle: looked up in Rekor, as cosign does.
+        lookupTlog: ignoreTlog ? undefined : (await import("../../plugins/tlog-rekor/mod.ts"))
+          .rekorLookup(str(flags, "rekor-url") ?? "https://rekor.sigstore.dev", ctx.signal, {
+            unreachableIsRejection: true,
+          }),
       });
       const lines = [
         "",

@@ -154,33 +154,7 @@ export const command: Command = {
       );
     }
     const lookupTlog = !bundlePath && !ignoreTlog
-      ? async (sha256: Uint8Array, signature: Uint8Array) => {
-        const { findRekorEntries } = await import("../../plugins/tlog-rekor/mod.ts");
-        let found;
-        try {
-          found = await findRekorEntries(rekorUrl, { sha256, signature }, ctx.signal);
-        } catch (e) {
-          if (e instanceof CosignError) {
-            throw new CosignError(e.code, `Cannot look the signature up in Rekor: ${e.message}`, {
-              hint: "Check --rekor-url and the network; or pass the bundle with the log entry " +
-                "(--bundle), or --insecure-ignore-tlog for a signature that was not uploaded.",
-            });
-          }
-          throw e;
-        }
-        if (!found.length) {
-          throw new CosignError(
-            "VERIFY",
-            `Cannot verify tlog entry: Rekor at ${rekorUrl} has no entry for this signature`,
-            {
-              check: "tlog-entry",
-              hint: "For a signature that was not uploaded (sign-blob --tlog-upload=false), " +
-                "pass --insecure-ignore-tlog.",
-            },
-          );
-        }
-        return found;
-      }
+      ? (await import("../../plugins/tlog-rekor/mod.ts")).rekorLookup(rekorUrl, ctx.signal)
       : undefined;
     // The signature: --signature (with a key) or the --bundle file.
     const stored: StoredSignature = sigArg && (keyOnly || !bundlePath)

@@ -97,3 +97,51 @@ export async function findRekorEntries(
   }
   return out;
 }
+
+/**
+ * A log lookup for core `verifyArtifact` (`lookupTlog`): the entries of Rekor v1 at `baseUrl`
+ * that hold the signature, found by the signed content's SHA-256. Throws CosignError("VERIFY",
+ * check "tlog-entry") when Rekor has none; when Rekor cannot be asked, its error (NETWORK, …)
+ * saying the lookup failed, or with `unreachableIsRejection` a VERIFY rejection ("tlog-entry").
+ * Messages and hints name `--insecure-ignore-tlog`, `--rekor-url` and `--bundle`.
+ *
+ * @example
+ * ```ts
+ * await verifyArtifact(blob, { ctx, verifier, lookupTlog: rekorLookup(rekorUrl, ctx.signal) });
+ * ```
+ */
+export function rekorLookup(
+  baseUrl: string,
+  signal?: AbortSignal,
+  options: { unreachableIsRejection?: boolean } = {},
+): (sha256: Uint8Array, signature: Uint8Array) => Promise<TlogEntry[]> {
+  const advice = "pass --insecure-ignore-tlog=true for signatures made with --tlog-upload=false";
+  const hint = "Check --rekor-url and the network; or pass the bundle with the log entry " +
+    "(--bundle), or --insecure-ignore-tlog for a signature that was not uploaded.";
+  return async (sha256, signature) => {
+    let found: TlogEntry[];
+    try {
+      found = await findRekorEntries(baseUrl, { sha256, signature }, signal);
+    } catch (e) {
+      if (!(e instanceof CosignError)) throw e;
+      // Rekor could not be asked: an error of the lookup (exit 1), or, where each signature is
+      // judged on its own (image verify), a rejection of this signature (exit 12).
+      throw options.unreachableIsRejection
+        ? new CosignError(
+          "VERIFY",
+          `Cannot verify tlog entry: the signature carries no Rekor bundle (${advice}) and ` +
+            `looking it up failed: ${e.message}`,
+          { check: "tlog-entry", hint },
+        )
+        : new CosignError(e.code, `Cannot look the signature up in Rekor: ${e.message}`, { hint });
+    }
+    if (!found.length) {
+      throw new CosignError(
+        "VERIFY",
+        `Cannot verify tlog entry: Rekor at ${baseUrl} has no entry for this signature (${advice})`,
+        { check: "tlog-entry", hint },
+      );
+    }
+    return found;
+  };
+}
