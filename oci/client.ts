@@ -51,20 +51,7 @@ import { type RegistryClientOptions } from "./client_options.ts";
 export type { GetBlobOptions, PutBlobOptions } from "./blobs.ts";
 export type { Descriptor, ManifestResult } from "./manifests.ts";
 export type { PutReferrerResult } from "./tags_referrers.ts";
-export {
-  DEFAULT_CHUNK_SIZE,
-  DEFAULT_DEADLINE_MS,
-  DEFAULT_MAX_BLOB_SIZE,
-  DEFAULT_MAX_MANIFEST_SIZE,
-  DEFAULT_MAX_REFERRERS,
-  DEFAULT_MAX_SIGNATURE_BYTES,
-  DEFAULT_MAX_SIGNATURE_LAYERS,
-  DEFAULT_MAX_TAG_PAGES,
-  DEFAULT_TIMEOUT_MS,
-  parseByteSize,
-  type RegistryClientOptions,
-  type RequestInfo,
-} from "./client_options.ts";
+export * from "./client_options.ts";
 
 /**
  * The registry client. One instance caches, per registry, the scheme (https, or http where
