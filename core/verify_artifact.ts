@@ -28,7 +28,7 @@
  * ```
  * @module
  */
-import { base64, hex } from "@scure/base";
+import { hex } from "@scure/base";
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { CosignError, type FailedCheck, isCosignError } from "./errors.ts";
 import { pemCertificates } from "./fulcio.ts";
@@ -404,10 +404,9 @@ async function verifyLegacy(job: Job, stored: StoredSignature): Promise<Verified
   if (!legacy.rekorBundle && !o.ignoreTlog && o.lookupTlog && verifiable) {
     // No log evidence with the signature: look it up (cosign does, in Rekor) and verify what
     // the log returned exactly as a carried Rekor bundle (SET against the trusted root).
-    const found = (await o.lookupTlog(signedSha256, legacy.signature)).find((e) =>
-      (e.inclusionPromise as { signedEntryTimestamp?: unknown } | undefined)?.signedEntryTimestamp
-    );
-    if (found) legacy = { ...legacy, rekorBundle: rekorBundleText(legacyRekorBundleOf(found)!) };
+    const found = (await o.lookupTlog(signedSha256, legacy.signature))
+      .map(legacyRekorBundleOf).find((b) => b !== undefined);
+    if (found) legacy = { ...legacy, rekorBundle: rekorBundleText(found) };
   }
   const noTlogBundle = () =>
     rejection(
