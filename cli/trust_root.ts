@@ -95,6 +95,18 @@ export async function loadTrustedRoot(ctx: Context, path?: string): Promise<Trus
   return await applyTrustEnv(ctx, root);
 }
 
+/** The certificates of PEM `text` read from `what` ("--ca-roots \"f.pem\""); CosignError("INVALID_INPUT") if none. */
+async function pemCertificatesIn(text: string, what: string): Promise<Uint8Array[]> {
+  const { certificatesFromPemOrDer } = await import("../core/verify/certificate.ts");
+  const certs = text.includes("-----BEGIN CERTIFICATE-----")
+    ? certificatesFromPemOrDer(new TextEncoder().encode(text))
+    : [];
+  if (!certs.length) {
+    throw new CosignError("INVALID_INPUT", `Cannot read ${what}: no PEM certificates in it`);
+  }
+  return certs;
+}
+
 async function envFile(ctx: Context, name: string): Promise<string | undefined> {
   const path = ctx.env(name);
   if (!path) return undefined;
@@ -115,21 +127,10 @@ async function envFile(ctx: Context, name: string): Promise<string | undefined> 
  */
 export async function applyTrustEnv(ctx: Context, root: TrustedRoot): Promise<TrustedRoot> {
   const out: TrustedRoot = { ...root };
-  const { certificatesFromPemOrDer } = await import("../core/verify/certificate.ts");
   const { leafFirst } = await import("../core/trust/trusted_root.ts");
   const { encodeSpki, parsePublicKeyPem } = await import("../core/keys/public_key.ts");
-  const chain = (text: string, name: string) => {
-    const certs = text.includes("-----BEGIN CERTIFICATE-----")
-      ? certificatesFromPemOrDer(new TextEncoder().encode(text))
-      : [];
-    if (!certs.length) {
-      throw new CosignError(
-        "INVALID_INPUT",
-        `Cannot read ${name} "${ctx.env(name)}": no PEM certificates in it`,
-      );
-    }
-    return leafFirst(certs);
-  };
+  const chain = async (text: string, name: string) =>
+    leafFirst(await pemCertificatesIn(text, `${name} "${ctx.env(name)}"`));
   const log = async (text: string, name: string) => {
     const spki = encodeSpki(parsePublicKeyPem(text, `${name} "${ctx.env(name)}"`));
     const logId = new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(spki)));
@@ -139,7 +140,7 @@ export async function applyTrustEnv(ctx: Context, root: TrustedRoot): Promise<Tr
   if (fulcio) {
     out.certificateAuthorities = [{
       uri: "(SIGSTORE_ROOT_FILE)",
-      certificates: chain(fulcio, "SIGSTORE_ROOT_FILE"),
+      certificates: await chain(fulcio, "SIGSTORE_ROOT_FILE"),
       validFor: {},
     }];
   }
@@ -151,7 +152,7 @@ export async function applyTrustEnv(ctx: Context, root: TrustedRoot): Promise<Tr
   if (tsa) {
     out.timestampAuthorities = [{
       uri: "(SIGSTORE_TSA_CERTIFICATE_FILE)",
-      certificates: chain(tsa, "SIGSTORE_TSA_CERTIFICATE_FILE"),
+      certificates: await chain(tsa, "SIGSTORE_TSA_CERTIFICATE_FILE"),
       validFor: {},
     }];
   }
@@ -273,7 +274,7 @@ export async function applyTrustFlags(
   root: TrustedRoot,
   flags: Record<string, unknown>,
 ): Promise<TrustedRoot> {
-  const { certificatesFromPemOrDer, parseCertificate } = await import(
+  const { parseCertificate } = await import(
     "../core/verify/certificate.ts"
   );
   const { leafFirst } = await import("../core/trust/trusted_root.ts");
@@ -285,16 +286,7 @@ export async function applyTrustFlags(
     if (text === undefined) {
       throw new CosignError("IO", `Cannot read --${flag} "${path}": no such file`);
     }
-    const certs = text.includes("-----BEGIN CERTIFICATE-----")
-      ? certificatesFromPemOrDer(new TextEncoder().encode(text))
-      : [];
-    if (!certs.length) {
-      throw new CosignError(
-        "INVALID_INPUT",
-        `Cannot read --${flag} "${path}": no PEM certificates in it`,
-      );
-    }
-    return certs;
+    return await pemCertificatesIn(text, `--${flag} "${path}"`);
   };
   const out: TrustedRoot = { ...root };
   const chain = await pemFile("certificate-chain");
