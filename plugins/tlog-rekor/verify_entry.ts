@@ -21,6 +21,7 @@ import { parseCheckpoint } from "../../core/verify/checkpoint.ts";
 import { leafHash, rootFromInclusionProof } from "../../core/verify/merkle.ts";
 import { bytesEqual, toHex, verifySpki } from "../../core/verify/public_key.ts";
 import { rejectDuplicateKeys } from "../../core/strict_json.ts";
+import { base64Decode, pemToDer as pemDer, tryFromHex } from "../../core/encoding.ts";
 
 /** What the log entry must describe. */
 export interface SignedContent {
@@ -67,25 +68,21 @@ function fail(check: string, what: string, hint?: string): never {
 function b64(s: unknown, what: string): Uint8Array {
   if (typeof s !== "string") return fail("tlog entry body", `${what} is missing`);
   try {
-    return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+    return base64Decode(s);
   } catch {
     return fail("tlog entry body", `${what} is not base64`);
   }
 }
 
 function hexBytes(s: unknown, what: string): Uint8Array {
-  if (typeof s !== "string" || !/^([0-9a-f]{2})*$/i.test(s)) {
-    return fail("tlog entry body", `${what} is not hex`);
-  }
-  return Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16));
+  const bytes = typeof s === "string" ? tryFromHex(s) : undefined;
+  return bytes ?? fail("tlog entry body", `${what} is not hex`);
 }
 
 /** DER of the first PEM block (certificate or public key) in text, or undefined. */
 function pemToDer(text: string): Uint8Array | undefined {
-  const m = /-----BEGIN [A-Z ]+-----([\s\S]*?)-----END [A-Z ]+-----/.exec(text);
-  if (!m) return undefined;
   try {
-    return Uint8Array.from(atob(m[1].replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+    return pemDer(text);
   } catch {
     return undefined;
   }
