@@ -22,7 +22,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer, Socket } from "node:net";
-import { chmod, lstat, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BIN, cleanEnv, cosign, ROOT, runProcess, type RunResult, tempDir } from "./helpers/cli.ts";
 import { pushTestImage, startRegistry, type TestRegistry } from "./helpers/registry.ts";
@@ -164,6 +164,21 @@ describe("reliability (e2e, dist/cosign-ts)", () => {
     return prefix;
   }
 
+  /** A new folder `<dir>/<name>`. */
+  async function subdir(name: string): Promise<string> {
+    const p = join(dir, name);
+    await mkdir(p);
+    return p;
+  }
+
+  /** Uploads `size` random bytes as `<dir>/<name>` to `<registry>/<repoTag>`; digest reference. */
+  async function uploadRandom(name: string, size: number, repoTag: string) {
+    const data = randomBytes(size);
+    const file = join(dir, name);
+    await writeFile(file, data);
+    return { data, ref: await upload(file, `${reg.host}/${repoTag}`) };
+  }
+
   async function upload(file: string, ref: string): Promise<string> {
     const r = await cosign(["upload", "blob", "-f", file, ref]);
     assert.equal(r.code, 0, r.err);
@@ -171,12 +186,8 @@ describe("reliability (e2e, dist/cosign-ts)", () => {
   }
 
   it("sget -o never follows a symlink at an old temporary name or at the target", async () => {
-    const work = join(dir, "sget-links");
-    await (await import("node:fs/promises")).mkdir(work);
-    const data = randomBytes(3 * 1024 * 1024);
-    const file = join(dir, "payload.bin");
-    await writeFile(file, data);
-    const ref = await upload(file, `${reg.host}/rel/blob:v1`);
+    const work = await subdir("sget-links");
+    const { data, ref } = await uploadRandom("payload.bin", 3 * 1024 * 1024, "rel/blob:v1");
     const precious = join(dir, "precious.txt");
     await writeFile(precious, "do not touch");
     const out = join(work, "out.bin");
@@ -209,8 +220,7 @@ describe("reliability (e2e, dist/cosign-ts)", () => {
   });
 
   it("sign --output-signature/--output-payload never follow a symlink at an old temporary name", async () => {
-    const work = join(dir, "sign-links");
-    await (await import("node:fs/promises")).mkdir(work);
+    const work = await subdir("sign-links");
     const env = { COSIGN_PASSWORD: "pw" };
     const prefix = await newKeyPair("signer");
     const file = join(dir, "small.txt");
@@ -248,12 +258,8 @@ describe("reliability (e2e, dist/cosign-ts)", () => {
   });
 
   it("after kill -9 of sget -o mid-download, the next run removes the temporary file", async () => {
-    const work = join(dir, "killed");
-    await (await import("node:fs/promises")).mkdir(work);
-    const data = randomBytes(8 * 1024 * 1024);
-    const file = join(dir, "big.bin");
-    await writeFile(file, data);
-    const ref = await upload(file, `${reg.host}/rel/big:v1`);
+    const work = await subdir("killed");
+    const { data, ref } = await uploadRandom("big.bin", 8 * 1024 * 1024, "rel/big:v1");
     const [regHost, regPort] = reg.host.split(":");
     const relay = await slowRelay({ host: regHost, port: Number(regPort) }, 16 * 1024);
     try {
@@ -540,8 +546,7 @@ print("-----BEGIN PUBLIC KEY-----\\n" + "\\n".join(b[i:i+64] for i in range(0, l
   });
 
   it("shows progress for long transfers on a terminal only, never on a pipe or in CI", async () => {
-    const work = join(dir, "progress");
-    await (await import("node:fs/promises")).mkdir(work);
+    const work = await subdir("progress");
     const file = join(work, "big.bin");
     await writeFile(file, randomBytes(6 * 1024 * 1024));
     const tag = `${reg.host}/rel/progress:v1`;
