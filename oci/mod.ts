@@ -8,6 +8,7 @@ export * from "./digest.ts";
 export * from "./media_types.ts";
 export * from "./auth.ts";
 export * from "./docker_config.ts";
+export * from "./login.ts";
 export * from "./credential_helper.ts";
 export * from "./retry.ts";
 export * from "./client.ts";

@@ -85,13 +85,8 @@ export const command: Command = {
         },
       );
     }
-    const { registryClientFor } = await import("../../oci/registry_options.ts");
-    const client = registryClientFor(ctx, {
-      credentials: () => Promise.resolve(undefined),
-    });
-    await client.checkCredentials(registry, { username, password });
-    const { saveLogin } = await import("../../oci/docker_config.ts");
-    const path = await saveLogin(registry, username, password, (n) => ctx.env(n));
+    const { loginToRegistry } = await import("../../oci/login.ts");
+    const path = await loginToRegistry(ctx, registry, username, password);
     ctx.log.info(`logged in via ${path}`);
     return 0;
   },
