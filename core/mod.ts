@@ -34,3 +34,4 @@ export type * from "./runtime.ts";
 export { signArtifact, type SignArtifactOptions, type SignArtifactResult } from "./sign.ts";
 export { artifactTitle, verifyArtifact, type VerifyArtifactOptions } from "./verify_artifact.ts";
 export type { WitnessPlan } from "./signature_witnesses.ts";
+export { tlogLookup, type TlogLookupOptions } from "./tlog_lookup.ts";

@@ -14,7 +14,7 @@ import type { Artifact, Context, VerifiedSignature } from "../../core/plugin.ts"
 import type { TrustedRoot } from "../../core/trust/trusted_root.ts";
 import { verifyArtifact } from "../../core/verify_artifact.ts";
 import type { VerifyPolicy } from "../../core/verify/verify_bundle.ts";
-import { bool, list, parseAnnotations, str } from "../args.ts";
+import { bool, type FlagValues, list, parseAnnotations, str } from "../args.ts";
 import type { Command } from "../command.ts";
 import { identityPolicyFromFlags, KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
 import { REGISTRY_FLAGS } from "../registry_flags.ts";
@@ -62,7 +62,15 @@ export const command: Command = {
       short: "o",
       type: "string",
       default: "json",
-      description: "Output format: json (payloads as a JSON array) or text (one payload a line).",
+      description: "Output format: json (every verified signature's item, as a JSON array) or " +
+        "text (one item a line; keyless: the certificate subject and issuer on stderr).",
+    },
+    {
+      name: "max-workers",
+      type: "string",
+      placeholder: "N",
+      default: "10",
+      description: "How many signatures are fetched and verified at once (at least 1).",
     },
     {
       name: "rekor-url",
@@ -83,6 +91,7 @@ export const command: Command = {
     if (output !== "json" && output !== "text") {
       throw new CosignError("USAGE", `Unknown --output "${output}"`, { hint: "Use json or text." });
     }
+    const maxWorkers = maxWorkersOf(flags);
     const annotationList = list(flags, "annotations");
     const annotations = annotationList.length ? parseAnnotations(annotationList) : undefined;
     const checkClaims = flags["check-claims"] !== false;
@@ -138,11 +147,13 @@ export const command: Command = {
         ignoreTlog,
         annotations,
         checkClaims,
+        maxWorkers,
         // A legacy signature without its Rekor bundle: looked up in Rekor, as cosign does.
-        lookupTlog: ignoreTlog ? undefined : (await import("../../plugins/tlog-rekor/mod.ts"))
-          .rekorLookup(str(flags, "rekor-url") ?? "https://rekor.sigstore.dev", ctx.signal, {
-            unreachableIsRejection: true,
-          }),
+        lookupTlog: ignoreTlog ? undefined : (await import("../../core/tlog_lookup.ts")).tlogLookup(
+          ctx,
+          str(flags, "rekor-url") ?? "https://rekor.sigstore.dev",
+          { unreachableIsRejection: true },
+        ),
       });
       const lines = [
         "",
@@ -153,8 +164,18 @@ export const command: Command = {
         if (annotations) lines.push("  - The specified annotations were verified.");
         lines.push("  - The cosign claims were validated");
       }
-      if (!ignoreTlog) {
+      // As cosign: "verified offline" for log entries carried with the signatures; cosign's
+      // online wording when they were looked up in Rekor (plus a line saying it was online).
+      if (verified.some((v) => v.tlogVerified && !v.tlogOnline)) {
         lines.push("  - Existence of the claims in the transparency log was verified offline");
+      } else if (verified.some((v) => v.tlogOnline)) {
+        lines.push("  - The claims were present in the transparency log");
+        lines.push(
+          "  - The signatures were integrated into the transparency log when the certificate was valid",
+        );
+        lines.push(
+          "  - Existence of the claims in the transparency log was verified online (Rekor look-up)",
+        );
       }
       if (keyRef) {
         lines.push("  - The signatures were verified against the specified public key");
@@ -166,11 +187,18 @@ export const command: Command = {
       for (const d of (await artifact.describe?.(ctx)) ?? []) lines.push(`  - ${d}`);
       ctx.log.info(lines.join("\n"));
       if (output === "text") {
+        // As cosign: per signature, the certificate's subject and issuer (stderr), then the
+        // signed payload (legacy) or the signature's JSON item (bundles) on one line.
         for (const v of verified) {
+          if (v.identity) {
+            ctx.log.info(`Certificate subject: ${v.identity.sans[0] ?? ""}`);
+            if (v.identity.issuer) ctx.log.info(`Certificate issuer URL: ${v.identity.issuer}`);
+          }
+          const legacyPayload = v.stored.legacy ? v.stored.legacy.payload ?? v.payload : undefined;
           await io.out(
-            v.stored.legacy
-              ? new TextDecoder().decode(v.stored.legacy.payload ?? v.payload) + "\n"
-              : `bundle ${v.stored.id ?? v.stored.location}\n`,
+            (legacyPayload
+              ? new TextDecoder().decode(legacyPayload)
+              : await outputItem(artifact, v, ctx)) + "\n",
           );
         }
       } else {
@@ -182,6 +210,22 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** `--max-workers`: a whole number of at least 1 (cosign's default 10). */
+function maxWorkersOf(flags: FlagValues): number {
+  const text = str(flags, "max-workers") ?? "10";
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
+    throw new CosignError(
+      "USAGE",
+      `Invalid --max-workers "${text}": it must be a whole number of at least 1`,
+      {
+        hint: "Pass --max-workers N with N >= 1 (default 10).",
+      },
+    );
+  }
+  return n;
+}
 
 /** One item of the JSON output: the artifact's rendering, else the payload when it is JSON. */
 async function outputItem(

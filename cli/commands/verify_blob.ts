@@ -154,7 +154,7 @@ export const command: Command = {
       );
     }
     const lookupTlog = !bundlePath && !ignoreTlog
-      ? (await import("../../plugins/tlog-rekor/mod.ts")).rekorLookup(rekorUrl, ctx.signal)
+      ? (await import("../../core/tlog_lookup.ts")).tlogLookup(ctx, rekorUrl)
       : undefined;
     // The signature: --signature (with a key) or the --bundle file.
     const stored: StoredSignature = sigArg && (keyOnly || !bundlePath)
