@@ -179,6 +179,11 @@ export interface VerifiedSignature {
   payload?: Uint8Array;
   /** True when transparency-log evidence was verified (not skipped). */
   tlogVerified: boolean;
+  /**
+   * True when that evidence was looked up online (the signature carried no log entry) rather
+   * than carried with the signature and verified offline.
+   */
+  tlogOnline?: boolean;
   /** Verified signing times (log integration, timestamps). */
   times: Date[];
   /** The certificate identity (keyless), if any. */

@@ -85,7 +85,21 @@ export interface VerifyArtifactOptions {
    * first entry with a signed entry timestamp is verified as if the signature carried it.
    */
   lookupTlog?: (sha256: Uint8Array, signature: Uint8Array) => Promise<TlogEntry[]>;
+  /**
+   * How many signatures are verified at once (cosign `--max-workers`, default 10): the log
+   * look-ups, bundle checks and key operations of at most this many signatures run together.
+   */
+  maxWorkers?: number;
+  /**
+   * cosign `--use-signed-timestamps`: every signature must carry RFC 3161 timestamps, verified
+   * (by the timestamp authority plugins) against the trusted root's TSAs, also with a key and
+   * `ignoreTlog`, where the signature alone would otherwise be checked.
+   */
+  requireTimestamps?: boolean;
 }
+
+/** cosign's default `--max-workers`. */
+export const DEFAULT_MAX_WORKERS = 10;
 
 /**
  * How messages name the artifact: its `title()` (images: `image r/app:v1 (r/app@sha256:…)`), else
@@ -288,7 +302,20 @@ function policyFor(job: Job, spki?: Uint8Array): VerifyPolicy {
   const policy: VerifyPolicy = { ...(job.o.policy ?? {}) };
   if (spki) policy.publicKey = spki;
   if (job.o.ignoreTlog) policy.tlogThreshold = 0;
+  if (job.o.requireTimestamps) {
+    policy.signedTimestampThreshold = Math.max(1, policy.signedTimestampThreshold ?? 1);
+  }
   return policy;
+}
+
+/** `--use-signed-timestamps` and a signature without any RFC 3161 timestamp: rejected. */
+function noTimestamps(): CosignError {
+  return rejection(
+    "the signature has no RFC 3161 timestamp (--use-signed-timestamps requires one)",
+    "timestamp",
+    "Pass the timestamp with --rfc3161-timestamp (or a bundle that carries it), or drop " +
+      "--use-signed-timestamps.",
+  );
 }
 
 function resultOf(
@@ -328,7 +355,13 @@ async function verifyStoredBundle(job: Job, stored: StoredSignature): Promise<Ve
   const { artifact, o } = job;
   const { bundleFromJSONValue, messageSignatureOf } = await import("./bundle.ts");
   const { bundle } = await bundleFromJSONValue(stored.bundle, `"${stored.location}"`);
-  if (o.verifier && o.ignoreTlog && !artifact.payload) {
+  if (o.requireTimestamps) {
+    const vm = (stored.bundle as {
+      verificationMaterial?: { timestampVerificationData?: { rfc3161Timestamps?: unknown[] } };
+    })?.verificationMaterial;
+    if (!vm?.timestampVerificationData?.rfc3161Timestamps?.length) throw noTimestamps();
+  }
+  if (o.verifier && o.ignoreTlog && !artifact.payload && !o.requireTimestamps) {
     // A key and no log requirement: the key provider's verifier (any key type it supports) over
     // the bundle's message signature (a DSSE envelope is an attestation: UNSUPPORTED here).
     const ms = messageSignatureOf(bundle, `"${stored.location}"`);
@@ -401,20 +434,26 @@ async function verifyLegacy(job: Job, stored: StoredSignature): Promise<Verified
     : toBytes((await artifact.digest("sha256")).hex);
   // (Keyless only when there is a certificate to verify with: otherwise that is the answer.)
   const verifiable = !!o.verifier || !!legacy.certificate || !!o.policy?.certificate;
+  // True when the log entry came from the online look-up rather than with the signature.
+  let online = false;
   if (!legacy.rekorBundle && !o.ignoreTlog && o.lookupTlog && verifiable) {
     // No log evidence with the signature: look it up (cosign does, in Rekor) and verify what
     // the log returned exactly as a carried Rekor bundle (SET against the trusted root).
     const found = (await o.lookupTlog(signedSha256, legacy.signature))
       .map(legacyRekorBundleOf).find((b) => b !== undefined);
-    if (found) legacy = { ...legacy, rekorBundle: rekorBundleText(found) };
+    if (found) {
+      legacy = { ...legacy, rekorBundle: rekorBundleText(found) };
+      online = true;
+    }
   }
   const noTlogBundle = () =>
     rejection(
       "signature has no transparency log bundle (pass --insecure-ignore-tlog=true for signatures made with --tlog-upload=false)",
       "tlog-entry",
     );
-  if (!o.verifier || (!payload && !o.ignoreTlog)) {
-    if (o.verifier && !legacy.rekorBundle) throw noTlogBundle();
+  if (o.requireTimestamps && !legacy.rfc3161Timestamp) throw noTimestamps();
+  if (!o.verifier || (!payload && !o.ignoreTlog) || o.requireTimestamps) {
+    if (o.verifier && !legacy.rekorBundle && !o.ignoreTlog) throw noTlogBundle();
     if (!o.verifier && !legacy.certificate && !o.policy?.certificate) {
       throw new CosignError(
         "USAGE",
@@ -444,7 +483,9 @@ async function verifyLegacy(job: Job, stored: StoredSignature): Promise<Verified
       throw withCheck(e);
     });
     if (payload) await checkClaims(job, payload);
-    return resultOf(stored, r, payload);
+    const v = resultOf(stored, r, payload);
+    if (online && v.tlogVerified) v.tlogOnline = true;
+    return v;
   }
   const ok = payload
     ? await verifyPayloadSignature(o.verifier, payload, legacy.signature)
@@ -473,6 +514,7 @@ async function verifyLegacy(job: Job, stored: StoredSignature): Promise<Verified
   if (payload) await checkClaims(job, payload);
   const v: VerifiedSignature = { stored, tlogVerified: !o.ignoreTlog, times };
   if (payload) v.payload = payload;
+  if (online && v.tlogVerified) v.tlogOnline = true;
   return v;
 }
 
@@ -481,6 +523,25 @@ async function verifyOne(job: Job, stored: StoredSignature): Promise<VerifiedSig
   if (stored.bundle !== undefined) return await verifyStoredBundle(job, stored);
   if (stored.legacy) return await verifyLegacy(job, stored);
   throw rejection(`${stored.location} holds neither a bundle nor a signature`, "bundle");
+}
+
+/** `fn` over `items` with at most `workers` calls running at once; results in `items` order. */
+async function mapWithWorkers<T, R>(
+  items: T[],
+  workers: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  const n = Math.max(1, Math.min(Math.floor(workers) || 1, items.length));
+  await Promise.all(Array.from({ length: n }, worker));
+  return out;
 }
 
 /** Errors that say nothing about the signature (the registry, the network, a bug): not reasons. */
@@ -541,10 +602,10 @@ export async function verifyArtifact(
     return trustRoot ??= options.trustedRoot();
   };
   const job: Job = { artifact, title, o: options, trust };
-  const outcomes = await Promise.all(
-    sigs.map((s) =>
-      verifyOne(job, s).then((v) => ({ v, e: undefined }), (e) => ({ v: undefined, e }))
-    ),
+  const outcomes = await mapWithWorkers(
+    sigs,
+    options.maxWorkers ?? DEFAULT_MAX_WORKERS,
+    (s) => verifyOne(job, s).then((v) => ({ v, e: undefined }), (e) => ({ v: undefined, e })),
   );
   if (options.signatures && sigs.length === 1 && outcomes[0].e !== undefined) {
     throw withCheck(outcomes[0].e);

@@ -435,6 +435,23 @@ describe("image signatures on dist/cosign-ts with a real registry", () => {
       assert.equal(out[0].optional.Subject, "alice@example.com");
       assert.equal(out[0].optional.Issuer, TEST_ISSUER);
       assert.equal(out[0].optional["1.3.6.1.4.1.57264.1.1"], TEST_ISSUER);
+      // --output text: cosign's certificate lines on stderr, the signed payload on stdout.
+      const vt = await run([
+        "verify",
+        ...id,
+        ...issuer,
+        "--trusted-root",
+        root,
+        "--output",
+        "text",
+        `${r}:v1`,
+      ]);
+      assert.equal(vt.code, 0, vt.err);
+      assert.match(vt.err, /Certificate subject: alice@example\.com\n/);
+      assert.match(vt.err, /Certificate issuer URL: /);
+      const textLines = vt.out.trim().split("\n");
+      assert.equal(textLines.length, 1, vt.out);
+      assert.equal(JSON.parse(textLines[0]).critical.type, "cosign container image signature");
       // Another identity, another issuer, or another trusted root: no match (12).
       const other = await run([
         "verify",
@@ -536,6 +553,20 @@ describe("image signatures on dist/cosign-ts with a real registry", () => {
     assert.equal(out.length, 1);
     assert.equal(out[0].critical.type, "https://sigstore.dev/cosign/sign/v1");
     assert.equal(out[0].critical.image["docker-manifest-digest"], img.digest);
+    // --output text: the v3 bundle's item on one line (the same item as the JSON array's).
+    const text = await run([
+      "verify",
+      "--key",
+      extPub,
+      "--insecure-ignore-tlog",
+      "--output",
+      "text",
+      `${r}:v1`,
+    ]);
+    assert.equal(text.code, 0, text.err);
+    const textLines = text.out.trim().split("\n");
+    assert.equal(textLines.length, 1, text.out);
+    assert.deepEqual(JSON.parse(textLines[0]), out[0]);
     // Another key: no match; required annotations cannot be met by a v3 bundle.
     const wrong = await run(["verify", "--key", pub, "--insecure-ignore-tlog", `${r}:v1`]);
     assert.equal(wrong.code, 12, wrong.err);

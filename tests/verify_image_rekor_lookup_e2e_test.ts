@@ -67,6 +67,37 @@ describe("verify: online Rekor lookup for image signatures without a Rekor bundl
     const ok = await verify(ref);
     assert.equal(ok.code, 0, ok.err);
     assert.match(ok.err, /Existence of the claims in the transparency log was verified/);
+    // The entry came from the online look-up: cosign's online wording, never "offline".
+    assert.doesNotMatch(ok.err, /verified offline/);
+    assert.match(ok.err, /- The claims were present in the transparency log\n/);
+    assert.match(ok.err, /integrated into the transparency log when the certificate was valid/);
+    // JSON (the default): the verified signature's item, as cosign prints it.
+    const items = JSON.parse(ok.out);
+    assert.equal(items.length, 1);
+    assert.equal(items[0].critical.image["docker-manifest-digest"], img.digest);
+    // --output text: the signed payload, one line per verified signature.
+    const text = await run([
+      "verify",
+      "--key",
+      "cosign.pub",
+      "--rekor-url",
+      svc.rekorUrl,
+      "--trusted-root",
+      root,
+      "--output",
+      "text",
+      "--max-workers",
+      "1",
+      ref,
+    ]);
+    assert.equal(text.code, 0, text.err);
+    assert.deepEqual(text.out.trim().split("\n"), [payload.toString("utf8")]);
+    // --max-workers must be a whole number of at least 1 (usage error, exit 2).
+    for (const bad of ["0", "-1", "two", "1.5"]) {
+      const r = await run(["verify", "--key", "cosign.pub", "--max-workers", bad, ref]);
+      assert.equal(r.code, 2, `${bad}: ${r.err}`);
+      assert.match(r.err, /--max-workers/);
+    }
 
     const unlogged = `${reg.host}/lookup2`;
     const img2 = await pushTestImage(client, `${unlogged}:v1`);

@@ -6,7 +6,9 @@
  * The command is flags -> options -> `ctx.plugins.resolve(ref)` -> `verifyArtifact`
  * (core/verify_artifact.ts) -> print: legacy `.sig` signatures and cosign v3 referrer bundles of
  * images, or the signatures any artifact type's store lists, verify the same way. The JSON items
- * are the artifact's `verifiedOutput` (images: cosign's), else the payload when it is JSON.
+ * are the artifact's `verifiedOutput` (images: cosign's), else the payload when it is JSON;
+ * `--output text` prints one a line (legacy signatures: the signed payload). `--max-workers`
+ * bounds how many signatures are verified at once.
  * @module
  */
 import { CosignError } from "../../core/errors.ts";
@@ -70,7 +72,8 @@ export const command: Command = {
       type: "string",
       placeholder: "N",
       default: "10",
-      description: "How many signatures are fetched and verified at once (at least 1).",
+      description:
+        "How many signatures are verified at once (Rekor look-ups and checks; at least 1).",
     },
     {
       name: "rekor-url",

@@ -8,9 +8,9 @@
  * The command is flags -> options -> the blob artifact -> `verifyArtifact`
  * (core/verify_artifact.ts) with the named signature -> "Verified OK". Bundles with log entries
  * or timestamps and certificates go through the Sigstore engine offline against the trusted root;
- * a key without a log requirement checks the signature alone. A bare `--signature` has no log
- * entry to check (cosign would look it up in Rekor online; we never go online to verify): without
- * `--insecure-ignore-tlog` the command says so and fails.
+ * a key without a log requirement checks the signature alone (with `--use-signed-timestamps`,
+ * the signature and its required RFC 3161 timestamps). A bare `--signature` has no log entry:
+ * it is looked up in Rekor (`--rekor-url`) as cosign does, unless `--offline`.
  * @module
  */
 import { CosignError } from "../../core/errors.ts";
@@ -85,7 +85,9 @@ export const command: Command = {
     {
       name: "use-signed-timestamps",
       type: "boolean",
-      description: "verify RFC 3161 timestamps (not available yet)",
+      description: "require and verify the RFC 3161 timestamps of the signature (the bundle's or " +
+        "--rfc3161-timestamp) against the trusted root's timestamp authorities or " +
+        "--timestamp-certificate-chain, also with --key",
     },
     { name: "offline", type: "boolean", description: "only allow offline verification" },
     {
@@ -132,13 +134,6 @@ export const command: Command = {
       throw new CosignError("USAGE", "verify-blob needs --signature or --bundle", {
         hint: "Pass the signature that sign-blob printed (--signature) or its bundle (--bundle).",
       });
-    }
-    if (keyOnly && bool(flags, "use-signed-timestamps")) {
-      throw new CosignError(
-        "UNSUPPORTED",
-        "Cannot verify RFC 3161 timestamps (--use-signed-timestamps): not available yet",
-        { hint: "Drop --use-signed-timestamps." },
-      );
     }
     // No bundle and a log required: the entry is looked up in Rekor (--rekor-url) by the blob's
     // hash, as cosign does, unless --offline.
@@ -211,6 +206,8 @@ export const command: Command = {
       ignoreTlog,
       signatures: [stored],
       lookupTlog,
+      // --use-signed-timestamps: the timestamps are required and verified, also with a key.
+      requireTimestamps: bool(flags, "use-signed-timestamps"),
     });
     if (v.identity) {
       ctx.log.debug(`verified identity ${v.identity.sans.join(", ")} from ${v.identity.issuer}`);
