@@ -102,6 +102,13 @@ export const KEYLESS_VERIFY_FLAGS: FlagSpec[] = [
       "else the embedded public-good root)",
   },
   {
+    name: "sct",
+    type: "string",
+    placeholder: "FILE",
+    description: "path to a detached Signed Certificate Timestamp, formatted as a RFC6962 " +
+      "AddChainResponse struct; if the certificate also contains SCTs, both are checked",
+  },
+  {
     name: "insecure-ignore-sct",
     type: "boolean",
     description: "do not require an embedded SCT in the certificate",
@@ -159,4 +166,26 @@ export function identityPolicyFromFlags(
     }
   }
   return p;
+}
+
+/**
+ * `--sct FILE`: the detached SCT's bytes (an RFC 6962 AddChainResponse), or undefined without
+ * the flag. Throws CosignError("IO") when the file cannot be read.
+ *
+ * @example
+ * ```ts
+ * const sct = await detachedSctFromFlags(flags); // policy.detachedSct = sct
+ * ```
+ */
+export async function detachedSctFromFlags(flags: FlagValues): Promise<Uint8Array | undefined> {
+  const path = s(flags, "sct");
+  if (!path) return undefined;
+  const { readFile } = await import("node:fs/promises");
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw new CosignError("IO", `Cannot read SCT "${path}": ${(e as Error).message}`, {
+      hint: "Pass the detached SCT file (an RFC 6962 AddChainResponse) with --sct.",
+    });
+  }
 }

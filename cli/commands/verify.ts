@@ -18,7 +18,11 @@ import { verifyArtifact } from "../../core/verify_artifact.ts";
 import type { VerifyPolicy } from "../../core/verify/verify_bundle.ts";
 import { bool, type FlagValues, list, parseAnnotations, str } from "../args.ts";
 import type { Command } from "../command.ts";
-import { identityPolicyFromFlags, KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
+import {
+  detachedSctFromFlags,
+  identityPolicyFromFlags,
+  KEYLESS_VERIFY_FLAGS,
+} from "../keyless_flags.ts";
 import { REGISTRY_FLAGS } from "../registry_flags.ts";
 import { applyTrustFlags, loadTrustedRoot } from "../trust_root.ts";
 
@@ -127,6 +131,8 @@ export const command: Command = {
       }
     }
     if (bool(flags, "insecure-ignore-sct")) policy.ctlogThreshold = 0;
+    const sct = await detachedSctFromFlags(flags);
+    if (sct) policy.detachedSct = sct;
     let trustRoot: Promise<TrustedRoot> | undefined;
     const trustedRoot = () =>
       trustRoot ??= loadTrustedRoot(ctx, str(flags, "trusted-root")).then((r) =>

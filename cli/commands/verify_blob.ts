@@ -21,7 +21,11 @@ import { verifyArtifact } from "../../core/verify_artifact.ts";
 import { bool, str } from "../args.ts";
 import { readBundleFile, readSignatureArg, readSmallFile, resolveBlob } from "../blob_input.ts";
 import type { Command } from "../command.ts";
-import { identityPolicyFromFlags, KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
+import {
+  detachedSctFromFlags,
+  identityPolicyFromFlags,
+  KEYLESS_VERIFY_FLAGS,
+} from "../keyless_flags.ts";
 import { applyTrustFlags, loadTrustedRoot } from "../trust_root.ts";
 
 /** True when a stored signature carries a certificate (a bundle's or a legacy one's). */
@@ -179,6 +183,8 @@ export const command: Command = {
       (hasCertificate(stored) || !!str(flags, "certificate")) && !key,
     );
     if (bool(flags, "insecure-ignore-sct")) policy.ctlogThreshold = 0;
+    const sct = await detachedSctFromFlags(flags);
+    if (sct) policy.detachedSct = sct;
     const certFile = str(flags, "certificate");
     if (certFile) policy.certificate = (await certificatesOf(certFile, "certificate"))[0];
     const verifier = key

@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+import { base64 } from "@scure/base";
 import { CosignError } from "../errors.ts";
 import type { LogAuthority } from "../trust/trusted_root.ts";
 import { withinValidity } from "../trust/trusted_root.ts";
@@ -150,4 +151,64 @@ export async function verifyEmbeddedScts(
   }
   if (verified < threshold) fail(reason);
   return verified;
+}
+
+/**
+ * cosign `--sct`: verifies a detached SCT (an RFC 6962 AddChainResponse, JSON: `sct_version`,
+ * `id`, `timestamp`, `extensions`, `signature`) over the final certificate `leaf` (an
+ * x509_entry, RFC 6962 section 3.2) against `ctlogs`. Throws CosignError("VERIFY", check "sct")
+ * when it is malformed, from a log outside `ctlogs`, outside the log key's validity, or forged.
+ *
+ * @example
+ * ```ts
+ * await verifyDetachedSct(leaf, await readFile("cert.sct"), trust.ctlogs);
+ * ```
+ */
+export async function verifyDetachedSct(
+  leaf: Certificate,
+  addChainResponse: Uint8Array,
+  ctlogs: LogAuthority[],
+): Promise<void> {
+  const malformed = "the detached SCT (--sct) is not an RFC 6962 AddChainResponse " +
+    "(sct_version, id, timestamp, extensions, signature)";
+  let r: Record<string, unknown>;
+  let logId: Uint8Array, extensions: Uint8Array, signed: Uint8Array;
+  try {
+    r = JSON.parse(new TextDecoder().decode(addChainResponse));
+    if (typeof r?.id !== "string" || typeof r.signature !== "string") throw new Error();
+    if (typeof r.timestamp !== "number" || !Number.isSafeInteger(r.timestamp)) throw new Error();
+    logId = base64.decode(r.id);
+    extensions = typeof r.extensions === "string" ? base64.decode(r.extensions) : new Uint8Array();
+    signed = base64.decode(r.signature);
+  } catch {
+    return fail(malformed);
+  }
+  const version = r.sct_version ?? 0;
+  if (version !== 0) fail(`unsupported SCT version ${version}`);
+  // DigitallySigned: hash algorithm (1), signature algorithm (1), length (2), signature.
+  if (signed.length < 4 || signed.length !== 4 + ((signed[2] << 8) | signed[3])) fail(malformed);
+  const log = ctlogs.find((l) => bytesEqual(l.logId, logId));
+  if (!log) fail("the detached SCT (--sct) was not issued by a CT log of the trusted root");
+  const timestamp = r.timestamp as number;
+  const when = new Date(timestamp);
+  if (!withinValidity(log.validFor, when)) {
+    fail(`the CT log key is not valid at the SCT time ${when.toISOString()}`);
+  }
+  const der = leaf.der;
+  const data = new Uint8Array(12 + 3 + der.length + 2 + extensions.length);
+  const dv = new DataView(data.buffer);
+  data[0] = 0; // v1
+  data[1] = 0; // certificate_timestamp
+  dv.setBigUint64(2, BigInt(timestamp));
+  dv.setUint16(10, 0); // x509_entry
+  data[12] = (der.length >> 16) & 0xff;
+  data[13] = (der.length >> 8) & 0xff;
+  data[14] = der.length & 0xff;
+  data.set(der, 15);
+  dv.setUint16(15 + der.length, extensions.length);
+  data.set(extensions, 17 + der.length);
+  const hash = signed[0] === 5 ? "sha384" : signed[0] === 6 ? "sha512" : "sha256";
+  if (!(await verifySpki(log.spki, data, signed.subarray(4), hash))) {
+    fail("the detached SCT's (--sct) signature does not verify with the CT log's key");
+  }
 }

@@ -49,7 +49,7 @@ import {
   verifySpki,
 } from "./public_key.ts";
 import { BUNDLE_MEDIA_TYPES } from "../bundle.ts";
-import { verifyEmbeddedScts } from "./sct.ts";
+import { SCT_LIST_OID, verifyDetachedSct, verifyEmbeddedScts } from "./sct.ts";
 import type { TlogEntry, TlogExpectation } from "../plugin.ts";
 import { verifyLogEntry, verifyTimestampToken, type WitnessSource } from "./witnesses.ts";
 import { rejectDuplicateKeys } from "../strict_json.ts";
@@ -74,6 +74,11 @@ export interface VerifyPolicy extends IdentityPolicy {
   timestampThreshold?: number;
   /** Minimum verified SCTs (default 1; 0 = cosign --insecure-ignore-sct). */
   ctlogThreshold?: number;
+  /**
+   * cosign `--sct`: a detached SCT (RFC 6962 AddChainResponse JSON) for the certificate; it must
+   * verify, and embedded SCTs, if the certificate has any, must verify too.
+   */
+  detachedSct?: Uint8Array;
   /**
    * Minimum valid RFC 3161 timestamps from distinct authorities when the bundle carries any
    * (default 1, as cosign asks sigstore-go for signed timestamps); the others may fail.
@@ -473,7 +478,16 @@ export async function verifyBundle(
       "certificate chain",
       "1.3.6.1.5.5.7.3.3",
     );
-    await verifyEmbeddedScts(leaf, chain.issuer, trust.ctlogs, policy.ctlogThreshold ?? 1);
+    const ctThreshold = policy.ctlogThreshold ?? 1;
+    if (policy.detachedSct && ctThreshold > 0) {
+      // As cosign: the detached SCT, and the embedded ones too when there are any.
+      await verifyDetachedSct(leaf, policy.detachedSct, trust.ctlogs);
+      if (leaf.extensions.some((e) => e.oid === SCT_LIST_OID)) {
+        await verifyEmbeddedScts(leaf, chain.issuer, trust.ctlogs, ctThreshold);
+      }
+    } else {
+      await verifyEmbeddedScts(leaf, chain.issuer, trust.ctlogs, ctThreshold);
+    }
     identity = await certificateIdentity(leaf);
     checkIdentity(identity, policy);
   }
