@@ -8,13 +8,18 @@ import { basename } from "node:path";
 import type { Plugin } from "./core/plugin.ts";
 import { run } from "./cli/run.ts";
 import { currentRuntime } from "./runtime/mod.ts";
-import { artifactBlobPlugin } from "./plugins/artifact-blob/mod.ts";
+import { artifactBlobPlugin } from "./plugins/artifact-blob/plugin.ts";
 import { artifactOciPlugin } from "./plugins/artifact-oci/plugin.ts";
-import { keyFilePlugin } from "./plugins/key-file/mod.ts";
+import { keyFilePlugin } from "./plugins/key-file/plugin.ts";
 import { tlogRekorPlugin } from "./plugins/tlog-rekor/plugin.ts";
 import { tsaRfc3161Plugin } from "./plugins/tsa-rfc3161/plugin.ts";
 
-/** The built-in plugins, in dispatch order. The compiled binary contains exactly these. */
+/**
+ * The built-in plugins, in dispatch order. The compiled binary contains exactly these. Each is
+ * the plugin's light entry (`plugins/<name>/plugin.ts`, not its mod.ts): names, descriptions and
+ * cheap `claims`/`handles`/`recognizes`; the implementations load on first use, so commands that
+ * do not use a plugin do not pay for it at start-up.
+ */
 export const BUILTIN_PLUGINS: Plugin[] = [
   keyFilePlugin,
   artifactBlobPlugin,

@@ -387,6 +387,7 @@ export function makeContext(opts: {
   signal?: AbortSignal;
 }): Context {
   const { runtime, env } = opts;
+  let progress: ReturnType<typeof progressFactory> | null = null;
   return {
     runtime,
     plugins: opts.plugins,
@@ -395,11 +396,18 @@ export function makeContext(opts: {
     settings: opts.settings ?? {},
     ...(opts.signal ? { signal: opts.signal } : {}),
     // Progress for long transfers: on a terminal only, never on a pipe or in CI (cli/progress.ts).
-    progress: progressFactory({
-      isTerminal: runtime.isTerminal("stderr"),
-      env,
-      write: (t) => runtime.writeStderr(t),
-    }),
+    // Decided on first use: asking whether standard error is a terminal loads node:tty under
+    // Bun, which costs more CPU than the rest of a short command such as `version`.
+    get progress() {
+      if (progress === null) {
+        progress = progressFactory({
+          isTerminal: runtime.isTerminal("stderr"),
+          env,
+          write: (t) => runtime.writeStderr(t),
+        });
+      }
+      return progress;
+    },
     async password(req) {
       const fromEnv = env("COSIGN_PASSWORD");
       if (fromEnv !== undefined) return fromEnv;

@@ -15,7 +15,6 @@
  * ```
  * @module
  */
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { CosignError, describeError } from "../../core/errors.ts";
 import {
@@ -23,24 +22,21 @@ import {
   type ArtifactType,
   type AttachResult,
   type Context,
-  definePlugin,
   type Digest,
   type HashAlgorithm,
-  type Plugin,
   type SignatureQuery,
   type StoredSignature,
 } from "../../core/plugin.ts";
 import { digestFile, digestStream, hex, openFileStream } from "./stream_digest.ts";
 import { rejectDuplicateKeys } from "../../core/strict_json.ts";
+import {
+  BLOB_ARTIFACT_DESCRIPTION,
+  claimsBlobReference,
+  DIGEST_REF,
+  isDigestRef,
+} from "./plugin.ts";
 
-const DIGEST_REF = /^(sha256|sha384|sha512):([0-9a-fA-F]+)$/;
-const DIGEST_HEX_LENGTH: Record<HashAlgorithm, number> = { sha256: 64, sha384: 96, sha512: 128 };
-
-/** True when `ref` is a bare digest such as `sha256:<64 hex>` (checked for length). */
-export function isDigestRef(ref: string): boolean {
-  const m = DIGEST_REF.exec(ref);
-  return !!m && m[2].length === DIGEST_HEX_LENGTH[m[1] as HashAlgorithm];
-}
+export { isDigestRef };
 
 /** A resolved blob; `path` is undefined for standard input and for a bare digest. */
 export interface BlobArtifact extends Artifact {
@@ -176,12 +172,8 @@ function digestArtifact(ref: string): BlobArtifact {
  */
 export const blobArtifactType: ArtifactType = {
   kind: "blob",
-  description: "local files, standard input (-) and bare digests (sha256:<hex>)",
-  claims(ref: string): boolean {
-    if (ref === "-" || isDigestRef(ref)) return true;
-    if (/^(\/|\.\.?\/)/.test(ref)) return true;
-    return existsSync(ref);
-  },
+  description: BLOB_ARTIFACT_DESCRIPTION,
+  claims: claimsBlobReference,
   resolve(ref: string, ctx: Context): Promise<BlobArtifact> {
     if (ref === "") {
       return Promise.reject(
@@ -195,10 +187,3 @@ export const blobArtifactType: ArtifactType = {
     return Promise.resolve(fileArtifact(ref));
   },
 };
-
-/** The built-in plugin that provides the "blob" artifact type. */
-export const artifactBlobPlugin: Plugin = definePlugin({
-  name: "artifact-blob",
-  apiVersion: 1,
-  artifacts: [blobArtifactType],
-});

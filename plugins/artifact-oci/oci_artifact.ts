@@ -48,6 +48,7 @@ import { registryClientFor } from "../../oci/registry_options.ts";
 import { type SignatureSuffix } from "./layout.ts";
 import { signatureReference, signatureRepository } from "./signature_location.ts";
 import { type StoredSignature } from "./stored_signature.ts";
+import { claimsOciReference, OCI_ARTIFACT_DESCRIPTION } from "./plugin.ts";
 
 const SUFFIX: Record<SignatureKind, SignatureSuffix> = {
   signature: "sig",
@@ -326,16 +327,8 @@ function inTotoStatement(payload: Uint8Array): { predicateType?: string } | unde
 /** The "oci" artifact type. */
 export const ociArtifactType: ArtifactType = {
   kind: "oci",
-  description: "images and other manifests in OCI registries (registry/repository[:tag][@digest])",
-  claims(ref: string): boolean {
-    if (ref === "" || ref === "-" || /^(\/|\.\.?\/)/.test(ref)) return false;
-    try {
-      parseReference(ref);
-      return true;
-    } catch {
-      return false;
-    }
-  },
+  description: OCI_ARTIFACT_DESCRIPTION,
+  claims: claimsOciReference,
   resolve(ref: string, ctx: Context): Promise<Artifact> {
     try {
       return Promise.resolve(imageArtifact(parseReference(ref), ref, ctx));

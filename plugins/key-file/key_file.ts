@@ -30,6 +30,7 @@ import type {
 import type { PrivateKey } from "../../core/keys/mod.ts";
 import process from "node:process";
 import { writeFileAtomic } from "../../runtime/atomic_file.ts";
+import { FILE_KEY_DESCRIPTION } from "./plugin.ts";
 
 // Loaded on first use so that commands which never touch keys start fast.
 const keys = () => import("../../core/keys/mod.ts");
@@ -152,7 +153,7 @@ export async function warnIfKeyUnprotected(ref: string, ctx: Context): Promise<v
 /** The "file" key provider. */
 export const fileKeyProvider: KeyProvider = {
   scheme: "file",
-  description: "PEM key files: cosign's encrypted .key, PEM private keys, .pub, certificates",
+  description: FILE_KEY_DESCRIPTION,
   async signer(ref: string, ctx: Context, options?: SignerOptions): Promise<Signer> {
     const text = await readKeyFile(ref);
     if (/PRIVATE KEY-----/.test(text)) await warnIfKeyUnprotected(ref, ctx);

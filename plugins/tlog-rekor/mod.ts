@@ -12,5 +12,6 @@ export * from "./legacy_rekor_bundle.ts";
 export * from "./rekor_bundle.ts";
 export * from "./verification_key.ts";
 export * from "./entry_check.ts";
+export * from "./recognize_entry.ts";
 export * from "./entry_verifier.ts";
 export * from "./verify_entry.ts";

@@ -8,7 +8,11 @@
  * - find: Rekor v1's index search by artifact hash (rekor_search.ts), for signatures that come
  *   without a bundle;
  * - verify: entries whose log ID is a log of the trusted root, or of a Rekor kind
- *   (see entry_verifier.ts): body, SET, inclusion proof against a signed checkpoint.
+ *   (recognize_entry.ts, entry_verifier.ts): body, SET, inclusion proof against a signed
+ *   checkpoint.
+ *
+ * Light entry: only `handles` and `recognizes` load with the plugin; the clients and the
+ * verification load on first use.
  *
  * @example
  * ```ts
@@ -20,8 +24,11 @@
  */
 import { CosignError } from "../../core/errors.ts";
 import { definePlugin, type Plugin, type TransparencyLog } from "../../core/plugin.ts";
-import { DEFAULT_REKOR_URL } from "./rekor_v1.ts";
-import { recognizesRekorEntry, verifyRekorEntry } from "./entry_verifier.ts";
+import { recognizesRekorEntry } from "./recognize_entry.ts";
+
+// The clients and the verification load on first use: this file is the light entry main.ts
+// lists, evaluated by every command.
+const defaultUrl = async (): Promise<string> => (await import("./rekor_v1.ts")).DEFAULT_REKOR_URL;
 
 /** The "rekor" transparency log (Rekor v1 and v2). */
 export const rekorTransparencyLog: TransparencyLog = {
@@ -29,7 +36,7 @@ export const rekorTransparencyLog: TransparencyLog = {
   description: "Rekor v1 and v2 transparency logs (hashedrekord, dsse)",
   handles: (url) => /^https?:\/\//i.test(url),
   async submit(submission, ctx, options) {
-    const url = options?.url ?? DEFAULT_REKOR_URL;
+    const url = options?.url ?? await defaultUrl();
     const version = options?.majorApiVersion ?? 1;
     ctx.log.debug(`uploading a ${submission.kind} entry to Rekor v${version} at ${url}`);
     if (version === 1) {
@@ -45,13 +52,16 @@ export const rekorTransparencyLog: TransparencyLog = {
     });
   },
   async find(query, ctx, options) {
-    const url = options?.url ?? DEFAULT_REKOR_URL;
+    const url = options?.url ?? await defaultUrl();
     ctx.log.debug(`looking the signature up in Rekor at ${url}`);
     const { findRekorEntries } = await import("./rekor_search.ts");
     return await findRekorEntries(url, query, ctx.signal);
   },
   recognizes: recognizesRekorEntry,
-  verify: (entry, expected, trust) => verifyRekorEntry(entry, expected, trust),
+  async verify(entry, expected, trust) {
+    const { verifyRekorEntry } = await import("./entry_verifier.ts");
+    return await verifyRekorEntry(entry, expected, trust);
+  },
 };
 
 /** The plugin. */
