@@ -72,6 +72,12 @@ export const command: Command = {
         "text (one item a line; keyless: the certificate subject and issuer on stderr).",
     },
     {
+      name: "local-image",
+      type: "boolean",
+      description: "IMAGE is the directory of an image saved with `cosign-ts save` (an OCI " +
+        "layout): verify it and its saved signatures from disk, without a registry.",
+    },
+    {
       name: "max-workers",
       type: "string",
       placeholder: "N",
@@ -146,7 +152,9 @@ export const command: Command = {
       );
     }
     for (const ref of args) {
-      const artifact = await ctx.plugins.resolve(ref, ctx);
+      const artifact = bool(flags, "local-image")
+        ? await (await import("../../plugins/artifact-oci/mod.ts")).localImageArtifact(ref, ctx)
+        : await ctx.plugins.resolve(ref, ctx);
       const verified = await verifyArtifact(artifact, {
         ctx,
         verifier,

@@ -21,6 +21,7 @@ export * from "./copy_image.ts";
 export * from "./copy_referrers.ts";
 export * from "./select_platform.ts";
 export * from "./save_load.ts";
+export * from "./local_image.ts";
 export * from "./attachment_tree.ts";
 export * from "./clean_attachments.ts";
 export * from "./triangulate.ts";
