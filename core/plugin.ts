@@ -202,6 +202,11 @@ export interface AttachResult {
 export interface SignatureQuery {
   /** Only this kind (default: all kinds the store has). */
   kind?: SignatureKind;
+  /**
+   * How many signatures the store may fetch at once (cosign `--max-workers`); default: the
+   * store's own.
+   */
+  concurrency?: number;
 }
 
 /** Options for {@link Artifact.payload}. */

@@ -44,6 +44,7 @@ import type {
   HashAlgorithm,
   LegacySignature,
   SignatureKind,
+  SignatureQuery,
   StoredSignature,
   TlogEntry,
   TlogExpectation,
@@ -87,7 +88,8 @@ export interface VerifyArtifactOptions {
   lookupTlog?: (sha256: Uint8Array, signature: Uint8Array) => Promise<TlogEntry[]>;
   /**
    * How many signatures are verified at once (cosign `--max-workers`, default 10): the log
-   * look-ups, bundle checks and key operations of at most this many signatures run together.
+   * look-ups, bundle checks and key operations of at most this many signatures run together;
+   * when given, it is also the store's fetch concurrency ({@link SignatureQuery.concurrency}).
    */
   maxWorkers?: number;
   /**
@@ -579,7 +581,9 @@ export async function verifyArtifact(
       );
     }
     sigs = [];
-    for await (const s of artifact.signatures(ctx, { kind: options.kind ?? "signature" })) {
+    const query: SignatureQuery = { kind: options.kind ?? "signature" };
+    if (options.maxWorkers !== undefined) query.concurrency = options.maxWorkers;
+    for await (const s of artifact.signatures(ctx, query)) {
       sigs.push(s);
     }
   }

@@ -1,6 +1,7 @@
 /**
  * verifyArtifact honours `maxWorkers` (cosign `--max-workers`, default 10): at most that many
- * signatures are being verified at once, and the results keep the store's order.
+ * signatures are being verified at once, the results keep the store's order, and the store is
+ * asked to fetch with that concurrency.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -58,6 +59,21 @@ describe("verifyArtifact maxWorkers", () => {
       assert.equal(peak(), n);
     });
   }
+  it("passes maxWorkers to the store as its fetch concurrency", async () => {
+    const { verifier } = countingVerifier();
+    const queries: unknown[] = [];
+    const store = {
+      ...artifact,
+      async *signatures(_c: Context, query?: unknown) {
+        queries.push(query);
+        yield* sigs.slice(0, 2);
+      },
+    } as Artifact;
+    const o = { ctx, verifier, ignoreTlog: true, checkClaims: false };
+    await verifyArtifact(store, { ...o, maxWorkers: 3 });
+    await verifyArtifact(store, o);
+    assert.deepEqual(queries, [{ kind: "signature", concurrency: 3 }, { kind: "signature" }]);
+  });
   it(`defaults to cosign's ${DEFAULT_MAX_WORKERS}`, async () => {
     const { verifier, peak } = countingVerifier();
     await verifyArtifact(artifact, {

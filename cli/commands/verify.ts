@@ -82,8 +82,8 @@ export const command: Command = {
       type: "string",
       placeholder: "N",
       default: "10",
-      description:
-        "How many signatures are verified at once (Rekor look-ups and checks; at least 1).",
+      description: "How many signatures are fetched and verified at once (signature layers, " +
+        "Rekor look-ups, checks; at least 1).",
     },
     {
       name: "rekor-url",

@@ -190,7 +190,7 @@ function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: Registr
           import("./referrer_bundles.ts"),
         ]);
         const [sigs, bundles] = await Promise.all([
-          readSignatures(registry(), sigRef),
+          readSignatures(registry(), sigRef, undefined, query?.concurrency),
           kind === "signature"
             ? readSignatureBundles(registry(), r, d, (m) => c.log.debug(m))
             : Promise.resolve([]),

@@ -83,7 +83,8 @@ export async function mapLimit<T, R>(
 
 /**
  * Reads every signature stored at `sigRef`: [] when there is none. Payloads are fetched in
- * parallel ({@link FETCH_CONCURRENCY}), each distinct digest once; digests and sizes are
+ * parallel (`concurrency`, default {@link FETCH_CONCURRENCY}; verify's `--max-workers`), each
+ * distinct digest once; digests and sizes are
  * checked (CosignError("VERIFY") for a tampered layer), sizes capped
  * (`COSIGN_MAX_ATTACHMENT_SIZE`), and their total size and number bounded before anything is
  * fetched (see {@link checkSignatureBudget}: CosignError("TOO_LARGE") naming the budget).
@@ -97,6 +98,7 @@ export async function readSignatures(
   client: RegistryClient,
   sigRef: Reference,
   state?: SignatureImageState,
+  concurrency: number = FETCH_CONCURRENCY,
 ): Promise<StoredSignature[]> {
   const img = state ?? await readSignatureImage(client, sigRef);
   if (!img) return [];
@@ -104,7 +106,7 @@ export async function readSignatures(
   const distinct = [...new Map(layers.map((l) => [l.digest, l])).values()];
   checkSignatureBudget(client, distinct, referenceString(sigRef));
   const repo = { registry: sigRef.registry, repository: sigRef.repository };
-  const blobs = await mapLimit(distinct, FETCH_CONCURRENCY, async (l) => {
+  const blobs = await mapLimit(distinct, Math.max(1, concurrency), async (l) => {
     try {
       return await client.getBlobBytes(repo, l.digest, { size: l.size });
     } catch (e) {
