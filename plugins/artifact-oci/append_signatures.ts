@@ -14,8 +14,8 @@
  * 4. re-read the tag after a short jittered settling delay: our layers must be present. A
  *    concurrent cosign-ts writer can only overwrite us when its check came before our PUT and
  *    its PUT after, so the delay only has to outlast one check-and-PUT (twice the time ours
- *    took, at least 15 ms), not a whole read-modify-write: a lone signer waits a few
- *    milliseconds. Once we have been overwritten (evident contention), every later attempt
+ *    took, at least {@link MIN_SETTLE_MS}), not a whole read-modify-write: a lone signer waits
+ *    tens of milliseconds. Once we have been overwritten (evident contention), every later attempt
  *    waits twice its whole read-modify-write and confirms twice;
  * 5. otherwise wait a jittered, growing backoff and go back to 2, merging with whatever is
  *    there now, so layers other signers added are never dropped.
@@ -43,6 +43,14 @@ import {
 } from "./layout.ts";
 import { readSignatureImage } from "./read_signatures.ts";
 
+/**
+ * Least settling delay before the confirming re-read, ms. It must outlast a concurrent writer's
+ * gap between its tag check and its PUT, which on a loaded machine (8 signer processes on two
+ * cores) includes being descheduled: with a 15 ms floor one full test run at load 16 lost a
+ * signature; 50 ms leaves room for that and still keeps a lone signer's wait short.
+ */
+export const MIN_SETTLE_MS = 50;
+
 /** Options for {@link appendSignatures}. */
 export interface AppendOptions {
   /** Docker media types for a new signature image (COSIGN_DOCKER_MEDIA_TYPES). */
@@ -59,7 +67,7 @@ export interface AppendOptions {
   /** Most write attempts (default 20). */
   maxAttempts?: number;
   /**
-   * Settling delay before the confirming re-read, ms (default: twice our check-and-PUT, >= 15,
+   * Settling delay before the confirming re-read, ms (default: twice our check-and-PUT, >= 50,
    * on a first attempt; twice the whole write cycle, >= 40, after being overwritten).
    */
   settleMs?: number;
@@ -167,7 +175,7 @@ export async function appendSignatures(
     // Confirm: still present after a settling delay that outlasts a concurrent check-and-PUT;
     // under evident contention (a previous attempt was overwritten) longer, and twice.
     const settle = options.settleMs ??
-      (overwritten ? Math.max(40, 2 * cycle) : Math.max(15, 2 * window));
+      (overwritten ? Math.max(40, 2 * cycle) : Math.max(MIN_SETTLE_MS, 2 * window));
     const waits = [settle + Math.random() * settle];
     if (overwritten) waits.push(settle + Math.random() * settle);
     for (const wait of waits) {
