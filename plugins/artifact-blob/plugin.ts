@@ -73,5 +73,6 @@ const blobArtifactEntry: ArtifactType = {
 export const artifactBlobPlugin: Plugin = definePlugin({
   name: "artifact-blob",
   apiVersion: 1,
+  description: "Local files, standard input and bare digests as artifacts",
   artifacts: [blobArtifactEntry],
 });

@@ -60,6 +60,7 @@ const ociArtifactEntry: ArtifactType = {
 export const artifactOciPlugin: Plugin = definePlugin({
   name: "artifact-oci",
   apiVersion: 1,
+  description: "Container images and other OCI artifacts in registries",
   artifacts: [ociArtifactEntry],
 });
 

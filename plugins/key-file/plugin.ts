@@ -54,6 +54,7 @@ const fileKeyEntry: KeyProvider = {
 export const keyFilePlugin: Plugin = definePlugin({
   name: "key-file",
   apiVersion: 1,
+  description: "Keys in files (cosign's encrypted format, PEM)",
   keys: [fileKeyEntry],
 });
 
