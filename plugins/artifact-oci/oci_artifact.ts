@@ -192,7 +192,7 @@ function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: Registr
         const [sigs, bundles] = await Promise.all([
           readSignatures(registry(), sigRef, undefined, query?.concurrency),
           kind === "signature"
-            ? readSignatureBundles(registry(), r, d, (m) => c.log.debug(m))
+            ? readSignatureBundles(registry(), r, d, (m) => c.log.debug(m), query?.concurrency)
             : Promise.resolve([]),
         ]);
         const where = referenceString(sigRef);

@@ -39,8 +39,9 @@ export interface ReferrerBundle {
 
 /**
  * The signature bundles (predicate type sign/v1, or unannotated) referring to `digest` in
- * `repo`; [] when there are none. Bundles that do not parse are skipped with a debug note via
- * `onSkip`. Throws AUTH/NETWORK.
+ * `repo`; [] when there are none, fetched `concurrency` at a time (default 8; cosign's
+ * `--max-workers`). Bundles that do not parse are skipped with a debug note via `onSkip`.
+ * Throws AUTH/NETWORK.
  *
  * @example
  * ```ts
@@ -52,6 +53,7 @@ export async function readSignatureBundles(
   repo: Repository,
   digest: string,
   onSkip?: (why: string) => void,
+  concurrency = 8,
 ): Promise<ReferrerBundle[]> {
   let refs;
   try {
@@ -65,31 +67,35 @@ export async function readSignatureBundles(
     return pt === undefined || pt === SIGN_PREDICATE_TYPE;
   });
   const { bundleFromJSONValue } = await import("../../core/bundle.ts");
-  const found = await mapLimit(wanted, 8, async (d): Promise<ReferrerBundle | undefined> => {
-    const where = `${repositoryString(repo)}@${d.digest}`;
-    try {
-      const m = await client.getManifest(withDigest(repo, d.digest));
-      const doc = JSON.parse(new TextDecoder().decode(m.bytes));
-      const layer = (doc.layers ?? []).find((l: { mediaType?: string }) =>
-        l?.mediaType === BUNDLE_ARTIFACT_TYPE
-      ) ?? doc.layers?.[0];
-      if (!layer?.digest) {
-        throw new CosignError("INVALID_INPUT", "it has no bundle layer");
+  const found = await mapLimit(
+    wanted,
+    Math.max(1, concurrency),
+    async (d): Promise<ReferrerBundle | undefined> => {
+      const where = `${repositoryString(repo)}@${d.digest}`;
+      try {
+        const m = await client.getManifest(withDigest(repo, d.digest));
+        const doc = JSON.parse(new TextDecoder().decode(m.bytes));
+        const layer = (doc.layers ?? []).find((l: { mediaType?: string }) =>
+          l?.mediaType === BUNDLE_ARTIFACT_TYPE
+        ) ?? doc.layers?.[0];
+        if (!layer?.digest) {
+          throw new CosignError("INVALID_INPUT", "it has no bundle layer");
+        }
+        const bytes = await client.getBlobBytes(repo, layer.digest, {
+          size: layer.size,
+          maxSize: 4 * 1024 * 1024,
+        });
+        const json: unknown = JSON.parse(new TextDecoder().decode(bytes));
+        rejectDuplicateKeys(bytes, `bundle ${where}`);
+        const parsed = await bundleFromJSONValue(json, `bundle ${where}`);
+        return { manifestDigest: d.digest, bundle: parsed.bundle, json };
+      } catch (e) {
+        if (isCosignError(e) && ["AUTH", "NETWORK"].includes(e.code)) throw e;
+        onSkip?.(`skipping referrer ${where}: ${(e as Error).message}`);
+        return undefined;
       }
-      const bytes = await client.getBlobBytes(repo, layer.digest, {
-        size: layer.size,
-        maxSize: 4 * 1024 * 1024,
-      });
-      const json: unknown = JSON.parse(new TextDecoder().decode(bytes));
-      rejectDuplicateKeys(bytes, `bundle ${where}`);
-      const parsed = await bundleFromJSONValue(json, `bundle ${where}`);
-      return { manifestDigest: d.digest, bundle: parsed.bundle, json };
-    } catch (e) {
-      if (isCosignError(e) && ["AUTH", "NETWORK"].includes(e.code)) throw e;
-      onSkip?.(`skipping referrer ${where}: ${(e as Error).message}`);
-      return undefined;
-    }
-  });
+    },
+  );
   return found.filter((b): b is ReferrerBundle => b !== undefined);
 }
 
