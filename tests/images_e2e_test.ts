@@ -20,6 +20,7 @@ import {
 } from "./helpers/registry.ts";
 import { RegistryClient } from "../oci/client.ts";
 import { openssl } from "./helpers/openssl.ts";
+import { attachV3Bundle } from "./helpers/v3_bundle.ts";
 import { startSigstoreServices } from "./helpers/sigstore_services.ts";
 import { makeIdentityToken, TEST_ISSUER } from "./helpers/oidc.ts";
 
@@ -500,52 +501,8 @@ describe("image signatures on dist/cosign-ts with a real registry", () => {
     const extPub = join(dir, "v3.pub");
     await openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", ext]);
     await openssl(["ec", "-in", ext, "-pubout", "-out", extPub]);
-    const enc = new TextEncoder();
-    const b64 = (b: Uint8Array) => btoa(String.fromCharCode(...b));
-    const attach = async (subjectDigest: string) => {
-      const statement = enc.encode(JSON.stringify({
-        _type: "https://in-toto.io/Statement/v1",
-        subject: [{ name: r, digest: { sha256: subjectDigest.slice(7) } }],
-        predicateType: "https://sigstore.dev/cosign/sign/v1",
-        predicate: {},
-      }));
-      const type = "application/vnd.in-toto+json";
-      const pae = new Uint8Array([
-        ...enc.encode(`DSSEv1 ${type.length} ${type} ${statement.length} `),
-        ...statement,
-      ]);
-      await writeFile(join(dir, "pae.bin"), pae);
-      const sig = await openssl(["dgst", "-sha256", "-sign", ext, join(dir, "pae.bin")]);
-      assert.equal(sig.code, 0, sig.err);
-      const bundle = enc.encode(JSON.stringify({
-        mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
-        verificationMaterial: { publicKey: { hint: "" }, tlogEntries: [] },
-        dsseEnvelope: {
-          payload: b64(statement),
-          payloadType: type,
-          signatures: [{ sig: b64(sig.stdout), keyid: "" }],
-        },
-      }));
-      const layer = await client.putBlob(r, bundle, {
-        mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
-      });
-      const config = await client.putBlob(r, enc.encode("{}"), {
-        mediaType: "application/vnd.oci.empty.v1+json",
-      });
-      const manifest = enc.encode(JSON.stringify({
-        schemaVersion: 2,
-        mediaType: "application/vnd.oci.image.manifest.v1+json",
-        artifactType: "application/vnd.dev.sigstore.bundle.v0.3+json",
-        config,
-        layers: [layer],
-        subject: img.descriptor,
-        annotations: {
-          "dev.sigstore.bundle.content": "dsse-envelope",
-          "dev.sigstore.bundle.predicateType": "https://sigstore.dev/cosign/sign/v1",
-        },
-      }));
-      await client.putReferrer(r, manifest, "application/vnd.oci.image.manifest.v1+json");
-    };
+    const attach = (subjectDigest: string) =>
+      attachV3Bundle(client, r, img.descriptor, subjectDigest, ext, dir);
     await attach(img.digest);
     const v = await run(["verify", "--key", extPub, "--insecure-ignore-tlog", `${r}:v1`]);
     assert.equal(v.code, 0, v.err);

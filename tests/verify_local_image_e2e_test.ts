@@ -2,8 +2,9 @@
  * `verify --local-image DIR` (issue 9, item 3), through dist/cosign-ts: an image signed in the
  * Debian registry and saved with `cosign-ts save` is verified from its OCI layout on disk, with
  * the registry stopped (no registry involved), as cosign's `verify --local-image`; the JSON
- * output is cosign's; another key does not match (12); a layout without signatures gives 10; a
- * signature layer changed on disk is refused.
+ * output is cosign's; a cosign v3 bundle saved as a referrer verifies from disk too; another key
+ * does not match (12); a layout without signatures gives 10; a signature layer changed on disk is
+ * refused.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +13,8 @@ import { join } from "node:path";
 import { cosign, tempDir } from "./helpers/cli.ts";
 import { pushTestImage, startRegistry, type TestRegistry } from "./helpers/registry.ts";
 import { RegistryClient } from "../oci/client.ts";
+import { openssl } from "./helpers/openssl.ts";
+import { attachV3Bundle } from "./helpers/v3_bundle.ts";
 
 let reg: TestRegistry | undefined;
 let tmp: { dir: string; cleanup: () => Promise<void> };
@@ -37,6 +40,12 @@ describe("verify --local-image", () => {
     const unsigned = await pushTestImage(client, `${reg!.host}/local/unsigned:v1`);
     const s = await run(["sign", "--key", "cosign.key", "--tlog-upload=false", `${ref}:v1`]);
     assert.equal(s.code, 0, s.err);
+    // A cosign v3 signature too: a bundle (signed by openssl) attached as an OCI 1.1 referrer.
+    const v3Key = join(d, "v3.pem");
+    const v3Pub = join(d, "v3.pub");
+    await openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", v3Key]);
+    await openssl(["ec", "-in", v3Key, "-pubout", "-out", v3Pub]);
+    await attachV3Bundle(client, ref, img.descriptor, img.digest, v3Key, d);
     const saved = join(d, "saved");
     const sv = await run(["save", "--dir", saved, `${ref}:v1`]);
     assert.equal(sv.code, 0, sv.err);
@@ -59,6 +68,13 @@ describe("verify --local-image", () => {
     assert.equal(JSON.parse(text.out.trim()).critical.image["docker-manifest-digest"], img.digest);
     const wrongKey = await verify("other.pub", saved);
     assert.equal(wrongKey.code, 12, wrongKey.err);
+    // The saved referrer (cosign v3 bundle) verifies from disk with its key.
+    const v3 = await verify(v3Pub, saved);
+    assert.equal(v3.code, 0, v3.err);
+    const v3Out = JSON.parse(v3.out);
+    assert.equal(v3Out.length, 1);
+    assert.equal(v3Out[0].critical.type, "https://sigstore.dev/cosign/sign/v1");
+    assert.equal(v3Out[0].critical.image["docker-manifest-digest"], img.digest);
     const none = await verify("cosign.pub", bare);
     assert.equal(none.code, 10, none.err);
     assert.match(none.err, /no signatures found/);

@@ -3,8 +3,9 @@
  * from its OCI image layout on disk, no registry involved. The artifact's digest is the layout's
  * image entry (`kind: dev.cosignproject.cosign/image` or `…/imageIndex`); its signatures are the
  * layers of the saved signature image (`…/sigs`), each read and checked against its digest.
- * Payload claims and the JSON output are cosign's, as for images in a registry. OCI 1.1
- * referrers saved beside the image (cosign v3 bundles) are not read.
+ * The image's OCI 1.1 referrers saved beside it (`…/referrers/<hex>`) that hold cosign v3
+ * signature bundles (predicate type sign/v1, or unannotated) are signatures too. Payload claims
+ * and the JSON output are cosign's, as for images in a registry.
  *
  * @example
  * ```ts
@@ -22,16 +23,20 @@ import type {
   VerifiedSignature,
 } from "../../core/plugin.ts";
 import { KIND_ANNOTATION, LAYOUT_KINDS, OciLayout } from "../../oci/layout.ts";
-import { coreSignature } from "./oci_artifact.ts";
+import { rejectDuplicateKeys } from "../../core/strict_json.ts";
+import { checkImageClaims, coreSignature } from "./oci_artifact.ts";
+import {
+  BUNDLE_ARTIFACT_TYPE,
+  PREDICATE_TYPE_ANNOTATION,
+  SIGN_PREDICATE_TYPE,
+} from "./referrer_bundles.ts";
 import type { Descriptor } from "./layout.ts";
 import { type StoredSignature, storedSignature } from "./stored_signature.ts";
 
 /** Largest signature layer read from a layout (cosign's default attachment limit, 128 MiB). */
 const MAX_SIGNATURE_LAYER = 128 * 1024 * 1024;
-
-function claims(message: string): CosignError {
-  return new CosignError("VERIFY", message, { check: "claims" });
-}
+/** Largest saved referrer bundle read (as from a registry). */
+const MAX_BUNDLE = 4 * 1024 * 1024;
 
 /**
  * The image saved in the OCI layout `dir`, as an artifact with its saved signatures. Throws
@@ -76,15 +81,7 @@ export async function localImageArtifact(dir: string, _ctx: Context): Promise<Ar
       );
     },
     async checkPayload(payload, _c, options): Promise<void> {
-      const { checkClaims, parseSimpleSigningPayload } = await import("./simple_signing.ts");
-      let p;
-      try {
-        p = parseSimpleSigningPayload(payload);
-      } catch (e) {
-        throw claims((e as Error).message);
-      }
-      const why = checkClaims(p, digest, options?.annotations ?? {});
-      if (why) throw claims(why);
+      await checkImageClaims(payload, digest, options?.annotations ?? {});
     },
     async *signatures(): AsyncIterable<CoreStoredSignature> {
       const where = `${dir} (saved signatures)`;
@@ -97,8 +94,39 @@ export async function localImageArtifact(dir: string, _ctx: Context): Promise<Ar
           yield coreSignature(s, where, "signature");
         }
       }
+      // cosign v3 signatures: bundles saved as the image's OCI 1.1 referrers.
+      const referrers = LAYOUT_KINDS.referrers + digest.slice("sha256:".length);
+      for (const d of manifests.filter((m) => kindOf(m) === referrers)) {
+        const location = `${dir} (saved referrer ${d.digest})`;
+        const manifest = JSON.parse(new TextDecoder().decode(await layout.readBlob(d)));
+        const type = manifest?.artifactType ?? manifest?.config?.mediaType;
+        const pt = manifest?.annotations?.[PREDICATE_TYPE_ANNOTATION];
+        if (type !== BUNDLE_ARTIFACT_TYPE || (pt !== undefined && pt !== SIGN_PREDICATE_TYPE)) {
+          continue;
+        }
+        const layers: Descriptor[] = Array.isArray(manifest.layers) ? manifest.layers : [];
+        const layer = layers.find((l) => l?.mediaType === BUNDLE_ARTIFACT_TYPE) ?? layers[0];
+        if (!layer?.digest) {
+          yield { kind: "signature", location, id: d.digest, problem: "it has no bundle layer" };
+          continue;
+        }
+        const bytes = await layout.readBlob(layer, MAX_BUNDLE);
+        rejectDuplicateKeys(bytes, `bundle ${location}`);
+        const bundle: unknown = JSON.parse(new TextDecoder().decode(bytes));
+        yield { kind: "signature", location, id: d.digest, bundle };
+      }
     },
     async verifiedOutput(v: VerifiedSignature): Promise<string> {
+      if (v.stored.bundle !== undefined) {
+        // As for a v3 bundle in a registry: cosign's simple-signing item for the image.
+        const { encodeSimpleSigning } = await import("./simple_signing.ts");
+        return encodeSimpleSigning({
+          dockerReference: dir,
+          digest,
+          type: SIGN_PREDICATE_TYPE,
+          optional: {},
+        });
+      }
       const s = v.stored.id !== undefined ? saved.get(v.stored.id) : undefined;
       if (!s) return "null";
       const { verificationOutput } = await import("./verification_output.ts");

@@ -156,29 +156,7 @@ function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: Registr
       return simpleSigningPayload(repositoryString(r), d, options?.annotations ?? null);
     },
     async checkPayload(payload, _c, options): Promise<void> {
-      const d = await digestString();
-      const annotations = options?.annotations ?? {};
-      const statement = inTotoStatement(payload);
-      if (statement) {
-        // A cosign v3 signature: the engine checked the subject; the predicate type says "sign".
-        const { SIGN_PREDICATE_TYPE } = await import("./referrer_bundles.ts");
-        if (Object.keys(annotations).length) {
-          throw claims("-a annotations cannot be checked on a v3 bundle");
-        }
-        if (statement.predicateType !== SIGN_PREDICATE_TYPE) {
-          throw claims(`predicate type ${statement.predicateType} is not ${SIGN_PREDICATE_TYPE}`);
-        }
-        return;
-      }
-      const { checkClaims, parseSimpleSigningPayload } = await import("./simple_signing.ts");
-      let p;
-      try {
-        p = parseSimpleSigningPayload(payload);
-      } catch (e) {
-        throw claims((e as Error).message);
-      }
-      const why = checkClaims(p, d, annotations);
-      if (why) throw claims(why);
+      await checkImageClaims(payload, await digestString(), options?.annotations ?? {});
     },
     async *signatures(c: Context, query?: SignatureQuery): AsyncIterable<CoreStoredSignature> {
       const d = await digestString();
@@ -322,6 +300,44 @@ function inTotoStatement(payload: Uint8Array): { predicateType?: string } | unde
     // not JSON: the simple-signing parser says what is wrong
   }
   return undefined;
+}
+
+/**
+ * Checks that a verified payload is about the image `digest`: cosign's simple-signing claims
+ * (digest, annotations), or for a cosign v3 signature (an in-toto statement whose subject the
+ * engine checked) the predicate type sign/v1. Throws CosignError("VERIFY", check "claims").
+ *
+ * @example
+ * ```ts
+ * await checkImageClaims(payload, "sha256:…", { env: "prod" });
+ * ```
+ */
+export async function checkImageClaims(
+  payload: Uint8Array,
+  digest: string,
+  annotations: Record<string, string>,
+): Promise<void> {
+  const statement = inTotoStatement(payload);
+  if (statement) {
+    // A cosign v3 signature: the engine checked the subject; the predicate type says "sign".
+    const { SIGN_PREDICATE_TYPE } = await import("./referrer_bundles.ts");
+    if (Object.keys(annotations).length) {
+      throw claims("-a annotations cannot be checked on a v3 bundle");
+    }
+    if (statement.predicateType !== SIGN_PREDICATE_TYPE) {
+      throw claims(`predicate type ${statement.predicateType} is not ${SIGN_PREDICATE_TYPE}`);
+    }
+    return;
+  }
+  const { checkClaims, parseSimpleSigningPayload } = await import("./simple_signing.ts");
+  let p;
+  try {
+    p = parseSimpleSigningPayload(payload);
+  } catch (e) {
+    throw claims((e as Error).message);
+  }
+  const why = checkClaims(p, digest, annotations);
+  if (why) throw claims(why);
 }
 
 /** The "oci" artifact type. */
