@@ -289,6 +289,15 @@ describe("a third-party artifact type through sign/verify and sign-blob/verify-b
     const v = await run(["verify", "--key", pub, "--insecure-ignore-tlog", file]);
     assert.equal(v.code, 0, v.err);
     assert.doesNotMatch(v.err, /cosign claims/);
+    // The output names what was verified (the content has no payload to print).
+    const items = JSON.parse(v.out);
+    assert.equal(items.length, 1);
+    assert.equal(items[0].artifact, file);
+    assert.equal(items[0].kind, "blob");
+    assert.equal(
+      items[0].digest,
+      "sha256:" + createHash("sha256").update("release notes\n").digest("hex"),
+    );
     const w = await run(["verify", "--key", otherPub, "--insecure-ignore-tlog", file]);
     assert.equal(w.code, 12, w.err);
     assert.match(w.err, /signature does not match the content/);

@@ -241,7 +241,11 @@ function maxWorkersOf(flags: FlagValues): number {
   return n;
 }
 
-/** One item of the JSON output: the artifact's rendering, else the payload when it is JSON. */
+/**
+ * One item of the JSON output: the artifact's rendering, else the payload when it is JSON, else
+ * (a signature over the content itself, e.g. a file) what was verified:
+ * `{"artifact":REF,"kind":KIND,"digest":"sha256:…","signature":LOCATION}`.
+ */
 async function outputItem(
   artifact: Artifact,
   v: VerifiedSignature,
@@ -256,5 +260,11 @@ async function outputItem(
       // not JSON
     }
   }
-  return "null";
+  const d = await artifact.digest();
+  return JSON.stringify({
+    artifact: artifact.ref,
+    kind: artifact.kind,
+    digest: `${d.algorithm}:${d.hex}`,
+    signature: v.stored.location,
+  });
 }
