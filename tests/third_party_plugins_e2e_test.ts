@@ -234,6 +234,13 @@ describe("third-party plugins from a folder outside the repository (dist/cosign-
     const noDir = await run(["--plugin", plugin("envblob.ts"), "envblob", "list"]);
     assert.equal(noDir.code, 1);
     assert.match(noDir.err, /ENVBLOB_DIR is not set/);
+    // Shell completion offers the plugin's command when the plugin is loaded.
+    const comp = await run(["--plugin", plugin("envblob.ts"), "completion", "bash"]);
+    assert.equal(comp.code, 0, comp.err);
+    assert.match(comp.out, /envblob/);
+    assert.match(comp.out, /\blist\b/);
+    const plain = await run(["completion", "bash"]);
+    assert.doesNotMatch(plain.out, /envblob/);
   });
 
   it("transparency log: sign-blob --rekor-url file:///… appends a signed, chained entry; verify-blob checks it; a tampered line fails", async () => {

@@ -159,7 +159,7 @@ export const command: Command = {
   ],
   flags: [],
   args: { min: 1, max: 1 },
-  async run({ args, io }) {
+  async run({ args, ctx, io }) {
     const shell = args[0];
     const render = { bash: bashCompletion, zsh: zshCompletion, fish: fishCompletion }[shell];
     if (!render) {
@@ -172,6 +172,14 @@ export const command: Command = {
     const specs: CompletionCommand[] = [];
     for (const entry of commands) {
       const { command: c } = await entry.load();
+      specs.push({
+        words: c.name.split(" "),
+        summary: c.summary,
+        flags: [...c.flags, ...GLOBAL_FLAGS],
+      });
+    }
+    // Commands of the plugins loaded for this run (--plugin, COSIGN_TS_PLUGINS) complete too.
+    for (const { item: c } of ctx?.plugins?.commands() ?? []) {
       specs.push({
         words: c.name.split(" "),
         summary: c.summary,
