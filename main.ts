@@ -7,7 +7,7 @@ import process from "node:process";
 import { basename } from "node:path";
 import type { Plugin } from "./core/plugin.ts";
 import { run } from "./cli/run.ts";
-import { currentRuntime } from "./runtime/mod.ts";
+import { currentRuntime, prepareCliProcess } from "./runtime/mod.ts";
 import { artifactBlobPlugin } from "./plugins/artifact-blob/plugin.ts";
 import { artifactOciPlugin } from "./plugins/artifact-oci/plugin.ts";
 import { keyFilePlugin } from "./plugins/key-file/plugin.ts";
@@ -34,6 +34,7 @@ export function cliArgs(argv: string[], argv0: string): string[] {
 }
 
 if (import.meta.main) {
+  prepareCliProcess();
   const runtime = currentRuntime();
   // Bun-compiled binaries: argv = [exe, "/$bunfs/root/…", ...args]; Deno/Bun scripts: [runtime, script, ...].
   const args = cliArgs(process.argv.slice(2), process.argv0 ?? process.argv[0]);

@@ -221,6 +221,41 @@ export async function bundleFromJSONValue(
   value: unknown,
   source = "(input)",
 ): Promise<ParsedBundle> {
+  if (isObject(value)) {
+    // Checked just before by checkBundleJSONValue (reading a --bundle file), unchanged since:
+    // its parse is taken once instead of parsing the same JSON a second time.
+    const seen = checkedBundles.get(value);
+    if (seen) {
+      checkedBundles.delete(value);
+      if (seen.text === JSON.stringify(value)) return seen.parsed;
+    }
+  }
+  return await parseBundleValue(value, source);
+}
+
+/**
+ * Parses of bundle JSON values checked by {@link checkBundleJSONValue} and not yet taken by
+ * {@link bundleFromJSONValue}, with the JSON text they were parsed from (a value changed since
+ * is parsed again).
+ */
+const checkedBundles = new WeakMap<object, { text: string; parsed: ParsedBundle }>();
+
+/**
+ * Checks bundle JSON as {@link bundleFromJSONValue} does (same errors) without returning the
+ * parse: the next `bundleFromJSONValue` of the same, unchanged value takes this parse instead of
+ * repeating it (a bundle file is checked when read and verified later).
+ *
+ * @example
+ * ```ts
+ * await checkBundleJSONValue(value, '"app.sigstore.json"'); // throws for a malformed bundle
+ * ```
+ */
+export async function checkBundleJSONValue(value: unknown, source = "(input)"): Promise<void> {
+  const parsed = await parseBundleValue(value, source);
+  checkedBundles.set(value as object, { text: JSON.stringify(value), parsed });
+}
+
+async function parseBundleValue(value: unknown, source: string): Promise<ParsedBundle> {
   if (!isObject(value)) throw invalid(source, "it is not a JSON object");
   if (typeof value.mediaType !== "string") {
     throw invalid(source, '"mediaType" is missing or not a string');

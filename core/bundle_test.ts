@@ -6,8 +6,10 @@ import {
   buildMessageSignatureBundle,
   BUNDLE_V03_MEDIA_TYPE,
   bundleCertificates,
+  bundleFromJSONValue,
   bundlePublicKeyHint,
   bundleVersion,
+  checkBundleJSONValue,
   messageSignatureOf,
   parseBundle,
   publicKeyHint,
@@ -71,6 +73,20 @@ describe("Sigstore bundle", () => {
     }
     const again = await parseBundle(new TextEncoder().encode(JSON.stringify(json)));
     assert.deepEqual(JSON.parse(await serializeBundle(again.bundle)), json);
+  });
+
+  it("a checked bundle value is parsed once, and again when it changed since", async () => {
+    const json = await keyBundleJSON();
+    await checkBundleJSONValue(json, "t");
+    const first = await bundleFromJSONValue(json, "t");
+    assert.deepEqual(messageSignatureOf(first.bundle).signature, signature);
+    // Taken once: the next parse is a new one.
+    assert.notEqual((await bundleFromJSONValue(json, "t")).bundle, first.bundle);
+    // Changed after the check: parsed again, so the change is seen (and refused here).
+    await checkBundleJSONValue(json, "t");
+    (json.messageSignature as Record<string, unknown>).signature = "not base64!";
+    await rejects(bundleFromJSONValue(json, "t"), "INVALID_INPUT", /not valid base64/);
+    await rejects(checkBundleJSONValue({ mediaType: 1 }, "t"), "INVALID_INPUT", /mediaType/);
   });
 
   it("certificate bundles carry the DER certificate", async () => {

@@ -296,8 +296,8 @@ export async function storedSignatureFromBundleJSON(
     };
   }
   if (typeof value === "object" && value !== null && "mediaType" in value) {
-    const { bundleFromJSONValue } = await import("./bundle.ts");
-    await bundleFromJSONValue(value, source); // refuse a malformed bundle here, with its reason
+    const { checkBundleJSONValue } = await import("./bundle.ts");
+    await checkBundleJSONValue(value, source); // refuse a malformed bundle here, with its reason
     return { kind, location, bundle: value };
   }
   throw new CosignError(

@@ -29,7 +29,6 @@
  * @module
  */
 import { hex } from "@scure/base";
-import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { CosignError, type FailedCheck, isCosignError } from "./errors.ts";
 import { pemCertificates } from "./fulcio.ts";
 import {
@@ -617,17 +616,17 @@ export async function verifyArtifact(
   for (const o of outcomes) if (o.e !== undefined && isInfrastructure(o.e)) throw o.e;
   const verified = outcomes.flatMap((o) => o.v ? [o.v] : []);
   if (verified.length > 0) return verified;
-  const lines = outcomes.map((o, i) => {
+  const lines = await Promise.all(outcomes.map(async (o, i) => {
     const s = sigs[i];
     // Signatures over one payload share their layer digest: add each one's own signature digest.
     const shared = s.id !== undefined && sigs.some((t, j) => j !== i && t.id === s.id);
     const own = shared && s.legacy?.signature.length
-      ? ` (signature sha256:${hex.encode(nobleSha256(s.legacy.signature))})`
+      ? ` (signature sha256:${hex.encode(await sha256(s.legacy.signature))})`
       : "";
     return `  ${s.bundle !== undefined ? "bundle " : ""}${s.id ?? s.location}${own}: ${
       (o.e as Error).message
     }`;
-  });
+  }));
   const first = withCheck(outcomes[0].e) as CosignError;
   // Signatures without log evidence (made with --tlog-upload=false): say how to accept them.
   // (Only a missing entry: advice to skip the log must never follow a forged or broken one.)
