@@ -35,18 +35,15 @@ import {
   legacyRekorBundleOf,
   legacySignatureBundleJson,
   rekorBundleText,
-  tlogEntryFromRekorBundle,
 } from "./legacy_signature.ts";
 import type {
   Artifact,
   Context,
   HashAlgorithm,
-  LegacySignature,
   SignatureKind,
   SignatureQuery,
   StoredSignature,
   TlogEntry,
-  TlogExpectation,
   VerifiedSignature,
   Verifier,
 } from "./plugin.ts";
@@ -404,28 +401,6 @@ function badContentSignature(job: Job): CosignError {
   );
 }
 
-/**
- * A legacy signature's Rekor bundle, verified by the transparency-log plugin that recognizes
- * the entry (core/verify/witnesses.ts). Returns the integrated time.
- */
-async function verifyRekorBundle(
-  job: Job,
-  legacy: LegacySignature,
-  signedSha256: Uint8Array,
-  keyDer: Uint8Array,
-): Promise<Date | undefined> {
-  const entry = tlogEntryFromRekorBundle(legacy.rekorBundle!);
-  const expected: TlogExpectation = {
-    kind: "message",
-    signature: legacy.signature,
-    digest: signedSha256,
-    keyDer,
-  };
-  const { verifyLogEntry } = await import("./verify/witnesses.ts");
-  const r = await verifyLogEntry(entry, expected, await job.trust(), job.o.ctx);
-  return r.integratedTime;
-}
-
 async function verifyLegacy(job: Job, stored: StoredSignature): Promise<VerifiedSignature> {
   const { artifact, o } = job;
   let legacy = stored.legacy!;
@@ -503,7 +478,13 @@ async function verifyLegacy(job: Job, stored: StoredSignature): Promise<Verified
       ? pemCertificates(legacy.certificate)[0] ?? (await o.verifier.publicKey()).spki
       : (await o.verifier.publicKey()).spki;
     try {
-      const t = await verifyRekorBundle(job, legacy, signedSha256, keyDer);
+      const { verifyRekorBundle } = await import("./verify/witnesses.ts");
+      const t = await verifyRekorBundle(
+        legacy.rekorBundle,
+        { kind: "message", signature: legacy.signature, digest: signedSha256, keyDer },
+        await job.trust(),
+        o.ctx,
+      );
       if (t) times.push(t);
     } catch (e) {
       if (!isCosignError(e) || !["VERIFY", "INVALID_INPUT", "UNSUPPORTED"].includes(e.code)) {

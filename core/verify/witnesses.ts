@@ -17,6 +17,7 @@
  * @module
  */
 import { CosignError } from "../errors.ts";
+import { tlogEntryFromRekorBundle } from "../legacy_signature.ts";
 import type {
   Context,
   TimestampAuthority,
@@ -97,6 +98,26 @@ export async function verifyLogEntry(
   }
   ctx.log.debug(`verifying a transparency log entry with the "${log.name}" log plugin`);
   return await log.verify!(entry, expected, trust, ctx);
+}
+
+/**
+ * Verifies cosign's legacy Rekor bundle (the `dev.sigstore.cosign/bundle` annotation, a legacy
+ * blob bundle's `rekorBundle`) as a log entry through the log plugin that recognizes it; returns
+ * the integrated time its promise vouches for. Throws CosignError("VERIFY", check "tlog-entry")
+ * when there is no bundle, ("INVALID_INPUT") when it is malformed, and what
+ * {@link verifyLogEntry} throws.
+ */
+export async function verifyRekorBundle(
+  text: string | undefined,
+  expected: TlogExpectation,
+  trust: unknown,
+  witnesses: WitnessSource,
+): Promise<Date | undefined> {
+  if (!text) {
+    throw new CosignError("VERIFY", "the signature has no Rekor bundle", { check: "tlog-entry" });
+  }
+  const r = await verifyLogEntry(tlogEntryFromRekorBundle(text), expected, trust, witnesses);
+  return r.integratedTime;
 }
 
 /**

@@ -15,10 +15,8 @@
  */
 import type { TransparencyLogEntry } from "@sigstore/bundle";
 import { base64 } from "@scure/base";
-import { CosignError } from "../../core/errors.ts";
 import { tlogEntryFromRekorBundle } from "../../core/legacy_signature.ts";
-import type { TlogExpectation } from "../../core/plugin.ts";
-import { verifyLogEntry, type WitnessSource } from "../../core/verify/witnesses.ts";
+import { verifyRekorBundle } from "../../core/verify/witnesses.ts";
 
 /**
  * The Sigstore TransparencyLogEntry (protobuf-specs shape: bytes as `Uint8Array`) equivalent of
@@ -51,28 +49,5 @@ export function entryFromRekorBundle(text: string): TransparencyLogEntry {
 /** The same entry in the Sigstore JSON form log plugins take (core/legacy_signature.ts). */
 export { tlogEntryFromRekorBundle };
 
-/**
- * Verifies a legacy Rekor bundle against what its entry must describe (for an image signature:
- * `{ kind: "message", signature, digest: sha256(payload), keyDer }`, `keyDer` being the key's
- * SPKI or the signing certificate's DER) with the log plugin that recognizes the entry (from
- * `witnesses`: a context's registry or an explicit list) and `trust` (a core/trust
- * `TrustedRoot`). Returns the verified integrated time. Throws CosignError("VERIFY", check
- * "tlog-entry") when there is no bundle, it is malformed, or it does not verify.
- *
- * @example
- * ```ts
- * const when = await verifyRekorBundle(sig.bundle, expected, root, ctx);
- * ```
- */
-export async function verifyRekorBundle(
-  text: string | undefined,
-  expected: TlogExpectation,
-  trust: unknown,
-  witnesses: WitnessSource,
-): Promise<Date | undefined> {
-  if (!text) {
-    throw new CosignError("VERIFY", "the signature has no Rekor bundle", { check: "tlog-entry" });
-  }
-  const r = await verifyLogEntry(tlogEntryFromRekorBundle(text), expected, trust, witnesses);
-  return r.integratedTime;
-}
+/** cosign's legacy Rekor bundle verified through the log plugins (core/verify/witnesses.ts). */
+export { verifyRekorBundle };
