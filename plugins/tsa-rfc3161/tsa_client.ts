@@ -18,6 +18,7 @@
 import { CosignError } from "../../core/errors.ts";
 import { postToService, readResponseBytes } from "../../core/service_request.ts";
 import { toHex } from "../../core/encoding.ts";
+import { bigintToBytes } from "../../core/keys/der.ts";
 
 /** OID of SHA-256. */
 const SHA256_OID = "2.16.840.1.101.3.4.2.1";
@@ -45,9 +46,7 @@ function bad(url: string, what: string): CosignError {
 }
 
 function toBytes(n: bigint): Uint8Array {
-  const hex = n.toString(16);
-  const padded = (hex.length % 2 ? "0" : "") + hex;
-  const b = Uint8Array.from(padded.match(/../g)!.map((h) => parseInt(h, 16)));
+  const b = bigintToBytes(n);
   // Keep it a positive INTEGER.
   return b[0] & 0x80 ? Uint8Array.of(0, ...b) : b;
 }
