@@ -98,21 +98,3 @@ export async function readSignatureBundles(
   );
   return found.filter((b): b is ReferrerBundle => b !== undefined);
 }
-
-/**
- * The predicate type of a verified DSSE payload (an in-toto statement), or undefined.
- *
- * @example
- * ```ts
- * if (predicateTypeOf(result.dssePayload?.payload) !== SIGN_PREDICATE_TYPE) reject();
- * ```
- */
-export function predicateTypeOf(payload: Uint8Array | undefined): string | undefined {
-  if (!payload) return undefined;
-  try {
-    const s = JSON.parse(new TextDecoder().decode(payload));
-    return typeof s?.predicateType === "string" ? s.predicateType : undefined;
-  } catch {
-    return undefined;
-  }
-}
