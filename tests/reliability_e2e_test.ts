@@ -551,11 +551,13 @@ print("-----BEGIN PUBLIC KEY-----\\n" + "\\n".join(b[i:i+64] for i in range(0, l
     await writeFile(file, randomBytes(6 * 1024 * 1024));
     const tag = `${reg.host}/rel/progress:v1`;
     /** Runs the binary under a pseudo-terminal; returns the terminal transcript. */
+    // The test's own environment may have CI set (CI runners do): the terminal runs clear it unless
+    // a run sets it on purpose.
     const underPty = async (args: string[], env: Record<string, string> = {}) => {
       const r = await runProcess(
         "python3",
         [join(ROOT, "tests", "helpers", "pty_drive.py"), "[]", BIN, ...args],
-        { env, timeoutMs: 90_000 },
+        { env: { CI: undefined, ...env }, timeoutMs: 90_000 },
       );
       assert.equal(r.code, 0, r.err);
       const run = JSON.parse(r.out) as { transcript: string; code: number; failed: unknown };
