@@ -1,13 +1,14 @@
 /**
  * The plugin contracts (artifact type, key provider, transparency log, timestamp authority,
- * command), the {@link Context} every plugin receives, and the {@link PluginRegistry} that
+ * command, policy engine), the {@link Context} every plugin receives, and the {@link PluginRegistry} that
  * dispatches references, URLs and entries to plugins.
  *
  * Dispatch order: third-party plugins (loaded with `--plugin`) are asked before the built-in
  * ones, so a plugin's artifact type wins over the built-in catch-alls (a path is a blob,
  * anything else an image), and a plugin's log or TSA that `handles()` a URL wins over Rekor.
- * A key scheme, artifact kind, log name, TSA name or command name registered twice is an error
- * naming both plugins.
+ * A key scheme, artifact kind, log name, TSA name, command name or policy engine name registered
+ * twice is an error naming both plugins. Policy engines are dispatched by file (`handles(path)`),
+ * third-party first, like logs.
  *
  * Built-in plugins are listed in `main.ts`; third-party plugins are ES modules whose default
  * export is `definePlugin({...})`, loaded at run time with `--plugin` or `COSIGN_TS_PLUGINS`.
@@ -281,6 +282,46 @@ export interface Artifact {
    * verified payload when it is JSON, else `null`.
    */
   verifiedOutput?(verified: VerifiedSignature, ctx: Context): Promise<string>;
+  /**
+   * The manifest the artifact is stored as, for stores that have one (OCI registries); undefined
+   * for an index or a store without manifests. Lets content plugins ({@link
+   * ArtifactType.describeStored}) recognise what an artifact holds (a wasm module, a Tekton
+   * bundle, an eBPF image) without owning its store.
+   */
+  manifest?(ctx: Context): Promise<StoredManifest | undefined>;
+  /**
+   * One blob of {@link Artifact.manifest} (a layer or the config), checked against its digest,
+   * at most `maxBytes` (CosignError("TOO_LARGE") beyond).
+   */
+  fetchBlob?(descriptor: ContentDescriptor, ctx: Context, options?: { maxBytes?: number }): Promise<
+    Uint8Array
+  >;
+}
+
+/** A content descriptor as OCI manifests hold it. */
+export interface ContentDescriptor {
+  /** Media type of the content. */
+  mediaType: string;
+  /** `sha256:<hex>`. */
+  digest: string;
+  /** Size in bytes. */
+  size: number;
+  /** Descriptor annotations. */
+  annotations?: Record<string, string>;
+}
+
+/** An image manifest as {@link Artifact.manifest} gives it. */
+export interface StoredManifest {
+  /** The manifest's media type (OCI or Docker). */
+  mediaType?: string;
+  /** OCI 1.1 `artifactType`, if set. */
+  artifactType?: string;
+  /** The config descriptor. */
+  config: ContentDescriptor;
+  /** The layers, in order. */
+  layers: ContentDescriptor[];
+  /** Manifest annotations. */
+  annotations?: Record<string, string>;
 }
 
 /** An artifact plugin: claims references and resolves them. */
@@ -293,6 +334,15 @@ export interface ArtifactType {
   claims(ref: string): boolean;
   /** Resolves the reference. */
   resolve(ref: string, ctx: Context): Promise<Artifact>;
+  /**
+   * For content plugins whose artifacts live in another type's store (a wasm module, a Tekton
+   * bundle or an eBPF image in an OCI registry): lines saying what `artifact` holds (e.g. "wasm
+   * component, 1234 bytes"), or undefined when it is not this plugin's kind. Asked by `verify`
+   * (through {@link PluginRegistry.describe}) when the artifact does not describe itself; read
+   * the content through {@link Artifact.manifest} and {@link Artifact.fetchBlob}, and check what
+   * you read (a description must never claim more than the content shows).
+   */
+  describeStored?(artifact: Artifact, ctx: Context): Promise<string[] | undefined>;
 }
 
 /**
@@ -519,6 +569,66 @@ export interface Command {
   run(inv: Invocation): Promise<number | void>;
 }
 
+/**
+ * A policy file as the host hands it to a {@link PolicyEngine}: read once, size-capped, UTF-8.
+ */
+export interface PolicySource {
+  /** The file as the user named it (`--policy F`), for messages. */
+  name: string;
+  /** Its absolute path (engines that import modules, e.g. TypeScript policies, use it). */
+  path: string;
+  /** Its text. */
+  text: string;
+}
+
+/** The verdict of one policy over the verified attestations. */
+export interface PolicyResult {
+  /** True when the policy admits every statement it was given. */
+  allow: boolean;
+  /** Why it refused, in the policy's own words (e.g. CUE's or Rego's message); empty when allowed. */
+  errors: string[];
+  /** Remarks that do not refuse (printed as warnings). */
+  warnings: string[];
+}
+
+/**
+ * A policy language for `verify-attestation --policy F` (cosign's CUE and Rego, our TypeScript
+ * policies, or a plugin's own). The host picks the first engine (third-party first) whose
+ * `handles(path)` is true, reads the file, and calls `evaluate` with the in-toto statements that
+ * verified (decoded JSON, one per attestation, as cosign feeds its policies). A refusal is a
+ * result with `allow: false` and the policy's messages (the command exits 12); a policy that
+ * cannot be parsed or run is a thrown CosignError (INVALID_INPUT or UNSUPPORTED, exit 1).
+ *
+ * @example
+ * ```ts
+ * const engine: PolicyEngine = {
+ *   name: "json-allowlist",
+ *   description: "predicate types listed in a .allow.json file",
+ *   handles: (path) => path.endsWith(".allow.json"),
+ *   async evaluate(policy, statements) {
+ *     const allowed: string[] = JSON.parse(policy.text);
+ *     const errors = statements.map((s) => (s as { predicateType?: string }).predicateType ?? "")
+ *       .filter((t) => !allowed.includes(t)).map((t) => `predicate type ${t} is not allowed`);
+ *     return { allow: errors.length === 0, errors, warnings: [] };
+ *   },
+ * };
+ * ```
+ */
+export interface PolicyEngine {
+  /** Unique name, e.g. "rego", "cue", "typescript". */
+  readonly name: string;
+  /** One line for `--help` and the README. */
+  readonly description: string;
+  /** True for the policy files this engine evaluates (usually by extension, e.g. `.rego`). */
+  handles(path: string): boolean;
+  /** Evaluates the policy over the verified statements. */
+  evaluate(
+    policy: PolicySource,
+    statements: readonly unknown[],
+    ctx: Context,
+  ): Promise<PolicyResult>;
+}
+
 /** A plugin: any mix of artifact types, key providers, logs, timestamp authorities, commands. */
 export interface Plugin {
   /** Unique name. */
@@ -537,6 +647,8 @@ export interface Plugin {
   timestamps?: TimestampAuthority[];
   /** Commands this plugin adds (listed in `--help` with the plugin's name). */
   commands?: Command[];
+  /** Policy languages this plugin adds (`verify-attestation --policy F`). */
+  policies?: PolicyEngine[];
 }
 
 /** Diagnostics sink. Messages go to stderr; debug only with `--verbose`. */
@@ -610,7 +722,9 @@ function assertPluginShape(p: unknown, origin: string): asserts p is Plugin {
       }, this build supports ${PLUGIN_API_VERSION}`,
     );
   }
-  for (const field of ["artifacts", "keys", "tlogs", "timestamps", "commands"] as const) {
+  for (
+    const field of ["artifacts", "keys", "tlogs", "timestamps", "commands", "policies"] as const
+  ) {
     if (o[field] !== undefined && !Array.isArray(o[field])) fail(`"${field}" is not an array`);
   }
   const items = (field: string) => (o[field] as Record<string, unknown>[] | undefined) ?? [];
@@ -642,6 +756,12 @@ function assertPluginShape(p: unknown, origin: string): asserts p is Plugin {
       typeof c.run !== "function" || !Array.isArray(c.flags)
     ) fail("a command lacks a name (one or two lower-case words), flags or run()");
   }
+  for (const pe of items("policies")) {
+    if (
+      typeof pe?.name !== "string" || typeof pe.handles !== "function" ||
+      typeof pe.evaluate !== "function"
+    ) fail("a policy engine lacks a name, handles() or evaluate()");
+  }
 }
 
 /**
@@ -671,7 +791,13 @@ export interface Contribution<T> {
   thirdParty: boolean;
 }
 
-type Kind = "key scheme" | "artifact kind" | "transparency log" | "timestamp authority" | "command";
+type Kind =
+  | "key scheme"
+  | "artifact kind"
+  | "transparency log"
+  | "timestamp authority"
+  | "command"
+  | "policy engine";
 
 /**
  * Holds the loaded plugins and dispatches: key references by scheme, artifact references by the
@@ -687,8 +813,8 @@ export class PluginRegistry {
   /**
    * Adds a plugin (after checking its shape). Built-ins are registered first with the default
    * origin; anything registered with another origin counts as third-party. A key scheme,
-   * artifact kind, log name, TSA name or command name that is already provided is an error
-   * naming the plugin that provides it.
+   * artifact kind, log name, TSA name, command name or policy engine name that is already provided
+   * is an error naming the plugin that provides it.
    */
   register(plugin: unknown, origin = "(built-in)"): void {
     assertPluginShape(plugin, origin);
@@ -712,6 +838,7 @@ export class PluginRegistry {
       ...(plugin.tlogs ?? []).map((t) => claim("transparency log", t.name)),
       ...(plugin.timestamps ?? []).map((t) => claim("timestamp authority", t.name)),
       ...(plugin.commands ?? []).map((c) => claim("command", c.name)),
+      ...(plugin.policies ?? []).map((p) => claim("policy engine", p.name)),
     ];
     if (new Set(keys).size !== keys.length) {
       throw new CosignError(
@@ -755,6 +882,16 @@ export class PluginRegistry {
   /** All timestamp authorities, third-party first. */
   timestampAuthorities(): TimestampAuthority[] {
     return this.contributions((p) => p.timestamps).map((c) => c.item);
+  }
+
+  /** All policy engines, third-party first. */
+  policyEngines(): PolicyEngine[] {
+    return this.contributions((p) => p.policies).map((c) => c.item);
+  }
+
+  /** The policy engine for a policy file: the first (third-party first) that handles it. */
+  policyEngineFor(path: string): PolicyEngine | undefined {
+    return this.policyEngines().find((e) => e.handles(path));
   }
 
   /** All plugin-provided commands, with their plugins. */
@@ -814,6 +951,21 @@ export class PluginRegistry {
   /** The artifact type that claims a reference (third-party types first), or undefined. */
   artifactType(ref: string): ArtifactType | undefined {
     return this.artifactTypes().find((a) => a.claims(ref));
+  }
+
+  /**
+   * Lines saying what a verified artifact holds: its own {@link Artifact.describe}, else the
+   * first artifact type (third-party first) whose {@link ArtifactType.describeStored} recognises
+   * it; empty when none does.
+   */
+  async describe(artifact: Artifact, ctx: Context): Promise<string[]> {
+    const own = await artifact.describe?.(ctx);
+    if (own && own.length > 0) return own;
+    for (const t of this.artifactTypes()) {
+      const lines = await t.describeStored?.(artifact, ctx);
+      if (lines) return lines;
+    }
+    return [];
   }
 
   /** Resolves an artifact reference; CosignError("UNSUPPORTED") when no plugin claims it. */
