@@ -1,6 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { definePlugin, type KeyProvider, PluginRegistry } from "./plugin.ts";
+import {
+  type Artifact,
+  type ArtifactType,
+  definePlugin,
+  type KeyProvider,
+  PluginRegistry,
+} from "./plugin.ts";
 import { isCosignError } from "./errors.ts";
 
 function provider(scheme: string): KeyProvider {
@@ -69,5 +75,60 @@ describe("PluginRegistry", () => {
       () => r.register({ name: "b", apiVersion: 1, keys: [provider("dup")] }),
       (e) => isCosignError(e, "PLUGIN") && /already/.test(e.message),
     );
+  });
+});
+
+describe("PluginRegistry.describe", () => {
+  const stored = {
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: {
+      mediaType: "application/vnd.x.config+json",
+      digest: "sha256:" + "a".repeat(64),
+      size: 2,
+    },
+    layers: [],
+  };
+  // deno-lint-ignore no-explicit-any
+  const ctx = {} as any;
+  const base = (own?: string[]): Artifact => ({
+    kind: "oci",
+    ref: "r/app:v1",
+    digest: () => Promise.resolve({ algorithm: "sha256", hex: "b".repeat(64) }),
+    describe: own ? () => Promise.resolve(own) : undefined,
+    manifest: () => Promise.resolve(stored),
+  });
+  const contentType = (kind: string, configType: string): ArtifactType => ({
+    kind,
+    description: kind,
+    claims: () => false,
+    resolve: () => Promise.reject(new Error("unused")),
+    describeStored: async (a) => {
+      const m = await a.manifest?.(ctx);
+      return m?.config.mediaType === configType ? [`${kind} content`] : undefined;
+    },
+  });
+
+  it("asks content plugins when the artifact does not describe itself; the first that recognises it answers", async () => {
+    const reg = new PluginRegistry();
+    reg.register(
+      definePlugin({ name: "a", apiVersion: 1, artifacts: [contentType("other", "x")] }),
+    );
+    reg.register(
+      definePlugin({
+        name: "b",
+        apiVersion: 1,
+        artifacts: [contentType("mine", "application/vnd.x.config+json")],
+      }),
+    );
+    assert.deepEqual(await reg.describe(base(), ctx), ["mine content"]);
+    assert.deepEqual(await reg.describe(base(["own line"]), ctx), ["own line"]);
+  });
+
+  it("is empty when no plugin recognises the artifact", async () => {
+    const reg = new PluginRegistry();
+    reg.register(
+      definePlugin({ name: "a", apiVersion: 1, artifacts: [contentType("other", "x")] }),
+    );
+    assert.deepEqual(await reg.describe(base(), ctx), []);
   });
 });

@@ -198,7 +198,7 @@ export const command: Command = {
           "  - The code-signing certificate was verified using trusted certificate authority certificates",
         );
       }
-      for (const d of (await artifact.describe?.(ctx)) ?? []) lines.push(`  - ${d}`);
+      for (const d of await ctx.plugins.describe(artifact, ctx)) lines.push(`  - ${d}`);
       ctx.log.info(lines.join("\n"));
       if (output === "text") {
         // As cosign: per signature, the certificate's subject and issuer (stderr), then the

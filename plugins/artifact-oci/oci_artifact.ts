@@ -27,11 +27,13 @@ import type {
   ArtifactType,
   AttachOptions,
   AttachResult,
+  ContentDescriptor,
   Context,
   Digest,
   HashAlgorithm,
   SignatureKind,
   SignatureQuery,
+  StoredManifest,
   StoredSignature as CoreStoredSignature,
   VerifiedSignature,
 } from "../../core/plugin.ts";
@@ -122,11 +124,51 @@ function ociSignature(s: CoreStoredSignature): StoredSignature {
   };
 }
 
+/**
+ * The manifest JSON as the contract's {@link StoredManifest}; CosignError("INVALID_INPUT") naming
+ * `where` when it lacks a config or layers.
+ */
+function storedManifest(bytes: Uint8Array, where: string): StoredManifest {
+  const doc = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+  const desc = (v: unknown, what: string): ContentDescriptor => {
+    const o = v as Record<string, unknown> | null;
+    if (
+      !o || typeof o !== "object" || typeof o.digest !== "string" || typeof o.size !== "number" ||
+      typeof o.mediaType !== "string"
+    ) {
+      throw new CosignError(
+        "INVALID_INPUT",
+        `Cannot read the manifest of ${where}: ${what} is malformed`,
+      );
+    }
+    const annotations = o.annotations && typeof o.annotations === "object"
+      ? o.annotations as Record<string, string>
+      : undefined;
+    return { mediaType: o.mediaType, digest: o.digest, size: o.size, annotations };
+  };
+  if (!Array.isArray(doc.layers)) {
+    throw new CosignError(
+      "INVALID_INPUT",
+      `Cannot read the manifest of ${where}: it has no layers`,
+    );
+  }
+  return {
+    mediaType: typeof doc.mediaType === "string" ? doc.mediaType : undefined,
+    artifactType: typeof doc.artifactType === "string" ? doc.artifactType : undefined,
+    config: desc(doc.config, "its config"),
+    layers: doc.layers.map((l, i) => desc(l, `layer ${i}`)),
+    annotations: doc.annotations && typeof doc.annotations === "object"
+      ? doc.annotations as Record<string, string>
+      : undefined,
+  };
+}
+
 /** An image by reference, with its digest resolved once (lazily) through `client`. */
 function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: RegistryClient): Artifact {
   let client = shared;
   const registry = () => client ??= registryClientFor(ctx);
   let cached: Promise<string> | undefined;
+  let manifestCache: ReturnType<RegistryClient["getManifest"]> | undefined;
   const digestString = () =>
     cached ??= r.digest ? Promise.resolve(r.digest) : registry().resolveDigest(r);
   const name = referenceString(r);
@@ -250,6 +292,18 @@ function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: Registr
         digest: await digestString(),
         type: SIGN_PREDICATE_TYPE,
         optional: {},
+      });
+    },
+    async manifest(): Promise<StoredManifest | undefined> {
+      const d = await digestString();
+      const m = await (manifestCache ??= registry().getManifest(withDigest(r, d)));
+      if (isIndexMediaType(m.mediaType)) return undefined;
+      return storedManifest(m.bytes, `${repositoryString(r)}@${d}`);
+    },
+    async fetchBlob(descriptor: ContentDescriptor, _c, options): Promise<Uint8Array> {
+      return await registry().getBlobBytes(r, descriptor.digest, {
+        maxSize: options?.maxBytes,
+        size: descriptor.size,
       });
     },
     async open(): Promise<ReadableStream<Uint8Array>> {
