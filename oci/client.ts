@@ -335,9 +335,11 @@ export class RegistryClient {
 
   /**
    * Read-modify-write of the `sha256-<hex>` fallback referrers index of `subject`: `change` gets
-   * the current entries and returns the new list (or undefined for "nothing to do"). The write
-   * is re-read and retried (up to 10 times, with backoff) until `change` has nothing left to do,
-   * so concurrent writers converge. Used by {@link RegistryClient.putReferrer}; also for removing
+   * the current entries and returns the new list (or undefined for "nothing to do"). Race-free
+   * like cosign-ts's `.sig` appends: the tag is checked (HEAD) right before the PUT, and the
+   * write is confirmed by a re-read after a settling delay; a write that did not stick is redone
+   * (up to 20 attempts, with backoff) until `change` has nothing left to do, so concurrent
+   * writers never lose each other's entries. Used by {@link RegistryClient.putReferrer}; also for removing
    * entries. Throws AUTH, NETWORK, or CONFLICT-like NETWORK when it cannot converge.
    */
   updateReferrersIndex(

@@ -19,7 +19,7 @@
 import { CosignError } from "../core/errors.ts";
 import { assertDigest, digestHex, sha256Digest } from "./digest.ts";
 import type { Descriptor, ManifestResult } from "./manifests.ts";
-import { getManifest, putManifest } from "./manifests.ts";
+import { getManifest, headManifest, putManifest } from "./manifests.ts";
 import { OCI_INDEX } from "./media_types.ts";
 import { type Repository, repositoryString } from "./reference.ts";
 import { sleep } from "./retry.ts";
@@ -164,15 +164,7 @@ async function fallbackIndex(
   r: Repository,
   subject: string,
 ): Promise<Descriptor[]> {
-  const tag = `sha256-${digestHex(subject)}`;
-  let m: ManifestResult;
-  try {
-    m = await getManifest(t, op, { ...r, tag, original: "" }, [OCI_INDEX]);
-  } catch (e) {
-    if (e instanceof CosignError && e.code === "NOT_FOUND") return [];
-    throw e;
-  }
-  return indexManifests(t, m.bytes, `referrers index ${repositoryString(r)}:${tag}`);
+  return (await readFallbackIndex(t, op, r, `sha256-${digestHex(subject)}`)).entries;
 }
 
 /** The referrers of `digest` (see RegistryClient.referrers). */
@@ -285,7 +277,40 @@ export async function putReferrer(
   return { digest, via: "tag" };
 }
 
-/** Read-modify-write of the fallback index (see RegistryClient.updateReferrersIndex). */
+/**
+ * Least settling delay, ms, before the confirming re-read of the fallback index: it must outlast
+ * a concurrent writer's gap between its tag check and its PUT (as for cosign's `.sig` appends,
+ * plugins/artifact-oci/append_signatures.ts MIN_SETTLE_MS).
+ */
+export const INDEX_MIN_SETTLE_MS = 50;
+
+/** The fallback index of `subject` with the digest of the manifest it was read from ("" if none). */
+async function readFallbackIndex(
+  t: RegistryTransport,
+  op: Operation,
+  r: Repository,
+  tag: string,
+): Promise<{ digest: string; entries: Descriptor[] }> {
+  let m: ManifestResult;
+  try {
+    m = await getManifest(t, op, { ...r, tag, original: "" }, [OCI_INDEX]);
+  } catch (e) {
+    if (e instanceof CosignError && e.code === "NOT_FOUND") return { digest: "", entries: [] };
+    throw e;
+  }
+  const entries = indexManifests(t, m.bytes, `referrers index ${repositoryString(r)}:${tag}`);
+  return { digest: m.digest, entries };
+}
+
+/**
+ * Read-modify-write of the fallback index (see RegistryClient.updateReferrersIndex), race-free
+ * the way cosign-ts appends `.sig` layers: read the index, apply `change`; check with a HEAD
+ * that the tag still holds what was read and PUT at once (else merge again without writing);
+ * then, after a jittered settling delay that outlasts a concurrent writer's check-and-PUT,
+ * re-read: `change` must have nothing left to do, else our write was overwritten and the cycle
+ * repeats (with longer, doubled confirmations under evident contention). Registry errors
+ * (5xx on a tag being rewritten) retry within the same budget of 20 attempts.
+ */
 export async function updateReferrersIndex(
   t: RegistryTransport,
   op: Operation,
@@ -295,26 +320,51 @@ export async function updateReferrersIndex(
 ): Promise<void> {
   assertDigest(subject, "subject digest");
   const tag = `sha256-${digestHex(subject)}`;
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const current = await fallbackIndex(t, op, r, subject);
-    const next = change(current);
-    if (!next) return;
-    const index = { ...EMPTY_INDEX, manifests: next };
-    await putManifest(
-      t,
-      op,
-      { ...r, tag, original: "" },
-      new TextEncoder().encode(JSON.stringify(index)),
-      OCI_INDEX,
-    );
-    // Give concurrent writers a moment, then re-read to see whether our change survived.
-    await sleep(20 + Math.random() * 60 * (attempt + 1), op.signal);
+  const tagRef = { ...r, tag, original: "" };
+  const maxAttempts = 20;
+  let overwritten = false;
+  let wrote = false;
+  const attemptOnce = async (): Promise<boolean> => {
+    const started = Date.now();
+    const current = await readFallbackIndex(t, op, r, tag);
+    const next = change(current.entries);
+    if (!next) return true;
+    const bytes = new TextEncoder().encode(JSON.stringify({ ...EMPTY_INDEX, manifests: next }));
+    const checked = Date.now();
+    const now = await headManifest(t, op, tagRef);
+    if ((now?.digest ?? "") !== current.digest) return false; // moved while we merged
+    await putManifest(t, op, tagRef, bytes, OCI_INDEX);
+    wrote = true;
+    const window = Date.now() - checked;
+    const cycle = Date.now() - started;
+    const settle = overwritten
+      ? Math.max(40, 2 * cycle)
+      : Math.max(INDEX_MIN_SETTLE_MS, 2 * window);
+    const waits = [settle + Math.random() * settle];
+    if (overwritten) waits.push(settle + Math.random() * settle);
+    for (const wait of waits) {
+      await sleep(wait, op.signal);
+      if (change((await readFallbackIndex(t, op, r, tag)).entries)) {
+        overwritten = true;
+        return false;
+      }
+    }
+    return true;
+  };
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    try {
+      if (await attemptOnce()) return;
+    } catch (e) {
+      if (!(e instanceof CosignError && e.code === "NETWORK") || attempt === maxAttempts) throw e;
+    }
+    const backoff = Math.min(1000, 25 * 2 ** Math.min(attempt, 6));
+    await sleep(backoff / 2 + Math.random() * backoff, op.signal);
   }
   throw new CosignError(
     "NETWORK",
-    `Cannot update the referrers index ${
-      repositoryString(r)
-    }:${tag}: concurrent writers kept overwriting it`,
-    { hint: "Try again." },
+    `Cannot update the referrers index ${repositoryString(r)}:${tag}: concurrent writers kept ${
+      wrote ? "overwriting" : "changing"
+    } it (${maxAttempts} attempts)`,
+    { hint: "Try again; if it persists, check for a process rewriting the referrers tag." },
   );
 }
