@@ -29,8 +29,10 @@ import { describeFetchFailure } from "./fetch_failure.ts";
 
 /** A request for {@link postToService}. */
 export interface ServiceRequest {
-  /** Request body. */
-  body: string | Uint8Array;
+  /** HTTP method; default "POST" (KMS clients also GET, PUT and PATCH). */
+  method?: string;
+  /** Request body; absent for a GET. */
+  body?: string | Uint8Array;
   /** Content-Type header. */
   contentType: string;
   /** Accept header; default the content type. */
@@ -43,6 +45,11 @@ export interface ServiceRequest {
   timeoutMs?: number;
   /** Non-2xx statuses returned instead of thrown (e.g. Rekor's 409 Conflict). */
   acceptStatus?: number[];
+  /**
+   * Return every answer, whatever its status (for services whose error bodies the caller
+   * reads itself, e.g. KMS error JSON); connection failures and deadlines still throw.
+   */
+  anyStatus?: boolean;
 }
 
 /** Default total deadline of one request to a Sigstore service: 60 s. */
@@ -171,7 +178,8 @@ async function errorText(service: string, url: string, res: Response): Promise<s
 }
 
 /**
- * POSTs to a service and returns the response when its status is 2xx. Throws
+ * POSTs to a service (or sends `req.method`) and returns the response when its status is 2xx
+ * (or any response with `req.anyStatus`). Throws
  * CosignError("NETWORK") when the service cannot be reached or answers with an error status,
  * CosignError("AUTH") for 401/403.
  */
@@ -184,7 +192,7 @@ export async function postToService(
   const d = startDeadline(req.timeoutMs ?? SERVICE_TIMEOUT_MS, req.signal);
   try {
     res = await fetch(url, {
-      method: "POST",
+      method: req.method ?? "POST",
       headers: {
         "content-type": req.contentType,
         accept: req.accept ?? req.contentType,
@@ -198,7 +206,9 @@ export async function postToService(
     d.dispose();
     throw requestError(service, url, e, d);
   }
-  if (res.ok || req.acceptStatus?.includes(res.status)) return bodyWithin(service, url, res, d);
+  if (res.ok || req.anyStatus || req.acceptStatus?.includes(res.status)) {
+    return bodyWithin(service, url, res, d);
+  }
   const quoted = await errorText(service, url, res);
   d.dispose();
   const auth = res.status === 401 || res.status === 403;

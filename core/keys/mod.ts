@@ -11,3 +11,5 @@ export * from "./signer.ts";
 export * from "./verifier.ts";
 export * from "./generate.ts";
 export { hashFn, hashLength, type RsaPadding, rsaSignDigest, rsaVerifyDigest } from "./rsa.ts";
+export * from "./remote_signer.ts";
+export * from "./kms_request.ts";
