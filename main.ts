@@ -10,6 +10,7 @@ import { run } from "./cli/run.ts";
 import { currentRuntime, prepareCliProcess } from "./runtime/mod.ts";
 import { artifactBlobPlugin } from "./plugins/artifact-blob/plugin.ts";
 import { artifactOciPlugin } from "./plugins/artifact-oci/plugin.ts";
+import { artifactWasmPlugin } from "./plugins/artifact-wasm/plugin.ts";
 import { keyFilePlugin } from "./plugins/key-file/plugin.ts";
 import { tlogRekorPlugin } from "./plugins/tlog-rekor/plugin.ts";
 import { tsaRfc3161Plugin } from "./plugins/tsa-rfc3161/plugin.ts";
@@ -24,6 +25,7 @@ export const BUILTIN_PLUGINS: Plugin[] = [
   keyFilePlugin,
   artifactBlobPlugin,
   artifactOciPlugin,
+  artifactWasmPlugin,
   tlogRekorPlugin,
   tsaRfc3161Plugin,
 ];
