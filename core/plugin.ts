@@ -105,6 +105,13 @@ export interface KeyProvider {
   verifier?(ref: string, ctx: Context, options?: SignerOptions): Promise<Verifier>;
   /** Creates a new key at the reference and returns its public half. */
   generate?(ref: string, ctx: Context, options?: GenerateOptions): Promise<PublicKeyMaterial>;
+  /**
+   * URL schemes this provider also reads keys from when no provider registers the scheme
+   * itself (the file provider: `env`, `http`, `https`, as cosign's `blob.LoadFileOrURL`). A
+   * provider that registers the scheme always wins, so a third-party `env://` plugin still
+   * works; two providers naming the same fallback scheme is not an error (the first keeps it).
+   */
+  readonly urlSchemes?: readonly string[];
 }
 
 /** A content digest. */
@@ -732,6 +739,10 @@ function assertPluginShape(p: unknown, origin: string): asserts p is Plugin {
     if (typeof kp?.scheme !== "string" || typeof kp.signer !== "function") {
       fail("a key provider lacks a scheme or a signer() function");
     }
+    if (
+      kp.urlSchemes !== undefined &&
+      !(Array.isArray(kp.urlSchemes) && kp.urlSchemes.every((s) => typeof s === "string"))
+    ) fail(`key provider "${kp.scheme}": urlSchemes is not an array of strings`);
   }
   for (const at of items("artifacts")) {
     if (
@@ -808,6 +819,7 @@ type Kind =
 export class PluginRegistry {
   readonly #plugins: { plugin: Plugin; thirdParty: boolean }[] = [];
   readonly #keys = new Map<string, Contribution<KeyProvider>>();
+  readonly #urlSchemes = new Map<string, KeyProvider>();
   readonly #names = new Map<string, Plugin>();
 
   /**
@@ -848,6 +860,11 @@ export class PluginRegistry {
     }
     for (const k of keys) this.#names.set(k, plugin);
     for (const k of plugin.keys ?? []) this.#keys.set(k.scheme, { item: k, plugin, thirdParty });
+    for (const k of plugin.keys ?? []) {
+      for (const s of k.urlSchemes ?? []) {
+        if (!this.#urlSchemes.has(s.toLowerCase())) this.#urlSchemes.set(s.toLowerCase(), k);
+      }
+    }
     this.#plugins.push({ plugin, thirdParty });
   }
 
@@ -901,21 +918,23 @@ export class PluginRegistry {
 
   /**
    * The provider for a key reference: `scheme://…` or `scheme:…` when that scheme is
-   * registered, else "file". Throws CosignError("UNSUPPORTED") for an unknown `scheme://`.
+   * registered, else the provider naming it in {@link KeyProvider.urlSchemes} (`scheme://…`
+   * only), else "file". Throws CosignError("UNSUPPORTED") for an unknown `scheme://`.
    */
   keyProvider(ref: string): KeyResolution {
     const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):(\/\/)?/.exec(ref);
     if (m) {
       const p = this.#keys.get(m[1].toLowerCase());
       if (p) return { provider: p.item, ref };
+      const fallback = m[2] ? this.#urlSchemes.get(m[1].toLowerCase()) : undefined;
+      if (fallback) return { provider: fallback, ref };
       if (m[2]) {
+        const known = new Set([...this.#keys.keys(), ...this.#urlSchemes.keys()]);
         throw new CosignError(
           "UNSUPPORTED",
           `Cannot use key "${ref}": no plugin handles "${m[1]}://" keys`,
           {
-            hint: `Known key schemes: ${
-              [...this.#keys.keys()].join(", ")
-            }. Load a plugin with --plugin.`,
+            hint: `Known key schemes: ${[...known].join(", ")}. Load a plugin with --plugin.`,
           },
         );
       }

@@ -36,6 +36,26 @@ describe("PluginRegistry", () => {
       (e) => isCosignError(e, "UNSUPPORTED") && /awskms/.test(e.message),
     );
   });
+  it("routes urlSchemes to their provider unless a provider registers the scheme", () => {
+    const r = new PluginRegistry();
+    const file = { ...provider("file"), urlSchemes: ["env", "https"] };
+    r.register(definePlugin({ name: "key-file", apiVersion: 1, keys: [file] }));
+    assert.equal(r.keyProvider("env://SIGNING_KEY").provider, file);
+    assert.equal(r.keyProvider("https://example.com/cosign.pub").provider, file);
+    assert.throws(
+      () => r.keyProvider("gcpkms://projects/p"),
+      (e) => isCosignError(e, "UNSUPPORTED") && /Known key schemes: file, env, https/.test(e.hint!),
+    );
+    // A plugin registering the scheme wins over the fallback, without a conflict.
+    const env = provider("env");
+    r.register(definePlugin({ name: "example-env-key", apiVersion: 1, keys: [env] }), "./x.ts");
+    assert.equal(r.keyProvider("env://SIGNING_KEY").provider, env);
+    assert.throws(
+      () =>
+        r.register({ name: "bad", apiVersion: 1, keys: [{ ...provider("b"), urlSchemes: "env" }] }),
+      (e) => isCosignError(e, "PLUGIN") && /urlSchemes/.test(e.message),
+    );
+  });
   it("dispatches artifacts by claims(), first claimant wins", async () => {
     const r = new PluginRegistry();
     const mk = (kind: string, re: RegExp) => ({

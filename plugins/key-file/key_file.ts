@@ -1,6 +1,7 @@
 /**
  * The "file" key provider: key references that are paths (`cosign.key`, `./keys/a.pub`,
- * `file://cosign.key`).
+ * `file://cosign.key`), and, as cosign's `blob.LoadFileOrURL`, the same key formats read from an
+ * environment variable (`env://VAR`) or a URL (`https://…/cosign.pub`), see key_source.ts.
  *
  * - `signer(ref)`: cosign's encrypted key (`ENCRYPTED SIGSTORE PRIVATE KEY` or the older
  *   `ENCRYPTED COSIGN PRIVATE KEY`; the password comes from `ctx.password`) or an unencrypted
@@ -16,8 +17,8 @@
  * ```
  * @module
  */
-import { readFile, stat } from "node:fs/promises";
-import { CosignError, describeError } from "../../core/errors.ts";
+import { stat } from "node:fs/promises";
+import { CosignError } from "../../core/errors.ts";
 import type {
   Context,
   GenerateOptions,
@@ -31,40 +32,12 @@ import type { PrivateKey } from "../../core/keys/mod.ts";
 import process from "node:process";
 import { writeFileAtomic } from "../../runtime/atomic_file.ts";
 import { FILE_KEY_DESCRIPTION } from "./plugin.ts";
+import { KEY_SOURCE_SCHEMES, keyPath, keySourceKind, readKeySource } from "./key_source.ts";
 
 // Loaded on first use so that commands which never touch keys start fast.
 const keys = () => import("../../core/keys/mod.ts");
 
-/** Largest key file read (keys are a few KiB; anything larger is not a key). */
-export const MAX_KEY_FILE_BYTES = 1 << 20;
-
-/** The path of a file key reference (`file://x` → `x`). */
-export function keyPath(ref: string): string {
-  return ref.startsWith("file://") ? ref.slice("file://".length) : ref;
-}
-
-/** Reads a key file as text. Throws CosignError("IO"/"TOO_LARGE") naming the file. */
-export async function readKeyFile(ref: string): Promise<string> {
-  const path = keyPath(ref);
-  try {
-    const s = await stat(path);
-    if (!s.isFile()) throw new Error("not a regular file");
-    if (s.size > MAX_KEY_FILE_BYTES) {
-      throw new CosignError(
-        "TOO_LARGE",
-        `Cannot read key "${ref}": ${s.size} bytes is too large for a key file`,
-        { hint: "Pass the .key or .pub file written by generate-key-pair." },
-      );
-    }
-    return await readFile(path, "utf8");
-  } catch (e) {
-    if (e instanceof CosignError) throw e;
-    throw new CosignError("IO", `Cannot read key "${ref}": ${describeError(e)}`, {
-      hint: "Check the path given to --key.",
-      cause: e,
-    });
-  }
-}
+export { keyPath, MAX_KEY_FILE_BYTES, readKeyFile } from "./key_source.ts";
 
 /**
  * Loads the private key in a key file's text, asking for the password when it is encrypted.
@@ -139,7 +112,7 @@ export async function writeKeyPair(
  * ```
  */
 export async function warnIfKeyUnprotected(ref: string, ctx: Context): Promise<void> {
-  if (process.platform === "win32") return;
+  if (process.platform === "win32" || keySourceKind(ref) !== "file") return;
   const s = await stat(keyPath(ref)).catch(() => undefined);
   if (!s || (s.mode & 0o077) === 0) return;
   const mode = (s.mode & 0o777).toString(8).padStart(4, "0");
@@ -154,14 +127,15 @@ export async function warnIfKeyUnprotected(ref: string, ctx: Context): Promise<v
 export const fileKeyProvider: KeyProvider = {
   scheme: "file",
   description: FILE_KEY_DESCRIPTION,
+  urlSchemes: KEY_SOURCE_SCHEMES,
   async signer(ref: string, ctx: Context, options?: SignerOptions): Promise<Signer> {
-    const text = await readKeyFile(ref);
+    const text = await readKeySource(ref, ctx);
     if (/PRIVATE KEY-----/.test(text)) await warnIfKeyUnprotected(ref, ctx);
     const { signerFromPrivateKey } = await keys();
     return signerFromPrivateKey(await loadPrivateKey(text, ref, ctx), options);
   },
   async verifier(ref: string, ctx: Context, options?: SignerOptions): Promise<Verifier> {
-    const text = await readKeyFile(ref);
+    const text = await readKeySource(ref, ctx);
     const { publicKeyOf, verifierFromPem, verifierFromPublicKey } = await keys();
     if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
       await warnIfKeyUnprotected(ref, ctx);

@@ -27,7 +27,7 @@ import {
 
 /** The "file" provider's one line for `--help`. */
 export const FILE_KEY_DESCRIPTION: string =
-  "PEM key files: cosign's encrypted .key, PEM private keys, .pub, certificates";
+  "PEM keys (cosign's .key, .pub, private keys, certificates) in files, env://VAR, https://";
 
 const provider = async (): Promise<KeyProvider> => (await import("./key_file.ts")).fileKeyProvider;
 
@@ -35,6 +35,8 @@ const provider = async (): Promise<KeyProvider> => (await import("./key_file.ts"
 const fileKeyEntry: KeyProvider = {
   scheme: "file",
   description: FILE_KEY_DESCRIPTION,
+  // As key_source.ts KEY_SOURCE_SCHEMES (not imported here: this entry stays light).
+  urlSchemes: ["env", "http", "https"],
   async signer(ref: string, ctx: Context, options?: SignerOptions): Promise<Signer> {
     return await (await provider()).signer(ref, ctx, options);
   },
