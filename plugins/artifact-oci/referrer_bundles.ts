@@ -39,9 +39,10 @@ export interface ReferrerBundle {
 
 /**
  * The signature bundles (predicate type sign/v1, or unannotated) referring to `digest` in
- * `repo`; [] when there are none, fetched `concurrency` at a time (default 8; cosign's
- * `--max-workers`). Bundles that do not parse are skipped with a debug note via `onSkip`.
- * Throws AUTH/NETWORK.
+ * `repo` — or with `kind` "attestation", the bundles annotated with any other predicate type
+ * (cosign v3 `attest --new-bundle-format`); [] when there are none, fetched `concurrency` at a
+ * time (default 8; cosign's `--max-workers`). Bundles that do not parse are skipped with a
+ * debug note via `onSkip`. Throws AUTH/NETWORK.
  *
  * @example
  * ```ts
@@ -54,6 +55,7 @@ export async function readSignatureBundles(
   digest: string,
   onSkip?: (why: string) => void,
   concurrency = 8,
+  kind: "signature" | "attestation" = "signature",
 ): Promise<ReferrerBundle[]> {
   let refs;
   try {
@@ -64,7 +66,8 @@ export async function readSignatureBundles(
   }
   const wanted = refs.filter((d) => {
     const pt = d.annotations?.[PREDICATE_TYPE_ANNOTATION];
-    return pt === undefined || pt === SIGN_PREDICATE_TYPE;
+    const sign = pt === undefined || pt === SIGN_PREDICATE_TYPE;
+    return kind === "signature" ? sign : !sign;
   });
   const { bundleFromJSONValue } = await import("../../core/bundle.ts");
   const found = await mapLimit(
