@@ -50,6 +50,8 @@ export interface ServiceRequest {
    * reads itself, e.g. KMS error JSON); connection failures and deadlines still throw.
    */
   anyStatus?: boolean;
+  /** The fetch to use (e.g. one with its own CA and client certificate); default global fetch. */
+  fetch?: typeof fetch;
 }
 
 /** Default total deadline of one request to a Sigstore service: 60 s. */
@@ -191,7 +193,7 @@ export async function postToService(
   let res: Response;
   const d = startDeadline(req.timeoutMs ?? SERVICE_TIMEOUT_MS, req.signal);
   try {
-    res = await fetch(url, {
+    res = await (req.fetch ?? fetch)(url, {
       method: req.method ?? "POST",
       headers: {
         "content-type": req.contentType,

@@ -19,6 +19,8 @@ export interface HttpClientOptions {
   caCerts?: string[];
   /** Do not verify server certificates (cosign's --allow-insecure-registry). Bun/Node only. */
   insecureSkipVerify?: boolean;
+  /** A client certificate for mutual TLS (e.g. a kubeconfig user's): PEM chain and PEM key. */
+  clientCert?: { cert: string; key: string };
 }
 
 /**
@@ -28,7 +30,10 @@ export interface HttpClientOptions {
  */
 export function createFetch(opts: HttpClientOptions = {}): typeof fetch {
   const ca = opts.caCerts?.filter((c) => c.trim() !== "") ?? [];
-  if (ca.length === 0 && !opts.insecureSkipVerify) return globalThis.fetch.bind(globalThis);
+  const client = opts.clientCert;
+  if (ca.length === 0 && !opts.insecureSkipVerify && !client) {
+    return globalThis.fetch.bind(globalThis);
+  }
   // deno-lint-ignore no-explicit-any
   const D = (globalThis as any).Deno;
   if (D && typeof D.createHttpClient === "function") {
@@ -42,12 +47,16 @@ export function createFetch(opts: HttpClientOptions = {}): typeof fetch {
         },
       );
     }
-    const client = D.createHttpClient({ caCerts: ca });
+    const httpClient = D.createHttpClient({
+      caCerts: ca,
+      ...(client ? { cert: client.cert, key: client.key } : {}),
+    });
     return ((input: RequestInfo | URL, init?: RequestInit) =>
-      globalThis.fetch(input, { ...init, client } as RequestInit)) as typeof fetch;
+      globalThis.fetch(input, { ...init, client: httpClient } as RequestInit)) as typeof fetch;
   }
   const tls: Record<string, unknown> = {};
   if (ca.length) tls.ca = [...rootCertificates, ...ca];
+  if (client) Object.assign(tls, { cert: client.cert, key: client.key });
   if (opts.insecureSkipVerify) tls.rejectUnauthorized = false;
   return ((input: RequestInfo | URL, init?: RequestInit) =>
     globalThis.fetch(input, { ...init, tls } as RequestInit)) as typeof fetch;

@@ -49,6 +49,8 @@ export interface KmsRequest {
   signal?: AbortSignal;
   /** Total deadline in milliseconds (default 60 s). */
   timeoutMs?: number;
+  /** The fetch to use (e.g. runtime/http.ts createFetch with a cluster's CA); default global. */
+  fetch?: typeof fetch;
   /** Words a non-2xx answer; return undefined for the generic error. */
   failure?: (f: KmsFailure) => CosignError | undefined;
 }
@@ -94,6 +96,7 @@ export async function kmsRequest(service: string, url: string, req: KmsRequest):
       signal: req.signal,
       timeoutMs: req.timeoutMs,
       anyStatus: true,
+      fetch: req.fetch,
     });
   } catch (e) {
     throw withAction(e, req.action);
