@@ -53,6 +53,7 @@ import { SCT_LIST_OID, verifyDetachedSct, verifyEmbeddedScts } from "./sct.ts";
 import type { TlogEntry, TlogExpectation } from "../plugin.ts";
 import { verifyLogEntry, verifyTimestampToken, type WitnessSource } from "./witnesses.ts";
 import { rejectDuplicateKeys } from "../strict_json.ts";
+import { pae } from "../dsse.ts";
 
 /**
  * The artifact: its bytes, or its SHA-256 digest (`sha256:<hex>` on the command line), with
@@ -102,8 +103,6 @@ export interface VerifyResult {
   dssePayload?: { payloadType: string; payload: Uint8Array };
 }
 
-const enc = new TextEncoder();
-
 /** The stable {@link FailedCheck} code for a check named in messages ("tlog entry" → "tlog-entry"). */
 function checkCode(check: string): FailedCheck {
   if (check === "signature") return "signature";
@@ -123,15 +122,8 @@ function fail(check: string, what: string, hint?: string): never {
   });
 }
 
-/** DSSE pre-authentication encoding: "DSSEv1 <len> <type> <len> <payload>". */
-export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
-  const t = enc.encode(payloadType);
-  const head = enc.encode(`DSSEv1 ${t.length} ${payloadType} ${payload.length} `);
-  const out = new Uint8Array(head.length + payload.length);
-  out.set(head);
-  out.set(payload, head.length);
-  return out;
-}
+/** DSSE pre-authentication encoding (core/dsse.ts), kept exported here for existing callers. */
+export { pae };
 
 async function verifyPrehashed(
   spki: Uint8Array,
