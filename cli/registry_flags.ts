@@ -11,7 +11,6 @@
  * ```
  * @module
  */
-import { readFile } from "node:fs/promises";
 import { CosignError } from "../core/errors.ts";
 import type { FlagSpec, FlagValues } from "../core/plugin.ts";
 import type { RegistrySettings } from "../oci/registry_options.ts";
@@ -70,6 +69,8 @@ export async function registrySettingsFromFlags(flags: FlagValues): Promise<Regi
   const caFile = flagString(flags, "registry-cacert");
   if (caFile) {
     try {
+      // Loaded here, not at the top: plugins' light entries list REGISTRY_FLAGS at start-up.
+      const { readFile } = await import("node:fs/promises");
       settings.caCerts = [await readFile(caFile, "utf8")];
     } catch (e) {
       throw new CosignError(

@@ -1,0 +1,10 @@
+/**
+ * The "artifact-tekton" plugin: Tekton bundles (`upload tekton`) and Tekton trusted resources.
+ * @module
+ */
+export { artifactTektonPlugin, default } from "./plugin.ts";
+export * from "./bundle.ts";
+export * from "./resources.ts";
+export * from "./tar.ts";
+export * from "./describe.ts";
+export * from "./upload_tekton.ts";

@@ -1,0 +1,101 @@
+/**
+ * The built-in "artifact-tekton" plugin: Tekton bundles and Tekton trusted resources.
+ *
+ * - `upload tekton` pushes Task/Pipeline/StepAction files as a Tekton bundle the way
+ *   `tkn bundle push` lays it out; the bundle is an image, so `sign`, `verify`, `tree`, `copy`,
+ *   `save`/`load` work on it through the "oci" artifact type unchanged.
+ * - The "tekton" artifact type claims no references: it is a content plugin whose
+ *   `describeStored` tells `verify` which resources a verified bundle holds.
+ * - `tekton sign` / `tekton verify` sign and verify Task and Pipeline files the way Tekton's
+ *   trusted-resources feature does (`tekton.dev/signature` annotation), with a key from any key
+ *   provider.
+ *
+ * This is the light entry main.ts lists; the implementations load on first use.
+ *
+ * @example
+ * ```ts
+ * registry.register(artifactTektonPlugin);
+ * ```
+ * @module
+ */
+import { CosignError } from "../../core/errors.ts";
+import { type ArtifactType, type Command, definePlugin, type Plugin } from "../../core/plugin.ts";
+import { REGISTRY_FLAGS } from "../../cli/registry_flags.ts";
+
+/** The "tekton" content type: recognises verified Tekton bundles for verify's output. */
+export const tektonArtifactType: ArtifactType = {
+  kind: "tekton",
+  description:
+    "Tekton bundles (images made by upload tekton or tkn bundle push), described by verify",
+  claims: () => false,
+  resolve(ref: string): Promise<never> {
+    return Promise.reject(
+      new CosignError("UNSUPPORTED", `The "tekton" type does not resolve references ("${ref}")`, {
+        hint: "A Tekton bundle is an image: pass its reference as for any image.",
+      }),
+    );
+  },
+  async describeStored(artifact, ctx) {
+    const { describeTektonBundle } = await import("./describe.ts");
+    return await describeTektonBundle(artifact, ctx);
+  },
+};
+
+/** `upload tekton`. */
+export const uploadTektonCommand: Command = {
+  name: "upload tekton",
+  summary: "Uploads Tekton resources as a Tekton bundle (as tkn bundle push).",
+  usage:
+    "cosign-ts upload tekton -f FILE [-f FILE …] [--ctime TIME] [--label k=v] [--annotate k=v] IMAGE",
+  examples: [
+    "cosign-ts upload tekton -f task.yaml localhost:5000/tekton/build:v1",
+    "cosign-ts upload tekton -f task.yaml -f pipeline.yaml --ctime 2026-01-01 registry.example/ci/bundle:v2",
+  ],
+  flags: [
+    {
+      name: "filenames",
+      short: "f",
+      type: "strings",
+      placeholder: "FILE",
+      description: "Tekton resource file, YAML or JSON, one or more documents (repeatable).",
+    },
+    {
+      name: "ctime",
+      type: "string",
+      placeholder: "TIME",
+      description:
+        "Created time of the bundle: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS (UTC) or RFC 3339 " +
+        "(default: now).",
+    },
+    {
+      name: "label",
+      short: "l",
+      type: "strings",
+      placeholder: "KEY=VALUE",
+      description: "Label of the bundle's config (repeatable).",
+    },
+    {
+      name: "annotate",
+      type: "strings",
+      placeholder: "KEY=VALUE",
+      description: "Annotation of the bundle's manifest (repeatable).",
+    },
+    ...REGISTRY_FLAGS,
+  ],
+  args: { min: 1, max: 1 },
+  async run(inv) {
+    const { runUploadTekton } = await import("./upload_tekton.ts");
+    await runUploadTekton(inv);
+  },
+};
+
+/** The built-in artifact-tekton plugin. */
+export const artifactTektonPlugin: Plugin = definePlugin({
+  name: "artifact-tekton",
+  apiVersion: 1,
+  description: "Tekton bundles (upload tekton) and trusted resources (tekton sign/verify)",
+  artifacts: [tektonArtifactType],
+  commands: [uploadTektonCommand],
+});
+
+export default artifactTektonPlugin;

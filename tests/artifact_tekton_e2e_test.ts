@@ -1,0 +1,346 @@
+/**
+ * End-to-end: `upload tekton` on dist/cosign-ts against a real registry (Debian docker-registry),
+ * with the pushed bundle read back by independent code (tests/helpers/tekton_bundle_check.py:
+ * Python's urllib, gzip, tarfile and PyYAML applying Tekton's bundle-resolver checks), then signed,
+ * verified (verify lists the resources), copied and verified again like any image. Bad input
+ * (not YAML, not Tekton, a Run, invalid names, duplicates, more than 10 resources, a huge file, a
+ * missing file) is refused with nothing pushed.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { cosign, ROOT, runProcess, tempDir } from "./helpers/cli.ts";
+import { startRegistry, type TestRegistry } from "./helpers/registry.ts";
+
+const CHECK = join(ROOT, "tests", "helpers", "tekton_bundle_check.py");
+
+const TASK = `apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: hello
+  labels:
+    app.kubernetes.io/version: "0.1"
+spec:
+  params:
+  - name: who
+    type: string
+    default: world
+  steps:
+  - name: echo
+    image: alpine:3.20
+    script: |
+      #!/bin/sh
+      echo "hello $(params.who)"
+`;
+
+const PIPELINES = `apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: greet
+spec:
+  tasks:
+  - name: say
+    taskRef:
+      name: hello
+---
+apiVersion: tekton.dev/v1beta1
+kind: Task
+metadata:
+  name: hello
+spec:
+  steps:
+  - name: echo
+    image: alpine
+    command: [echo, "hi"]
+`;
+
+const JSON_TASK =
+  `{"apiVersion": "tekton.dev/v1", "kind": "Task", "metadata": {"name": "from-json"}, "spec": {"steps": [{"name": "s", "image": "busybox"}]}}\n`;
+
+interface Checked {
+  mediaType: string;
+  configMediaType: string;
+  config: {
+    created: string;
+    rootfs: { diff_ids: string[] };
+    history: unknown[];
+    config: { Labels?: Record<string, string> };
+  };
+  layers: {
+    mediaType: string;
+    annotations: Record<string, string>;
+    diffId: string;
+    tarName: string;
+    tarMode: number;
+    tarUid: number;
+    tarMtime: number;
+    tarMembers: number;
+    json: string;
+    doc: Record<string, unknown>;
+  }[];
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+describe("upload tekton (e2e, real registry, read back by Python)", () => {
+  let reg: TestRegistry;
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let env: Record<string, string>;
+  const run = (args: string[]) => cosign(args, { env, cwd: dir });
+
+  const check = async (repo: string, ref: string): Promise<Checked> => {
+    const r = await runProcess("/usr/bin/python3", [CHECK, reg.url, repo, ref, "10"]);
+    assert.equal(r.code, 0, r.err);
+    return JSON.parse(r.out) as Checked;
+  };
+  /** The repository's tags through the registry API (independent of cosign-ts). */
+  const tags = async (repo: string): Promise<string[]> => {
+    const res = await fetch(`${reg.url}/v2/${repo}/tags/list`);
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return [];
+    }
+    return ((await res.json()) as { tags?: string[] }).tags ?? [];
+  };
+
+  before(async () => {
+    reg = await startRegistry("plain");
+    ({ dir, cleanup } = await tempDir("cosign-ts-tekton-"));
+    env = { COSIGN_PASSWORD: "", DOCKER_CONFIG: dir, HOME: dir };
+    const g = await cosign(["generate-key-pair", "--output-key-prefix", "k"], { env, cwd: dir });
+    assert.equal(g.code, 0, g.err);
+    await writeFile(join(dir, "task.yaml"), TASK);
+    await writeFile(join(dir, "pipelines.yaml"), PIPELINES);
+    await writeFile(join(dir, "task.json"), JSON_TASK);
+  });
+  after(async () => {
+    await reg?.stop();
+    await cleanup?.();
+  });
+
+  it("pushes the layout tkn bundle push writes, which Tekton's resolver checks accept", async () => {
+    const up = await run([
+      "upload",
+      "tekton",
+      "-f",
+      "task.yaml",
+      "-f",
+      "pipelines.yaml",
+      "-f",
+      "task.json",
+      "--ctime",
+      "2026-01-02T03:04:05Z",
+      "--label",
+      "team=ci",
+      `${reg.host}/tekton/bundle:v1`,
+    ]);
+    assert.equal(up.code, 0, up.err);
+    assert.match(up.err, /Creating Tekton Bundle:\n\t- Added /);
+    const at = up.out.trim();
+    assert.match(at, new RegExp(`^${reg.host}/tekton/bundle@sha256:[0-9a-f]{64}$`));
+
+    const b = await check("tekton/bundle", "v1");
+    assert.equal(b.mediaType, "application/vnd.docker.distribution.manifest.v2+json");
+    assert.equal(b.configMediaType, "application/vnd.docker.container.image.v1+json");
+    assert.equal(b.config.created, "2026-01-02T03:04:05Z");
+    assert.deepEqual(b.config.config.Labels, { team: "ci" });
+    assert.deepEqual(b.config.rootfs.diff_ids, b.layers.map((l) => l.diffId));
+    assert.equal(b.config.history.length, 4);
+    // Files in the order of the SHA-256 of their text; documents in file order.
+    const files = [
+      { text: TASK, names: ["task/hello/v1"] },
+      { text: PIPELINES, names: ["pipeline/greet/v1", "task/hello/v1beta1"] },
+      { text: JSON_TASK, names: ["task/from-json/v1"] },
+    ];
+    const keyed = await Promise.all(
+      files.map(async (f) => ({ ...f, key: await sha256Hex(f.text) })),
+    );
+    keyed.sort((x, y) => (x.key < y.key ? -1 : 1));
+    const expected = keyed.flatMap((f) => f.names);
+    assert.deepEqual(
+      b.layers.map((l) =>
+        `${l.annotations["dev.tekton.image.kind"]}/${l.annotations["dev.tekton.image.name"]}/${
+          l.annotations["dev.tekton.image.apiVersion"]
+        }`
+      ),
+      expected,
+    );
+    for (const l of b.layers) {
+      assert.equal(l.mediaType, "application/vnd.docker.image.rootfs.diff.tar.gzip");
+      assert.equal(l.tarMembers, 1);
+      assert.equal(l.tarName, l.annotations["dev.tekton.image.name"]);
+      assert.equal(l.tarMode, 0o600);
+      assert.equal(l.tarUid, 0);
+      assert.equal(l.tarMtime, 0);
+      assert.equal((l.doc.metadata as { name: string }).name, l.tarName);
+      assert.equal(String(l.doc.kind).toLowerCase(), l.annotations["dev.tekton.image.kind"]);
+    }
+    // YAML documents become JSON with sorted keys (as sigs.k8s.io/yaml converts them): compare
+    // with PyYAML's reading of the same document, re-encoded with sorted keys.
+    const hello = b.layers.find((l) =>
+      l.annotations["dev.tekton.image.name"] === "hello" &&
+      l.annotations["dev.tekton.image.apiVersion"] === "v1"
+    )!;
+    const py = await runProcess("/usr/bin/python3", [
+      "-c",
+      "import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read()), sort_keys=True, separators=(',', ':')), end='')",
+    ], { stdin: TASK });
+    assert.equal(py.code, 0, py.err);
+    assert.equal(hello.json, py.out);
+    // A JSON document is kept as written.
+    const fromJson = b.layers.find((l) => l.annotations["dev.tekton.image.name"] === "from-json")!;
+    assert.equal(fromJson.json, JSON_TASK.trim());
+
+    // The same files again (in another order) make the same bundle: the layout is deterministic.
+    const again = await run([
+      "upload",
+      "tekton",
+      "-f",
+      "task.json",
+      "-f",
+      "pipelines.yaml",
+      "-f",
+      "task.yaml",
+      "--ctime",
+      "2026-01-02T03:04:05Z",
+      "--label",
+      "team=ci",
+      `${reg.host}/tekton/bundle:v1-again`,
+    ]);
+    assert.equal(again.code, 0, again.err);
+    assert.equal(again.out.trim().split("@")[1], at.split("@")[1]);
+  });
+
+  it("signs and verifies the bundle like an image; verify lists the resources; copy keeps it", async () => {
+    const up = await run(["upload", "tekton", "-f", "task.yaml", `${reg.host}/tekton/signed:v1`]);
+    assert.equal(up.code, 0, up.err);
+    const at = up.out.trim();
+    const s = await run(["sign", "--key", "k.key", "--tlog-upload=false", at]);
+    assert.equal(s.code, 0, s.err);
+    const v = await run(["verify", "--key", "k.pub", "--insecure-ignore-tlog", at]);
+    assert.equal(v.code, 0, v.err);
+    assert.match(v.err, /Tekton bundle with 1 resource, each matching its layer annotations:/);
+    assert.match(v.err, /  - task hello \(tekton\.dev\/v1\)/);
+    const payload = JSON.parse(v.out);
+    assert.equal(payload[0].critical.image["docker-manifest-digest"], at.split("@")[1]);
+
+    const cp = await run(["copy", at, `${reg.host}/tekton/copied:v1`]);
+    assert.equal(cp.code, 0, cp.err);
+    const v2 = await run([
+      "verify",
+      "--key",
+      "k.pub",
+      "--insecure-ignore-tlog",
+      `${reg.host}/tekton/copied:v1`,
+    ]);
+    assert.equal(v2.code, 0, v2.err);
+    assert.match(v2.err, /task hello \(tekton\.dev\/v1\)/);
+    const copied = await check("tekton/copied", "v1");
+    assert.equal(copied.layers[0].json, (await check("tekton/signed", "v1")).layers[0].json);
+
+    // An image that is not a bundle gets no Tekton lines.
+    const plain = join(dir, "plain.txt");
+    await writeFile(plain, "not tekton\n");
+    const ub = await run(["upload", "blob", "-f", plain, `${reg.host}/tekton/plain:v1`]);
+    assert.equal(ub.code, 0, ub.err);
+    const pat = ub.out.trim().split("\n").pop()!;
+    assert.equal((await run(["sign", "--key", "k.key", "--tlog-upload=false", pat])).code, 0);
+    const vp = await run(["verify", "--key", "k.pub", "--insecure-ignore-tlog", pat]);
+    assert.equal(vp.code, 0, vp.err);
+    assert.doesNotMatch(vp.err, /Tekton/);
+  });
+
+  it("refuses bad resources with a clear error and pushes nothing", async () => {
+    const cases: { name: string; text: string | Uint8Array; message: RegExp }[] = [
+      { name: "notyaml.yaml", text: "apiVersion: [\n", message: /not valid YAML/ },
+      {
+        name: "configmap.yaml",
+        text: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+        message: /apiVersion "v1", not a Tekton one/,
+      },
+      {
+        name: "run.yaml",
+        text: "apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: x}\n",
+        message: /is a TaskRun; a Tekton bundle holds only Task, Pipeline, StepAction/,
+      },
+      {
+        name: "noname.yaml",
+        text: "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {}\n",
+        message: /has no metadata.name/,
+      },
+      {
+        name: "badname.yaml",
+        text: "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: ../etc}\n",
+        message: /not a valid Kubernetes name/,
+      },
+      {
+        name: "dup.yaml",
+        text: "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: a}\n---\n" +
+          "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: a}\n",
+        message: /two Tasks named "a"/,
+      },
+      {
+        name: "eleven.yaml",
+        text: Array.from(
+          { length: 11 },
+          (_, i) => `apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t${i}}\n`,
+        ).join("---\n"),
+        message: /Cannot bundle 11 resources: a Tekton bundle holds at most 10/,
+      },
+      { name: "empty.yaml", text: "# nothing\n", message: /holds no Tekton resource/ },
+      {
+        name: "huge.yaml",
+        text: "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: h}\n# " +
+          "x".repeat(2 * 1024 * 1024) + "\n",
+        message: /more than a Kubernetes object may be/,
+      },
+      {
+        name: "binary.yaml",
+        text: new Uint8Array([0xff, 0xfe, 0x00, 0x41]),
+        message: /not UTF-8 text/,
+      },
+      {
+        name: "truncated.json",
+        text: '{"apiVersion": "tekton.dev/v1", "kind": ',
+        message: /truncated/,
+      },
+    ];
+    for (const c of cases) {
+      await writeFile(join(dir, c.name), c.text);
+      const repo = `tekton/bad-${c.name.replace(/\W/g, "-")}`;
+      const r = await run(["upload", "tekton", "-f", c.name, `${reg.host}/${repo}:v1`]);
+      assert.notEqual(r.code, 0, `${c.name}: ${r.err}`);
+      assert.match(r.err, c.message, c.name);
+      assert.deepEqual(await tags(repo), [], `${c.name}: nothing pushed`);
+    }
+    const missing = await run([
+      "upload",
+      "tekton",
+      "-f",
+      "nope.yaml",
+      `${reg.host}/tekton/none:v1`,
+    ]);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.err, /Cannot read "nope.yaml": no such file/);
+    const none = await run(["upload", "tekton", `${reg.host}/tekton/none:v1`]);
+    assert.notEqual(none.code, 0);
+    assert.match(none.err, /needs a resource file: -f FILE/);
+    const ctime = await run([
+      "upload",
+      "tekton",
+      "-f",
+      "task.yaml",
+      "--ctime",
+      "yesterday",
+      `${reg.host}/tekton/none:v1`,
+    ]);
+    assert.notEqual(ctime.code, 0);
+    assert.match(ctime.err, /Bad --ctime "yesterday"/);
+    assert.deepEqual(await tags("tekton/none"), []);
+  });
+});
