@@ -11,6 +11,7 @@ import { currentRuntime, prepareCliProcess } from "./runtime/mod.ts";
 import { artifactBlobPlugin } from "./plugins/artifact-blob/plugin.ts";
 import { artifactOciPlugin } from "./plugins/artifact-oci/plugin.ts";
 import { artifactWasmPlugin } from "./plugins/artifact-wasm/plugin.ts";
+import { artifactEbpfPlugin } from "./plugins/artifact-ebpf/plugin.ts";
 import { keyFilePlugin } from "./plugins/key-file/plugin.ts";
 import { tlogRekorPlugin } from "./plugins/tlog-rekor/plugin.ts";
 import { tsaRfc3161Plugin } from "./plugins/tsa-rfc3161/plugin.ts";
@@ -26,6 +27,7 @@ export const BUILTIN_PLUGINS: Plugin[] = [
   artifactBlobPlugin,
   artifactOciPlugin,
   artifactWasmPlugin,
+  artifactEbpfPlugin,
   tlogRekorPlugin,
   tsaRfc3161Plugin,
 ];

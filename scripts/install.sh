@@ -14,7 +14,7 @@ if [ "${1:-}" = "--demo" ]; then DEMO=1; fi
 if [ -n "$DEMO" ]; then
   PKGS=(docker-registry ca-certificates python3)
 else
-  PKGS=(docker-registry python3-nacl python3-cryptography python3-botocore python3-yaml apache2-utils openssl ca-certificates skopeo time curl softhsm2 opensc ykcs11 pcscd)
+  PKGS=(docker-registry python3-nacl python3-cryptography python3-botocore python3-yaml apache2-utils openssl ca-certificates skopeo time curl softhsm2 opensc ykcs11 pcscd llvm)
 fi
 missing=()
 for p in "${PKGS[@]}"; do
