@@ -9,12 +9,67 @@
  * @module
  */
 
-/** Foreign-function interface as the runtime offers it (Deno.dlopen / bun:ffi). */
+/**
+ * C types the FFI adapter passes: 64-bit integers (C `unsigned long` on LP64, PKCS#11's CK_ULONG
+ * and handles), 32-bit integers, pointers (given and returned as addresses, `0n` for NULL), and
+ * `void` results.
+ */
+export type FfiType = "u64" | "i64" | "u32" | "i32" | "pointer" | "void";
+
+/** A C function's signature for the FFI adapter. */
+export interface FfiSignature {
+  /** Parameter types, in order. */
+  parameters: FfiType[];
+  /** Result type. */
+  result: FfiType;
+}
+
+/**
+ * A C function made callable. Integer and pointer arguments are `bigint` or `number` (pointers
+ * as addresses, see {@link Ffi.address}); the result is always a `bigint` (`0n` for `void`).
+ * Calls are synchronous.
+ */
+export type FfiFunction = (...args: (bigint | number)[]) => bigint;
+
+/** A loaded shared library. */
 export interface FfiLibrary {
-  /** Calls a symbol; arguments and result follow the symbol's declared types. */
-  call(symbol: string, ...args: unknown[]): unknown;
-  /** Releases the library. */
+  /** The requested symbols, callable. */
+  readonly symbols: Readonly<Record<string, FfiFunction>>;
+  /** Unloads the library; its functions must not be called afterwards. */
   close(): void;
+}
+
+/**
+ * Foreign-function interface, as the runtime offers it (`Deno.dlopen` under Deno, `bun:ffi` under
+ * Bun): open a shared library, call C function pointers, take the address of a buffer and read
+ * memory at an address. Memory given to C is always a JavaScript `Uint8Array` the caller keeps
+ * alive across the call. Implemented in runtime/ffi_deno.ts and runtime/ffi_bun.ts.
+ *
+ * @example
+ * ```ts
+ * const ffi = await ctx.runtime.ffi!();
+ * const lib = ffi.open("/usr/lib/softhsm/libsofthsm2.so", {
+ *   C_GetFunctionList: { parameters: ["pointer"], result: "u64" },
+ * });
+ * const out = new Uint8Array(new ArrayBuffer(8));
+ * lib.symbols.C_GetFunctionList(ffi.address(out));
+ * ```
+ */
+export interface Ffi {
+  /**
+   * Loads a shared library and binds the named symbols. Throws an Error (with the loader's
+   * message) when the library or a symbol cannot be loaded.
+   */
+  open(path: string, symbols: Record<string, FfiSignature>): FfiLibrary;
+  /** A C function pointer (an address read from memory), made callable. */
+  function(address: bigint, signature: FfiSignature): FfiFunction;
+  /**
+   * The address of a buffer's first byte, for pointer arguments and pointers inside structures.
+   * Allocate such buffers as `new Uint8Array(new ArrayBuffer(n))` (n > 0) so they never move.
+   */
+  address(buffer: Uint8Array): bigint;
+  /** A copy of `length` bytes at an address (memory owned by the C side). */
+  read(address: bigint, length: number): Uint8Array;
 }
 
 /** What differs between Deno and Bun, behind one small interface. */
@@ -40,4 +95,9 @@ export interface Runtime {
   writeStdout(data: Uint8Array): Promise<void>;
   /** Writes text to standard error. */
   writeStderr(text: string): void;
+  /**
+   * Loads the foreign-function interface (on first use, so commands that do not need it do not
+   * pay for it). Absent where the runtime has none (Node).
+   */
+  ffi?(): Promise<Ffi>;
 }

@@ -6,6 +6,7 @@
  */
 import process from "node:process";
 import type { Runtime } from "../core/runtime.ts";
+import { loadBunFfi } from "./ffi_bun.ts";
 import { collectLine, noTerminal } from "./line.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -143,4 +144,6 @@ export const bunRuntime: Runtime = {
     sink.write(text);
     sink.flush();
   },
+  // bun:ffi under Bun (and the compiled binary); Node has no FFI.
+  ...(B ? { ffi: loadBunFfi } : {}),
 };

@@ -3,6 +3,7 @@
  * @module
  */
 import type { Runtime } from "../core/runtime.ts";
+import { denoFfi } from "./ffi_deno.ts";
 import { collectLine, noTerminal } from "./line.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -49,4 +50,5 @@ export const denoRuntime: Runtime = {
     let off = 0;
     while (off < b.length) off += D.stderr.writeSync(b.subarray(off));
   },
+  ffi: () => Promise.resolve(denoFfi),
 };

@@ -30,7 +30,7 @@ export type RsaPadding = "pkcs1" | "pss";
  * The DER DigestInfo prefix of each hash: `SEQUENCE { AlgorithmIdentifier, OCTET STRING }` up to
  * the digest itself, as listed in RFC 8017 section 9.2, note 1.
  */
-const DIGEST_INFO: Record<HashAlgorithm, Uint8Array> = {
+export const DIGEST_INFO: Record<HashAlgorithm, Uint8Array> = {
   sha256: hexToBytes("3031300d060960864801650304020105000420"),
   sha384: hexToBytes("3041300d060960864801650304020205000430"),
   sha512: hexToBytes("3051300d060960864801650304020305000440"),

@@ -1,0 +1,123 @@
+/**
+ * SoftHSM2 tokens for the PKCS#11 tests: a temporary token directory and `softhsm2.conf`
+ * (`SOFTHSM2_CONF` points there, so nothing outside the directory is touched), tokens made with
+ * `softhsm2-util --init-token`, key pairs made with OpenSC's `pkcs11-tool --keypairgen`, and
+ * certificates written with `pkcs11-tool --write-object`.
+ *
+ * @example
+ * ```ts
+ * const hsm = await softHsm();
+ * try {
+ *   await hsm.initToken("cosign", "1234");
+ *   await hsm.keyPair("cosign", "1234", { type: "EC:prime256v1", id: "01", label: "ec" });
+ * } finally {
+ *   await hsm.cleanup();
+ * }
+ * ```
+ * @module
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { runProcess, type RunResult, tempDir } from "./cli.ts";
+
+/** Debian's SoftHSM2 module. */
+export const SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so";
+
+/** A SoftHSM2 instance confined to a temporary directory. */
+export interface SoftHsm {
+  /** The temporary directory (config and tokens). */
+  dir: string;
+  /** Environment that makes SoftHSM use this instance (`SOFTHSM2_CONF`). */
+  env: Record<string, string>;
+  /** Initializes a token in the next free slot; returns its slot ID. */
+  initToken(label: string, pin: string, soPin?: string): Promise<bigint>;
+  /** Generates a key pair on a token with `pkcs11-tool --keypairgen`. */
+  keyPair(
+    token: string,
+    pin: string,
+    key: { type: string; id: string; label: string },
+  ): Promise<void>;
+  /** Writes a DER certificate onto a token with `pkcs11-tool --write-object`. */
+  writeCertificate(
+    token: string,
+    pin: string,
+    cert: { der: string; id: string; label: string },
+  ): Promise<void>;
+  /** Runs OpenSC's pkcs11-tool against the module (throws when it fails). */
+  tool(args: string[]): Promise<RunResult>;
+  /** Removes the directory. */
+  cleanup(): Promise<void>;
+}
+
+/** Creates a SoftHSM2 instance in a fresh temporary directory. */
+export async function softHsm(): Promise<SoftHsm> {
+  const { dir, cleanup } = await tempDir("cosign-ts-softhsm-");
+  const tokens = join(dir, "tokens");
+  await mkdir(tokens);
+  const conf = join(dir, "softhsm2.conf");
+  await writeFile(
+    conf,
+    `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`,
+  );
+  const env = { SOFTHSM2_CONF: conf };
+  const run = async (cmd: string, args: string[]) => {
+    const r = await runProcess(cmd, args, { env });
+    if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.err}${r.out}`);
+    return r;
+  };
+  const tool = (args: string[]) => run("pkcs11-tool", ["--module", SOFTHSM_MODULE, ...args]);
+  return {
+    dir,
+    env,
+    async initToken(label, pin, soPin = "5678") {
+      const r = await run("softhsm2-util", [
+        "--init-token",
+        "--free",
+        "--label",
+        label,
+        "--so-pin",
+        soPin,
+        "--pin",
+        pin,
+      ]);
+      const m = /reassigned to slot (\d+)/.exec(r.out);
+      if (!m) throw new Error(`softhsm2-util did not name the slot: ${r.out}`);
+      return BigInt(m[1]);
+    },
+    async keyPair(token, pin, key) {
+      await tool([
+        "--token-label",
+        token,
+        "--login",
+        "--pin",
+        pin,
+        "--keypairgen",
+        "--key-type",
+        key.type,
+        "--id",
+        key.id,
+        "--label",
+        key.label,
+      ]);
+    },
+    async writeCertificate(token, pin, cert) {
+      await tool([
+        "--token-label",
+        token,
+        "--login",
+        "--pin",
+        pin,
+        "--write-object",
+        cert.der,
+        "--type",
+        "cert",
+        "--id",
+        cert.id,
+        "--label",
+        cert.label,
+      ]);
+    },
+    tool,
+    cleanup,
+  };
+}
