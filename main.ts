@@ -13,6 +13,7 @@ import { artifactOciPlugin } from "./plugins/artifact-oci/plugin.ts";
 import { artifactWasmPlugin } from "./plugins/artifact-wasm/plugin.ts";
 import { artifactEbpfPlugin } from "./plugins/artifact-ebpf/plugin.ts";
 import { keyFilePlugin } from "./plugins/key-file/plugin.ts";
+import { keyK8sPlugin } from "./plugins/key-k8s/plugin.ts";
 import { tlogRekorPlugin } from "./plugins/tlog-rekor/plugin.ts";
 import { tsaRfc3161Plugin } from "./plugins/tsa-rfc3161/plugin.ts";
 
@@ -24,6 +25,7 @@ import { tsaRfc3161Plugin } from "./plugins/tsa-rfc3161/plugin.ts";
  */
 export const BUILTIN_PLUGINS: Plugin[] = [
   keyFilePlugin,
+  keyK8sPlugin,
   artifactBlobPlugin,
   artifactOciPlugin,
   artifactWasmPlugin,

@@ -1,7 +1,10 @@
 /**
  * `cosign-ts generate-key-pair`: creates an ECDSA P-256 key pair as cosign does: `P.key` in
  * cosign's encrypted format (mode 0600) and `P.pub` (PEM `PUBLIC KEY`); with `--kms REF` the
- * key is created by that key provider and only `P.pub` is written.
+ * key is created by that key provider and only `P.pub` is written. With a positional target
+ * (`k8s://NS/SECRET`, `github://OWNER[/REPO]`, `gitlab://PROJECT`), as cosign, the key pair is
+ * stored by that target's provider (a Kubernetes secret, CI secrets or variables) and only
+ * `P.pub` is written locally.
  * @module
  */
 import { bool, str } from "../args.ts";
@@ -12,11 +15,13 @@ import { CosignError } from "../../core/errors.ts";
 export const command: Command = {
   name: "generate-key-pair",
   summary: "Generates a key-pair.",
-  usage: "cosign-ts generate-key-pair [--output-key-prefix P] [--kms REF] [-y]",
+  usage:
+    "cosign-ts generate-key-pair [--output-key-prefix P] [--kms REF] [-y] [k8s://NS/SECRET | github://OWNER[/REPO] | gitlab://PROJECT]",
   examples: [
     "cosign-ts generate-key-pair",
     "COSIGN_PASSWORD=secret cosign-ts generate-key-pair --output-key-prefix release",
     "cosign-ts generate-key-pair --kms hashivault://release-key",
+    "cosign-ts generate-key-pair k8s://release/cosign",
   ],
   flags: [
     {
@@ -39,11 +44,19 @@ export const command: Command = {
       description: "Skip confirmation prompts (overwrite existing files).",
     },
   ],
-  args: { max: 0 },
-  async run({ flags, ctx, io }) {
+  args: { max: 1 },
+  async run({ flags, args, ctx, io }) {
     const prefix = str(flags, "output-key-prefix") || "cosign";
     const force = bool(flags, "yes");
-    const kms = str(flags, "kms");
+    const target = args[0];
+    if (target !== undefined && !target.includes("://")) {
+      throw new CosignError(
+        "USAGE",
+        `Cannot generate a key pair in "${target}": could not parse scheme, use <scheme>://<ref> format`,
+        { hint: "Name a target such as k8s://NAMESPACE/SECRET, or omit it to write files." },
+      );
+    }
+    const kms = str(flags, "kms") || target;
     if (kms) {
       const { provider } = ctx.plugins.keyProvider(kms);
       if (!provider.generate || provider.scheme === "file") {

@@ -59,6 +59,45 @@ export async function loadPrivateKey(text: string, ref: string, ctx: Context): P
   return parsePrivateKeyPem(text, ref);
 }
 
+/** A key pair as text, as cosign's `GenerateKeyPair` keeps it before storing it anywhere. */
+export interface KeyPairText {
+  /** The private key in cosign's encrypted format (`ENCRYPTED SIGSTORE PRIVATE KEY`). */
+  privatePem: string;
+  /** The public key. */
+  publicKey: PublicKeyMaterial;
+  /** The password the private key is encrypted with. */
+  password: string;
+}
+
+/**
+ * Encrypts `key` in cosign's format with `password` (scrypt N=2^16 through node:crypto) and
+ * returns it with its public half.
+ */
+export async function encryptKeyPair(
+  key: PrivateKey,
+  password: string,
+): Promise<KeyPairText> {
+  const { encryptPrivateKey, privateKeyToPkcs8, publicKeyMaterial, publicKeyOf } = await keys();
+  const { nativeScrypt } = await import("./native_scrypt.ts");
+  const privatePem = encryptPrivateKey(privateKeyToPkcs8(key), password, { scrypt: nativeScrypt });
+  return { privatePem, publicKey: publicKeyMaterial(publicKeyOf(key)), password };
+}
+
+/**
+ * A new ECDSA P-256 key pair in memory, encrypted with a password asked through `ctx.password`
+ * (twice; COSIGN_PASSWORD when set), for providers that store key pairs elsewhere than files
+ * (Kubernetes secrets, CI variables). Throws CosignError("ABORTED") without a password.
+ *
+ * @example
+ * ```ts
+ * const { privatePem, publicKey, password } = await newKeyPairText(ctx);
+ * ```
+ */
+export async function newKeyPairText(ctx: Context): Promise<KeyPairText> {
+  const password = await ctx.password({ purpose: "private key", confirm: true });
+  return await encryptKeyPair((await keys()).generateEcdsaP256().key, password);
+}
+
 /** Files written for a key pair. */
 export interface KeyPairFiles {
   /** Path of the encrypted private key. */
@@ -92,10 +131,7 @@ export async function writeKeyPair(
     }
   }
   const password = await ctx.password({ purpose: "private key", confirm: true });
-  const { encryptPrivateKey, privateKeyToPkcs8, publicKeyMaterial, publicKeyOf } = await keys();
-  const { nativeScrypt } = await import("./native_scrypt.ts");
-  const encrypted = encryptPrivateKey(privateKeyToPkcs8(key), password, { scrypt: nativeScrypt });
-  const material = publicKeyMaterial(publicKeyOf(key));
+  const { privatePem: encrypted, publicKey: material } = await encryptKeyPair(key, password);
   await writeFileAtomic(files.keyPath, encrypted, { mode: 0o600, exactMode: true });
   await writeFileAtomic(files.pubPath, material.pem, { mode: 0o644, exactMode: true });
   return { ...files, ...material };

@@ -1,0 +1,54 @@
+/**
+ * The built-in "key-k8s" plugin: the `k8s://NAMESPACE/SECRET` key provider (cosign's key pairs
+ * in Kubernetes secrets). Listed in main.ts BUILTIN_PLUGINS. This is the light entry: the
+ * provider's scheme and description; the kubeconfig, API client and key code (k8s_key.ts) load on
+ * the first `signer`, `verifier` or `generate`.
+ *
+ * @example
+ * ```ts
+ * registry.register(keyK8sPlugin);
+ * const signer = await registry.signer("k8s://release/cosign", ctx);
+ * ```
+ * @module
+ */
+import {
+  type Context,
+  definePlugin,
+  type GenerateOptions,
+  type KeyProvider,
+  type Plugin,
+  type PublicKeyMaterial,
+  type Signer,
+  type SignerOptions,
+  type Verifier,
+} from "../../core/plugin.ts";
+
+/** The "k8s" provider's one line for `--help`. */
+export const K8S_KEY_DESCRIPTION: string =
+  "cosign key pairs in Kubernetes secrets: k8s://NAMESPACE/SECRET (kubeconfig or in-cluster)";
+
+const provider = async (): Promise<KeyProvider> => (await import("./k8s_key.ts")).k8sKeyProvider;
+
+const k8sKeyEntry: KeyProvider = {
+  scheme: "k8s",
+  description: K8S_KEY_DESCRIPTION,
+  async signer(ref: string, ctx: Context, options?: SignerOptions): Promise<Signer> {
+    return await (await provider()).signer(ref, ctx, options);
+  },
+  async verifier(ref: string, ctx: Context, options?: SignerOptions): Promise<Verifier> {
+    return await (await provider()).verifier!(ref, ctx, options);
+  },
+  async generate(ref: string, ctx: Context, options?: GenerateOptions): Promise<PublicKeyMaterial> {
+    return await (await provider()).generate!(ref, ctx, options);
+  },
+};
+
+/** The key-k8s plugin. */
+export const keyK8sPlugin: Plugin = definePlugin({
+  name: "key-k8s",
+  apiVersion: 1,
+  description: "Keys in Kubernetes secrets (k8s://)",
+  keys: [k8sKeyEntry],
+});
+
+export default keyK8sPlugin;
