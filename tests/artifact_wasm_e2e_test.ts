@@ -42,7 +42,7 @@ describe("upload wasm (e2e, real registry)", () => {
     const bytes = new Uint8Array(await res.arrayBuffer());
     return { bytes, json: JSON.parse(new TextDecoder().decode(bytes)) };
   }
-  async function blob(repo: string, digest: string): Promise<Uint8Array> {
+  async function blob(repo: string, digest: string): Promise<Uint8Array<ArrayBuffer>> {
     const res = await get(`${repo}/blobs/${digest}`);
     assert.equal(res.status, 200);
     const b = new Uint8Array(await res.arrayBuffer());

@@ -30,6 +30,8 @@ export interface BpfObjectOptions {
   bigEndian?: boolean;
   /** Leave out the BTF `.maps` map "events". */
   noBtfMaps?: boolean;
+  /** Appended to every program and map name (for a second, distinct object). */
+  suffix?: string;
 }
 
 class Bytes {
@@ -70,7 +72,7 @@ class StrTab {
   }
 }
 
-function btf(le: boolean): number[] {
+function btf(le: boolean, suffix: string): number[] {
   const strs = new StrTab();
   const t = new Bytes(le);
   const type = (name: number, kind: number, vlen: number, sizeOrType: number) => {
@@ -89,7 +91,7 @@ function btf(le: boolean): number[] {
   t.u32(strs.add("type"));
   t.u32(3);
   t.u32(0);
-  type(strs.add("events"), 14, 0, 4); // 5: VAR events
+  type(strs.add(`events${suffix}`), 14, 0, 4); // 5: VAR events
   t.u32(1);
   type(strs.add(".maps"), 15, 1, 8); // 6: DATASEC .maps
   t.u32(5);
@@ -114,6 +116,7 @@ function btf(le: boolean): number[] {
  */
 export function bpfObject(options: BpfObjectOptions = {}): Uint8Array {
   const le = !options.bigEndian;
+  const sfx = options.suffix ?? "";
   const insn = (code: number[]) => code; // raw 8-byte instructions
   const mov0 = (imm: number) => insn([0xb7, 0x00, 0, 0, imm, 0, 0, 0]);
   const exit = insn([0x95, 0, 0, 0, 0, 0, 0, 0]);
@@ -140,7 +143,7 @@ export function bpfObject(options: BpfObjectOptions = {}): Uint8Array {
   ];
   if (!options.noBtfMaps) {
     secs.push({ name: ".maps", type: 1, flags: 0x3, data: [0, 0, 0, 0, 0, 0, 0, 0] });
-    secs.push({ name: ".BTF", type: 1, flags: 0, data: btf(le) });
+    secs.push({ name: ".BTF", type: 1, flags: 0, data: btf(le, sfx) });
   }
   const idx = (n: string) => secs.findIndex((s) => s.name === n) + 1;
   const sym = new Bytes(le);
@@ -154,10 +157,10 @@ export function bpfObject(options: BpfObjectOptions = {}): Uint8Array {
   };
   addSym("", 0, 0, 0, 0);
   addSym("helper", 0x02, idx(".text"), 0, 16); // LOCAL FUNC: not a program
-  addSym("xdp_pass", 0x12, idx("xdp"), 0, 16);
-  addSym("trace_clone", 0x12, idx("kprobe/sys_clone"), 0, 16);
-  addSym("stats_map", 0x11, idx("maps"), 0, 20);
-  if (!options.noBtfMaps) addSym("events", 0x11, idx(".maps"), 0, 8);
+  addSym(`xdp_pass${sfx}`, 0x12, idx("xdp"), 0, 16);
+  addSym(`trace_clone${sfx}`, 0x12, idx("kprobe/sys_clone"), 0, 16);
+  addSym(`stats_map${sfx}`, 0x11, idx("maps"), 0, 20);
+  if (!options.noBtfMaps) addSym(`events${sfx}`, 0x11, idx(".maps"), 0, 8);
   addSym("_license", 0x11, idx("license"), 0, 4);
   const strtabIndex = secs.length + 2;
   secs.push({

@@ -40,12 +40,12 @@ export function customSection(n: string, data: number[] | Uint8Array = []): numb
 }
 
 /** A core module (version 1) from sections. */
-export function coreModule(...sections: number[][]): Uint8Array {
+export function coreModule(...sections: number[][]): Uint8Array<ArrayBuffer> {
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...sections.flat()]);
 }
 
 /** A component (version 0x0d, layer 1) from sections. */
-export function component(...sections: number[][]): Uint8Array {
+export function component(...sections: number[][]): Uint8Array<ArrayBuffer> {
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00, ...sections.flat()]);
 }
 
@@ -60,7 +60,7 @@ export function sampleModuleSections(): number[][] {
 }
 
 /** A valid core module exporting `run` (42), with `extra` sections appended. */
-export function sampleModule(...extra: number[][]): Uint8Array {
+export function sampleModule(...extra: number[][]): Uint8Array<ArrayBuffer> {
   return coreModule(...sampleModuleSections(), ...extra);
 }
 
@@ -69,7 +69,7 @@ export function sampleModule(...extra: number[][]): Uint8Array {
  * `wasi:cli/environment@0.2.0` and exporting `run` (func 0), as a component's top-level import
  * and export sections encode them.
  */
-export function sampleComponent(): Uint8Array {
+export function sampleComponent(): Uint8Array<ArrayBuffer> {
   return component(
     section(1, sampleModule()),
     section(10, [0x01, 0x00, ...name("wasi:cli/environment@0.2.0"), 0x05, 0x00]),
