@@ -8,3 +8,8 @@ export * from "./resources.ts";
 export * from "./tar.ts";
 export * from "./describe.ts";
 export * from "./upload_tekton.ts";
+export * from "./canonical.ts";
+export * from "./go_values.ts";
+export * from "./schema.ts";
+export * from "./trusted.ts";
+export * from "./trusted_commands.ts";

@@ -89,13 +89,60 @@ export const uploadTektonCommand: Command = {
   },
 };
 
+const KEY_FLAG = {
+  name: "key",
+  type: "string" as const,
+  placeholder: "KEY",
+  description: "Key reference (file, KMS URI, pkcs11:…, any key provider).",
+};
+
+/** `tekton sign`: a Task or Pipeline signed as Tekton trusted resources check it. */
+export const tektonSignCommand: Command = {
+  name: "tekton sign",
+  summary: "Signs a Tekton Task or Pipeline file (tekton.dev/signature annotation).",
+  usage: "cosign-ts tekton sign --key KEY [-o FILE] FILE",
+  examples: [
+    "cosign-ts tekton sign --key cosign.key -o task.signed.yaml task.yaml",
+    "cosign-ts tekton sign --key hashivault://tekton pipeline.yaml > pipeline.signed.yaml",
+  ],
+  flags: [
+    KEY_FLAG,
+    {
+      name: "output-file",
+      short: "o",
+      type: "string",
+      placeholder: "FILE",
+      description: "Write the signed file here (default: standard output).",
+    },
+  ],
+  args: { min: 1, max: 1 },
+  async run(inv) {
+    const { runTektonSign } = await import("./trusted_commands.ts");
+    await runTektonSign(inv);
+  },
+};
+
+/** `tekton verify`: checks a Task or Pipeline's tekton.dev/signature as Tekton does. */
+export const tektonVerifyCommand: Command = {
+  name: "tekton verify",
+  summary: "Verifies the tekton.dev/signature of a Tekton Task or Pipeline file.",
+  usage: "cosign-ts tekton verify --key KEY FILE",
+  examples: ["cosign-ts tekton verify --key cosign.pub task.signed.yaml"],
+  flags: [KEY_FLAG],
+  args: { min: 1, max: 1 },
+  async run(inv) {
+    const { runTektonVerify } = await import("./trusted_commands.ts");
+    await runTektonVerify(inv);
+  },
+};
+
 /** The built-in artifact-tekton plugin. */
 export const artifactTektonPlugin: Plugin = definePlugin({
   name: "artifact-tekton",
   apiVersion: 1,
   description: "Tekton bundles (upload tekton) and trusted resources (tekton sign/verify)",
   artifacts: [tektonArtifactType],
-  commands: [uploadTektonCommand],
+  commands: [uploadTektonCommand, tektonSignCommand, tektonVerifyCommand],
 });
 
 export default artifactTektonPlugin;
