@@ -12,8 +12,12 @@ import { artifactBlobPlugin } from "./plugins/artifact-blob/plugin.ts";
 import { artifactOciPlugin } from "./plugins/artifact-oci/plugin.ts";
 import { artifactWasmPlugin } from "./plugins/artifact-wasm/plugin.ts";
 import { artifactEbpfPlugin } from "./plugins/artifact-ebpf/plugin.ts";
+import { artifactTektonPlugin } from "./plugins/artifact-tekton/plugin.ts";
+import { hardwarePivPlugin } from "./plugins/hardware-piv/plugin.ts";
+import { hardwarePkcs11Plugin } from "./plugins/hardware-pkcs11/plugin.ts";
 import { keyFilePlugin } from "./plugins/key-file/plugin.ts";
 import { keyK8sPlugin } from "./plugins/key-k8s/plugin.ts";
+import { kmsVaultPlugin } from "./plugins/kms-vault/plugin.ts";
 import { tlogRekorPlugin } from "./plugins/tlog-rekor/plugin.ts";
 import { tsaRfc3161Plugin } from "./plugins/tsa-rfc3161/plugin.ts";
 
@@ -26,10 +30,14 @@ import { tsaRfc3161Plugin } from "./plugins/tsa-rfc3161/plugin.ts";
 export const BUILTIN_PLUGINS: Plugin[] = [
   keyFilePlugin,
   keyK8sPlugin,
+  hardwarePkcs11Plugin,
+  hardwarePivPlugin,
+  kmsVaultPlugin,
   artifactBlobPlugin,
   artifactOciPlugin,
   artifactWasmPlugin,
   artifactEbpfPlugin,
+  artifactTektonPlugin,
   tlogRekorPlugin,
   tsaRfc3161Plugin,
 ];

@@ -70,7 +70,8 @@ export function kmsErrorMessage(json: unknown, text: string): string {
     return o.message ?? o.Message;
   };
   const m = pick();
-  return (typeof m === "string" && m.trim() ? m : text).trim().slice(0, 400);
+  // A recognised error shape without a message (Vault's `{"errors":[]}`) quotes nothing.
+  return (typeof m === "string" ? m : text).trim().slice(0, 400);
 }
 
 /**

@@ -53,6 +53,12 @@ export interface RemoteSignerOptions {
   certificateChain?: () => Promise<string[] | undefined>;
   /** Releases the connection or session. */
   close?: () => Promise<void>;
+  /**
+   * Verify every signature locally with the public key before returning it, so a service that
+   * answers garbage fails the command before anything is written or uploaded. The error is
+   * CosignError("NETWORK") naming `service`.
+   */
+  checkSignatures?: { service: string; keyRef: string };
 }
 
 /** The algorithm name of a key signing with `hash`: `ecdsa-p384-sha384`, `rsa-pss-sha256`. */
@@ -74,10 +80,36 @@ export function remoteAlgorithmName(key: PublicKey, hash?: HashAlgorithm, rsaPss
  */
 export function remoteSigner(options: RemoteSignerOptions): Signer {
   const key = parseSpki(options.publicKey.spki, "the service's public key");
-  const { hash, signDigest, signMessage } = options;
-  if (!(hash && signDigest) && !signMessage) {
+  const { hash, checkSignatures } = options;
+  if (!(hash && options.signDigest) && !options.signMessage) {
     throw new CosignError("INTERNAL", "remoteSigner needs signDigest with a hash, or signMessage");
   }
+  const verifier = checkSignatures &&
+    remoteVerifier(options.publicKey, { hash, rsaPss: options.rsaPss });
+  const bad = () =>
+    new CosignError(
+      "NETWORK",
+      `Cannot sign with "${checkSignatures!.keyRef}": ${
+        checkSignatures!.service
+      } answered a signature that does not verify with the key's public key`,
+      {
+        hint: `Check that the address points at ${
+          checkSignatures!.service
+        } and that the key was not rotated while signing; nothing was written.`,
+      },
+    );
+  const signDigest = options.signDigest &&
+    (async (d: Uint8Array): Promise<Uint8Array> => {
+      const sig = await options.signDigest!(d);
+      if (verifier && !(await verifier.verifyDigest!(d, sig))) throw bad();
+      return sig;
+    });
+  const signMessage = options.signMessage &&
+    (async (m: Uint8Array): Promise<Uint8Array> => {
+      const sig = await options.signMessage!(m);
+      if (verifier && !(await verifier.verify(m, sig))) throw bad();
+      return sig;
+    });
   const signer: Signer = {
     algorithm: options.algorithm ?? remoteAlgorithmName(key, hash, options.rsaPss),
     publicKey: () => Promise.resolve(options.publicKey),

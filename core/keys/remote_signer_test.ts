@@ -45,6 +45,29 @@ describe("remote signer", () => {
     await assert.rejects(signer.signDigest!(sha256(msg)), (e) => isCosignError(e, "INTERNAL"));
   });
 
+  it("checkSignatures refuses a service's signature that does not verify", async () => {
+    const svc = p384Service();
+    const garbage = remoteSigner({
+      publicKey: svc.material,
+      hash: "sha384",
+      signDigest: () => Promise.resolve(new Uint8Array([0x30, 0x06, 2, 1, 1, 2, 1, 1])),
+      checkSignatures: { service: "Vault", keyRef: "hashivault://k" },
+    });
+    await assert.rejects(
+      garbage.sign(msg),
+      (e) =>
+        isCosignError(e, "NETWORK") &&
+        /Vault answered a signature that does not verify/.test(e.message),
+    );
+    const good = remoteSigner({
+      publicKey: svc.material,
+      hash: "sha384",
+      signDigest: async (d) => ecdsaRawToDer(await svc.signRaw(d)),
+      checkSignatures: { service: "Vault", keyRef: "hashivault://k" },
+    });
+    assert.equal((await good.sign(msg))[0], 0x30);
+  });
+
   it("remote verification is used when the provider gives one", async () => {
     const local = generateEcdsaP256().signer;
     const seen: Uint8Array[] = [];
