@@ -16,6 +16,8 @@ import { artifactTektonPlugin } from "./plugins/artifact-tekton/plugin.ts";
 import { hardwarePivPlugin } from "./plugins/hardware-piv/plugin.ts";
 import { hardwarePkcs11Plugin } from "./plugins/hardware-pkcs11/plugin.ts";
 import { keyFilePlugin } from "./plugins/key-file/plugin.ts";
+import { kmsAzurePlugin } from "./plugins/kms-azure/plugin.ts";
+import { kmsGcpPlugin } from "./plugins/kms-gcp/plugin.ts";
 import { keyK8sPlugin } from "./plugins/key-k8s/plugin.ts";
 import { kmsVaultPlugin } from "./plugins/kms-vault/plugin.ts";
 import { tlogRekorPlugin } from "./plugins/tlog-rekor/plugin.ts";
@@ -29,6 +31,8 @@ import { tsaRfc3161Plugin } from "./plugins/tsa-rfc3161/plugin.ts";
  */
 export const BUILTIN_PLUGINS: Plugin[] = [
   keyFilePlugin,
+  kmsGcpPlugin,
+  kmsAzurePlugin,
   keyK8sPlugin,
   hardwarePkcs11Plugin,
   hardwarePivPlugin,

@@ -466,6 +466,26 @@ export function printError(io: IO, e: unknown, debug: boolean): void {
   if (debug && e instanceof Error && e.stack) io.err(e.stack + "\n");
 }
 
+/** True for a CosignError that already says what timed out (e.g. "Cannot reach Vault at …: timed out"). */
+function namesTimeout(e: unknown): boolean {
+  return isCosignError(e) && /timed out/.test(e.message);
+}
+
+/**
+ * At the --timeout deadline: the command's own error when it fails within 200 ms and names
+ * what timed out (a service request stopped by the same deadline says which service and URL),
+ * else `reason` (the generic timeout error is made from it).
+ */
+async function ownTimeoutError(running: Promise<unknown>, reason: unknown): Promise<never> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const own = await Promise.race([
+    running.then(() => undefined, (e) => e),
+    new Promise((resolve) => timer = setTimeout(resolve, 200)),
+  ]);
+  clearTimeout(timer);
+  throw namesTimeout(own) ? own : reason;
+}
+
 function timeoutError(what: string, ms: number, cause: unknown): CosignError {
   return new CosignError(
     "NETWORK",
@@ -576,13 +596,16 @@ export async function run(argv: string[], opts: RunOptions): Promise<number> {
       signal: deadline.signal,
     });
     doing = `"${command.name}"`;
+    const running = command.run({ flags: parsed.flags, args: parsed.args, ctx, io });
     const code = await Promise.race([
-      command.run({ flags: parsed.flags, args: parsed.args, ctx, io }),
-      abortPromise(deadline.signal),
+      running,
+      abortPromise(deadline.signal).catch((e) => ownTimeoutError(running, e)),
     ]);
     return typeof code === "number" ? code : 0;
   } catch (e) {
-    const err = deadline?.signal.aborted ? timeoutError(doing, deadline.ms, e) : e;
+    const err = deadline?.signal.aborted && !namesTimeout(e)
+      ? timeoutError(doing, deadline.ms, e)
+      : e;
     printError(io, err, debug);
     return exitCodeFor(err);
   } finally {

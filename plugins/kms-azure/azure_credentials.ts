@@ -1,0 +1,137 @@
+/**
+ * Microsoft Entra ID (Azure AD) access tokens for Key Vault with a service principal's client
+ * secret, as azidentity's EnvironmentCredential takes it: `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`,
+ * `AZURE_CLIENT_SECRET`, the OAuth2 client-credentials grant at
+ * `{AZURE_AUTHORITY_HOST}{tenant}/oauth2/v2.0/token` (default authority
+ * `https://login.microsoftonline.com/`, or the one of `AZURE_ENVIRONMENT`'s cloud as cosign reads
+ * it: AzureChinaCloud, AzureUSGovernment).
+ *
+ * Tokens are kept for the run. The secret and the token never appear in a message.
+ *
+ * @example
+ * ```ts
+ * const token = await azureAccessToken(ctx, "https://vault.azure.net/.default");
+ * headers.authorization = `Bearer ${token.accessToken}`;
+ * ```
+ * @module
+ */
+import { CosignError } from "../../core/errors.ts";
+import type { Context } from "../../core/plugin.ts";
+import { kmsErrorMessage, kmsRequest } from "../../core/keys/kms_request.ts";
+
+/** An access token and who it speaks for. */
+export interface AzureAccessToken {
+  /** The bearer token. Never print it. */
+  accessToken: string;
+  /** For messages: `client "ID" of tenant "T"`. */
+  principal: string;
+}
+
+const AUTHORITIES: Record<string, string> = {
+  AZURECHINACLOUD: "https://login.chinacloudapi.cn/",
+  AZUREUSGOVERNMENT: "https://login.microsoftonline.us/",
+  AZUREUSGOVERNMENTCLOUD: "https://login.microsoftonline.us/",
+};
+
+/** The Entra ID authority: `AZURE_AUTHORITY_HOST`, else `AZURE_ENVIRONMENT`'s, else public. */
+export function azureAuthorityHost(ctx: Context): string {
+  const host = ctx.env("AZURE_AUTHORITY_HOST") ||
+    AUTHORITIES[(ctx.env("AZURE_ENVIRONMENT") ?? "").toUpperCase()] ||
+    "https://login.microsoftonline.com/";
+  try {
+    const u = new URL(host);
+    if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error("scheme");
+  } catch {
+    throw new CosignError(
+      "INVALID_INPUT",
+      `Invalid AZURE_AUTHORITY_HOST "${host}": not an http(s) URL`,
+      {
+        hint:
+          "Unset it for the public cloud, or set it to e.g. https://login.microsoftonline.com/.",
+      },
+    );
+  }
+  return host.endsWith("/") ? host : `${host}/`;
+}
+
+const cache = new Map<string, Promise<AzureAccessToken>>();
+
+/**
+ * An access token for `scope` from the client-credentials flow. Throws CosignError("AUTH") when
+ * the variables are missing or Entra ID refuses them (naming the client and tenant, never the
+ * secret), CosignError("NETWORK") when the authority cannot be reached or answers garbage.
+ */
+export function azureAccessToken(ctx: Context, scope: string): Promise<AzureAccessToken> {
+  const tenant = ctx.env("AZURE_TENANT_ID") ?? "";
+  const client = ctx.env("AZURE_CLIENT_ID") ?? "";
+  const secret = ctx.env("AZURE_CLIENT_SECRET") ?? "";
+  const missing = [
+    ["AZURE_TENANT_ID", tenant],
+    ["AZURE_CLIENT_ID", client],
+    ["AZURE_CLIENT_SECRET", secret],
+  ].filter(([, v]) => !v).map(([k]) => k);
+  if (missing.length) {
+    return Promise.reject(
+      new CosignError("AUTH", `Cannot sign in to Azure Key Vault: ${missing.join(", ")} not set`, {
+        hint:
+          "Set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET to a service principal (app registration) with a client secret and access to the vault.",
+      }),
+    );
+  }
+  if (!/^[A-Za-z0-9.-]+$/.test(tenant)) {
+    return Promise.reject(
+      new CosignError("INVALID_INPUT", `Invalid AZURE_TENANT_ID "${tenant}"`, {
+        hint: "Set it to the directory (tenant) ID, a GUID, or the tenant's domain name.",
+      }),
+    );
+  }
+  const key = `${tenant}\0${client}\0${scope}`;
+  let p = cache.get(key);
+  if (!p) {
+    p = fetchToken(ctx, tenant, client, secret, scope);
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
+  }
+  return p;
+}
+
+async function fetchToken(
+  ctx: Context,
+  tenant: string,
+  client: string,
+  secret: string,
+  scope: string,
+): Promise<AzureAccessToken> {
+  const principal = `client "${client}" of tenant "${tenant}"`;
+  const url = `${azureAuthorityHost(ctx)}${tenant}/oauth2/v2.0/token`;
+  const json = await kmsRequest("Microsoft Entra ID", url, {
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: client,
+      client_secret: secret,
+      scope,
+    }).toString(),
+    contentType: "application/x-www-form-urlencoded",
+    action: `sign in to Azure as ${principal}`,
+    signal: ctx.signal,
+    failure: (f) =>
+      new CosignError(
+        "AUTH",
+        `Cannot sign in to Azure as ${principal}: Microsoft Entra ID at ${url} answered HTTP ${f.status}: ${
+          kmsErrorMessage(f.json, f.text).split("\r\n")[0]
+        }`,
+        {
+          hint:
+            "Check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (client secrets expire; create a new one under App registrations → Certificates & secrets).",
+        },
+      ),
+  }) as { access_token?: unknown };
+  if (typeof json?.access_token !== "string" || json.access_token === "") {
+    throw new CosignError(
+      "NETWORK",
+      `Cannot sign in to Azure as ${principal}: Microsoft Entra ID at ${url} answered without an access_token`,
+      { hint: "Check AZURE_AUTHORITY_HOST: it must point at Microsoft Entra ID." },
+    );
+  }
+  return { accessToken: json.access_token, principal };
+}

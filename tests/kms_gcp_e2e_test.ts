@@ -1,0 +1,349 @@
+/**
+ * End-to-end tests of `gcpkms://` keys on dist/cosign-ts against the in-repo Google Cloud KMS
+ * stand-in (tests/helpers/gcp_kms_standin.ts: verifies the service-account JWT exchange, bearer
+ * tokens, IAM-like permissions, resource names, CRC32C, and signs with real keys) — not the real
+ * Cloud KMS, which cannot run here. Signatures are checked with openssl; images are signed in a
+ * real registry (Debian's docker-registry).
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Buffer } from "node:buffer";
+import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
+import { type GcpKmsStandin, startGcpKmsStandin } from "./helpers/gcp_kms_standin.ts";
+import { pushTestImage, startRegistry, type TestRegistry } from "./helpers/registry.ts";
+import { RegistryClient } from "../oci/client.ts";
+
+const NO_TLOG = "--tlog-upload=false";
+const RING = "projects/proj/locations/global/keyRings/ring";
+const P256 = `${RING}/cryptoKeys/p256`;
+const P384 = `${RING}/cryptoKeys/p384`;
+const RSA = `${RING}/cryptoKeys/rsa`;
+const ROTATED = `${RING}/cryptoKeys/rotated`;
+const SIGNER = "signer@proj.iam.gserviceaccount.com";
+const ADMIN = "admin@proj.iam.gserviceaccount.com";
+const VIEWER = "viewer@proj.iam.gserviceaccount.com";
+
+describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
+  let kms: GcpKmsStandin;
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let blob: string;
+  let env: Record<string, string | undefined>;
+  const saFiles: Record<string, string> = {};
+  const secrets: string[] = [];
+  const run = (args: string[], extra: Record<string, string | undefined> = {}) =>
+    cosign(args, { env: { ...env, ...extra }, cwd: dir });
+  const noSecret = (r: { out: string; err: string }) => {
+    for (const s of secrets) assert.ok(!(r.out + r.err).includes(s), "a private key was printed");
+    assert.doesNotMatch(r.out + r.err, /ya29\.|PRIVATE KEY|eyJ/, "a token or key was printed");
+  };
+  const opensslVerify = async (pubPem: string, sig: Uint8Array, hash = "sha256") => {
+    const pubFile = join(dir, "check.pub");
+    const sigFile = join(dir, "check.sig");
+    await writeFile(pubFile, pubPem);
+    await writeFile(sigFile, sig);
+    const r = await runProcess("openssl", [
+      "dgst",
+      `-${hash}`,
+      "-verify",
+      pubFile,
+      "-signature",
+      sigFile,
+      blob,
+    ]);
+    return r.code === 0 && /Verified OK/.test(r.out);
+  };
+  const signBlob = async (ref: string, extra: Record<string, string | undefined> = {}) => {
+    const r = await run(["sign-blob", "--key", `gcpkms://${ref}`, NO_TLOG, blob], extra);
+    assert.equal(r.code, 0, r.err);
+    noSecret(r);
+    return new Uint8Array(Buffer.from(r.out.trim(), "base64"));
+  };
+
+  before(async () => {
+    kms = await startGcpKmsStandin();
+    kms.projects.add("proj");
+    ({ dir, cleanup } = await tempDir("cosign-ts-gcpkms-"));
+    blob = join(dir, "blob.bin");
+    await writeFile(blob, new Uint8Array(300_000).map((_, i) => (i * 13 + (i >> 7)) & 0xff));
+    for (const email of [SIGNER, ADMIN, VIEWER]) {
+      const sa = kms.addServiceAccount(email);
+      secrets.push(sa.private_key.split("\n")[5]);
+      saFiles[email] = join(dir, `${email.split("@")[0]}.json`);
+      await writeFile(saFiles[email], JSON.stringify(sa, null, 2));
+    }
+    kms.grant(SIGNER, RING, "roles/cloudkms.viewer");
+    kms.grant(SIGNER, RING, "roles/cloudkms.signerVerifier");
+    kms.grant(ADMIN, "projects/proj", "roles/cloudkms.admin");
+    kms.grant(ADMIN, "projects/proj", "roles/cloudkms.signerVerifier");
+    kms.grant(VIEWER, RING, "roles/cloudkms.viewer");
+    kms.addKey(P256, "EC_SIGN_P256_SHA256");
+    kms.addKey(P384, "EC_SIGN_P384_SHA384");
+    kms.addKey(RSA, "RSA_SIGN_PKCS1_2048_SHA256");
+    kms.addKey(ROTATED, "EC_SIGN_P256_SHA256");
+    kms.addVersion(ROTATED);
+    kms.addVersion(ROTATED, "DISABLED");
+    kms.addKey(`${RING}/cryptoKeys/symmetric`, "GOOGLE_SYMMETRIC_ENCRYPTION");
+    env = {
+      GOOGLE_APPLICATION_CREDENTIALS: saFiles[SIGNER],
+      CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS: kms.url,
+      GCE_METADATA_HOST: kms.metadataHost,
+      HOME: dir,
+    };
+  });
+
+  after(async () => {
+    await kms?.stop();
+    await cleanup?.();
+  });
+
+  for (
+    const [label, key, hash] of [
+      ["P-256", P256, "sha256"],
+      ["P-384", P384, "sha384"],
+      ["RSA 2048 PKCS#1", RSA, "sha256"],
+    ] as const
+  ) {
+    it(`${label}: sign-blob signs a digest in KMS; openssl and verify-blob accept it`, async () => {
+      const before = kms.requests.length;
+      const sig = await signBlob(key);
+      const pub = kms.publicKeyPem(`${key}/cryptoKeyVersions/1`);
+      assert.ok(await opensslVerify(pub, sig, hash), "openssl rejects the KMS signature");
+      const calls = kms.requests.slice(before);
+      assert.ok(calls.includes("POST /token"), "the service-account JWT was exchanged");
+      assert.ok(calls.includes(`POST /v1/${key}/cryptoKeyVersions/1:asymmetricSign`));
+      const p = await run(["public-key", "--key", `gcpkms://${key}`]);
+      assert.equal(p.code, 0, p.err);
+      assert.equal(p.out, pub);
+      const sigFile = join(dir, "blob.sig");
+      await writeFile(sigFile, Buffer.from(sig).toString("base64"));
+      const v = await run([
+        "verify-blob",
+        "--key",
+        `gcpkms://${key}`,
+        "--signature",
+        sigFile,
+        "--insecure-ignore-tlog",
+        blob,
+      ]);
+      assert.equal(v.code, 0, v.err);
+      assert.match(v.err, /Verified OK/);
+      noSecret(v);
+    });
+  }
+
+  it("the newest enabled version signs; pinned versions (cryptoKeyVersions/ and versions/) are honoured", async () => {
+    const newest = await signBlob(ROTATED);
+    assert.ok(await opensslVerify(kms.publicKeyPem(`${ROTATED}/cryptoKeyVersions/2`), newest));
+    for (const form of ["cryptoKeyVersions", "versions"]) {
+      const pinned = await signBlob(`${ROTATED}/${form}/1`);
+      assert.ok(await opensslVerify(kms.publicKeyPem(`${ROTATED}/cryptoKeyVersions/1`), pinned));
+    }
+    // A signature of version 2 does not verify with version 1's key: exit 12.
+    const sigFile = join(dir, "rotated.sig");
+    await writeFile(sigFile, Buffer.from(newest).toString("base64"));
+    const v = await run([
+      "verify-blob",
+      "--key",
+      `gcpkms://${ROTATED}/cryptoKeyVersions/1`,
+      "--signature",
+      sigFile,
+      "--insecure-ignore-tlog",
+      blob,
+    ]);
+    assert.equal(v.code, 12, v.err);
+    // A disabled version cannot sign.
+    const d = await run([
+      "sign-blob",
+      "--key",
+      `gcpkms://${ROTATED}/cryptoKeyVersions/3`,
+      NO_TLOG,
+      blob,
+    ]);
+    assert.equal(d.code, 1);
+    assert.match(d.err, /state is "DISABLED", not ENABLED/);
+  });
+
+  it("signs and verifies an image in a registry", async () => {
+    let reg: TestRegistry | undefined;
+    try {
+      reg = await startRegistry("plain");
+      const client = new RegistryClient(reg.clientOptions());
+      const ref = `${reg.host}/gcp/app`;
+      const img = await pushTestImage(client, `${ref}:v1`);
+      const s = await run(["sign", "--key", `gcpkms://${P256}`, NO_TLOG, `${ref}@${img.digest}`]);
+      assert.equal(s.code, 0, s.err);
+      noSecret(s);
+      const v = await run([
+        "verify",
+        "--key",
+        `gcpkms://${P256}`,
+        "--insecure-ignore-tlog",
+        `${ref}:v1`,
+      ]);
+      assert.equal(v.code, 0, v.err);
+      assert.equal(JSON.parse(v.out)[0].critical.image["docker-manifest-digest"], img.digest);
+      const other = await run([
+        "verify",
+        "--key",
+        `gcpkms://${P384}`,
+        "--insecure-ignore-tlog",
+        `${ref}:v1`,
+      ]);
+      assert.equal(other.code, 12, other.err);
+    } finally {
+      await reg?.stop();
+    }
+  });
+
+  it("generate-key-pair --kms creates the key ring and an EC_SIGN_P256_SHA256 key, then signs with it", async () => {
+    const ref =
+      "gcpkms://projects/proj/locations/europe-west1/keyRings/new-ring/cryptoKeys/release";
+    const admin = { GOOGLE_APPLICATION_CREDENTIALS: saFiles[ADMIN] };
+    const before = kms.requests.length;
+    const g = await run(["generate-key-pair", "--kms", ref], admin);
+    assert.equal(g.code, 0, g.err);
+    noSecret(g);
+    assert.match(
+      g.err,
+      /Created key ring projects\/proj\/locations\/europe-west1\/keyRings\/new-ring/,
+    );
+    assert.match(g.err, /Public key written to cosign\.pub/);
+    const calls = kms.requests.slice(before);
+    assert.ok(calls.includes("POST /v1/projects/proj/locations/europe-west1/keyRings"));
+    assert.ok(
+      calls.includes("POST /v1/projects/proj/locations/europe-west1/keyRings/new-ring/cryptoKeys"),
+    );
+    const name = "projects/proj/locations/europe-west1/keyRings/new-ring/cryptoKeys/release";
+    const pem = kms.publicKeyPem(`${name}/cryptoKeyVersions/1`);
+    assert.equal(await readFile(join(dir, "cosign.pub"), "utf8"), pem);
+    assert.match(pem, /BEGIN PUBLIC KEY/);
+    const sig = await signBlob(name, admin);
+    assert.ok(await opensslVerify(pem, sig));
+    // Again: the existing key is used (cosign's behaviour), nothing new is created.
+    const again = await run(
+      ["generate-key-pair", "--kms", ref, "--output-key-prefix", "again"],
+      admin,
+    );
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.err, /already exists/);
+    assert.equal(await readFile(join(dir, "again.pub"), "utf8"), pem);
+  });
+
+  it("uses the metadata server when GOOGLE_APPLICATION_CREDENTIALS is not set", async () => {
+    kms.metadataAccount = SIGNER;
+    try {
+      const p = await run(["public-key", "--key", `gcpkms://${P256}`], {
+        GOOGLE_APPLICATION_CREDENTIALS: undefined,
+      });
+      assert.equal(p.code, 0, p.err);
+      assert.equal(p.out, kms.publicKeyPem(`${P256}/cryptoKeyVersions/1`));
+    } finally {
+      kms.metadataAccount = undefined;
+    }
+    const none = await run(["public-key", "--key", `gcpkms://${P256}`], {
+      GOOGLE_APPLICATION_CREDENTIALS: undefined,
+    });
+    assert.equal(none.code, 1);
+    assert.match(none.err, /No Google credentials: GOOGLE_APPLICATION_CREDENTIALS is not set/);
+    assert.match(none.err, /GCE metadata server/);
+  });
+
+  describe("errors: clear, naming the service, nothing written, no secrets", () => {
+    const signTo = async (
+      ref: string,
+      extra: Record<string, string | undefined> = {},
+      flags: string[] = [],
+    ) => {
+      const out = join(dir, `out-${Math.random().toString(36).slice(2)}.sig`);
+      const r = await run(
+        [...flags, "sign-blob", "--key", ref, NO_TLOG, "--output-signature", out, blob],
+        extra,
+      );
+      assert.notEqual(r.code, 0, r.err);
+      assert.ok(!existsSync(out), "a signature file was written");
+      assert.doesNotMatch(r.err, /\n\s+at /, "stack trace");
+      noSecret(r);
+      return r;
+    };
+
+    it("a service-account key Google does not know: invalid_grant from Google OAuth2", async () => {
+      const forged = kms.addServiceAccount("forged@proj.iam.gserviceaccount.com");
+      const real = JSON.parse(await readFile(saFiles[SIGNER], "utf8"));
+      const file = join(dir, "forged.json");
+      await writeFile(file, JSON.stringify({ ...real, private_key: forged.private_key }));
+      secrets.push(forged.private_key.split("\n")[5]);
+      const r = await signTo(`gcpkms://${P256}`, { GOOGLE_APPLICATION_CREDENTIALS: file });
+      assert.match(r.err, /Cannot get a Google access token for service account "signer@proj/);
+      assert.match(r.err, /invalid_grant|Invalid JWT Signature/);
+      assert.match(r.err, /current key of an enabled service account/);
+    });
+
+    it("missing or unusable credentials files", async () => {
+      let r = await signTo(`gcpkms://${P256}`, {
+        GOOGLE_APPLICATION_CREDENTIALS: join(dir, "nope.json"),
+      });
+      assert.match(
+        r.err,
+        /Cannot read Google credentials ".*nope\.json" \(GOOGLE_APPLICATION_CREDENTIALS\)/,
+      );
+      const user = join(dir, "user.json");
+      await writeFile(user, JSON.stringify({ type: "authorized_user", refresh_token: "x" }));
+      r = await signTo(`gcpkms://${P256}`, { GOOGLE_APPLICATION_CREDENTIALS: user });
+      assert.match(r.err, /only "service_account" key files are supported/);
+    });
+
+    it("no permission to sign: PERMISSION_DENIED names the permission and the fix", async () => {
+      const r = await signTo(`gcpkms://${P256}`, {
+        GOOGLE_APPLICATION_CREDENTIALS: saFiles[VIEWER],
+      });
+      assert.match(r.err, /Google Cloud KMS denied it to service account "viewer@proj/);
+      assert.match(r.err, /cloudkms\.cryptoKeyVersions\.(viewPublicKey|useToSign)/);
+      assert.match(r.err, /roles\/cloudkms\.signerVerifier/);
+    });
+
+    it("unknown key, bad reference, key that cannot sign", async () => {
+      let r = await signTo(`gcpkms://${RING}/cryptoKeys/missing`);
+      assert.match(r.err, /NOT_FOUND: CryptoKey .*missing not found/);
+      assert.match(r.err, /Check the project, location, key ring and key/);
+      r = await signTo("gcpkms://projects/proj/keyRings/ring/cryptoKeys/k");
+      assert.match(r.err, /Invalid Google Cloud KMS key reference/);
+      assert.match(r.err, /gcpkms:\/\/projects\/PROJECT\/locations\/LOCATION/);
+      r = await signTo(`gcpkms://${RING}/cryptoKeys/symmetric`);
+      assert.match(r.err, /purpose is "ENCRYPT_DECRYPT", not ASYMMETRIC_SIGN/);
+    });
+
+    it("a KMS that does not answer: the -t/--timeout limit stops it", async () => {
+      kms.fault = "hang";
+      try {
+        const started = Date.now();
+        const r = await signTo(`gcpkms://${P256}`, {}, ["--timeout", "2s"]);
+        assert.ok(Date.now() - started < 20_000);
+        assert.match(r.err, /Google Cloud KMS/);
+        assert.match(r.err, /timed out|time|2s/i);
+      } finally {
+        kms.fault = undefined;
+      }
+    });
+
+    it("garbage answers and wrong signatures are refused before anything is written", async () => {
+      kms.fault = "garbage";
+      try {
+        const r = await signTo(`gcpkms://${P256}`);
+        assert.match(r.err, /Google Cloud KMS .*not JSON/);
+      } finally {
+        kms.fault = undefined;
+      }
+      kms.fault = "wrong-signature";
+      try {
+        const r = await signTo(`gcpkms://${P256}`);
+        assert.match(r.err, /signature that does not verify with the key version's public key/);
+      } finally {
+        kms.fault = undefined;
+      }
+    });
+  });
+});
