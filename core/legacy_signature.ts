@@ -19,6 +19,7 @@
 import { base64, hex } from "@scure/base";
 import { CosignError } from "./errors.ts";
 import { pemCertificates } from "./fulcio.ts";
+import { type Envelope, envelopeBundleField } from "./dsse.ts";
 import {
   type LegacyBundle,
   type LegacyRekorBundle,
@@ -142,7 +143,9 @@ export function tlogEntryFromRekorBundle(text: string): TlogEntry {
  * The Sigstore bundle v0.1 JSON equivalent to a certificate-bearing legacy signature whose
  * signed bytes have SHA-256 `sha256`: certificate and chain, the Rekor bundle as a log entry,
  * the RFC 3161 timestamp; without a certificate and with `publicKey`, a key-signed bundle (the
- * verifier supplies the key). Throws CosignError("VERIFY") when the signature has no certificate
+ * verifier supplies the key). With `envelope` (an attestation: cosign's `.att` layer or legacy
+ * attestation bundle, whose payload is this DSSE envelope), the bundle holds the envelope instead
+ * of a message signature. Throws CosignError("VERIFY") when the signature has no certificate
  * and no key is allowed (check "certificate-chain"), or malformed fields.
  *
  * @example
@@ -153,7 +156,7 @@ export function tlogEntryFromRekorBundle(text: string): TlogEntry {
 export function legacySignatureBundleJson(
   legacy: LegacySignature,
   sha256: Uint8Array,
-  options: { publicKey?: boolean } = {},
+  options: { publicKey?: boolean; envelope?: Envelope } = {},
 ): Record<string, unknown> {
   const certs = legacy.certificate ? pemCertificates(legacy.certificate) : [];
   if (certs.length === 0 && !(options.publicKey && !legacy.certificate)) {
@@ -204,10 +207,12 @@ export function legacySignatureBundleJson(
       tlogEntries,
       ...(rfc3161Timestamps.length ? { timestampVerificationData: { rfc3161Timestamps } } : {}),
     },
-    messageSignature: {
-      messageDigest: { algorithm: "SHA2_256", digest: base64.encode(sha256) },
-      signature: base64.encode(legacy.signature),
-    },
+    ...(options.envelope ? { dsseEnvelope: envelopeBundleField(options.envelope) } : {
+      messageSignature: {
+        messageDigest: { algorithm: "SHA2_256", digest: base64.encode(sha256) },
+        signature: base64.encode(legacy.signature),
+      },
+    }),
   };
 }
 

@@ -366,13 +366,16 @@ export type TlogEntry = Record<string, unknown>;
 
 /** What to submit to a transparency log. */
 export interface TlogSubmission {
-  /** "hashedrekord" (message signature) or "dsse" (envelope). */
-  kind: "hashedrekord" | "dsse";
+  /**
+   * "hashedrekord" (message signature), "dsse" (envelope), or "intoto" (an envelope as cosign's
+   * legacy `--rekor-entry-type intoto` logs it; logs that only know "dsse" may refuse it).
+   */
+  kind: "hashedrekord" | "dsse" | "intoto";
   /** The signature (hashedrekord) or the envelope JSON (dsse). */
   signature?: Uint8Array;
   /** SHA-256 of the artifact (hashedrekord). */
   digest?: Uint8Array;
-  /** DSSE envelope JSON text (dsse). */
+  /** DSSE envelope JSON text (dsse, intoto). */
   envelope?: string;
   /** PEM public key or certificate of the signer. */
   verificationMaterial: string;

@@ -4,11 +4,15 @@
  *
  * 1. gets the bytes to sign: the artifact's payload (`artifact.payload`, e.g. cosign's simple
  *    signing for images) or else its content — its streamed digest when the signer signs
- *    digests (`signDigest` + `hash`), the whole message otherwise (Ed25519; capped);
+ *    digests (`signDigest` + `hash`), the whole message otherwise (Ed25519; capped); for an
+ *    attestation (`envelope`), the DSSE PAE of the given payload (an in-toto statement);
  * 2. signs them, and collects RFC 3161 timestamps and transparency-log entries through the
- *    registered plugins (core/signature_witnesses.ts);
+ *    registered plugins (core/signature_witnesses.ts): hashedrekord entries for signatures,
+ *    dsse (or cosign's legacy intoto) entries for envelopes;
  * 3. builds the {@link StoredSignature}: cosign's legacy form (a `.sig` layer, a legacy blob
- *    bundle) or a Sigstore bundle v0.3 (`format: "bundle"`, content-signed artifacts);
+ *    bundle; for envelopes the envelope JSON as the payload, as cosign's `.att` layers and
+ *    legacy attestation bundles hold it) or a Sigstore bundle v0.3 (`format: "bundle"`:
+ *    a message signature for content-signed artifacts, a DSSE envelope for attestations);
  * 4. attaches it to the artifact's store (`artifact.attach`) unless `upload` is false.
  *
  * It returns what commands print or write: signature, payload, bundle text, certificate and
@@ -37,6 +41,7 @@ import type {
   Signer,
   StoredSignature,
   TlogEntry,
+  TlogSubmission,
 } from "./plugin.ts";
 import { MAX_WHOLE_MESSAGE_BYTES, readAll } from "./read_all.ts";
 import { collectWitnesses, type WitnessPlan } from "./signature_witnesses.ts";
@@ -58,8 +63,18 @@ export interface SignArtifactOptions {
   format?: "legacy" | "bundle";
   /** Attach the signature to the artifact's store (default true). */
   upload?: boolean;
-  /** What is being attached (default "signature"). */
+  /** What is being attached (default "signature"; "attestation" when `envelope` is given). */
   kind?: SignatureKind;
+  /**
+   * Sign a DSSE envelope over this payload (attestations: an in-toto statement, payload type
+   * core/dsse.ts `INTOTO_PAYLOAD_TYPE`) instead of the artifact's payload or content.
+   */
+  envelope?: { payloadType: string; payload: Uint8Array };
+  /**
+   * The transparency-log entry kind for an envelope: "dsse" (default, cosign v3) or "intoto"
+   * (cosign `--rekor-entry-type intoto`, Rekor v1 only).
+   */
+  rekorEntryType?: "dsse" | "intoto";
 }
 
 /** What {@link signArtifact} produced. */
@@ -87,6 +102,8 @@ export interface SignArtifactResult {
   timestamps: Uint8Array[];
   /** What `artifact.attach` did; undefined when not uploaded. */
   attached?: AttachResult;
+  /** The DSSE envelope JSON text, as cosign writes it (attestations only). */
+  envelope?: string;
 }
 
 const NO_WITNESSES: WitnessPlan = { rekor: [], tsaUrls: [] };
@@ -95,6 +112,145 @@ async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(
     await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
   );
+}
+
+/** Timestamps and log entries for a signature, as the plan asks (none by default). */
+async function witnesses(
+  options: SignArtifactOptions,
+  submission: TlogSubmission,
+  timestamped: Uint8Array,
+): Promise<{ tlogEntries: TlogEntry[]; timestamps: Uint8Array[] }> {
+  const plan = options.witnesses ?? NO_WITNESSES;
+  if (!plan.rekor.length && !plan.tsaUrls.length) return { tlogEntries: [], timestamps: [] };
+  return await collectWitnesses(options.ctx, submission, timestamped, plan);
+}
+
+/** cosign's legacy form keeps the log entry as a Rekor bundle and the first timestamp as JSON. */
+function addLegacyWitnesses(
+  legacy: LegacySignature,
+  artifact: Artifact,
+  tlogEntries: TlogEntry[],
+  timestamps: Uint8Array[],
+): void {
+  if (tlogEntries.length) {
+    const rb = tlogEntries.map(legacyRekorBundleOf).find((x) => x !== undefined);
+    if (!rb) {
+      throw new CosignError(
+        "UNSUPPORTED",
+        `Cannot store the transparency log entry with the signature of "${artifact.ref}": ` +
+          "the log (Rekor v2) gave no signed entry timestamp, which cosign's signature " +
+          "layout needs",
+        { hint: "Use a Rekor v1 log (--rekor-url), the bundle format, or --tlog-upload=false." },
+      );
+    }
+    legacy.rekorBundle = rekorBundleText(rb);
+  }
+  if (timestamps.length) {
+    legacy.rfc3161Timestamp = JSON.stringify({
+      SignedRFC3161Timestamp: base64.encode(timestamps[0]),
+    });
+  }
+}
+
+/** Attaches to the artifact's store; CosignError("UNSUPPORTED") when it has none. */
+async function attach(
+  artifact: Artifact,
+  stored: StoredSignature,
+  signer: Signer,
+  ctx: Context,
+): Promise<AttachResult> {
+  if (!artifact.attach) {
+    throw new CosignError(
+      "UNSUPPORTED",
+      `Cannot store a signature for "${artifact.ref}": the "${artifact.kind}" artifact type ` +
+        "has no signature store",
+      { hint: "Write the signature to a file instead (sign-blob --bundle)." },
+    );
+  }
+  return await artifact.attach(stored, ctx, { publicKey: await signer.publicKey() });
+}
+
+/**
+ * An attestation: a DSSE envelope over `env.payload`, its witnesses (TSA over the envelope
+ * signature for bundles, over the envelope JSON for cosign's legacy form, as cosign does; a dsse
+ * or intoto log entry), stored as a v0.3 bundle with the envelope or in cosign's legacy form.
+ */
+async function signEnvelope(
+  artifact: Artifact,
+  signer: Signer,
+  options: SignArtifactOptions,
+  env: { payloadType: string; payload: Uint8Array },
+): Promise<SignArtifactResult> {
+  const { ctx } = options;
+  const format = options.format ?? "legacy";
+  const dsse = await import("./dsse.ts");
+  const signature = await signer.sign(dsse.pae(env.payloadType, env.payload));
+  const envelope = dsse.envelopeJSON({ ...env, signatures: [{ keyid: "", sig: signature }] });
+  const envelopeBytes = new TextEncoder().encode(envelope);
+  const chain = (await signer.certificateChain?.()) ?? [];
+  const certificate = chain[0];
+  const publicKey = await signer.publicKey();
+  const entryKind = options.rekorEntryType ?? "dsse";
+  const { tlogEntries, timestamps } = await witnesses(
+    options,
+    { kind: entryKind, envelope, verificationMaterial: certificate ?? publicKey.pem },
+    format === "bundle" ? signature : envelopeBytes,
+  );
+  const kind = options.kind ?? "attestation";
+  let stored: StoredSignature;
+  let bundleJson: string;
+  if (format === "bundle") {
+    const { assembleBundleJSON } = await import("./bundle.ts");
+    bundleJson = await assembleBundleJSON({
+      envelope: dsse.envelopeBundleField({ ...env, signatures: [{ keyid: "", sig: signature }] }),
+      ...(certificate
+        ? { certificate: pemCertificates(certificate)[0] }
+        : { publicKey: publicKey.spki }),
+      tlogEntries,
+      rfc3161Timestamps: timestamps,
+    });
+    const value = JSON.parse(bundleJson);
+    // No timestamps: no empty timestampVerificationData (as the message-signature bundles).
+    const tvd = value.verificationMaterial?.timestampVerificationData;
+    if (tvd && Object.keys(tvd).length === 0) {
+      delete value.verificationMaterial.timestampVerificationData;
+      bundleJson = JSON.stringify(value);
+    }
+    stored = { kind, location: artifact.ref, bundle: value };
+  } else {
+    const legacy: LegacySignature = { signature, payload: envelopeBytes };
+    if (certificate) {
+      legacy.certificate = certificate;
+      legacy.chain = chain.slice(1).join("\n");
+    }
+    addLegacyWitnesses(legacy, artifact, tlogEntries, timestamps);
+    stored = { kind, location: artifact.ref, legacy };
+    // cosign's legacy attestation bundle: base64Signature is the whole envelope; cert the
+    // signer's PEM (certificate or public key).
+    bundleJson = legacyBlobBundleText({
+      ...legacy,
+      signature: envelopeBytes,
+      certificate: certificate ?? publicKey.pem,
+    });
+  }
+  let attached: AttachResult | undefined;
+  if (options.upload !== false) {
+    attached = await attach(artifact, stored, signer, ctx);
+    stored = { ...stored, location: attached.location };
+  }
+  return {
+    signature,
+    payload: env.payload,
+    digest: { algorithm: "sha256", value: await sha256(env.payload) },
+    certificate,
+    chain: chain.slice(1),
+    stored,
+    bundleJson,
+    tlogEntries,
+    timestamps,
+    attached,
+    envelope,
+  };
 }
 
 /** What a signature covers: a payload, or the artifact's content (digest or whole message). */
@@ -147,6 +303,7 @@ export async function signArtifact(
   signer: Signer,
   options: SignArtifactOptions,
 ): Promise<SignArtifactResult> {
+  if (options.envelope) return await signEnvelope(artifact, signer, options, options.envelope);
   const { ctx } = options;
   const format = options.format ?? "legacy";
   const payload = options.payload ??
@@ -166,19 +323,11 @@ export async function signArtifact(
   const certificate = chain[0];
   const material = certificate ?? (await signer.publicKey()).pem;
 
-  const plan = options.witnesses ?? NO_WITNESSES;
-  let tlogEntries: TlogEntry[] = [];
-  let timestamps: Uint8Array[] = [];
-  if (plan.rekor.length || plan.tsaUrls.length) {
-    const w = await collectWitnesses(
-      ctx,
-      { kind: "hashedrekord", signature, digest: digest.value, verificationMaterial: material },
-      signature,
-      plan,
-    );
-    tlogEntries = w.tlogEntries;
-    timestamps = w.timestamps;
-  }
+  const { tlogEntries, timestamps } = await witnesses(
+    options,
+    { kind: "hashedrekord", signature, digest: digest.value, verificationMaterial: material },
+    signature,
+  );
 
   const kind = options.kind ?? "signature";
   let stored: StoredSignature;
@@ -207,39 +356,14 @@ export async function signArtifact(
       legacy.certificate = certificate;
       legacy.chain = chain.slice(1).join("\n");
     }
-    if (tlogEntries.length) {
-      const rb = tlogEntries.map(legacyRekorBundleOf).find((x) => x !== undefined);
-      if (!rb) {
-        throw new CosignError(
-          "UNSUPPORTED",
-          `Cannot store the transparency log entry with the signature of "${artifact.ref}": ` +
-            "the log (Rekor v2) gave no signed entry timestamp, which cosign's signature " +
-            "layout needs",
-          { hint: "Use a Rekor v1 log (--rekor-url), the bundle format, or --tlog-upload=false." },
-        );
-      }
-      legacy.rekorBundle = rekorBundleText(rb);
-    }
-    if (timestamps.length) {
-      legacy.rfc3161Timestamp = JSON.stringify({
-        SignedRFC3161Timestamp: base64.encode(timestamps[0]),
-      });
-    }
+    addLegacyWitnesses(legacy, artifact, tlogEntries, timestamps);
     stored = { kind, location: artifact.ref, legacy };
     if (!payload) bundleJson = legacyBlobBundleText(legacy);
   }
 
   let attached: AttachResult | undefined;
   if (options.upload !== false) {
-    if (!artifact.attach) {
-      throw new CosignError(
-        "UNSUPPORTED",
-        `Cannot store a signature for "${artifact.ref}": the "${artifact.kind}" artifact type ` +
-          "has no signature store",
-        { hint: "Write the signature to a file instead (sign-blob --bundle)." },
-      );
-    }
-    attached = await artifact.attach(stored, ctx, { publicKey: await signer.publicKey() });
+    attached = await attach(artifact, stored, signer, ctx);
     stored = { ...stored, location: attached.location };
   }
   return {

@@ -94,6 +94,17 @@ export interface VerifyArtifactOptions {
    * `ignoreTlog`, where the signature alone would otherwise be checked.
    */
   requireTimestamps?: boolean;
+  /**
+   * Attestations: the predicate type URI every verified in-toto statement must have (cosign
+   * `--type`, through core/intoto.ts `predicateTypeURI`); others are rejected with
+   * CosignError("VERIFY", check "claims") `invalid predicate type, expected X got Y`.
+   */
+  predicateType?: string;
+  /**
+   * Attestations: the digests one in-toto subject must carry instead of the artifact's (cosign
+   * `--digest`/`--digestAlg`); `{}` checks no subject (`--check-claims=false`).
+   */
+  subjectDigests?: Record<string, string>;
 }
 
 /** cosign's default `--max-workers`. */
@@ -241,6 +252,10 @@ async function bundleInput(
   bundle: import("@sigstore/bundle").Bundle,
   policy: VerifyPolicy,
 ): Promise<ArtifactInput> {
+  if (policy.subjectDigests && bundle.content.$case === "dsseEnvelope") {
+    // The subject is matched against the given digests: the artifact's own is not needed.
+    return { sha256: new Uint8Array(32) };
+  }
   const input: ArtifactInput = { sha256: toBytes((await artifact.digest("sha256")).hex) };
   if (artifact.payload) return input; // the bundle covers the artifact's digest (in-toto subject)
   if (bundle.content.$case === "messageSignature") {
@@ -299,6 +314,7 @@ interface Job {
 function policyFor(job: Job, spki?: Uint8Array): VerifyPolicy {
   const policy: VerifyPolicy = { ...(job.o.policy ?? {}) };
   if (spki) policy.publicKey = spki;
+  if (job.o.subjectDigests) policy.subjectDigests = job.o.subjectDigests;
   if (job.o.ignoreTlog) policy.tlogThreshold = 0;
   if (job.o.requireTimestamps) {
     policy.signedTimestampThreshold = Math.max(1, policy.signedTimestampThreshold ?? 1);
@@ -349,6 +365,14 @@ async function checkClaims(job: Job, payload: Uint8Array): Promise<void> {
   }
 }
 
+/** `predicateType`: the verified in-toto statement must have it (CosignError VERIFY, "claims"). */
+async function checkPredicateType(job: Job, payload: Uint8Array): Promise<void> {
+  if (job.o.predicateType === undefined) return;
+  const { parseStatement, checkStatement } = await import("./intoto.ts");
+  const st = parseStatement(payload, job.title, { code: "VERIFY" });
+  checkStatement(st, { predicateType: job.o.predicateType });
+}
+
 async function verifyStoredBundle(job: Job, stored: StoredSignature): Promise<VerifiedSignature> {
   const { artifact, o } = job;
   const { bundleFromJSONValue, messageSignatureOf } = await import("./bundle.ts");
@@ -359,7 +383,10 @@ async function verifyStoredBundle(job: Job, stored: StoredSignature): Promise<Ve
     })?.verificationMaterial;
     if (!vm?.timestampVerificationData?.rfc3161Timestamps?.length) throw noTimestamps();
   }
-  if (o.verifier && o.ignoreTlog && !artifact.payload && !o.requireTimestamps) {
+  if (
+    o.verifier && o.ignoreTlog && !artifact.payload && !o.requireTimestamps &&
+    bundle.content.$case === "messageSignature"
+  ) {
     // A key and no log requirement: the key provider's verifier (any key type it supports) over
     // the bundle's message signature (a DSSE envelope is an attestation: UNSUPPORTED here).
     const ms = messageSignatureOf(bundle, `"${stored.location}"`);
@@ -382,6 +409,7 @@ async function verifyStoredBundle(job: Job, stored: StoredSignature): Promise<Ve
       throw withCheck(e);
     });
   const payload = r.dssePayload?.payload;
+  if (payload) await checkPredicateType(job, payload);
   if (payload) await checkClaims(job, payload);
   else if (o.annotations && Object.keys(o.annotations).length && artifact.payload) {
     throw rejection("-a annotations cannot be checked on a bundle without a payload", "claims");

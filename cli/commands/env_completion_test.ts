@@ -51,7 +51,9 @@ describe("completion", () => {
         assert.equal(r.status, 0, r.stderr);
         return r.stdout.trim().split("\n").sort();
       };
-      assert.deepEqual(ask(["cosign-ts", "verify-b"]), ["verify-blob"]);
+      // (a unique prefix completes to its one command; "verify-b" also names
+      // verify-blob-attestation since issue 8)
+      assert.deepEqual(ask(["cosign-ts", "verify-blob-a"]), ["verify-blob-attestation"]);
       assert.ok(ask(["cosign-ts", "sign"]).includes("sign-blob"));
       assert.deepEqual(ask(["cosign-ts", "attach", "s"]), ["signature"]);
       assert.ok(

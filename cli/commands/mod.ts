@@ -34,6 +34,16 @@ export const commands: CommandEntry[] = [
     summary: "Verifies a signature on the supplied blob.",
     load: () => import("./verify_blob.ts"),
   },
+  {
+    name: "attest-blob",
+    summary: "Attest the supplied blob.",
+    load: () => import("./attest_blob.ts"),
+  },
+  {
+    name: "verify-blob-attestation",
+    summary: "Verify an attestation on the supplied blob.",
+    load: () => import("./verify_blob_attestation.ts"),
+  },
   // images
   {
     name: "sign",

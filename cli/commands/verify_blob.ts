@@ -15,35 +15,12 @@
  */
 import { CosignError } from "../../core/errors.ts";
 import type { StoredSignature } from "../../core/plugin.ts";
-import type { VerifyPolicy } from "../../core/verify/verify_bundle.ts";
-import type { TrustedRoot } from "../../core/trust/trusted_root.ts";
 import { verifyArtifact } from "../../core/verify_artifact.ts";
 import { bool, str } from "../args.ts";
 import { readBundleFile, readSignatureArg, readSmallFile, resolveBlob } from "../blob_input.ts";
+import { blobVerifyOptions } from "../blob_verify_options.ts";
 import type { Command } from "../command.ts";
-import {
-  detachedSctFromFlags,
-  identityPolicyFromFlags,
-  KEYLESS_VERIFY_FLAGS,
-} from "../keyless_flags.ts";
-import { applyTrustFlags, loadTrustedRoot } from "../trust_root.ts";
-
-/** True when a stored signature carries a certificate (a bundle's or a legacy one's). */
-function hasCertificate(s: StoredSignature): boolean {
-  if (s.legacy) return !!s.legacy.certificate;
-  const vm = (s.bundle as { verificationMaterial?: Record<string, unknown> })?.verificationMaterial;
-  return !!vm && ("certificate" in vm || "x509CertificateChain" in vm);
-}
-
-/** Reads the certificates of a `--certificate`/`--certificate-chain` file (DER, leaf first). */
-async function certificatesOf(path: string, what: string): Promise<Uint8Array[]> {
-  const { certificatesFromPemOrDer } = await import("../../core/verify/certificate.ts");
-  const der = certificatesFromPemOrDer(await readSmallFile(path, 1024 * 1024, what));
-  if (der.length === 0) {
-    throw new CosignError("INVALID_INPUT", `Cannot read ${what} "${path}": no certificate in it`);
-  }
-  return der;
-}
+import { KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
 
 /** The verify-blob command. */
 export const command: Command = {
@@ -178,18 +155,7 @@ export const command: Command = {
       }
       : await readBundleFile(bundlePath!);
 
-    const policy: VerifyPolicy = identityPolicyFromFlags(
-      flags,
-      (hasCertificate(stored) || !!str(flags, "certificate")) && !key,
-    );
-    if (bool(flags, "insecure-ignore-sct")) policy.ctlogThreshold = 0;
-    const sct = await detachedSctFromFlags(flags);
-    if (sct) policy.detachedSct = sct;
-    const certFile = str(flags, "certificate");
-    if (certFile) policy.certificate = (await certificatesOf(certFile, "certificate"))[0];
-    const verifier = key
-      ? await ctx.plugins.verifier(key, ctx, { rsaPss: bool(flags, "rsa-pss") })
-      : undefined;
+    const { policy, verifier, trustedRoot } = await blobVerifyOptions(flags, ctx, stored);
     // Warned only once the key loaded: an unrelated key error must not follow this warning.
     if (keyOnly && bool(flags, "insecure-ignore-tlog")) {
       ctx.log.warn(
@@ -197,11 +163,6 @@ export const command: Command = {
           "auditability verification for the blob.",
       );
     }
-    let trust: Promise<TrustedRoot> | undefined;
-    const trustedRoot = () =>
-      trust ??= (async () =>
-        // --certificate-chain, --ca-roots/--ca-intermediates, --timestamp-certificate-chain
-        await applyTrustFlags(await loadTrustedRoot(ctx, str(flags, "trusted-root")), flags))();
     const blob = await resolveBlob(ctx, ref);
     const [v] = await verifyArtifact(blob, {
       ctx,

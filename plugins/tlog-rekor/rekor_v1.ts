@@ -58,10 +58,42 @@ export function proposedEntryV1(s: TlogSubmission): Record<string, unknown> {
     };
   }
   if (!s.envelope) throw new CosignError("INTERNAL", "dsse submission lacks an envelope");
+  if (s.kind === "intoto") return intotoProposedEntry(s.envelope, material);
   return {
     apiVersion: "0.0.1",
     kind: "dsse",
     spec: { proposedContent: { envelope: s.envelope, verifiers: [material] } },
+  };
+}
+
+/**
+ * cosign's legacy `--rekor-entry-type intoto` entry (Rekor intoto v0.0.2, as Rekor's
+ * CreateFromArtifactProperties builds it): the envelope's payload and signatures kept as the
+ * base64 *text* they are in the envelope, each base64-encoded again (go-openapi strfmt.Base64),
+ * with the signer's PEM (base64) per signature and an empty keyid left out.
+ */
+function intotoProposedEntry(envelope: string, material: string): Record<string, unknown> {
+  const env = JSON.parse(envelope) as {
+    payload: string;
+    payloadType: string;
+    signatures: { keyid?: string; sig: string }[];
+  };
+  return {
+    apiVersion: "0.0.2",
+    kind: "intoto",
+    spec: {
+      content: {
+        envelope: {
+          payload: base64.encode(enc.encode(env.payload)),
+          payloadType: env.payloadType,
+          signatures: env.signatures.map((x) => ({
+            ...(x.keyid ? { keyid: x.keyid } : {}),
+            publicKey: material,
+            sig: base64.encode(enc.encode(x.sig)),
+          })),
+        },
+      },
+    },
   };
 }
 

@@ -46,6 +46,11 @@ export async function createEntryRequestV2(
     };
   }
   if (!s.envelope) throw new CosignError("INTERNAL", "dsse submission lacks an envelope");
+  if (s.kind === "intoto") {
+    throw new CosignError("UNSUPPORTED", "Rekor v2 has no intoto entries", {
+      hint: "Use --rekor-entry-type dsse (the default) with a Rekor v2 log.",
+    });
+  }
   return { dsseRequestV002: { envelope: JSON.parse(s.envelope), verifiers: [verifier] } };
 }
 

@@ -1,0 +1,80 @@
+/**
+ * What the blob verification commands (`verify-blob`, `verify-blob-attestation`) pass to
+ * `verifyArtifact` from their shared flags: the identity policy (`--certificate-identity` …,
+ * required when the signature carries a certificate and no `--key` is given), `--certificate`,
+ * `--sct`, `--insecure-ignore-sct`, the `--key` verifier and the trusted root (loaded once, when
+ * first needed, with `--certificate-chain`, `--ca-roots`, `--timestamp-certificate-chain` applied).
+ *
+ * @example
+ * ```ts
+ * const { policy, verifier, trustedRoot } = await blobVerifyOptions(flags, ctx, stored);
+ * await verifyArtifact(blob, { ctx, policy, verifier, trustedRoot, signatures: [stored] });
+ * ```
+ * @module
+ */
+import { CosignError } from "../core/errors.ts";
+import type { Context, FlagValues, StoredSignature, Verifier } from "../core/plugin.ts";
+import type { TrustedRoot } from "../core/trust/trusted_root.ts";
+import type { VerifyPolicy } from "../core/verify/verify_bundle.ts";
+import { bool, str } from "./args.ts";
+import { readSmallFile } from "./blob_input.ts";
+import { detachedSctFromFlags, identityPolicyFromFlags } from "./keyless_flags.ts";
+import { applyTrustFlags, loadTrustedRoot } from "./trust_root.ts";
+
+/** True when a stored signature carries a certificate (a bundle's or a legacy one's). */
+export function hasCertificate(s: StoredSignature): boolean {
+  if (s.legacy) return !!s.legacy.certificate;
+  const vm = (s.bundle as { verificationMaterial?: Record<string, unknown> })?.verificationMaterial;
+  return !!vm && ("certificate" in vm || "x509CertificateChain" in vm);
+}
+
+/** Reads the certificates of a `--certificate`/`--certificate-chain` file (DER, leaf first). */
+async function certificatesOf(path: string, what: string): Promise<Uint8Array[]> {
+  const { certificatesFromPemOrDer } = await import("../core/verify/certificate.ts");
+  const der = certificatesFromPemOrDer(await readSmallFile(path, 1024 * 1024, what));
+  if (der.length === 0) {
+    throw new CosignError("INVALID_INPUT", `Cannot read ${what} "${path}": no certificate in it`);
+  }
+  return der;
+}
+
+/** What {@link blobVerifyOptions} resolved. */
+export interface BlobVerifyOptions {
+  /** Identity policy, `--certificate`, SCT settings. */
+  policy: VerifyPolicy;
+  /** The `--key` verifier, if a key was given. */
+  verifier?: Verifier;
+  /** The trusted root, loaded on first use. */
+  trustedRoot: () => Promise<TrustedRoot>;
+}
+
+/**
+ * Resolves the shared verification flags for `stored` (see the module documentation). Throws
+ * CosignError("USAGE") for missing identity flags, and the errors of the key provider and the
+ * certificate and SCT files.
+ */
+export async function blobVerifyOptions(
+  flags: FlagValues,
+  ctx: Context,
+  stored: StoredSignature,
+): Promise<BlobVerifyOptions> {
+  const key = str(flags, "key");
+  const policy: VerifyPolicy = identityPolicyFromFlags(
+    flags,
+    (hasCertificate(stored) || !!str(flags, "certificate")) && !key,
+  );
+  if (bool(flags, "insecure-ignore-sct")) policy.ctlogThreshold = 0;
+  const sct = await detachedSctFromFlags(flags);
+  if (sct) policy.detachedSct = sct;
+  const certFile = str(flags, "certificate");
+  if (certFile) policy.certificate = (await certificatesOf(certFile, "certificate"))[0];
+  const verifier = key
+    ? await ctx.plugins.verifier(key, ctx, { rsaPss: bool(flags, "rsa-pss") })
+    : undefined;
+  let trust: Promise<TrustedRoot> | undefined;
+  const trustedRoot = () =>
+    trust ??= (async () =>
+      // --certificate-chain, --ca-roots/--ca-intermediates, --timestamp-certificate-chain
+      await applyTrustFlags(await loadTrustedRoot(ctx, str(flags, "trusted-root")), flags))();
+  return { policy, verifier, trustedRoot };
+}

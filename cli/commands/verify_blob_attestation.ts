@@ -1,0 +1,302 @@
+/**
+ * `cosign-ts verify-blob-attestation`: verifies an attestation of a blob, as
+ * `cosign verify-blob-attestation` does: the DSSE envelope from `--bundle` (a Sigstore bundle, or
+ * cosign's legacy attestation bundle) or `--signature` (the envelope file attest-blob wrote), with
+ * `--key` or keylessly (certificate identity flags, trusted root); the in-toto subject must carry
+ * the blob's digest (or `--digest`/`--digestAlg`; none with `--check-claims=false`) and the
+ * predicate type must be `--type`'s. Prints "Verified OK" to stderr; failures exit 12.
+ *
+ * The command is flags -> the stored attestation (legacy forms as their equivalent bundle with
+ * the envelope) -> `verifyArtifact` (core/verify_artifact.ts, the one verify path) with
+ * `predicateType` and `subjectDigests` -> "Verified OK".
+ * @module
+ */
+import { base64 } from "@scure/base";
+import { CosignError } from "../../core/errors.ts";
+import type { Artifact, LegacySignature, StoredSignature } from "../../core/plugin.ts";
+import { verifyArtifact } from "../../core/verify_artifact.ts";
+import { bool, str } from "../args.ts";
+import { MAX_BUNDLE_BYTES, readSmallFile, resolveBlob } from "../blob_input.ts";
+import { blobVerifyOptions } from "../blob_verify_options.ts";
+import type { Command } from "../command.ts";
+import { KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
+
+/** Attestation files (envelopes, bundles) larger than this are refused. */
+const MAX_ATTESTATION_BYTES = 4 * MAX_BUNDLE_BYTES;
+
+const DIGEST_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
+
+function parseJsonFile(bytes: Uint8Array, what: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new CosignError(
+      "INVALID_INPUT",
+      `Cannot read ${what}: it is not valid JSON (${(e as Error).message})`,
+      { hint: "Pass the file that attest-blob wrote (--bundle or --output-signature)." },
+    );
+  }
+}
+
+/**
+ * The attestation in `--bundle` or `--signature` as a stored signature: a Sigstore bundle as it
+ * is; cosign's legacy bundle (`base64Signature` = the envelope JSON, `cert`, `rekorBundle`) and a
+ * bare envelope as the equivalent v0.1 bundle holding the envelope.
+ */
+async function readAttestation(
+  path: string,
+  isBundle: boolean,
+  timestampPath: string | undefined,
+  withKey: boolean,
+): Promise<StoredSignature> {
+  const what = `${isBundle ? "bundle" : "signature"} "${path}"`;
+  const bytes = await readSmallFile(path, MAX_ATTESTATION_BYTES, isBundle ? "bundle" : "signature");
+  const value = parseJsonFile(bytes, what);
+  const { rejectDuplicateKeys } = await import("../../core/strict_json.ts");
+  rejectDuplicateKeys(bytes, what);
+  const dsse = await import("../../core/dsse.ts");
+  const legacy: Partial<LegacySignature> = {};
+  let envelopeText: Uint8Array;
+  if (isBundle && (value as { mediaType?: unknown })?.mediaType !== undefined) {
+    const { checkBundleJSONValue } = await import("../../core/bundle.ts");
+    await checkBundleJSONValue(value, `"${path}"`);
+    if (!(value as Record<string, unknown>).dsseEnvelope) {
+      throw new CosignError(
+        "USAGE",
+        `Cannot verify ${what} as an attestation: it holds a message signature, not a DSSE envelope`,
+        { hint: "Verify signatures with verify-blob." },
+      );
+    }
+    return { kind: "attestation", location: path, bundle: value };
+  }
+  if (isBundle) {
+    const { legacyBundleFromJSON } = await import("../../core/legacy_bundle.ts");
+    const b = legacyBundleFromJSON(value, `"${path}"`);
+    envelopeText = base64.decode(b.base64Signature);
+    if (b.cert) {
+      const pem = b.cert.includes("-----BEGIN")
+        ? b.cert
+        : new TextDecoder().decode(base64.decode(b.cert));
+      if (/-----BEGIN CERTIFICATE-----/.test(pem)) legacy.certificate = pem;
+      else if (!withKey) {
+        throw new CosignError(
+          "USAGE",
+          `Cannot verify ${what}: it was signed with a key, and no --key was given`,
+          { hint: "Pass the signer's public key with --key." },
+        );
+      }
+    }
+    if (b.rekorBundle) {
+      const { rekorBundleText } = await import("../../core/legacy_signature.ts");
+      legacy.rekorBundle = rekorBundleText(b.rekorBundle);
+    }
+  } else {
+    envelopeText = bytes;
+  }
+  const env = dsse.parseEnvelope(envelopeText, what);
+  if (timestampPath) {
+    legacy.rfc3161Timestamp = new TextDecoder().decode(
+      await readSmallFile(timestampPath, 1 << 20, "RFC 3161 timestamp"),
+    );
+  }
+  const { legacySignatureBundleJson } = await import("../../core/legacy_signature.ts");
+  const sha256 = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", env.payload as Uint8Array<ArrayBuffer>),
+  );
+  const bundle = legacySignatureBundleJson(
+    { ...legacy, signature: env.signatures[0].sig },
+    sha256,
+    { publicKey: withKey && !legacy.certificate, envelope: env },
+  );
+  return { kind: "attestation", location: path, bundle };
+}
+
+/** The verify-blob-attestation command. */
+export const command: Command = {
+  name: "verify-blob-attestation",
+  summary: "Verify an attestation on the supplied blob.",
+  usage: "cosign-ts verify-blob-attestation (--bundle F | --signature F) [--type T] " +
+    "(--key REF | --certificate-identity ID --certificate-oidc-issuer URL) " +
+    "[--insecure-ignore-tlog] FILE|-",
+  examples: [
+    "cosign-ts verify-blob-attestation --key cosign.pub --signature release.att.json \\\n" +
+    "    --type slsaprovenance1 --insecure-ignore-tlog release.tar.gz",
+    "cosign-ts verify-blob-attestation --bundle release.sigstore.json --type cyclonedx \\\n" +
+    "    --certificate-identity me@example.com --certificate-oidc-issuer https://accounts.google.com \\\n" +
+    "    release.tar.gz",
+    "cosign-ts verify-blob-attestation --key cosign.pub --bundle release.sigstore.json \\\n" +
+    "    --digest <hex> --digestAlg sha256",
+  ],
+  flags: [
+    {
+      name: "key",
+      type: "string",
+      placeholder: "REF",
+      description: "path to the public key file, KMS URI or other key reference",
+    },
+    { name: "bundle", type: "string", placeholder: "FILE", description: "path to bundle FILE" },
+    {
+      name: "signature",
+      type: "string",
+      placeholder: "FILE",
+      description: "path to the DSSE envelope signature (attest-blob --output-signature)",
+    },
+    {
+      name: "type",
+      type: "string",
+      default: "custom",
+      description: "specify a predicate type (slsaprovenance|slsaprovenance02|slsaprovenance1|" +
+        "link|spdx|spdxjson|cyclonedx|vuln|openvex|custom) or an URI",
+    },
+    {
+      name: "check-claims",
+      type: "boolean",
+      default: true,
+      description: "if true, verifies the digest exists in the in-toto subject (using either " +
+        "the provided digest and digest algorithm or the provided blob's sha256 digest). If " +
+        "false, only the DSSE envelope is verified.",
+    },
+    {
+      name: "digest",
+      type: "string",
+      placeholder: "HEX",
+      description: "Digest to use for verifying in-toto subject (instead of providing a blob)",
+    },
+    {
+      name: "digestAlg",
+      type: "string",
+      placeholder: "ALG",
+      description: "Digest algorithm to use for verifying in-toto subject (instead of " +
+        "providing a blob): sha256, sha384 or sha512",
+    },
+    {
+      name: "insecure-ignore-tlog",
+      type: "boolean",
+      description: "ignore transparency log verification, to be used when an artifact " +
+        "signature has not been uploaded to the transparency log",
+    },
+    {
+      name: "private-infrastructure",
+      type: "boolean",
+      description: "skip transparency log verification when verifying artifacts in a " +
+        "privately deployed infrastructure",
+    },
+    {
+      name: "use-signed-timestamps",
+      type: "boolean",
+      description: "require and verify the RFC 3161 timestamps of the attestation against the " +
+        "trusted root's timestamp authorities or --timestamp-certificate-chain",
+    },
+    { name: "offline", type: "boolean", description: "only allow offline verification" },
+    {
+      name: "rfc3161-timestamp",
+      type: "string",
+      placeholder: "FILE",
+      description: "path to the RFC 3161 timestamp of --signature (cosign's JSON form)",
+    },
+    {
+      name: "rekor-url",
+      type: "string",
+      placeholder: "URL",
+      default: "https://rekor.sigstore.dev",
+      description: "address of the Rekor server",
+    },
+    {
+      name: "rsa-pss",
+      type: "boolean",
+      description: "RSA keys: verify RSASSA-PSS instead of PKCS#1 v1.5 (cosign-ts extension)",
+    },
+    ...KEYLESS_VERIFY_FLAGS,
+  ],
+  args: { min: 0, max: 1 },
+  async run({ flags, args, ctx, io }) {
+    const ref = args[0];
+    const key = str(flags, "key");
+    const sigPath = str(flags, "signature");
+    const bundlePath = str(flags, "bundle");
+    if (!sigPath && !bundlePath) {
+      throw new CosignError(
+        "USAGE",
+        "please specify path to the DSSE envelope signature via --signature or --bundle",
+        { hint: "Pass the file attest-blob wrote: --bundle F or --output-signature's F." },
+      );
+    }
+    if (sigPath && bundlePath) {
+      throw new CosignError("USAGE", "pass only one of --signature and --bundle");
+    }
+    const { predicateTypeURI } = await import("../../core/intoto.ts");
+    const predicateType = predicateTypeURI(str(flags, "type") ?? "custom");
+    const checkClaims = flags["check-claims"] !== false;
+    const digest = str(flags, "digest");
+    const digestAlg = str(flags, "digestAlg") ?? (digest ? "sha256" : undefined);
+    let subjectDigests: Record<string, string> | undefined;
+    if (!checkClaims) subjectDigests = {};
+    else if (digest) {
+      if (
+        !DIGEST_LENGTH[digestAlg!] ||
+        !new RegExp(`^[0-9a-fA-F]{${DIGEST_LENGTH[digestAlg!]}}$`).test(digest)
+      ) {
+        throw new CosignError(
+          "USAGE",
+          `Cannot use --digest "${
+            digest.slice(0, 140)
+          }" --digestAlg ${digestAlg}: not a ${digestAlg} digest in hex`,
+          { hint: "Pass --digestAlg sha256, sha384 or sha512 and the digest in hexadecimal." },
+        );
+      }
+      subjectDigests = { [digestAlg!]: digest.toLowerCase() };
+    } else if (digestAlg) {
+      throw new CosignError("USAGE", "--digestAlg needs --digest");
+    } else if (ref === undefined) {
+      throw new CosignError(
+        "USAGE",
+        "verify-blob-attestation needs the blob (or --digest and --digestAlg, or " +
+          "--check-claims=false)",
+        { hint: "Pass the blob whose digest the attestation's subject must name." },
+      );
+    }
+    const ignoreTlog = bool(flags, "insecure-ignore-tlog") ||
+      bool(flags, "private-infrastructure");
+    const stored = await readAttestation(
+      (bundlePath ?? sigPath)!,
+      !!bundlePath,
+      str(flags, "rfc3161-timestamp"),
+      !!key,
+    );
+    const { policy, verifier, trustedRoot } = await blobVerifyOptions(flags, ctx, stored);
+    if (bool(flags, "insecure-ignore-tlog")) {
+      ctx.log.warn(
+        "Skipping tlog verification is an insecure practice that lacks transparency and " +
+          "auditability verification for the attestation.",
+      );
+    }
+    const artifact: Artifact = ref !== undefined && subjectDigests === undefined
+      ? await resolveBlob(ctx, ref)
+      : {
+        kind: "blob",
+        ref: ref ?? (digest ? `${digestAlg}:${digest}` : "(attestation)"),
+        digest: () =>
+          Promise.reject(
+            new CosignError("UNSUPPORTED", "the blob is not read: its subject digest is given"),
+          ),
+      };
+    const [v] = await verifyArtifact(artifact, {
+      ctx,
+      verifier,
+      keyName: key,
+      policy,
+      trustedRoot,
+      ignoreTlog,
+      signatures: [stored],
+      kind: "attestation",
+      predicateType,
+      subjectDigests,
+      requireTimestamps: bool(flags, "use-signed-timestamps"),
+    });
+    if (v.identity) {
+      ctx.log.debug(`verified identity ${v.identity.sans.join(", ")} from ${v.identity.issuer}`);
+    }
+    io.err("Verified OK\n");
+    return 0;
+  },
+};
