@@ -15,7 +15,8 @@
  */
 import { CosignError } from "../core/errors.ts";
 import type { Context, Signer } from "../core/plugin.ts";
-import { bool, str } from "./args.ts";
+import { bool } from "./args.ts";
+import { keyReference } from "./security_key.ts";
 import type { FlagValues } from "./args.ts";
 import type { IO } from "./command.ts";
 import {
@@ -54,7 +55,7 @@ export interface SigstoreSigner {
  */
 export async function openSigstoreSigner(opts: SigstoreSignerOptions): Promise<SigstoreSigner> {
   const { flags, ctx, io } = opts;
-  const key = str(flags, "key");
+  const key = keyReference(flags);
   const keyless = !key;
   const certify = keyless || bool(flags, "issue-certificate");
   const plan = await signingPlan(flags, {

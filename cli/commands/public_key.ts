@@ -7,6 +7,7 @@
 import { str } from "../args.ts";
 import type { Command } from "../command.ts";
 import { CosignError } from "../../core/errors.ts";
+import { keyReference, SECURITY_KEY_FLAGS } from "../security_key.ts";
 
 /** The public-key command. */
 export const command: Command = {
@@ -17,6 +18,7 @@ export const command: Command = {
     "cosign-ts public-key --key cosign.key",
     "cosign-ts public-key --key cosign.key --outfile cosign.pub",
     "cosign-ts public-key --key hashivault://release-key",
+    "cosign-ts public-key --sk --slot signature",
   ],
   flags: [
     {
@@ -31,12 +33,13 @@ export const command: Command = {
       placeholder: "FILE",
       description: "Write the public key to FILE instead of standard output.",
     },
+    ...SECURITY_KEY_FLAGS,
   ],
   args: { max: 0 },
   async run({ flags, ctx, io }) {
-    const ref = str(flags, "key");
+    const ref = keyReference(flags);
     if (!ref) {
-      throw new CosignError("USAGE", "public-key needs --key", {
+      throw new CosignError("USAGE", "public-key needs --key or --sk", {
         hint: "Usage: cosign-ts public-key --key cosign.key",
       });
     }

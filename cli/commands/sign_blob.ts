@@ -18,6 +18,7 @@ import { bool, str } from "../args.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
 import { resolveBlob } from "../blob_input.ts";
 import type { Command } from "../command.ts";
+import { SECURITY_KEY_FLAGS } from "../security_key.ts";
 import { DEFAULT_REKOR_URL, SIGSTORE_SIGNING_FLAGS } from "../sigstore_options.ts";
 
 /** The sign-blob command. */
@@ -107,6 +108,7 @@ export const command: Command = {
         "with --key: also get a Fulcio certificate for the key (needs an identity token)",
     },
     ...SIGSTORE_SIGNING_FLAGS,
+    ...SECURITY_KEY_FLAGS,
   ],
   args: { min: 1, max: 1 },
   async run({ flags, args, ctx, io }) {

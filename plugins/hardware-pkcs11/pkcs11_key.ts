@@ -229,11 +229,11 @@ export async function openPkcs11Key(
     const keyType = decodeUlong(
       mod.attribute(s, keyObject ?? publics[0] ?? 0n, CKA.KEY_TYPE),
     );
-    let cert: Uint8Array | undefined;
-    if (ctx.env("COSIGN_PKCS11_IGNORE_CERTIFICATE") !== "1") {
-      const certs = mod.findObjects(s, selector(CKO.CERTIFICATE, uri.id, uri.object));
-      if (certs.length) cert = mod.attribute(s, certs[0], CKA.VALUE);
-    }
+    // The certificate stored with the key: its public key stands in for a missing public-key
+    // object; it is attached to signatures unless COSIGN_PKCS11_IGNORE_CERTIFICATE=1.
+    const certs = mod.findObjects(s, selector(CKO.CERTIFICATE, uri.id, uri.object));
+    const cert = certs.length ? mod.attribute(s, certs[0], CKA.VALUE) : undefined;
+    const useCert = ctx.env("COSIGN_PKCS11_IGNORE_CERTIFICATE") !== "1";
     let publicKey = publics.length && keyType !== undefined
       ? readPublicKey(mod, s, publics[0], keyType)
       : undefined;
@@ -256,7 +256,7 @@ export async function openPkcs11Key(
     const key = publicKey;
     return {
       publicKey: key,
-      certificate: cert ? pemEncode("CERTIFICATE", cert) : undefined,
+      certificate: cert && useCert ? pemEncode("CERTIFICATE", cert) : undefined,
       signDigest(digest) {
         if (session === undefined || keyObject === undefined) {
           throw new CosignError("INTERNAL", `Cannot sign with ${name}: the key is closed`);

@@ -101,6 +101,7 @@ export class Pkcs11Module {
   readonly #lib: FfiLibrary;
   readonly #fns: Record<string, FfiFunction>;
   #refs = 1;
+  readonly #sessions = new Set<bigint>();
   /** The module's path, as given. */
   readonly path: string;
 
@@ -165,7 +166,9 @@ export class Pkcs11Module {
 
   #call(name: string, ...args: (bigint | number)[]): bigint {
     const fn = this.#fns[name];
-    if (!this.#refs) throw new CosignError("INTERNAL", `PKCS#11 module "${this.path}" is closed`);
+    if (!this.#refs && name !== "C_CloseSession") {
+      throw new CosignError("INTERNAL", `PKCS#11 module "${this.path}" is closed`);
+    }
     if (!fn) return CKR.FUNCTION_NOT_SUPPORTED;
     return fn(...args);
   }
@@ -239,12 +242,25 @@ export class Pkcs11Module {
         this.#ffi.address(h),
       ),
     );
-    return readUlong(h);
+    const session = readUlong(h);
+    this.#sessions.add(session);
+    return session;
   }
 
   /** Closes a session; errors are ignored (the session is gone either way). */
   closeSession(session: bigint): void {
+    this.#sessions.delete(session);
     this.#call("C_CloseSession", session);
+  }
+
+  /** How many sessions opened through this object are still open. */
+  get openSessions(): number {
+    return this.#sessions.size;
+  }
+
+  /** True while a module with this path is loaded (and initialized) in this process. */
+  static isLoaded(path: string): boolean {
+    return loaded.has(path);
   }
 
   /**
@@ -252,13 +268,15 @@ export class Pkcs11Module {
    * PIN is CosignError("AUTH"); the PIN is never part of a message.
    */
   login(session: bigint, pin: string, userType = 1n): void {
-    const bytes = pinnedCopy(new TextEncoder().encode(pin));
+    const encoded = new TextEncoder().encode(pin);
+    const bytes = pinnedCopy(encoded);
+    encoded.fill(0);
     const rv = this.#call(
       "C_Login",
       session,
       userType,
       this.#ffi.address(bytes),
-      BigInt(bytes.length === 1 && pin === "" ? 0 : bytes.length),
+      encoded.length,
     );
     bytes.fill(0);
     if (rv === CKR.USER_ALREADY_LOGGED_IN) return;
@@ -279,16 +297,20 @@ export class Pkcs11Module {
 
   /** Changes a PIN (the user PIN after a CKU_USER login). Never shows either PIN. */
   setPin(session: bigint, oldPin: string, newPin: string): void {
-    const o = pinnedCopy(new TextEncoder().encode(oldPin));
-    const n = pinnedCopy(new TextEncoder().encode(newPin));
+    const oldBytes = new TextEncoder().encode(oldPin);
+    const newBytes = new TextEncoder().encode(newPin);
+    const o = pinnedCopy(oldBytes);
+    const n = pinnedCopy(newBytes);
     const rv = this.#call(
       "C_SetPIN",
       session,
       this.#ffi.address(o),
-      BigInt(oldPin === "" ? 0 : o.length),
+      oldBytes.length,
       this.#ffi.address(n),
-      BigInt(newPin === "" ? 0 : n.length),
+      newBytes.length,
     );
+    oldBytes.fill(0);
+    newBytes.fill(0);
     o.fill(0);
     n.fill(0);
     this.#check("change the PIN", rv);
@@ -418,6 +440,7 @@ export class Pkcs11Module {
     if (--this.#refs > 0) return;
     loaded.delete(this.path);
     try {
+      for (const session of [...this.#sessions]) this.closeSession(session);
       this.#fns.C_Finalize?.(0n);
     } finally {
       this.#lib.close();

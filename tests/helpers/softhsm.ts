@@ -18,6 +18,8 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import process from "node:process";
+import { currentRuntime } from "../../runtime/mod.ts";
 import { runProcess, type RunResult, tempDir } from "./cli.ts";
 
 /** Debian's SoftHSM2 module. */
@@ -120,4 +122,35 @@ export async function softHsm(): Promise<SoftHsm> {
     tool,
     cleanup,
   };
+}
+
+/**
+ * Sets an environment variable for native code in this process too (libc `setenv`, through the
+ * runtime's FFI): Bun's `process.env` does not reach `getenv` in loaded libraries, and SoftHSM
+ * reads `SOFTHSM2_CONF` with `getenv` in C_Initialize. `undefined` unsets it.
+ */
+export async function setNativeEnv(name: string, value: string | undefined): Promise<void> {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+  const ffi = await currentRuntime().ffi!();
+  const libc = ffi.open("libc.so.6", {
+    setenv: { parameters: ["pointer", "pointer", "i32"], result: "i32" },
+    unsetenv: { parameters: ["pointer"], result: "i32" },
+  });
+  try {
+    const cstr = (s: string) => {
+      const b = new TextEncoder().encode(s);
+      const out = new Uint8Array(new ArrayBuffer(b.length + 1));
+      out.set(b);
+      return out;
+    };
+    const n = cstr(name);
+    if (value === undefined) libc.symbols.unsetenv(ffi.address(n));
+    else {
+      const v = cstr(value);
+      libc.symbols.setenv(ffi.address(n), ffi.address(v), 1);
+    }
+  } finally {
+    libc.close();
+  }
 }
