@@ -22,6 +22,9 @@ import { keyK8sPlugin } from "./plugins/key-k8s/plugin.ts";
 import { kmsVaultPlugin } from "./plugins/kms-vault/plugin.ts";
 import { tlogRekorPlugin } from "./plugins/tlog-rekor/plugin.ts";
 import { tsaRfc3161Plugin } from "./plugins/tsa-rfc3161/plugin.ts";
+import { policyCuePlugin } from "./plugins/policy-cue/plugin.ts";
+import { policyRegoPlugin } from "./plugins/policy-rego/plugin.ts";
+import { policyTsPlugin } from "./plugins/policy-ts/plugin.ts";
 
 /**
  * The built-in plugins, in dispatch order. The compiled binary contains exactly these. Each is
@@ -44,6 +47,9 @@ export const BUILTIN_PLUGINS: Plugin[] = [
   artifactTektonPlugin,
   tlogRekorPlugin,
   tsaRfc3161Plugin,
+  policyCuePlugin,
+  policyRegoPlugin,
+  policyTsPlugin,
 ];
 
 /** argv without the program, with `sget` prepended when invoked as sget. */
