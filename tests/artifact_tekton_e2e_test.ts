@@ -8,7 +8,8 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cosign, ROOT, runProcess, tempDir } from "./helpers/cli.ts";
 import { startRegistry, type TestRegistry } from "./helpers/registry.ts";
@@ -253,6 +254,96 @@ describe("upload tekton (e2e, real registry, read back by Python)", () => {
     const vp = await run(["verify", "--key", "k.pub", "--insecure-ignore-tlog", pat]);
     assert.equal(vp.code, 0, vp.err);
     assert.doesNotMatch(vp.err, /Tekton/);
+  });
+
+  it("tekton sign/verify: Tekton's canonical checksum, checked by openssl; tkn's own signatures verify", async () => {
+    // The Task of Tekton's TestTask_Checksum (tektoncd/pipeline v1): its checksum is known.
+    const task = "apiVersion: tekton.dev/v1\nkind: Task\nmetadata:\n  name: task\n" +
+      "  namespace: task-ns\n  labels:\n    label: foo\n  annotations:\n    foo: bar\n" +
+      "spec:\n  steps:\n  - image: ubuntu\n    name: echo\n";
+    await writeFile(join(dir, "checksum-task.yaml"), task);
+    const s = await run([
+      "tekton",
+      "sign",
+      "--key",
+      "k.key",
+      "-o",
+      "signed.yaml",
+      "checksum-task.yaml",
+    ]);
+    assert.equal(s.code, 0, s.err);
+    const signed = await readFile(join(dir, "signed.yaml"), "utf8");
+    const sig = /^    tekton\.dev\/signature: (\S+)$/m.exec(signed)?.[1];
+    assert.ok(sig, signed);
+    assert.equal(signed.replace(/^    tekton\.dev\/signature: \S+\n/m, ""), task);
+    await writeFile(join(dir, "sig.der"), Buffer.from(sig, "base64"));
+    await writeFile(
+      join(dir, "checksum.bin"),
+      Buffer.from("0cf41a775529eaaa55ff115eebe5db01a3b6bf2f4b924606888736274ceb267a", "hex"),
+    );
+    const ossl = await runProcess("openssl", [
+      "dgst",
+      "-sha256",
+      "-verify",
+      join(dir, "k.pub"),
+      "-signature",
+      join(dir, "sig.der"),
+      join(dir, "checksum.bin"),
+    ]);
+    assert.equal(ossl.code, 0, ossl.out + ossl.err);
+    const v = await run(["tekton", "verify", "--key", "k.pub", "signed.yaml"]);
+    assert.equal(v.code, 0, v.err);
+    assert.match(v.err, /Verified OK: Task "task" \(tekton\.dev\/v1\) in signed\.yaml/);
+
+    // Standard output without -o; the files tkn task sign signed verify with tkn's key.
+    const out = await run(["tekton", "sign", "--key", "k.key", "checksum-task.yaml"]);
+    assert.equal(out.code, 0, out.err);
+    assert.match(out.out, /tekton\.dev\/signature: /);
+    for (const f of ["tkn-signed.yaml", "tkn-signed-v1.yaml"]) {
+      const t = await run([
+        "tekton",
+        "verify",
+        "--key",
+        join(ROOT, "tests", "fixtures", "tekton", "tkn-testdata.pub"),
+        join(ROOT, "tests", "fixtures", "tekton", f),
+      ]);
+      assert.equal(t.code, 0, `${f}: ${t.err}`);
+    }
+
+    // Tampered, unsigned, wrong key: exit 12. Not a Task: a clear error, no output file.
+    await writeFile(join(dir, "tampered.yaml"), signed.replace("image: ubuntu", "image: evil"));
+    const bad = await run(["tekton", "verify", "--key", "k.pub", "tampered.yaml"]);
+    assert.equal(bad.code, 12, bad.err);
+    assert.match(bad.err, /fails verification/);
+    const unsigned = await run(["tekton", "verify", "--key", "k.pub", "checksum-task.yaml"]);
+    assert.equal(unsigned.code, 12, unsigned.err);
+    assert.match(unsigned.err, /has no tekton\.dev\/signature annotation/);
+    const g = await cosign(["generate-key-pair", "--output-key-prefix", "other"], {
+      env,
+      cwd: dir,
+    });
+    assert.equal(g.code, 0, g.err);
+    const wrong = await run(["tekton", "verify", "--key", "other.pub", "signed.yaml"]);
+    assert.equal(wrong.code, 12, wrong.err);
+    await writeFile(
+      join(dir, "run.yaml"),
+      "apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: r}\n",
+    );
+    const notTask = await run([
+      "tekton",
+      "sign",
+      "--key",
+      "k.key",
+      "-o",
+      "run.signed.yaml",
+      "run.yaml",
+    ]);
+    assert.notEqual(notTask.code, 0);
+    assert.match(notTask.err, /Trusted resources are Tasks and Pipelines/);
+    assert.equal(existsSync(join(dir, "run.signed.yaml")), false);
+    const nokey = await run(["tekton", "sign", "checksum-task.yaml"]);
+    assert.notEqual(nokey.code, 0);
+    assert.match(nokey.err, /needs a key: --key KEY/);
   });
 
   it("refuses bad resources with a clear error and pushes nothing", async () => {
