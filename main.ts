@@ -19,6 +19,7 @@ import { keyFilePlugin } from "./plugins/key-file/plugin.ts";
 import { kmsAzurePlugin } from "./plugins/kms-azure/plugin.ts";
 import { kmsGcpPlugin } from "./plugins/kms-gcp/plugin.ts";
 import { keyK8sPlugin } from "./plugins/key-k8s/plugin.ts";
+import { kmsAwsPlugin } from "./plugins/kms-aws/plugin.ts";
 import { kmsVaultPlugin } from "./plugins/kms-vault/plugin.ts";
 import { tlogRekorPlugin } from "./plugins/tlog-rekor/plugin.ts";
 import { tsaRfc3161Plugin } from "./plugins/tsa-rfc3161/plugin.ts";
@@ -40,6 +41,7 @@ export const BUILTIN_PLUGINS: Plugin[] = [
   hardwarePkcs11Plugin,
   hardwarePivPlugin,
   kmsVaultPlugin,
+  kmsAwsPlugin,
   artifactBlobPlugin,
   artifactOciPlugin,
   artifactWasmPlugin,
