@@ -19,6 +19,8 @@ import { keyFilePlugin } from "./plugins/key-file/plugin.ts";
 import { kmsAzurePlugin } from "./plugins/kms-azure/plugin.ts";
 import { kmsGcpPlugin } from "./plugins/kms-gcp/plugin.ts";
 import { keyK8sPlugin } from "./plugins/key-k8s/plugin.ts";
+import { keyGithubPlugin } from "./plugins/key-github/plugin.ts";
+import { keyGitlabPlugin } from "./plugins/key-gitlab/plugin.ts";
 import { kmsAwsPlugin } from "./plugins/kms-aws/plugin.ts";
 import { kmsVaultPlugin } from "./plugins/kms-vault/plugin.ts";
 import { tlogRekorPlugin } from "./plugins/tlog-rekor/plugin.ts";
@@ -38,6 +40,8 @@ export const BUILTIN_PLUGINS: Plugin[] = [
   kmsGcpPlugin,
   kmsAzurePlugin,
   keyK8sPlugin,
+  keyGithubPlugin,
+  keyGitlabPlugin,
   hardwarePkcs11Plugin,
   hardwarePivPlugin,
   kmsVaultPlugin,

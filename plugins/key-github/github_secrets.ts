@@ -1,0 +1,208 @@
+/**
+ * The "github" key provider: `generate-key-pair github://OWNER[/REPO]` stores a new cosign key
+ * pair as GitHub Actions secrets, as cosign does: `COSIGN_PASSWORD`, `COSIGN_PRIVATE_KEY` and
+ * `COSIGN_PUBLIC_KEY`, each sealed (libsodium sealed box, sealed_box.ts) to the repository's
+ * (or organization's) Actions public key, then writes the public key locally. Authenticates with
+ * `GITHUB_TOKEN`; the API address comes from `GITHUB_HOST`/`GITHUB_API_URL` (github_target.ts).
+ *
+ * Secrets that already hold a `COSIGN_PRIVATE_KEY` are replaced only with --yes or a
+ * confirmation. Organization secrets are created with visibility "private" (the API requires
+ * one; cosign sends none). GitHub secrets cannot be read back, so signing and verifying with
+ * `github://` is refused with a hint: in a workflow, pass the secrets as environment variables
+ * and use `--key env://COSIGN_PRIVATE_KEY` / `--key env://COSIGN_PUBLIC_KEY`.
+ *
+ * @example
+ * ```sh
+ * GITHUB_TOKEN=… cosign-ts generate-key-pair github://acme/app
+ * ```
+ * @module
+ */
+import { CosignError, isCosignError } from "../../core/errors.ts";
+import type {
+  Context,
+  GenerateOptions,
+  KeyProvider,
+  PublicKeyMaterial,
+  Signer,
+  Verifier,
+} from "../../core/plugin.ts";
+import { kmsErrorMessage, type KmsFailure, kmsRequest } from "../../core/keys/kms_request.ts";
+import { newKeyPairText } from "../key-file/mod.ts";
+import { sealBox } from "./sealed_box.ts";
+import { githubApiBase, parseGithubTarget } from "./github_target.ts";
+import { GITHUB_KEY_DESCRIPTION } from "./plugin.ts";
+
+const SERVICE = "the GitHub API";
+
+/** The secrets cosign writes, in its order. */
+export const GITHUB_SECRET_NAMES = ["COSIGN_PASSWORD", "COSIGN_PRIVATE_KEY", "COSIGN_PUBLIC_KEY"];
+
+function token(ctx: Context, ref: string): string {
+  const t = ctx.env("GITHUB_TOKEN");
+  if (!t) {
+    throw new CosignError("AUTH", `Cannot write secrets to "${ref}": GITHUB_TOKEN is not set`, {
+      hint:
+        "Export GITHUB_TOKEN with a token that may write Actions secrets (repo scope, or secrets: write).",
+    });
+  }
+  return t;
+}
+
+function failure(f: KmsFailure, action: string, ref: string): CosignError {
+  const message = kmsErrorMessage(f.json, f.text);
+  if (f.status === 401) {
+    return new CosignError(
+      "AUTH",
+      `Cannot ${action}: ${SERVICE} refused GITHUB_TOKEN: ${message}`,
+      {
+        hint: "Check GITHUB_TOKEN (expired or revoked?) and GITHUB_HOST for GitHub Enterprise.",
+      },
+    );
+  }
+  if (f.status === 403) {
+    return new CosignError("AUTH", `Cannot ${action}: ${message}`, {
+      hint: "The token needs permission to manage Actions secrets (admin on the repository).",
+    });
+  }
+  if (f.status === 404) {
+    return new CosignError("NOT_FOUND", `Cannot ${action}: ${SERVICE} answered 404 ${message}`, {
+      hint:
+        `Check that ${ref} exists and that GITHUB_TOKEN can see it (private repositories answer 404).`,
+    });
+  }
+  return new CosignError(
+    "NETWORK",
+    `Cannot ${action}: ${SERVICE} answered HTTP ${f.status}: ${message}`,
+    {
+      hint: f.status >= 500 ? "GitHub failed; try again later." : "GitHub rejected the request.",
+    },
+  );
+}
+
+function notReadable(ref: string, what: string): CosignError {
+  return new CosignError(
+    "UNSUPPORTED",
+    `Cannot ${what} with "${ref}": GitHub Actions secrets cannot be read back`,
+    {
+      hint: what === "sign"
+        ? "In a workflow, set env COSIGN_PRIVATE_KEY: ${{ secrets.COSIGN_PRIVATE_KEY }} and COSIGN_PASSWORD: ${{ secrets.COSIGN_PASSWORD }}, then use --key env://COSIGN_PRIVATE_KEY."
+        : "Verify with the cosign.pub that generate-key-pair wrote, or with --key env://COSIGN_PUBLIC_KEY in a workflow.",
+    },
+  );
+}
+
+const b64 = (bytes: Uint8Array): string => {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+};
+
+/** The "github" key provider. */
+export const githubKeyProvider: KeyProvider = {
+  scheme: "github",
+  description: GITHUB_KEY_DESCRIPTION,
+  signer(ref: string): Promise<Signer> {
+    return Promise.reject(notReadable(ref, "sign"));
+  },
+  verifier(ref: string): Promise<Verifier> {
+    return Promise.reject(notReadable(ref, "verify"));
+  },
+  async generate(ref: string, ctx: Context, options?: GenerateOptions): Promise<PublicKeyMaterial> {
+    const target = parseGithubTarget(ref);
+    const base = githubApiBase(ctx);
+    const headers = {
+      authorization: `Bearer ${token(ctx, ref)}`,
+      accept: "application/vnd.github+json",
+      "x-github-api-version": "2022-11-28",
+    };
+    const call = async (method: "GET" | "PUT", path: string, action: string, body?: unknown) =>
+      await kmsRequest(SERVICE, `${base}${path}`, {
+        method,
+        headers,
+        body,
+        action,
+        signal: ctx.signal,
+        failure: (f) => failure(f, action, target.label),
+      });
+    const key = await call(
+      "GET",
+      `${target.secretsPath}/public-key`,
+      `read the Actions public key of ${target.label}`,
+    ) as { key_id?: unknown; key?: unknown };
+    let recipient: Uint8Array | undefined;
+    try {
+      recipient = typeof key?.key === "string"
+        ? Uint8Array.from(atob(key.key), (c) => c.charCodeAt(0))
+        : undefined;
+    } catch { /* reported below */ }
+    if (typeof key?.key_id !== "string" || recipient?.length !== 32) {
+      throw new CosignError(
+        "NETWORK",
+        `Cannot read the Actions public key of ${target.label}: ${SERVICE} at ${base} sent no 32-byte key`,
+        { hint: "Check that GITHUB_HOST / GITHUB_API_URL point at the GitHub REST API." },
+      );
+    }
+    const existing = await call(
+      "GET",
+      `${target.secretsPath}/COSIGN_PRIVATE_KEY`,
+      `check for a COSIGN_PRIVATE_KEY secret in ${target.label}`,
+    ).then(() => true, (e) => {
+      if (isCosignError(e, "NOT_FOUND")) return false;
+      throw e;
+    });
+    if (existing && !options?.force) {
+      if (
+        !(await ctx.confirm(
+          `The ${target.label} already has a COSIGN_PRIVATE_KEY secret. Overwrite?`,
+        ))
+      ) {
+        throw new CosignError("ABORTED", `Not overwriting the cosign secrets of ${target.label}`, {
+          hint: "Pass --yes to overwrite.",
+        });
+      }
+    }
+    const pair = await newKeyPairText(ctx);
+    const values: Record<string, string> = {
+      COSIGN_PASSWORD: pair.password,
+      COSIGN_PRIVATE_KEY: pair.privatePem,
+      COSIGN_PUBLIC_KEY: pair.publicKey.pem,
+    };
+    const written: string[] = [];
+    for (const name of GITHUB_SECRET_NAMES) {
+      const body: Record<string, unknown> = {
+        encrypted_value: b64(sealBox(new TextEncoder().encode(values[name]), recipient)),
+        key_id: key.key_id,
+      };
+      if (!target.repo) body.visibility = "private";
+      try {
+        await call(
+          "PUT",
+          `${target.secretsPath}/${name}`,
+          `write the ${name} secret of ${target.label}`,
+          body,
+        );
+      } catch (e) {
+        if (written.length && isCosignError(e)) {
+          throw new CosignError(e.code, `${e.message} (already written: ${written.join(", ")})`, {
+            hint: `${
+              e.hint ?? ""
+            } Run generate-key-pair ${ref} again once fixed: the secrets do not match yet.`.trim(),
+            cause: e,
+          });
+        }
+        throw e;
+      }
+      written.push(name);
+      ctx.log.info(
+        `${
+          name === "COSIGN_PASSWORD"
+            ? "Password"
+            : name === "COSIGN_PRIVATE_KEY"
+            ? "Private key"
+            : "Public key"
+        } written to ${name} github actions secret`,
+      );
+    }
+    return pair.publicKey;
+  },
+};
