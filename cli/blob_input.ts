@@ -23,15 +23,19 @@ export const MAX_SIGNATURE_BYTES = 64 * 1024;
 /** Bundles larger than this are refused. */
 export const MAX_BUNDLE_BYTES = 16 * 1024 * 1024;
 
+/** The built-in catch-all types: they never take a blob command's reference from "blob". */
+const CATCH_ALL_KINDS = new Set(["blob", "oci"]);
+
 /**
  * Resolves the artifact of a blob command (sign-blob, verify-blob): a third-party artifact type
- * that claims the reference (e.g. `envblob://NAME`) is asked first, as everywhere; otherwise
- * the built-in "blob" type takes it (a missing file is "no such file", never an image).
+ * that claims the reference (e.g. `envblob://NAME`) is asked first, as everywhere, then the
+ * built-in types other than the catch-alls (e.g. "wasm" for `wasm://FILE`); otherwise the
+ * built-in "blob" type takes it (a missing file is "no such file", never an image).
  * CosignError("PLUGIN") when no "blob" type is loaded.
  */
 export async function resolveBlob(ctx: Context, ref: string): Promise<Artifact> {
   const claimed = ctx.plugins.contributions((p) => p.artifacts).find((c) =>
-    c.thirdParty && c.item.claims(ref)
+    (c.thirdParty || !CATCH_ALL_KINDS.has(c.item.kind)) && c.item.claims(ref)
   );
   const type = claimed?.item ?? ctx.plugins.artifactTypes().find((a) => a.kind === "blob");
   if (!type) {
@@ -41,6 +45,27 @@ export async function resolveBlob(ctx: Context, ref: string): Promise<Artifact> 
     );
   }
   return await type.resolve(ref, ctx);
+}
+
+/**
+ * The signature an artifact other than a plain blob carries itself (e.g. `wasm://FILE`, whose
+ * bundle is embedded in the file), for `verify-blob` without `--signature`/`--bundle`: the first
+ * stored signature of a non-"blob" artifact's store, or undefined (plain files, stdin, digests,
+ * or nothing stored).
+ *
+ * @example
+ * ```ts
+ * const stored = await carriedSignature(ctx, "wasm://app.wasm");
+ * ```
+ */
+export async function carriedSignature(
+  ctx: Context,
+  ref: string,
+): Promise<StoredSignature | undefined> {
+  const artifact = await resolveBlob(ctx, ref);
+  if (artifact.kind === "blob" || !artifact.signatures) return undefined;
+  for await (const s of artifact.signatures(ctx, { kind: "signature" })) return s;
+  return undefined;
 }
 
 /**

@@ -13,11 +13,44 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { open, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { cosign, tempDir } from "./helpers/cli.ts";
+import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
 import { startRegistry, type TestRegistry } from "./helpers/registry.ts";
 import { coreModule, sampleComponent, sampleModule, section } from "./helpers/wasm_module.ts";
 
 const sha256 = (b: Uint8Array) => "sha256:" + createHash("sha256").update(b).digest("hex");
+
+/**
+ * The test's own reading of a binary's top-level sections (independent of the plugin): the
+ * bytes without custom sections named `name`, and those sections' data.
+ */
+function cutCustomSections(b: Uint8Array, name: string): { rest: Uint8Array; cut: Uint8Array[] } {
+  const uleb = (at: number): [number, number] => {
+    let v = 0, shift = 0, i = at;
+    for (;;) {
+      const x = b[i++];
+      v += (x & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (!(x & 0x80)) return [v, i];
+    }
+  };
+  const keep: number[] = [...b.subarray(0, 8)];
+  const cut: Uint8Array[] = [];
+  for (let pos = 8; pos < b.length;) {
+    const [size, content] = uleb(pos + 1);
+    const end = content + size;
+    let isCut = false;
+    if (b[pos] === 0) {
+      const [len, nameStart] = uleb(content);
+      if (new TextDecoder().decode(b.subarray(nameStart, nameStart + len)) === name) {
+        cut.push(b.subarray(nameStart + len, end));
+        isCut = true;
+      }
+    }
+    if (!isCut) keep.push(...b.subarray(pos, end));
+    pos = end;
+  }
+  return { rest: new Uint8Array(keep), cut };
+}
 
 describe("upload wasm (e2e, real registry)", () => {
   let reg: TestRegistry;
@@ -292,5 +325,124 @@ describe("upload wasm (e2e, real registry)", () => {
     const v = await run(["verify", "--key", pub, "--insecure-ignore-tlog", ref]);
     assert.equal(v.code, 12, v.err);
     assert.match(v.err, /does not hold what its manifest says: .*magic/);
+  });
+
+  it("sign-wasm embeds a signature that verify-blob checks offline; openssl agrees", async () => {
+    const app = join(dir, "app.wasm");
+    await writeFile(app, sampleModule());
+    const s = await run(["sign-wasm", "--key", key, "app.wasm"]);
+    assert.equal(s.code, 0, s.err);
+    assert.match(s.err, /Wrote signed wasm file app\.wasm/);
+    const signed = new Uint8Array(await readFile(app));
+    // Engines ignore the custom section: the signed module still runs.
+    const { instance } = await WebAssembly.instantiate(signed);
+    assert.equal((instance.exports.run as () => number)(), 42);
+    const v = await run(["verify-blob", "--key", pub, "--insecure-ignore-tlog", "wasm://app.wasm"]);
+    assert.equal(v.code, 0, v.err);
+    assert.match(v.err, /Verified OK/);
+
+    // Independently: what is signed is the module without the section, byte for byte; the
+    // section holds a Sigstore bundle whose signature openssl verifies over those bytes.
+    const { rest, cut } = cutCustomSections(signed, "cosign-ts.sigstore-bundle");
+    assert.equal(cut.length, 1);
+    assert.deepEqual(rest, sampleModule());
+    const bundle = JSON.parse(new TextDecoder().decode(cut[0]));
+    assert.equal(bundle.mediaType, "application/vnd.dev.sigstore.bundle.v0.3+json");
+    const ms = bundle.messageSignature;
+    assert.equal(
+      Buffer.from(ms.messageDigest.digest, "base64").toString("hex"),
+      sha256(rest).slice(7),
+    );
+    await writeFile(join(dir, "app.unsigned.wasm"), rest);
+    await writeFile(join(dir, "app.sig.der"), Buffer.from(ms.signature, "base64"));
+    const o = await runProcess("openssl", [
+      "dgst",
+      "-sha256",
+      "-verify",
+      pub,
+      "-signature",
+      join(dir, "app.sig.der"),
+      join(dir, "app.unsigned.wasm"),
+    ]);
+    assert.equal(o.code, 0, o.err);
+    assert.match(o.out, /Verified OK/);
+    // The cut-out bundle also verifies the stripped file on the ordinary --bundle path.
+    await writeFile(join(dir, "app.bundle.json"), cut[0]);
+    const vb = await run([
+      "verify-blob",
+      "--key",
+      pub,
+      "--insecure-ignore-tlog",
+      "--bundle",
+      "app.bundle.json",
+      "app.unsigned.wasm",
+    ]);
+    assert.equal(vb.code, 0, vb.err);
+
+    // Signing again replaces the section (still exactly one); --output-wasm leaves the input.
+    assert.equal((await run(["sign-wasm", "--key", key, "app.wasm"])).code, 0);
+    assert.equal(cutCustomSections(await readFile(app), "cosign-ts.sigstore-bundle").cut.length, 1);
+    await writeFile(join(dir, "c.wasm"), sampleComponent());
+    const oc = await run(["sign-wasm", "--key", key, "--output-wasm", "c.signed.wasm", "c.wasm"]);
+    assert.equal(oc.code, 0, oc.err);
+    assert.deepEqual(new Uint8Array(await readFile(join(dir, "c.wasm"))), sampleComponent());
+    const vc = await run([
+      "verify-blob",
+      "--key",
+      pub,
+      "--insecure-ignore-tlog",
+      "wasm://c.signed.wasm",
+    ]);
+    assert.equal(vc.code, 0, vc.err);
+  });
+
+  it("embedded signatures: tampering, a second section, another key, unsigned and bad input fail", async () => {
+    await writeFile(join(dir, "t.wasm"), sampleModule());
+    assert.equal((await run(["sign-wasm", "--key", key, "t.wasm"])).code, 0);
+    const signed = new Uint8Array(await readFile(join(dir, "t.wasm")));
+    const verify = (file: string, k = pub) =>
+      run(["verify-blob", "--key", k, "--insecure-ignore-tlog", `wasm://${file}`]);
+
+    // One changed instruction (i32.const 42 -> 43) breaks the signature.
+    const tampered = signed.slice();
+    const at = tampered.findIndex((x, i) => x === 0x41 && tampered[i + 1] === 0x2a);
+    tampered[at + 1] = 0x2b;
+    await writeFile(join(dir, "tampered.wasm"), tampered);
+    const t = await verify("tampered.wasm");
+    assert.equal(t.code, 12, t.err);
+
+    // Two signature sections: refused as ambiguous.
+    const { cut } = cutCustomSections(signed, "cosign-ts.sigstore-bundle");
+    const sectionStart = signed.length - cut[0].length - 1 - "cosign-ts.sigstore-bundle".length;
+    let headerStart = sectionStart - 1;
+    while (signed[headerStart] !== 0x00) headerStart--;
+    await writeFile(
+      join(dir, "twice.wasm"),
+      new Uint8Array([...signed, ...signed.subarray(headerStart)]),
+    );
+    const tw = await verify("twice.wasm");
+    assert.equal(tw.code, 1, tw.err);
+    assert.match(tw.err, /it has 2 cosign-ts\.sigstore-bundle sections/);
+
+    // Another key.
+    const g = await run(["generate-key-pair", "--output-key-prefix", "other"]);
+    assert.equal(g.code, 0, g.err);
+    const other = await verify("t.wasm", join(dir, "other.pub"));
+    assert.equal(other.code, 12, other.err);
+
+    // An unsigned module: nothing to verify, the usual usage error.
+    await writeFile(join(dir, "plain.wasm"), sampleModule());
+    const u = await verify("plain.wasm");
+    assert.equal(u.code, 2, u.err);
+    assert.match(u.err, /verify-blob needs --signature or --bundle/);
+
+    // Not wasm: sign-wasm refuses and leaves the file as it was.
+    await writeFile(join(dir, "notwasm.wasm"), "plain text");
+    const n = await run(["sign-wasm", "--key", key, "notwasm.wasm"]);
+    assert.equal(n.code, 1, n.err);
+    assert.match(n.err, /Cannot use "notwasm\.wasm" as a WebAssembly module/);
+    assert.equal(await readFile(join(dir, "notwasm.wasm"), "utf8"), "plain text");
+    const nk = await run(["sign-wasm", "plain.wasm"]);
+    assert.equal(nk.code, 2, nk.err);
   });
 });

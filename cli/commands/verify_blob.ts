@@ -10,14 +10,21 @@
  * or timestamps and certificates go through the Sigstore engine offline against the trusted root;
  * a key without a log requirement checks the signature alone (with `--use-signed-timestamps`,
  * the signature and its required RFC 3161 timestamps). A bare `--signature` has no log entry:
- * it is looked up in Rekor (`--rekor-url`) as cosign does, unless `--offline`.
+ * it is looked up in Rekor (`--rekor-url`) as cosign does, unless `--offline`. An artifact that
+ * carries its own signature (`wasm://FILE`: a bundle embedded by `sign-wasm`) needs neither flag.
  * @module
  */
 import { CosignError } from "../../core/errors.ts";
 import type { StoredSignature } from "../../core/plugin.ts";
 import { verifyArtifact } from "../../core/verify_artifact.ts";
 import { bool, str } from "../args.ts";
-import { readBundleFile, readSignatureArg, readSmallFile, resolveBlob } from "../blob_input.ts";
+import {
+  carriedSignature,
+  readBundleFile,
+  readSignatureArg,
+  readSmallFile,
+  resolveBlob,
+} from "../blob_input.ts";
 import { blobVerifyOptions } from "../blob_verify_options.ts";
 import type { Command } from "../command.ts";
 import { KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
@@ -97,11 +104,15 @@ export const command: Command = {
     const key = str(flags, "key");
     const sigArg = str(flags, "signature");
     const bundlePath = str(flags, "bundle");
+    // cosign-ts extension: an artifact that carries its own signature (`wasm://FILE`, a bundle
+    // embedded in the .wasm) needs neither flag; its bundle is verified like a --bundle.
+    const carried = !sigArg && !bundlePath ? await carriedSignature(ctx, ref) : undefined;
+    const bundled = !!bundlePath || !!carried;
     const ignoreTlog = bool(flags, "insecure-ignore-tlog") ||
       bool(flags, "private-infrastructure");
     // A key and no log requirement (or no bundle): the signature alone, by the key provider.
-    const keyOnly = !!key && (!bundlePath || ignoreTlog);
-    if (!sigArg && !bundlePath) {
+    const keyOnly = !!key && (!bundled || ignoreTlog);
+    if (!sigArg && !bundled) {
       if (!key) {
         throw new CosignError(
           "UNSUPPORTED",
@@ -119,7 +130,7 @@ export const command: Command = {
     // No bundle and a log required: the entry is looked up in Rekor (--rekor-url) by the blob's
     // hash, as cosign does, unless --offline.
     const rekorUrl = str(flags, "rekor-url") ?? "https://rekor.sigstore.dev";
-    if (!bundlePath && !ignoreTlog && bool(flags, "offline")) {
+    if (!bundled && !ignoreTlog && bool(flags, "offline")) {
       throw new CosignError(
         "USAGE",
         `Cannot verify blob "${ref}" --offline: no bundle with a transparency log entry was given`,
@@ -129,7 +140,7 @@ export const command: Command = {
         },
       );
     }
-    const lookupTlog = !bundlePath && !ignoreTlog
+    const lookupTlog = !bundled && !ignoreTlog
       ? (await import("../../core/tlog_lookup.ts")).tlogLookup(ctx, rekorUrl)
       : undefined;
     // The signature: --signature (with a key) or the --bundle file.
@@ -153,7 +164,7 @@ export const command: Command = {
             : {}),
         },
       }
-      : await readBundleFile(bundlePath!);
+      : carried ?? await readBundleFile(bundlePath!);
 
     const { policy, verifier, trustedRoot } = await blobVerifyOptions(flags, ctx, stored);
     // Warned only once the key loaded: an unrelated key error must not follow this warning.

@@ -4,8 +4,11 @@
  * - The `upload wasm` command pushes a checked .wasm binary in cosign's layout or the CNCF
  *   wasm OCI artifact layout (wasm_oci.ts); the pushed artifact is an ordinary OCI artifact, so
  *   `sign`, `verify`, `tree`, `copy`, `save`/`load`, `sget` work on it unchanged.
- * - The "wasm" artifact type claims no registry references; `verify` asks it (`describeStored`)
- *   what a verified artifact holds (wasm_describe.ts).
+ * - The "wasm" artifact type claims `wasm://FILE` references: a .wasm file that carries its own
+ *   signature in a custom section (wasm_signature.ts, wasm_file_artifact.ts), made by the
+ *   `sign-wasm` command and checked offline by `verify-blob --key KEY wasm://FILE`. It claims no
+ *   registry references; `verify` asks it (`describeStored`) what a verified registry artifact
+ *   holds (wasm_describe.ts).
  *
  * This is the light entry main.ts lists: names, flags and descriptions; the code loads on use.
  *
@@ -25,13 +28,15 @@ import {
 } from "../../core/plugin.ts";
 import { REGISTRY_FLAGS } from "../../cli/registry_flags.ts";
 
-/** The "wasm" type as registered. */
+/** The "wasm" type as registered: `wasm://PATH` files, and describing registry artifacts. */
 const wasmArtifactEntry: ArtifactType = {
   kind: "wasm",
-  description: "WebAssembly modules and components in OCI registries (cosign and CNCF layouts)",
-  claims: () => false,
-  resolve(ref: string): Promise<Artifact> {
-    return Promise.reject(new Error(`the wasm type claims no references (${ref})`));
+  description: "WebAssembly modules and components: wasm://FILE (embedded signature) and, in " +
+    "OCI registries, cosign's and the CNCF layouts",
+  claims: (ref: string) => ref.startsWith("wasm://"),
+  async resolve(ref: string, ctx: Context): Promise<Artifact> {
+    const { wasmFileArtifact } = await import("./wasm_file_artifact.ts");
+    return wasmFileArtifact(ref, ctx);
   },
   async describeStored(artifact: Artifact, ctx: Context): Promise<string[] | undefined> {
     const { describeWasmArtifact } = await import("./wasm_describe.ts");
@@ -93,13 +98,58 @@ const uploadWasmCommand: Command = {
   },
 };
 
+/** `sign-wasm --key KEY [--output-wasm OUT] MODULE.wasm`. */
+const signWasmCommand: Command = {
+  name: "sign-wasm",
+  summary: "Sign a wasm file and embed the signature in it (cosign-ts extension; " +
+    "verify-blob --key KEY wasm://FILE checks it).",
+  usage: "cosign-ts sign-wasm --key KEY [--output-wasm OUT.wasm] MODULE.wasm",
+  examples: [
+    "cosign-ts sign-wasm --key cosign.key app.wasm",
+    "cosign-ts verify-blob --key cosign.pub --insecure-ignore-tlog wasm://app.wasm",
+  ],
+  flags: [
+    {
+      name: "key",
+      type: "string",
+      placeholder: "KEY",
+      description: "Private key file, KMS URI or other key reference to sign with.",
+    },
+    {
+      name: "output-wasm",
+      type: "string",
+      placeholder: "FILE",
+      description: "Write the signed binary here instead of replacing MODULE.wasm.",
+    },
+  ],
+  args: { min: 1, max: 1 },
+  async run({ flags, args, ctx, io }) {
+    const key = typeof flags.key === "string" ? flags.key : "";
+    if (!key) {
+      const { CosignError } = await import("../../core/errors.ts");
+      throw new CosignError("USAGE", "sign-wasm needs a key: --key KEY", {
+        hint: "Example: cosign-ts sign-wasm --key cosign.key app.wasm",
+      });
+    }
+    const { signWasmFile } = await import("./wasm_sign.ts");
+    const out = await signWasmFile(ctx, {
+      path: args[0],
+      key,
+      output: typeof flags["output-wasm"] === "string" && flags["output-wasm"]
+        ? flags["output-wasm"]
+        : undefined,
+    });
+    io.err(`Wrote signed wasm file ${out}\n`);
+  },
+};
+
 /** The built-in plugin for WebAssembly artifacts. */
 export const artifactWasmPlugin: Plugin = definePlugin({
   name: "artifact-wasm",
   apiVersion: 1,
   description: "WebAssembly modules and components (upload wasm; verify describes them)",
   artifacts: [wasmArtifactEntry],
-  commands: [uploadWasmCommand],
+  commands: [uploadWasmCommand, signWasmCommand],
 });
 
 export default artifactWasmPlugin;
