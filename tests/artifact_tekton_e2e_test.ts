@@ -241,6 +241,23 @@ describe("upload tekton (e2e, real registry, read back by Python)", () => {
     ]);
     assert.equal(v2.code, 0, v2.err);
     assert.match(v2.err, /task hello \(tekton\.dev\/v1\)/);
+    // tree shows the signature; save/load carries the bundle and its signature.
+    const tree = await run(["tree", at]);
+    assert.equal(tree.code, 0, tree.err);
+    assert.match(tree.out, /Signatures for an image tag: .*sha256-[0-9a-f]{64}\.sig/);
+    const saved = await run(["save", "--dir", "layout", at]);
+    assert.equal(saved.code, 0, saved.err);
+    const loaded = await run(["load", "--dir", "layout", `${reg.host}/tekton/loaded:v1`]);
+    assert.equal(loaded.code, 0, loaded.err);
+    const v3 = await run([
+      "verify",
+      "--key",
+      "k.pub",
+      "--insecure-ignore-tlog",
+      `${reg.host}/tekton/loaded:v1`,
+    ]);
+    assert.equal(v3.code, 0, v3.err);
+    assert.match(v3.err, /task hello \(tekton\.dev\/v1\)/);
     const copied = await check("tekton/copied", "v1");
     assert.equal(copied.layers[0].json, (await check("tekton/signed", "v1")).layers[0].json);
 
