@@ -1,0 +1,309 @@
+/**
+ * End-to-end tests of `azurekms://` keys on dist/cosign-ts against the in-repo Entra ID + Key
+ * Vault stand-in (tests/helpers/azure_kv_standin.ts: checks the client-credentials flow, token
+ * signature, audience and tenant, access policies, key names and versions, and signs with real
+ * keys) — not the real Azure services, which cannot run here. Signatures are checked with
+ * openssl; images are signed in a real registry (Debian's docker-registry).
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Buffer } from "node:buffer";
+import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
+import { type AzureKvStandin, startAzureKvStandin } from "./helpers/azure_kv_standin.ts";
+import { pushTestImage, startRegistry, type TestRegistry } from "./helpers/registry.ts";
+import { RegistryClient } from "../oci/client.ts";
+
+const NO_TLOG = "--tlog-upload=false";
+const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+const OTHER_TENANT = "0a0b0c0d-0000-4000-8000-000000000001";
+const CLIENT = "11111111-2222-4333-8444-555555555555";
+const READER = "99999999-2222-4333-8444-555555555555";
+const SECRET = "Zx8Q~standin-SECRET-never-printed";
+const VAULT = "release.vault.azure.net";
+
+describe("azurekms:// keys on dist/cosign-ts (Entra ID + Key Vault stand-in)", () => {
+  let az: AzureKvStandin;
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let blob: string;
+  let env: Record<string, string | undefined>;
+  let rotatedOld: string;
+  const run = (args: string[], extra: Record<string, string | undefined> = {}) =>
+    cosign(args, { env: { ...env, ...extra }, cwd: dir });
+  const noSecret = (r: { out: string; err: string }) => {
+    assert.doesNotMatch(r.out + r.err, /-SECRET|eyJ/, "a secret or token was printed");
+  };
+  const opensslVerify = async (pubPem: string, sig: Uint8Array, hash = "sha256") => {
+    const pubFile = join(dir, "check.pub");
+    const sigFile = join(dir, "check.sig");
+    await writeFile(pubFile, pubPem);
+    await writeFile(sigFile, sig);
+    const r = await runProcess("openssl", [
+      "dgst",
+      `-${hash}`,
+      "-verify",
+      pubFile,
+      "-signature",
+      sigFile,
+      blob,
+    ]);
+    return r.code === 0 && /Verified OK/.test(r.out);
+  };
+  const signBlob = async (ref: string, extra: Record<string, string | undefined> = {}) => {
+    const r = await run(["sign-blob", "--key", ref, NO_TLOG, blob], extra);
+    assert.equal(r.code, 0, r.err);
+    noSecret(r);
+    return new Uint8Array(Buffer.from(r.out.trim(), "base64"));
+  };
+
+  before(async () => {
+    az = await startAzureKvStandin();
+    az.addApp(TENANT, CLIENT, SECRET);
+    az.addApp(TENANT, READER, SECRET);
+    az.addApp(OTHER_TENANT, CLIENT, SECRET);
+    az.addVault(VAULT, TENANT);
+    az.allow(VAULT, CLIENT, ["get", "sign", "create"]);
+    az.allow(VAULT, READER, ["get"]);
+    az.addKey(VAULT, "p256", "EC-P-256");
+    az.addKey(VAULT, "p384", "EC-P-384");
+    az.addKey(VAULT, "rsa", "RSA-2048");
+    rotatedOld = az.addKey(VAULT, "rotated", "EC-P-256");
+    az.addKey(VAULT, "rotated", "EC-P-256");
+    ({ dir, cleanup } = await tempDir("cosign-ts-azurekms-"));
+    blob = join(dir, "blob.bin");
+    await writeFile(blob, new Uint8Array(300_000).map((_, i) => (i * 29 + (i >> 5)) & 0xff));
+    env = {
+      AZURE_TENANT_ID: TENANT,
+      AZURE_CLIENT_ID: CLIENT,
+      AZURE_CLIENT_SECRET: SECRET,
+      AZURE_AUTHORITY_HOST: az.authorityHost,
+      COSIGN_TS_AZURE_VAULT_ENDPOINT: az.vaultEndpoint,
+      HOME: dir,
+    };
+  });
+
+  after(async () => {
+    await az?.stop();
+    await cleanup?.();
+  });
+
+  for (
+    const [label, key, hash] of [
+      ["EC P-256 (ES256)", "p256", "sha256"],
+      ["EC P-384 (ES384)", "p384", "sha384"],
+      ["RSA 2048 (RS256)", "rsa", "sha256"],
+    ] as const
+  ) {
+    it(`${label}: sign-blob signs a digest in Key Vault; openssl and verify-blob accept it`, async () => {
+      const ref = `azurekms://${VAULT}/${key}`;
+      const before = az.requests.length;
+      const sig = await signBlob(ref);
+      const pub = az.publicKeyPem(VAULT, key);
+      assert.ok(await opensslVerify(pub, sig, hash), "openssl rejects the Key Vault signature");
+      const calls = az.requests.slice(before);
+      assert.ok(
+        calls.includes(`POST /${TENANT}/oauth2/v2.0/token`),
+        "client credentials were used",
+      );
+      assert.ok(
+        calls.some((c) => new RegExp(`^POST /${VAULT}/keys/${key}/[0-9a-f]{32}/sign$`).test(c)),
+      );
+      const p = await run(["public-key", "--key", ref]);
+      assert.equal(p.code, 0, p.err);
+      assert.equal(p.out, pub);
+      const sigFile = join(dir, "blob.sig");
+      await writeFile(sigFile, Buffer.from(sig).toString("base64"));
+      const v = await run([
+        "verify-blob",
+        "--key",
+        ref,
+        "--signature",
+        sigFile,
+        "--insecure-ignore-tlog",
+        blob,
+      ]);
+      assert.equal(v.code, 0, v.err);
+      assert.match(v.err, /Verified OK/);
+      noSecret(v);
+    });
+  }
+
+  it("the current version signs; a pinned version is honoured", async () => {
+    const current = await signBlob(`azurekms://${VAULT}/rotated`);
+    assert.ok(await opensslVerify(az.publicKeyPem(VAULT, "rotated"), current));
+    const pinned = await signBlob(`azurekms://${VAULT}/rotated/${rotatedOld}`);
+    assert.ok(await opensslVerify(az.publicKeyPem(VAULT, "rotated", rotatedOld), pinned));
+    const sigFile = join(dir, "rotated.sig");
+    await writeFile(sigFile, Buffer.from(current).toString("base64"));
+    const v = await run([
+      "verify-blob",
+      "--key",
+      `azurekms://${VAULT}/rotated/${rotatedOld}`,
+      "--signature",
+      sigFile,
+      "--insecure-ignore-tlog",
+      blob,
+    ]);
+    assert.equal(v.code, 12, v.err);
+  });
+
+  it("signs and verifies an image in a registry", async () => {
+    let reg: TestRegistry | undefined;
+    try {
+      reg = await startRegistry("plain");
+      const client = new RegistryClient(reg.clientOptions());
+      const ref = `${reg.host}/azure/app`;
+      const img = await pushTestImage(client, `${ref}:v1`);
+      const s = await run([
+        "sign",
+        "--key",
+        `azurekms://${VAULT}/p256`,
+        NO_TLOG,
+        `${ref}@${img.digest}`,
+      ]);
+      assert.equal(s.code, 0, s.err);
+      noSecret(s);
+      const v = await run([
+        "verify",
+        "--key",
+        `azurekms://${VAULT}/p256`,
+        "--insecure-ignore-tlog",
+        `${ref}:v1`,
+      ]);
+      assert.equal(v.code, 0, v.err);
+      assert.equal(JSON.parse(v.out)[0].critical.image["docker-manifest-digest"], img.digest);
+      const other = await run([
+        "verify",
+        "--key",
+        `azurekms://${VAULT}/p384`,
+        "--insecure-ignore-tlog",
+        `${ref}:v1`,
+      ]);
+      assert.equal(other.code, 12, other.err);
+    } finally {
+      await reg?.stop();
+    }
+  });
+
+  it("generate-key-pair --kms creates an EC P-256 key tagged use=sigstore, then signs with it", async () => {
+    const ref = `azurekms://${VAULT}/release-2026`;
+    const g = await run(["generate-key-pair", "--kms", ref]);
+    assert.equal(g.code, 0, g.err);
+    noSecret(g);
+    assert.match(g.err, /Public key written to cosign\.pub/);
+    assert.deepEqual(az.created.at(-1), {
+      kty: "EC",
+      crv: "P-256",
+      key_ops: ["sign", "verify"],
+      attributes: { enabled: true },
+      tags: { use: "sigstore" },
+    });
+    const pem = az.publicKeyPem(VAULT, "release-2026");
+    assert.equal(await readFile(join(dir, "cosign.pub"), "utf8"), pem);
+    assert.ok(await opensslVerify(pem, await signBlob(ref)));
+    const again = await run(["generate-key-pair", "--kms", ref, "--output-key-prefix", "again"]);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.err, /already exists/);
+    assert.equal(az.created.length, 1, "the existing key is reused, nothing created");
+    assert.equal(await readFile(join(dir, "again.pub"), "utf8"), pem);
+  });
+
+  describe("errors: clear, naming the service, nothing written, no secrets", () => {
+    const signTo = async (
+      ref: string,
+      extra: Record<string, string | undefined> = {},
+      flags: string[] = [],
+    ) => {
+      const out = join(dir, `out-${Math.random().toString(36).slice(2)}.sig`);
+      const r = await run([
+        ...flags,
+        "sign-blob",
+        "--key",
+        ref,
+        NO_TLOG,
+        "--output-signature",
+        out,
+        blob,
+      ], extra);
+      assert.notEqual(r.code, 0, r.err);
+      assert.ok(!existsSync(out), "a signature file was written");
+      assert.doesNotMatch(r.err, /\n\s+at /, "stack trace");
+      noSecret(r);
+      return r;
+    };
+    const P256 = `azurekms://${VAULT}/p256`;
+
+    it("a wrong client secret, an unknown tenant, missing variables", async () => {
+      let r = await signTo(P256, { AZURE_CLIENT_SECRET: "wrong-SECRET" });
+      assert.match(r.err, /Cannot sign in to Azure as client "11111111-.*" of tenant "72f988bf-/);
+      assert.match(r.err, /AADSTS7000215: Invalid client secret provided/);
+      assert.match(r.err, /AZURE_CLIENT_SECRET/);
+      r = await signTo(P256, { AZURE_TENANT_ID: "00000000-0000-4000-8000-00000000dead" });
+      assert.match(r.err, /AADSTS90002: Tenant '00000000-0000-4000-8000-00000000dead' not found/);
+      r = await signTo(P256, { AZURE_CLIENT_SECRET: undefined, AZURE_CLIENT_ID: undefined });
+      assert.match(
+        r.err,
+        /Cannot sign in to Azure Key Vault: AZURE_CLIENT_ID, AZURE_CLIENT_SECRET not set/,
+      );
+    });
+
+    it("a token of another tenant: the vault refuses it (401)", async () => {
+      const r = await signTo(P256, { AZURE_TENANT_ID: OTHER_TENANT });
+      assert.match(r.err, /Azure Key Vault refused the token of client/);
+      assert.match(r.err, /AKV10032: Invalid issuer/);
+    });
+
+    it("no sign permission in the access policy (403)", async () => {
+      const r = await signTo(P256, { AZURE_CLIENT_ID: READER });
+      assert.match(r.err, /Azure Key Vault denied it to client "99999999-/);
+      assert.match(r.err, /does not have keys sign permission/);
+      assert.match(r.err, /Key Vault Crypto User/);
+    });
+
+    it("unknown key or version, bad reference, unknown vault host", async () => {
+      let r = await signTo(`azurekms://${VAULT}/missing`);
+      assert.match(r.err, /KeyNotFound: A key with \(name\/id\) missing was not found/);
+      assert.match(r.err, /az keyvault key list --vault-name release/);
+      r = await signTo(`azurekms://${VAULT}/p256/0123456789abcdef0123456789abcdef`);
+      assert.match(r.err, /KeyNotFound/);
+      r = await signTo("azurekms://release.vault.azure.net");
+      assert.match(r.err, /Invalid Azure Key Vault key reference/);
+      r = await signTo("azurekms://nowhere.vault.azure.net/p256");
+      assert.match(r.err, /Azure Key Vault/);
+    });
+
+    it("a vault that does not answer: the -t/--timeout limit stops it", async () => {
+      az.fault = "hang";
+      try {
+        const started = Date.now();
+        const r = await signTo(P256, {}, ["--timeout", "2s"]);
+        assert.ok(Date.now() - started < 20_000);
+        assert.match(r.err, /Azure Key Vault/);
+        assert.match(r.err, /timed out/);
+        assert.match(r.err, /-t\/--timeout/);
+      } finally {
+        az.fault = undefined;
+      }
+    });
+
+    it("garbage answers and wrong signatures are refused before anything is written", async () => {
+      az.fault = "garbage";
+      try {
+        const r = await signTo(P256);
+        assert.match(r.err, /Azure Key Vault .*not JSON/);
+      } finally {
+        az.fault = undefined;
+      }
+      az.fault = "wrong-signature";
+      try {
+        const r = await signTo(P256);
+        assert.match(r.err, /signature that does not verify with the key's public key/);
+      } finally {
+        az.fault = undefined;
+      }
+    });
+  });
+});
