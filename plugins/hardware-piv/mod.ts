@@ -13,3 +13,11 @@ export {
   slotOfReference,
   theCard,
 } from "./security_key.ts";
+export {
+  DEFAULT_MANAGEMENT_KEY,
+  DEFAULT_PIV_PIN,
+  generatePivKey,
+  type GeneratePivKeyOptions,
+  notThroughPkcs11,
+  setPivPin,
+} from "./piv_tool.ts";
