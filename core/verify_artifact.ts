@@ -385,10 +385,11 @@ async function verifyStoredBundle(job: Job, stored: StoredSignature): Promise<Ve
   }
   if (
     o.verifier && o.ignoreTlog && !artifact.payload && !o.requireTimestamps &&
-    bundle.content.$case === "messageSignature"
+    (bundle.content.$case === "messageSignature" || o.kind !== "attestation")
   ) {
     // A key and no log requirement: the key provider's verifier (any key type it supports) over
-    // the bundle's message signature (a DSSE envelope is an attestation: UNSUPPORTED here).
+    // the bundle's message signature (a DSSE envelope is an attestation: UNSUPPORTED here,
+    // unless attestations are verified, which the engine does).
     const ms = messageSignatureOf(bundle, `"${stored.location}"`);
     if (!(await verifyContentSignature(artifact, job.title, o.verifier, ms.signature, ms.digest))) {
       throw badContentSignature(job);

@@ -248,6 +248,67 @@ function realisticV2(
 }
 
 /**
+ * The mock's Rekor v1 logs a proposed entry as it came; a real Rekor v1 stores dsse v0.0.1 and
+ * intoto v0.0.2 entries in their canonical form (Rekor's `Canonicalize`: the envelope itself is
+ * not kept, only its hashes and signatures). Give the mock that form, so the body, SET and proof
+ * are what Rekor returns.
+ */
+function canonicalV1(h: MockHandler): MockHandler {
+  const sha = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
+  return {
+    path: h.path,
+    fn: async (body) => {
+      // deno-lint-ignore no-explicit-any
+      let e: Record<string, any>;
+      try {
+        e = JSON.parse(body);
+      } catch {
+        return await h.fn(body);
+      }
+      if (e?.kind === "dsse" && e.apiVersion === "0.0.1") {
+        const text: string = e.spec.proposedContent.envelope;
+        const env = JSON.parse(text);
+        e = {
+          apiVersion: "0.0.1",
+          kind: "dsse",
+          spec: {
+            envelopeHash: { algorithm: "sha256", value: sha(text) },
+            payloadHash: { algorithm: "sha256", value: sha(Buffer.from(env.payload, "base64")) },
+            signatures: env.signatures.map((s: { sig: string }) => ({
+              signature: s.sig,
+              verifier: e.spec.proposedContent.verifiers[0],
+            })),
+          },
+        };
+      } else if (e?.kind === "intoto" && e.apiVersion === "0.0.2") {
+        const env = e.spec.content.envelope;
+        const payloadB64 = Buffer.from(env.payload, "base64").toString();
+        const envelopeJson = JSON.stringify({
+          payloadType: env.payloadType,
+          payload: payloadB64,
+          signatures: env.signatures.map((s: { sig: string; keyid?: string }) => ({
+            keyid: s.keyid ?? "",
+            sig: Buffer.from(s.sig, "base64").toString(),
+          })),
+        });
+        e = {
+          apiVersion: "0.0.2",
+          kind: "intoto",
+          spec: {
+            content: {
+              envelope: { payloadType: env.payloadType, signatures: env.signatures },
+              hash: { algorithm: "sha256", value: sha(envelopeJson) },
+              payloadHash: { algorithm: "sha256", value: sha(Buffer.from(payloadB64, "base64")) },
+            },
+          },
+        };
+      }
+      return await h.fn(JSON.stringify(e));
+    },
+  };
+}
+
+/**
  * Rekor v1 refuses an entry it already holds with 409 Conflict and a `Location` header naming
  * the existing entry (deterministic signatures, e.g. Ed25519, hit this); the mock does not.
  * Keep the entries by UUID (served at `GET /api/v1/log/entries/<uuid>`) and answer repeats so.
@@ -404,7 +465,7 @@ export async function startSigstoreServices(
     for (
       const h of [
         m.fulcioHandler(ca, opts.subjectClaim ? { subjectClaim: opts.subjectClaim } : {}),
-        dedupedV1(m.rekorHandler(tlog), v1Entries),
+        dedupedV1(canonicalV1(m.rekorHandler(tlog)), v1Entries),
         realisticV2(
           m.rekorV2Handler(tlogV2),
           new URL(url).host,
