@@ -646,7 +646,10 @@ describe("attest-blob refuses bad input and writes nothing", () => {
       blob,
     ]);
     assert.equal(huge.code, 1);
-    assert.match(huge.err, /Cannot read predicate ".*huge\.json": it has 67108865 bytes, more than/);
+    assert.match(
+      huge.err,
+      /Cannot read predicate ".*huge\.json": it has 67108865 bytes, more than/,
+    );
     nothingWritten();
   });
 
