@@ -227,6 +227,12 @@ export interface PayloadOptions {
 export interface CheckPayloadOptions {
   /** Claims every accepted payload must carry (cosign `verify -a key=value`). */
   annotations?: Record<string, string>;
+  /**
+   * What kind of stored signature the payload came from (default "signature"): an
+   * "attestation"'s payload is an in-toto statement of any predicate type about the artifact
+   * (images: its subject must name the digest), not a signature's claims.
+   */
+  kind?: SignatureKind;
 }
 
 /**

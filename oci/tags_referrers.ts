@@ -20,7 +20,7 @@ import { CosignError } from "../core/errors.ts";
 import { assertDigest, digestHex, sha256Digest } from "./digest.ts";
 import type { Descriptor, ManifestResult } from "./manifests.ts";
 import { getManifest, headManifest, putManifest } from "./manifests.ts";
-import { OCI_INDEX } from "./media_types.ts";
+import { ALL_MANIFEST_TYPES, OCI_INDEX } from "./media_types.ts";
 import { type Repository, repositoryString } from "./reference.ts";
 import { sleep } from "./retry.ts";
 import { type Operation, type RegistryTransport, type RequestSpec } from "./transport.ts";
@@ -293,7 +293,10 @@ async function readFallbackIndex(
 ): Promise<{ digest: string; entries: Descriptor[] }> {
   let m: ManifestResult;
   try {
-    m = await getManifest(t, op, { ...r, tag, original: "" }, [OCI_INDEX]);
+    // Accept every manifest type: the tag may be cosign's copy anchor (the image itself), and a
+    // registry asked only for an index converts a Docker schema-2 manifest to schema 1, whose
+    // digest then does not match.
+    m = await getManifest(t, op, { ...r, tag, original: "" }, ALL_MANIFEST_TYPES);
   } catch (e) {
     if (e instanceof CosignError && e.code === "NOT_FOUND") return { digest: "", entries: [] };
     throw e;

@@ -55,7 +55,9 @@ describe("completion", () => {
       // verify-blob-attestation since issue 8)
       assert.deepEqual(ask(["cosign-ts", "verify-blob-a"]), ["verify-blob-attestation"]);
       assert.ok(ask(["cosign-ts", "sign"]).includes("sign-blob"));
-      assert.deepEqual(ask(["cosign-ts", "attach", "s"]), ["signature"]);
+      // ("attach s" also names "attach sbom" since issue 8; "si" is unique)
+      assert.deepEqual(ask(["cosign-ts", "attach", "si"]), ["signature"]);
+      assert.deepEqual(ask(["cosign-ts", "attach", "s"]), ["sbom", "signature"]);
       assert.ok(
         ask(["cosign-ts", "verify-blob", "--certificate-i"]).includes("--certificate-identity"),
       );

@@ -71,6 +71,36 @@ export const commands: CommandEntry[] = [
     load: () => import("./download_signature.ts"),
   },
   {
+    name: "attest",
+    summary: "Attest the supplied container image.",
+    load: () => import("./attest.ts"),
+  },
+  {
+    name: "verify-attestation",
+    summary: "Verify an attestation on the supplied container image.",
+    load: () => import("./verify_attestation.ts"),
+  },
+  {
+    name: "attach attestation",
+    summary: "Attach attestations to the supplied container image.",
+    load: () => import("./attach_attestation.ts"),
+  },
+  {
+    name: "attach sbom",
+    summary: "Attach sbom to the supplied container image.",
+    load: () => import("./attach_sbom.ts"),
+  },
+  {
+    name: "download attestation",
+    summary: "Download in-toto attestations from the supplied container image.",
+    load: () => import("./download_attestation.ts"),
+  },
+  {
+    name: "download sbom",
+    summary: "Download SBOMs from the supplied container image.",
+    load: () => import("./download_sbom.ts"),
+  },
+  {
     name: "triangulate",
     summary: "Outputs the located cosign image reference (where signatures are stored).",
     load: () => import("./triangulate.ts"),
@@ -114,6 +144,52 @@ export const commands: CommandEntry[] = [
     name: "sget",
     summary: "Fetches a blob uploaded with `upload blob`, verified by digest or by signature.",
     load: () => import("./sget.ts"),
+  },
+  // hardware keys
+  {
+    name: "pkcs11-tool list-tokens",
+    summary: "list-tokens lists all PKCS11 tokens linked to a PKCS11 module",
+    load: () => import("./pkcs11_tool.ts").then((m) => ({ command: m.listTokensCommand })),
+  },
+  {
+    name: "pkcs11-tool list-keys-uris",
+    summary: "list-keys-uris lists URIs of all keys in a PKCS11 token",
+    load: () => import("./pkcs11_tool.ts").then((m) => ({ command: m.listKeysUrisCommand })),
+  },
+  {
+    name: "piv-tool set-management-key",
+    summary: "sets the management key of a hardware token",
+    load: () => import("./piv_tool.ts").then((m) => m.pivToolCommand("set-management-key")),
+  },
+  {
+    name: "piv-tool set-pin",
+    summary: "sets the PIN on a hardware token",
+    load: () => import("./piv_tool.ts").then((m) => m.pivToolCommand("set-pin")),
+  },
+  {
+    name: "piv-tool set-puk",
+    summary: "sets the PUK on a hardware token",
+    load: () => import("./piv_tool.ts").then((m) => m.pivToolCommand("set-puk")),
+  },
+  {
+    name: "piv-tool unblock",
+    summary: "unblocks the hardware token, sets a new PIN",
+    load: () => import("./piv_tool.ts").then((m) => m.pivToolCommand("unblock")),
+  },
+  {
+    name: "piv-tool attestation",
+    summary: "attestation contains commands to manage a hardware token",
+    load: () => import("./piv_tool.ts").then((m) => m.pivToolCommand("attestation")),
+  },
+  {
+    name: "piv-tool generate-key",
+    summary: "generate-key generates a new signing key on the hardware token",
+    load: () => import("./piv_tool.ts").then((m) => m.pivToolCommand("generate-key")),
+  },
+  {
+    name: "piv-tool reset",
+    summary: "reset resets the hardware token completely",
+    load: () => import("./piv_tool.ts").then((m) => m.pivToolCommand("reset")),
   },
   // transparency and trust
   {

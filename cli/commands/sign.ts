@@ -5,7 +5,10 @@
  * the digest and warns, as cosign does; `--recursive` signs an index and every manifest in it.
  * With `--key` the key signs; without, an ephemeral key certified by Fulcio (keyless), whose
  * certificate and chain go into the layer annotations. Rekor entries (and RFC 3161 timestamps
- * when asked) become cosign's bundle (and timestamp) annotations.
+ * when asked) become cosign's bundle (and timestamp) annotations. `--new-bundle-format` (or
+ * `--registry-referrers-mode=oci-1-1`) stores cosign v3's form instead: a Sigstore bundle v0.3
+ * with a DSSE envelope over the sign/v1 in-toto statement, as an OCI 1.1 referrer of the image
+ * (race-free in the referrers tag schema); `--bundle F` also writes the bundle to a file.
  *
  * The command is flags -> options -> `ctx.plugins.resolve(ref)` -> `signArtifact` (core/sign.ts)
  * -> output files: any artifact type with a payload or content and a signature store signs the
@@ -20,6 +23,7 @@ import { list, parseAnnotations, str } from "../args.ts";
 import type { Command } from "../command.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
 import { REGISTRY_FLAGS } from "../registry_flags.ts";
+import { SECURITY_KEY_FLAGS } from "../security_key.ts";
 import { DEFAULT_REKOR_URL, SIGSTORE_SIGNING_FLAGS } from "../sigstore_options.ts";
 
 /** The sign command. */
@@ -103,7 +107,29 @@ export const command: Command = {
       description:
         "With --key: also get a Fulcio certificate for the key (needs an identity token).",
     },
+    {
+      name: "new-bundle-format",
+      type: "boolean",
+      description: "Store the signature as cosign v3 does: a Sigstore bundle v0.3 (DSSE over an " +
+        "in-toto statement, predicate type sign/v1) as an OCI 1.1 referrer of the image.",
+    },
+    {
+      name: "registry-referrers-mode",
+      type: "string",
+      placeholder: "legacy|oci-1-1",
+      description: "Where the signature goes: legacy (the sha256-<hex>.sig tag, default) or " +
+        "oci-1-1 (an OCI 1.1 referrer: the referrers API, else the referrers tag schema; as " +
+        "--new-bundle-format).",
+    },
+    {
+      name: "bundle",
+      type: "string",
+      placeholder: "FILE",
+      description: "Also write the signature's bundle to this file (Sigstore bundle with " +
+        "--new-bundle-format, else cosign's legacy bundle JSON).",
+    },
     ...SIGSTORE_SIGNING_FLAGS,
+    ...SECURITY_KEY_FLAGS,
     ...REGISTRY_FLAGS,
   ],
   args: { min: 1 },
@@ -125,6 +151,19 @@ export const command: Command = {
         );
       }
     }
+    const mode = str(flags, "registry-referrers-mode") ?? "legacy";
+    if (mode !== "legacy" && mode !== "oci-1-1") {
+      throw new CosignError("USAGE", `invalid --registry-referrers-mode "${mode}"`, {
+        hint: 'must be one of "legacy", "oci-1-1"',
+      });
+    }
+    const newBundle = flags["new-bundle-format"] === true || mode === "oci-1-1";
+    if (newBundle && payload) {
+      throw new CosignError("USAGE", "--payload cannot be used with the bundle format", {
+        hint: "cosign v3 bundles sign an in-toto statement about the image; drop --payload.",
+      });
+    }
+    const bundlePath = str(flags, "bundle");
     const { openSigstoreSigner } = await import("../sigstore_signer.ts");
     const { signer, plan } = await openSigstoreSigner({ flags, ctx, io, what: args.join(" ") });
     try {
@@ -133,14 +172,24 @@ export const command: Command = {
         const targets: Artifact[] = [artifact];
         if (recursive) targets.push(...((await artifact.children?.(ctx)) ?? []));
         for (const target of targets) {
+          const d = await target.digest();
           const r = await signArtifact(target, signer, {
             ctx,
             annotations,
             payload,
             witnesses: plan.witnesses,
             upload,
+            ...(newBundle
+              ? {
+                format: "bundle" as const,
+                kind: "signature" as const,
+                envelope: await signStatementEnvelope(
+                  `${d.algorithm}:${d.hex}`,
+                  annotations,
+                ),
+              }
+              : {}),
           });
-          const d = await target.digest();
           const suffix = recursive ? `-${d.algorithm}-${d.hex}` : "";
           const outSig = str(flags, "output-signature");
           if (outSig) {
@@ -149,6 +198,10 @@ export const command: Command = {
           }
           const outPayload = str(flags, "output-payload");
           if (outPayload && r.payload) await writeFileAtomic(outPayload + suffix, r.payload);
+          if (bundlePath) {
+            await writeFileAtomic(bundlePath + suffix, await bundleText(r));
+            ctx.log.info(`Wrote bundle to file ${bundlePath + suffix}`);
+          }
         }
       }
     } finally {
@@ -157,3 +210,22 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** The DSSE payload of a cosign v3 signature: the sign/v1 statement about the digest. */
+async function signStatementEnvelope(
+  digest: string,
+  annotations: Record<string, string> | undefined,
+): Promise<{ payloadType: string; payload: Uint8Array }> {
+  const [{ signStatement }, { INTOTO_PAYLOAD_TYPE }] = await Promise.all([
+    import("../../plugins/artifact-oci/mod.ts"),
+    import("../../core/dsse.ts"),
+  ]);
+  return { payloadType: INTOTO_PAYLOAD_TYPE, payload: signStatement(digest, annotations) };
+}
+
+/** `--bundle`: the Sigstore bundle, or cosign's legacy bundle JSON for a `.sig` signature. */
+async function bundleText(r: Awaited<ReturnType<typeof signArtifact>>): Promise<string> {
+  if (r.bundleJson) return r.bundleJson;
+  const { legacyBlobBundleText } = await import("../../core/legacy_signature.ts");
+  return legacyBlobBundleText(r.stored.legacy!);
+}

@@ -13,18 +13,12 @@
  */
 import { CosignError } from "../../core/errors.ts";
 import type { Artifact, Context, VerifiedSignature } from "../../core/plugin.ts";
-import type { TrustedRoot } from "../../core/trust/trusted_root.ts";
 import { verifyArtifact } from "../../core/verify_artifact.ts";
-import type { VerifyPolicy } from "../../core/verify/verify_bundle.ts";
-import { bool, type FlagValues, list, parseAnnotations, str } from "../args.ts";
+import { bool, list, parseAnnotations, str } from "../args.ts";
 import type { Command } from "../command.ts";
-import {
-  detachedSctFromFlags,
-  identityPolicyFromFlags,
-  KEYLESS_VERIFY_FLAGS,
-} from "../keyless_flags.ts";
+import { KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
 import { REGISTRY_FLAGS } from "../registry_flags.ts";
-import { applyTrustFlags, loadTrustedRoot } from "../trust_root.ts";
+import { keyReference, SECURITY_KEY_FLAGS } from "../security_key.ts";
 
 /** The verify command. */
 export const command: Command = {
@@ -95,111 +89,33 @@ export const command: Command = {
     ...KEYLESS_VERIFY_FLAGS.filter((f) =>
       !["certificate-chain", "new-bundle-format"].includes(f.name)
     ),
+    ...SECURITY_KEY_FLAGS,
     ...REGISTRY_FLAGS,
   ],
   args: { min: 1 },
   async run({ flags, args, ctx, io }) {
-    const keyRef = str(flags, "key");
+    const keyRef = keyReference(flags);
     const output = str(flags, "output") ?? "json";
     if (output !== "json" && output !== "text") {
       throw new CosignError("USAGE", `Unknown --output "${output}"`, { hint: "Use json or text." });
     }
-    const maxWorkers = maxWorkersOf(flags);
     const annotationList = list(flags, "annotations");
     const annotations = annotationList.length ? parseAnnotations(annotationList) : undefined;
     const checkClaims = flags["check-claims"] !== false;
-    const ignoreTlog = bool(flags, "insecure-ignore-tlog");
-    const verifier = keyRef ? await ctx.plugins.verifier(keyRef, ctx) : undefined;
-    // Keyless: the identity flags (and --certificate) for every certificate.
-    let policy: VerifyPolicy = {};
-    if (!keyRef) {
-      policy = identityPolicyFromFlags(flags, true);
-      const certFile = str(flags, "certificate");
-      if (certFile) {
-        const { readFile } = await import("node:fs/promises");
-        const { certificatesFromPemOrDer } = await import("../../core/verify/certificate.ts");
-        let der: Uint8Array[];
-        try {
-          der = certificatesFromPemOrDer(new Uint8Array(await readFile(certFile)));
-        } catch (e) {
-          throw new CosignError(
-            "IO",
-            `Cannot read certificate "${certFile}": ${(e as Error).message}`,
-          );
-        }
-        if (!der.length) {
-          throw new CosignError(
-            "INVALID_INPUT",
-            `Cannot read certificate "${certFile}": no certificate in it`,
-          );
-        }
-        policy.certificate = der[0];
-      }
-    }
-    if (bool(flags, "insecure-ignore-sct")) policy.ctlogThreshold = 0;
-    const sct = await detachedSctFromFlags(flags);
-    if (sct) policy.detachedSct = sct;
-    let trustRoot: Promise<TrustedRoot> | undefined;
-    const trustedRoot = () =>
-      trustRoot ??= loadTrustedRoot(ctx, str(flags, "trusted-root")).then((r) =>
-        applyTrustFlags(r, flags)
-      );
-    // Keyless verification needs the trusted root; load it (and fail on it) before anything else.
-    if (!keyRef) await trustedRoot();
-    if (ignoreTlog) {
-      ctx.log.warn(
-        "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.",
-      );
-    }
+    const { imageVerifyOptions, printVerificationHeader } = await import(
+      "../image_verify_options.ts"
+    );
+    const options = await imageVerifyOptions(flags, ctx);
     for (const ref of args) {
       const artifact = bool(flags, "local-image")
         ? await (await import("../../plugins/artifact-oci/mod.ts")).localImageArtifact(ref, ctx)
         : await ctx.plugins.resolve(ref, ctx);
-      const verified = await verifyArtifact(artifact, {
-        ctx,
-        verifier,
-        keyName: keyRef,
-        policy,
-        trustedRoot,
-        ignoreTlog,
-        annotations,
+      const verified = await verifyArtifact(artifact, { ...options, annotations, checkClaims });
+      await printVerificationHeader(artifact, verified, {
         checkClaims,
-        maxWorkers,
-        // A legacy signature without its Rekor bundle: looked up in Rekor, as cosign does.
-        lookupTlog: ignoreTlog ? undefined : (await import("../../core/tlog_lookup.ts")).tlogLookup(
-          ctx,
-          str(flags, "rekor-url") ?? "https://rekor.sigstore.dev",
-          { unreachableIsRejection: true },
-        ),
-      });
-      const lines = [
-        "",
-        `Verification for ${artifact.name ?? artifact.ref} --`,
-        "The following checks were performed on each of these signatures:",
-      ];
-      if (checkClaims && artifact.payload) {
-        if (annotations) lines.push("  - The specified annotations were verified.");
-        lines.push("  - The cosign claims were validated");
-      }
-      // As cosign: "verified offline" for log entries carried with the signatures; cosign's
-      // online wording when they were looked up in Rekor.
-      if (verified.some((v) => v.tlogVerified && !v.tlogOnline)) {
-        lines.push("  - Existence of the claims in the transparency log was verified offline");
-      } else if (verified.some((v) => v.tlogOnline)) {
-        lines.push("  - The claims were present in the transparency log");
-        lines.push(
-          "  - The signatures were integrated into the transparency log when the certificate was valid",
-        );
-      }
-      if (keyRef) {
-        lines.push("  - The signatures were verified against the specified public key");
-      } else {
-        lines.push(
-          "  - The code-signing certificate was verified using trusted certificate authority certificates",
-        );
-      }
-      for (const d of await ctx.plugins.describe(artifact, ctx)) lines.push(`  - ${d}`);
-      ctx.log.info(lines.join("\n"));
+        annotations: !!annotations,
+        keyed: !!keyRef,
+      }, ctx);
       if (output === "text") {
         // As cosign: per signature, the certificate's subject and issuer (stderr), then the
         // signed payload (legacy) or the signature's JSON item (bundles) on one line.
@@ -224,22 +140,6 @@ export const command: Command = {
     return 0;
   },
 };
-
-/** `--max-workers`: a whole number of at least 1 (cosign's default 10). */
-function maxWorkersOf(flags: FlagValues): number {
-  const text = str(flags, "max-workers") ?? "10";
-  const n = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
-    throw new CosignError(
-      "USAGE",
-      `Invalid --max-workers "${text}": it must be a whole number of at least 1`,
-      {
-        hint: "Pass --max-workers N with N >= 1 (default 10).",
-      },
-    );
-  }
-  return n;
-}
 
 /**
  * One item of the JSON output: the artifact's rendering, else the payload when it is JSON, else

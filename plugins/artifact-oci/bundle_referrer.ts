@@ -29,14 +29,13 @@ import { digestHex, sha256Digest } from "../../oci/digest.ts";
 import { OCI_CONFIG, OCI_EMPTY, OCI_MANIFEST } from "../../oci/media_types.ts";
 import { type Reference, referenceString } from "../../oci/reference.ts";
 import { goJsonBytes, goMap } from "./go_json.ts";
+import { TITLE_ANNOTATION } from "./upload_files.ts";
 import { BUNDLE_ARTIFACT_TYPE, PREDICATE_TYPE_ANNOTATION } from "./referrer_bundles.ts";
 
 /** Manifest annotation saying what the bundle holds (`dsse-envelope` or `message-signature`). */
 export const BUNDLE_CONTENT_ANNOTATION = "dev.sigstore.bundle.content";
 /** OCI's creation-time annotation. */
 export const CREATED_ANNOTATION = "org.opencontainers.image.created";
-/** OCI's title annotation (a file name for `oras pull`). */
-export const TITLE_ANNOTATION = "org.opencontainers.image.title";
 
 const EMPTY_CONFIG = new TextEncoder().encode("{}");
 

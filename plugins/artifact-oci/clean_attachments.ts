@@ -1,7 +1,8 @@
 /**
  * Removing an image's signatures, attestations or SBOMs by deleting the
- * `sha256-<hex>.sig|.att|.sbom` manifests, as `cosign clean` does. A kind that is absent is not
- * an error.
+ * `sha256-<hex>.sig|.att|.sbom` manifests, as `cosign clean` does, and for signatures and
+ * attestations also the cosign v3 bundle referrers of that kind (deleted, and taken out of the
+ * referrers tag schema's index). A kind that is absent is not an error.
  *
  * @example
  * ```ts
@@ -11,7 +12,14 @@
  */
 import { isCosignError } from "../../core/errors.ts";
 import type { Context } from "../../core/plugin.ts";
-import { parseReference, referenceString } from "../../oci/reference.ts";
+import type { RegistryClient } from "../../oci/client.ts";
+import {
+  parseReference,
+  referenceString,
+  type Repository,
+  repositoryString,
+  withDigest,
+} from "../../oci/reference.ts";
 import { registryClientFor } from "../../oci/registry_options.ts";
 import type { SignatureSuffix } from "./layout.ts";
 import { signatureReference } from "./signature_location.ts";
@@ -35,10 +43,56 @@ export async function cleanAttachments(
       await client.deleteManifest(at);
       ctx.log.info(`Removed ${referenceString(at)} from ${image}`);
     } catch (e) {
-      if (isCosignError(e, "NOT_FOUND")) continue; // nothing of that kind: not an error
-      throw e;
+      if (!isCosignError(e, "NOT_FOUND")) throw e; // nothing of that kind: not an error
+    }
+    if (suffix !== "sbom") {
+      await cleanBundleReferrers(
+        ctx,
+        client,
+        ref,
+        digest,
+        suffix === "sig" ? "signature" : "attestation",
+      );
     }
   }
+}
+
+/**
+ * Deletes the cosign v3 bundle referrers of `digest` of one kind (signatures: predicate type
+ * sign/v1 or none; attestations: any other) and removes them from the referrers tag schema's
+ * index (race-free), logging each removal.
+ */
+async function cleanBundleReferrers(
+  ctx: Context,
+  client: RegistryClient,
+  repo: Repository,
+  digest: string,
+  kind: "signature" | "attestation",
+): Promise<void> {
+  const { BUNDLE_ARTIFACT_TYPE, PREDICATE_TYPE_ANNOTATION, SIGN_PREDICATE_TYPE } = await import(
+    "./referrer_bundles.ts"
+  );
+  const all = await client.referrers(repo, digest, BUNDLE_ARTIFACT_TYPE);
+  const gone = all.filter((d) => {
+    const pt = d.annotations?.[PREDICATE_TYPE_ANNOTATION];
+    const sign = pt === undefined || pt === SIGN_PREDICATE_TYPE;
+    return kind === "signature" ? sign : !sign;
+  }).map((d) => d.digest);
+  if (gone.length === 0) return;
+  for (const d of gone) {
+    try {
+      await client.deleteManifest(withDigest(repo, d));
+    } catch (e) {
+      if (!isCosignError(e, "NOT_FOUND")) throw e;
+    }
+    ctx.log.info(
+      `Removed ${repositoryString(repo)}@${d} from ${referenceString(withDigest(repo, digest))}`,
+    );
+  }
+  await client.updateReferrersIndex(repo, digest, (entries) => {
+    const kept = entries.filter((e) => !gone.includes(e.digest));
+    return kept.length === entries.length ? undefined : kept;
+  });
 }
 
 /**

@@ -31,3 +31,10 @@ export * from "./attach_signature.ts";
 export * from "./upload_files.ts";
 export * from "./sniff_content_type.ts";
 export * from "./signature_budget.ts";
+// cosign v3 storage and attestations (bundles as OCI 1.1 referrers, .att layers).
+export * from "./sign_statement.ts";
+export * from "./bundle_referrer.ts";
+export * from "./attestation_layer.ts";
+export * from "./attach_stored.ts";
+export * from "./attestation_files.ts";
+export * from "./sbom_attachment.ts";

@@ -48,7 +48,7 @@ import {
 } from "../../oci/reference.ts";
 import { registryClientFor } from "../../oci/registry_options.ts";
 import { type SignatureSuffix } from "./layout.ts";
-import { signatureReference, signatureRepository } from "./signature_location.ts";
+import { signatureReference } from "./signature_location.ts";
 import { type StoredSignature } from "./stored_signature.ts";
 import { claimsOciReference, OCI_ARTIFACT_DESCRIPTION } from "./plugin.ts";
 
@@ -58,7 +58,15 @@ const SUFFIX: Record<SignatureKind, SignatureSuffix> = {
   sbom: "sbom",
 };
 
-function tagWarning(ref: string): string {
+/**
+ * cosign's warning for an image named by tag rather than digest (signing, attesting).
+ *
+ * @example
+ * ```ts
+ * if (!ref.includes("@")) ctx.log.warn(tagWarning(ref));
+ * ```
+ */
+export function tagWarning(ref: string): string {
   return `Image reference ${ref} uses a tag, not a digest, to identify the image to sign.
     This can lead you to sign a different image than the intended one. Please use a
     digest (example.com/ubuntu@sha256:abc123...) rather than tag
@@ -198,6 +206,10 @@ function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: Registr
       return simpleSigningPayload(repositoryString(r), d, options?.annotations ?? null);
     },
     async checkPayload(payload, _c, options): Promise<void> {
+      if (options?.kind === "attestation") {
+        const { checkAttestationClaims } = await import("./attestation_layer.ts");
+        return checkAttestationClaims(payload, await digestString());
+      }
       await checkImageClaims(payload, await digestString(), options?.annotations ?? {});
     },
     async *signatures(c: Context, query?: SignatureQuery): AsyncIterable<CoreStoredSignature> {
@@ -205,18 +217,41 @@ function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: Registr
       const kinds: SignatureKind[] = query?.kind ? [query.kind] : ["signature", "attestation"];
       for (const kind of kinds) {
         const sigRef = signatureReference(r, d, SUFFIX[kind], env);
+        const unusable: { at: string; why: string }[] = [];
         const [{ readSignatures }, { readSignatureBundles }] = await Promise.all([
           import("./read_signatures.ts"),
           import("./referrer_bundles.ts"),
         ]);
         const [sigs, bundles] = await Promise.all([
           readSignatures(registry(), sigRef, undefined, query?.concurrency),
-          kind === "signature"
-            ? readSignatureBundles(registry(), r, d, (m) => c.log.debug(m), query?.concurrency)
-            : Promise.resolve([]),
+          kind === "sbom" ? Promise.resolve([]) : readSignatureBundles(
+            registry(),
+            r,
+            d,
+            (m, at, why) => {
+              c.log.debug(m);
+              // An attestation referrer that cannot be used is reported, not silently dropped.
+              if (kind === "attestation") unusable.push({ at, why });
+            },
+            query?.concurrency,
+            kind,
+          ),
         ]);
+        for (const u of unusable) {
+          yield {
+            kind,
+            location: `${repositoryString(r)}@${u.at}`,
+            id: u.at,
+            problem: `bundle referrer ${u.at}: ${u.why}`,
+          };
+        }
         const where = referenceString(sigRef);
-        for (const s of sigs) yield coreSignature(s, where, kind);
+        if (kind === "attestation") {
+          const { attestationOfLayer } = await import("./attestation_layer.ts");
+          for (const s of sigs) yield attestationOfLayer(s, where);
+        } else {
+          for (const s of sigs) yield coreSignature(s, where, kind);
+        }
         for (const b of bundles) {
           yield {
             kind,
@@ -232,43 +267,8 @@ function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: Registr
       c: Context,
       options?: AttachOptions,
     ): Promise<AttachResult> {
-      const legacy = sig.legacy;
-      if (!legacy?.payload) {
-        throw new CosignError(
-          "UNSUPPORTED",
-          `Cannot attach to ${name}: only cosign's signature layers (a payload and its ` +
-            "signature) can be stored yet",
-          { hint: "Sign without the bundle format." },
-        );
-      }
-      const d = await digestString();
-      const sigRef = signatureReference(r, d, SUFFIX[sig.kind], env);
-      c.log.info(`Pushing signature to: ${repositoryString(signatureRepository(r, env))}`);
-      const [{ newSignatureLayer }, { appendSignatureLayer }] = await Promise.all([
-        import("./layout.ts"),
-        import("./sign_image.ts"),
-      ]);
-      const layer = newSignatureLayer(legacy.payload, legacy.signature, {
-        certificate: legacy.certificate,
-        chain: legacy.chain !== undefined ? [legacy.chain] : undefined,
-        bundle: legacy.rekorBundle,
-        rfc3161Timestamp: legacy.rfc3161Timestamp,
-      });
-      let spki = options?.publicKey?.spki;
-      if (!spki && legacy.certificate) {
-        const { pemCertificates } = await import("../../core/fulcio.ts");
-        const { parseCertificate } = await import("../../core/verify/certificate.ts");
-        const der = pemCertificates(legacy.certificate)[0];
-        if (der) spki = (await parseCertificate(der)).spki;
-      }
-      const append = await appendSignatureLayer(registry(), sigRef, layer, {
-        spki,
-        env,
-        log: c.log,
-      });
-      const location = referenceString(sigRef);
-      if (append.added.length === 0) c.log.debug(`signature already present at ${location}`);
-      return { location, added: append.added.length > 0 };
+      const { attachStored } = await import("./attach_stored.ts");
+      return await attachStored(registry(), r, await digestString(), sig, c, options);
     },
     async children(): Promise<Artifact[]> {
       const { manifestTree } = await import("./sign_image.ts");

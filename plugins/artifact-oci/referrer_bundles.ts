@@ -42,7 +42,8 @@ export interface ReferrerBundle {
  * `repo` — or with `kind` "attestation", the bundles annotated with any other predicate type
  * (cosign v3 `attest --new-bundle-format`); [] when there are none, fetched `concurrency` at a
  * time (default 8; cosign's `--max-workers`). Bundles that do not parse are skipped with a
- * debug note via `onSkip`. Throws AUTH/NETWORK.
+ * debug note via `onSkip` (which also gets the referrer's digest and the reason alone). Throws
+ * AUTH/NETWORK.
  *
  * @example
  * ```ts
@@ -53,7 +54,7 @@ export async function readSignatureBundles(
   client: RegistryClient,
   repo: Repository,
   digest: string,
-  onSkip?: (why: string) => void,
+  onSkip?: (why: string, manifestDigest: string, reason: string) => void,
   concurrency = 8,
   kind: "signature" | "attestation" = "signature",
 ): Promise<ReferrerBundle[]> {
@@ -94,7 +95,11 @@ export async function readSignatureBundles(
         return { manifestDigest: d.digest, bundle: parsed.bundle, json };
       } catch (e) {
         if (isCosignError(e) && ["AUTH", "NETWORK"].includes(e.code)) throw e;
-        onSkip?.(`skipping referrer ${where}: ${(e as Error).message}`);
+        onSkip?.(
+          `skipping referrer ${where}: ${(e as Error).message}`,
+          d.digest,
+          (e as Error).message,
+        );
         return undefined;
       }
     },
