@@ -353,7 +353,7 @@ async function checkClaims(job: Job, payload: Uint8Array): Promise<void> {
   if (o.checkClaims === false) return;
   try {
     if (artifact.checkPayload) {
-      await artifact.checkPayload(payload, o.ctx, { annotations: o.annotations });
+      await artifact.checkPayload(payload, o.ctx, { annotations: o.annotations, kind: o.kind });
     } else if (artifact.payload) {
       const mine = await artifact.payload(o.ctx, { annotations: o.annotations });
       if (mine.length !== payload.length || mine.some((b, i) => b !== payload[i])) {
