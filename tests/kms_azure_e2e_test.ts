@@ -300,7 +300,7 @@ describe("azurekms:// keys on dist/cosign-ts (Entra ID + Key Vault stand-in)", (
       az.fault = "wrong-signature";
       try {
         const r = await signTo(P256);
-        assert.match(r.err, /signature that does not verify with the key's public key/);
+        assert.match(r.err, /answered a signature that does not verify with the key's public key/);
       } finally {
         az.fault = undefined;
       }

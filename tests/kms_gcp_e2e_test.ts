@@ -340,7 +340,7 @@ describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
       kms.fault = "wrong-signature";
       try {
         const r = await signTo(`gcpkms://${P256}`);
-        assert.match(r.err, /signature that does not verify with the key version's public key/);
+        assert.match(r.err, /answered a signature that does not verify with the key's public key/);
       } finally {
         kms.fault = undefined;
       }

@@ -13,18 +13,19 @@
  *   `WWW-Authenticate` challenge otherwise), the application's key permissions in the vault's
  *   access policy (get, sign, create; 403 otherwise), key names and versions (404
  *   `KeyNotFound`), the sign algorithm against the key and the digest length. Signatures are
- *   made with real keys (@noble/curves: raw r‖s as Key Vault answers; node:crypto for RSA
- *   PKCS#1 v1.5).
+ *   made with real keys (tests/helpers/kms_standin_keys.ts), ECDSA answered as raw r‖s as Key
+ *   Vault does.
  *
  * Faults for error tests: `fault = "hang" | "garbage" | "wrong-signature"` on vault calls.
  * @module
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { constants, generateKeyPairSync, privateEncrypt } from "node:crypto";
+import { createPublicKey } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { p256, p384 } from "@noble/curves/nist.js";
 import { generateKeyPair, jwtVerify, SignJWT } from "jose";
+import { type StandinHash, standinKey, type StandinKeyType } from "./kms_standin_keys.ts";
 
 /** Key types the stand-in can hold. */
 export type AzureStandinKeyType = "EC-P-256" | "EC-P-384" | "RSA-2048";
@@ -70,44 +71,26 @@ export interface AzureKvStandin {
   stop(): Promise<void>;
 }
 
+/** A real key (tests/helpers/kms_standin_keys.ts) answering as Key Vault does (EC: raw r‖s). */
 function makeKey(type: AzureStandinKeyType): KeyVersion {
   const version = crypto.randomUUID().replaceAll("-", "");
-  if (type === "RSA-2048") {
-    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const jwk = publicKey.export({ format: "jwk" }) as Record<string, string>;
-    const prefix = Buffer.from("3031300d060960864801650304020105000420", "hex");
-    return {
-      version,
-      kty: "RSA",
-      jwk: { n: jwk.n, e: jwk.e },
-      pem: publicKey.export({ type: "spki", format: "pem" }) as string,
-      sign(alg, digest) {
-        if (alg !== "RS256") return `Algorithm ${alg} is not valid for this key; use RS256.`;
-        if (digest.length !== 32) return "Invalid digest length for RS256.";
-        return new Uint8Array(privateEncrypt(
-          { key: privateKey, padding: constants.RSA_PKCS1_PADDING },
-          Buffer.concat([prefix, digest]),
-        ));
-      },
-    };
-  }
-  const crv = type === "EC-P-256" ? "P-256" : "P-384";
-  const curve = crv === "P-256" ? p256 : p384;
-  const alg = crv === "P-256" ? "ES256" : "ES384";
-  const size = crv === "P-256" ? 32 : 48;
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: crv });
-  const jwk = privateKey.export({ format: "jwk" }) as Record<string, string>;
-  const d = Buffer.from(jwk.d, "base64url");
+  const spec = {
+    "EC-P-256": { key: "ecdsa-p256", alg: "ES256", hash: "sha256", size: 32, curve: p256 },
+    "EC-P-384": { key: "ecdsa-p384", alg: "ES384", hash: "sha384", size: 48, curve: p384 },
+    "RSA-2048": { key: "rsa-2048", alg: "RS256", hash: "sha256", size: 32, curve: undefined },
+  }[type];
+  const key = standinKey(spec.key as StandinKeyType);
+  const jwk = createPublicKey(key.pem).export({ format: "jwk" }) as Record<string, string>;
   return {
     version,
-    kty: "EC",
-    crv,
-    jwk: { crv, x: jwk.x, y: jwk.y },
-    pem: publicKey.export({ type: "spki", format: "pem" }) as string,
-    sign(a, digest) {
-      if (a !== alg) return `Algorithm ${a} is not valid for a ${crv} key; use ${alg}.`;
-      if (digest.length !== size) return `Invalid digest length for ${alg}.`;
-      return curve.sign(digest, d, { prehash: false, format: "compact" });
+    kty: spec.curve ? "EC" : "RSA",
+    jwk: spec.curve ? { crv: jwk.crv, x: jwk.x, y: jwk.y } : { n: jwk.n, e: jwk.e },
+    pem: key.pem,
+    sign(alg, digest) {
+      if (alg !== spec.alg) return `Algorithm ${alg} is not valid for this key; use ${spec.alg}.`;
+      if (digest.length !== spec.size) return `Invalid digest length for ${alg}.`;
+      const sig = key.signDigest(digest, spec.hash as StandinHash);
+      return spec.curve ? spec.curve.Signature.fromBytes(sig, "der").toBytes("compact") : sig;
     },
   };
 }

@@ -23,11 +23,11 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { constants, generateKeyPairSync, type KeyObject, privateEncrypt } from "node:crypto";
-import { p256, p384 } from "@noble/curves/nist.js";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { sha256, sha384 } from "@noble/hashes/sha2.js";
 import { importSPKI, jwtVerify } from "jose";
 import { Buffer } from "node:buffer";
+import { type StandinHash, standinKey, type StandinKeyType } from "./kms_standin_keys.ts";
 
 /** Roles and the Cloud KMS permissions they hold (a subset of Google's predefined roles). */
 export const GCP_ROLES: Record<string, string[]> = {
@@ -121,34 +121,19 @@ const HASH_OF: Record<string, { name: string; fn: (m: Uint8Array) => Uint8Array 
   RSA_SIGN_PKCS1_2048_SHA256: { name: "sha256", fn: sha256 },
 };
 
-const DIGEST_INFO_SHA256 = Buffer.from("3031300d060960864801650304020105000420", "hex");
+const STANDIN_TYPE: Record<string, StandinKeyType> = {
+  EC_SIGN_P256_SHA256: "ecdsa-p256",
+  EC_SIGN_P384_SHA384: "ecdsa-p384",
+  RSA_SIGN_PKCS1_2048_SHA256: "rsa-2048",
+};
 
+/** A real key for an algorithm (tests/helpers/kms_standin_keys.ts); none for symmetric keys. */
 function makeKeyMaterial(algorithm: string): { pem: string; sign(d: Uint8Array): Uint8Array } {
-  if (algorithm.startsWith("EC_SIGN_")) {
-    const curve = algorithm === "EC_SIGN_P256_SHA256" ? p256 : p384;
-    const { privateKey, publicKey } = generateKeyPairSync("ec", {
-      namedCurve: algorithm === "EC_SIGN_P256_SHA256" ? "P-256" : "P-384",
-    });
-    const d = Buffer.from(privateKey.export({ format: "jwk" }).d as string, "base64url");
-    return {
-      pem: publicKey.export({ type: "spki", format: "pem" }) as string,
-      sign: (digest) => curve.sign(digest, d, { prehash: false, format: "der" }),
-    };
-  }
-  if (algorithm === "RSA_SIGN_PKCS1_2048_SHA256") {
-    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    return {
-      pem: publicKey.export({ type: "spki", format: "pem" }) as string,
-      sign: (digest) =>
-        new Uint8Array(
-          privateEncrypt(
-            { key: privateKey, padding: constants.RSA_PKCS1_PADDING },
-            Buffer.concat([DIGEST_INFO_SHA256, digest]),
-          ),
-        ),
-    };
-  }
-  return { pem: "", sign: () => new Uint8Array() };
+  const type = STANDIN_TYPE[algorithm];
+  if (!type) return { pem: "", sign: () => new Uint8Array() };
+  const key = standinKey(type);
+  const hash = HASH_OF[algorithm].name as StandinHash;
+  return { pem: key.pem, sign: (digest) => key.signDigest(digest, hash) };
 }
 
 /** Starts the stand-in on 127.0.0.1 (a free port). Stop it with `stop()`. */
