@@ -65,7 +65,7 @@ function failure(f: KmsFailure, action: string, ref: string): CosignError {
     });
   }
   if (f.status === 404) {
-    return new CosignError("NOT_FOUND", `Cannot ${action}: ${SERVICE} answered 404 ${message}`, {
+    return new CosignError("KEY", `Cannot ${action}: ${SERVICE} answered 404 ${message}`, {
       hint:
         `Check that ${ref} exists and that GITHUB_TOKEN can see it (private repositories answer 404).`,
     });
@@ -147,7 +147,7 @@ export const githubKeyProvider: KeyProvider = {
       `${target.secretsPath}/COSIGN_PRIVATE_KEY`,
       `check for a COSIGN_PRIVATE_KEY secret in ${target.label}`,
     ).then(() => true, (e) => {
-      if (isCosignError(e, "NOT_FOUND")) return false;
+      if (isCosignError(e, "KEY") && /answered 404/.test(e.message)) return false;
       throw e;
     });
     if (existing && !options?.force) {

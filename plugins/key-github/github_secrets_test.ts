@@ -148,7 +148,7 @@ describe("key-github against the GitHub API stand-in", () => {
         "AUTH",
         /refused GITHUB_TOKEN: Bad credentials/,
       ],
-      [{ GITHUB_TOKEN: "ghp_admin" }, "github://acme/nope", "NOT_FOUND", /answered 404 Not Found/],
+      [{ GITHUB_TOKEN: "ghp_admin" }, "github://acme/nope", "KEY", /answered 404 Not Found/],
       [{ GITHUB_TOKEN: "ghp_other" }, "github://acme/lib", "AUTH", /Resource not accessible/],
     ];
     for (const [extra, ref, code, pattern] of cases) {

@@ -97,7 +97,7 @@ function failure(f: KmsFailure, action: string, project: string): CosignError {
     });
   }
   if (f.status === 404) {
-    return new CosignError("NOT_FOUND", `Cannot ${action}: ${message}`, {
+    return new CosignError("KEY", `Cannot ${action}: ${message}`, {
       hint: /variable/i.test(message)
         ? `Create the variables with cosign-ts generate-key-pair gitlab://${project}.`
         : `Check the project path or ID, and that GITLAB_TOKEN can see it; for a self-hosted GitLab set GITLAB_HOST.`,
@@ -149,7 +149,7 @@ function projectVariables(ref: string, ctx: Context) {
           `read ${what(key)}`,
         ) as GitlabVariable;
       } catch (e) {
-        if (isCosignError(e, "NOT_FOUND") && /variable not found/i.test(e.message)) {
+        if (isCosignError(e, "KEY") && /variable not found/i.test(e.message)) {
           return undefined;
         }
         throw e;

@@ -156,7 +156,7 @@ describe("key-gitlab against the GitLab API stand-in", () => {
         { GITLAB_TOKEN: "glpat-maint" },
         "gitlab://acme/nope",
         "generate",
-        "NOT_FOUND",
+        "KEY",
         /404 Project Not Found/,
       ],
       [

@@ -3,8 +3,9 @@
  * whether secrets can be immutable, Kubernetes ≥ 1.21) and get, create and replace of a secret
  * in a namespace (core/v1 `Secret`, data values base64). TLS with the cluster's own CA, bearer
  * token, basic or client-certificate authentication as the {@link ClusterConnection} says.
- * Kubernetes `Status` answers become CosignErrors quoting the API's message: 401/403 AUTH, 404
- * NOT_FOUND (a missing secret is `undefined` from {@link K8sApi.getSecret}), 409 and 422 KEY.
+ * Kubernetes `Status` answers become CosignErrors quoting the API's message: 401/403 AUTH; 404,
+ * 409 and 422 KEY (exit 1, as cosign; a missing secret is `undefined` from
+ * {@link K8sApi.getSecret}).
  *
  * @example
  * ```ts
@@ -76,7 +77,7 @@ function statusError(f: KmsFailure, action: string, conn: ClusterConnection): Co
         hint: "Ask for permission to get, create and update secrets in that namespace (RBAC).",
       });
     case 404:
-      return new CosignError("NOT_FOUND", `Cannot ${action}: ${message}`, {
+      return new CosignError("KEY", `Cannot ${action}: ${message}`, {
         hint:
           "Check the namespace and secret name, and the current context (kubectl config current-context).",
       });
@@ -146,7 +147,9 @@ export function k8sApi(conn: ClusterConnection, ctx: Context): K8sApi {
       try {
         return await call("GET", secretPath(r), `read ${shown(r)}`) as SecretObject;
       } catch (e) {
-        if (isCosignError(e, "NOT_FOUND") && /\bsecrets? "/.test(e.message)) return undefined;
+        if (isCosignError(e, "KEY") && /\bsecrets? ".*" not found/.test(e.message)) {
+          return undefined;
+        }
         throw e;
       }
     },

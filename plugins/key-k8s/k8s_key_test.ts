@@ -209,7 +209,7 @@ describe("key-k8s against the Kubernetes API stand-in", () => {
         { token: "good-token" },
         "generate",
         /namespaces "nowhere" not found/,
-        "NOT_FOUND",
+        "KEY",
       ],
     ];
     for (const [ref, user, op, pattern, code] of cases) {
