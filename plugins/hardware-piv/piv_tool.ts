@@ -16,7 +16,14 @@ import { CosignError } from "../../core/errors.ts";
 import { KEY_OIDS, publicKeyMaterial } from "../../core/keys/public_key.ts";
 import { derOid } from "../../core/keys/der.ts";
 import type { Context, PublicKeyMaterial } from "../../core/plugin.ts";
-import { openPkcs11Key, openPkcs11Module, type Pkcs11Module } from "../hardware-pkcs11/mod.ts";
+import {
+  CKA,
+  CKM,
+  CKU,
+  openPkcs11Key,
+  openPkcs11Module,
+  type Pkcs11Module,
+} from "../hardware-pkcs11/mod.ts";
 import type { PivSlot } from "./piv_slots.ts";
 import { pivModulePath, securityKeyUri, theCard } from "./security_key.ts";
 
@@ -24,11 +31,6 @@ import { pivModulePath, securityKeyUri, theCard } from "./security_key.ts";
 export const DEFAULT_PIV_PIN = "123456";
 /** The PIV default management key (3DES, 24 bytes), hex, as ykcs11 takes it for the SO login. */
 export const DEFAULT_MANAGEMENT_KEY = "010203040506070801020304050607080102030405060708";
-
-const CKM_EC_KEY_PAIR_GEN = 0x1040n;
-const CKA_ID = 0x102n;
-const CKA_EC_PARAMS = 0x180n;
-const CKU_SO = 0n;
 
 /**
  * The error for a piv-tool operation PKCS#11 offers no call for. CosignError("UNSUPPORTED").
@@ -98,13 +100,13 @@ export async function generatePivKey(
     );
   }
   await withCard(ctx, (mod, session) => {
-    mod.login(session, mgmt, CKU_SO);
+    mod.login(session, mgmt, CKU.SO);
     const id = Uint8Array.of(options.slot.ykcs11Id);
     mod.generateKeyPair(
       session,
-      CKM_EC_KEY_PAIR_GEN,
-      [{ type: CKA_ID, value: id }, { type: CKA_EC_PARAMS, value: derOid(KEY_OIDS["P-256"]) }],
-      [{ type: CKA_ID, value: id }],
+      CKM.EC_KEY_PAIR_GEN,
+      [{ type: CKA.ID, value: id }, { type: CKA.EC_PARAMS, value: derOid(KEY_OIDS["P-256"]) }],
+      [{ type: CKA.ID, value: id }],
     );
   });
   const key = await openPkcs11Key(ctx, await securityKeyUri(ctx, options.slot), {

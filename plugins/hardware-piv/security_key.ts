@@ -16,7 +16,12 @@
  */
 import { CosignError } from "../../core/errors.ts";
 import type { Context } from "../../core/plugin.ts";
-import { formatPkcs11Uri, openPkcs11Module, type Pkcs11Module } from "../hardware-pkcs11/mod.ts";
+import {
+  CKF_TOKEN_INITIALIZED,
+  formatPkcs11Uri,
+  openPkcs11Module,
+  type Pkcs11Module,
+} from "../hardware-pkcs11/mod.ts";
 import { type PivSlot, pivSlot } from "./piv_slots.ts";
 
 /** Where Debian's ykcs11 package installs libykcs11. */
@@ -33,11 +38,13 @@ export function slotOfReference(ref: string): PivSlot {
 }
 
 /**
- * The PKCS#11 slot of the one security key present. Throws CosignError("KEY") when there is
+ * The PKCS#11 slot of the one security key present (an initialized token). Throws CosignError("KEY") when there is
  * none ("no cards found", with what to check) or more than one, as cosign does.
  */
 export function theCard(mod: Pkcs11Module): bigint {
-  const slots = mod.slots();
+  // Cards are initialized tokens (libykcs11 marks every YubiKey so; an empty spare slot, as some
+  // modules list, is not a card).
+  const slots = mod.slots().filter((s) => (mod.tokenInfo(s).flags & CKF_TOKEN_INITIALIZED) !== 0n);
   if (slots.length === 1) return slots[0];
   if (slots.length === 0) {
     throw new CosignError(

@@ -5,6 +5,7 @@
  * @module
  */
 export { PKCS11_KEY_DESCRIPTION } from "./plugin.ts";
+export { CKA, CKF_TOKEN_INITIALIZED, CKM, CKU } from "./pkcs11_constants.ts";
 export { pkcs11KeyProvider, tokenSigner, tokenVerifier } from "./key_provider.ts";
 export { type OpenKeyOptions, openPkcs11Key, type Pkcs11Key, pkcs11Signer } from "./pkcs11_key.ts";
 export { openPkcs11Module, Pkcs11Module, type TokenInfo } from "./pkcs11_module.ts";

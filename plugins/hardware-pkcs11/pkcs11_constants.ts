@@ -106,6 +106,7 @@ export const CKM = {
   SHA256_RSA_PKCS: 0x40n,
   ECDSA: 0x1041n,
   ECDSA_SHA256: 0x1044n,
+  EC_KEY_PAIR_GEN: 0x1040n,
 } as const;
 
 /** CK_ULONG value that marks an attribute as unavailable (`(CK_ULONG)-1`). */
