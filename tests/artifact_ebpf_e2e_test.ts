@@ -11,14 +11,12 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { mkdir, open, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
 import { startRegistry, type TestRegistry } from "./helpers/registry.ts";
+import { type RegistryReader, registryReader, sha256 } from "./helpers/registry_read.ts";
 import { bpfObject, compileWithLlc } from "./helpers/bpf_object.ts";
-
-const sha256 = (b: Uint8Array) => "sha256:" + createHash("sha256").update(b).digest("hex");
 
 describe("upload ebpf (e2e, real registry)", () => {
   let reg: TestRegistry;
@@ -27,39 +25,8 @@ describe("upload ebpf (e2e, real registry)", () => {
   let env: Record<string, string>;
   let key: string, pub: string;
   const run = (args: string[]) => cosign(args, { env, cwd: dir });
+  let read: RegistryReader;
 
-  async function get(path: string, accept?: string): Promise<Response> {
-    return await fetch(`${reg.url}/v2/${path}`, { headers: accept ? { accept } : {} });
-  }
-  async function manifestOf(repo: string, ref: string) {
-    const res = await get(`${repo}/manifests/${ref}`, "application/vnd.oci.image.manifest.v1+json");
-    assert.equal(res.status, 200);
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    return { bytes, json: JSON.parse(new TextDecoder().decode(bytes)) };
-  }
-  async function blob(repo: string, digest: string): Promise<Uint8Array> {
-    const res = await get(`${repo}/blobs/${digest}`);
-    assert.equal(res.status, 200);
-    const b = new Uint8Array(await res.arrayBuffer());
-    assert.equal(sha256(b), digest);
-    return b;
-  }
-  async function noTags(repo: string): Promise<boolean> {
-    const res = await get(`${repo}/tags/list`);
-    if (res.status === 404) return true;
-    const j = await res.json();
-    return !j.tags || j.tags.length === 0;
-  }
-  /** Pushes a blob with the distribution API by hand (POST, then PUT ?digest=). */
-  async function pushBlob(repo: string, data: Uint8Array): Promise<string> {
-    const post = await fetch(`${reg.url}/v2/${repo}/blobs/uploads/`, { method: "POST" });
-    assert.equal(post.status, 202);
-    const loc = new URL(post.headers.get("location")!, reg.url);
-    loc.searchParams.set("digest", sha256(data));
-    const put = await fetch(loc, { method: "PUT", body: data as BodyInit });
-    assert.equal(put.status, 201, await put.text());
-    return sha256(data);
-  }
   /** Unpacks a gzip tar layer with GNU tar; returns the directory. */
   async function untarLayer(gz: Uint8Array, name: string): Promise<string> {
     const out = join(dir, name);
@@ -72,6 +39,7 @@ describe("upload ebpf (e2e, real registry)", () => {
 
   before(async () => {
     reg = await startRegistry("plain");
+    read = registryReader(reg);
     ({ dir, cleanup } = await tempDir("cosign-ts-ebpf-"));
     env = { COSIGN_PASSWORD: "", DOCKER_CONFIG: dir, HOME: dir };
     const g = await run(["generate-key-pair", "--output-key-prefix", "signer"]);
@@ -98,13 +66,13 @@ describe("upload ebpf (e2e, real registry)", () => {
       `${reg.host}/${repo}:v1`,
     ]);
     assert.equal(up.code, 0, up.err);
-    const { bytes, json } = await manifestOf(repo, "v1");
+    const { bytes, json } = await read.manifest(repo, "v1");
     assert.equal(up.out.trim(), `${reg.host}/${repo}@${sha256(bytes)}`);
     assert.equal(json.mediaType, "application/vnd.oci.image.manifest.v1+json");
     assert.equal(json.config.mediaType, "application/vnd.oci.image.config.v1+json");
     assert.equal(json.layers.length, 1);
     assert.equal(json.layers[0].mediaType, "application/vnd.oci.image.layer.v1.tar+gzip");
-    const config = JSON.parse(new TextDecoder().decode(await blob(repo, json.config.digest)));
+    const config = JSON.parse(new TextDecoder().decode(await read.blob(repo, json.config.digest)));
     assert.equal(config.os, "linux");
     assert.equal(config.architecture, "amd64");
     const labels = config.config.Labels;
@@ -120,7 +88,7 @@ describe("upload ebpf (e2e, real registry)", () => {
       stats_map_2: "per_cpu_array",
     });
     // GNU tar unpacks the layer; the objects are byte-identical and readelf reads them.
-    const out = await untarLayer(await blob(repo, json.layers[0].digest), "xdp-layer");
+    const out = await untarLayer(await read.blob(repo, json.layers[0].digest), "xdp-layer");
     for (const f of ["prog.o", "more.o"]) {
       assert.deepEqual(await readFile(join(out, f)), await readFile(join(dir, f)));
       const re = await runProcess("readelf", ["-h", join(out, f)]);
@@ -140,12 +108,14 @@ describe("upload ebpf (e2e, real registry)", () => {
     const be = await run(["upload", "ebpf", "-f", "be.o", `${reg.host}/bpf/be:v1`]);
     assert.equal(be.code, 11, "be.o does not exist yet");
     assert.match(be.err, /Cannot read BPF object "be\.o": no such file/);
-    assert.ok(await noTags("bpf/be"));
+    assert.ok(await read.noTags("bpf/be"));
     await writeFile(join(dir, "be.o"), bpfObject({ bigEndian: true }));
     const b = await run(["upload", "ebpf", "-f", "be.o", `${reg.host}/bpf/be:v1`]);
     assert.equal(b.code, 0, b.err);
-    const bm = await manifestOf("bpf/be", "v1");
-    const bc = JSON.parse(new TextDecoder().decode(await blob("bpf/be", bm.json.config.digest)));
+    const bm = await read.manifest("bpf/be", "v1");
+    const bc = JSON.parse(
+      new TextDecoder().decode(await read.blob("bpf/be", bm.json.config.digest)),
+    );
     assert.equal(bc.architecture, "s390x");
     const llc = compileWithLlc();
     if (!llc) return t.skip("llc is not installed");
@@ -160,8 +130,10 @@ describe("upload ebpf (e2e, real registry)", () => {
       `${reg.host}/bpf/llc:v1`,
     ]);
     assert.equal(up.code, 0, up.err);
-    const m = await manifestOf("bpf/llc", "v1");
-    const c = JSON.parse(new TextDecoder().decode(await blob("bpf/llc", m.json.config.digest)));
+    const m = await read.manifest("bpf/llc", "v1");
+    const c = JSON.parse(
+      new TextDecoder().decode(await read.blob("bpf/llc", m.json.config.digest)),
+    );
     assert.equal(c.architecture, "arm64");
     assert.deepEqual(JSON.parse(c.config.Labels["io.ebpf.programs"]), {
       xdp_pass: "xdp",
@@ -204,7 +176,7 @@ describe("upload ebpf (e2e, real registry)", () => {
     assert.equal(t.code, 0, t.err);
     const layer = new Uint8Array(await readFile(tgz));
     const push = async (repo: string, programs: unknown) => {
-      const layerDigest = await pushBlob(repo, layer);
+      const layerDigest = await read.pushBlob(repo, layer);
       const config = new TextEncoder().encode(JSON.stringify({
         architecture: "amd64",
         os: "linux",
@@ -216,7 +188,7 @@ describe("upload ebpf (e2e, real registry)", () => {
         },
         rootfs: { type: "layers", diff_ids: [] },
       }));
-      const configDigest = await pushBlob(repo, config);
+      const configDigest = await read.pushBlob(repo, config);
       const manifest = JSON.stringify({
         schemaVersion: 2,
         mediaType: "application/vnd.docker.distribution.manifest.v2+json",
@@ -289,7 +261,7 @@ describe("upload ebpf (e2e, real registry)", () => {
       assert.equal(r.code, code, `${files}: ${r.err}`);
       assert.match(r.err, pattern);
       assert.equal(r.out, "");
-      assert.ok(await noTags(repo), `${files}: something was pushed`);
+      assert.ok(await read.noTags(repo), `${files}: something was pushed`);
     }
   });
 });

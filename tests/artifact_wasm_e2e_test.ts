@@ -10,14 +10,12 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { open, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
 import { startRegistry, type TestRegistry } from "./helpers/registry.ts";
+import { type RegistryReader, registryReader, sha256 } from "./helpers/registry_read.ts";
 import { coreModule, sampleComponent, sampleModule, section } from "./helpers/wasm_module.ts";
-
-const sha256 = (b: Uint8Array) => "sha256:" + createHash("sha256").update(b).digest("hex");
 
 /**
  * The test's own reading of a binary's top-level sections (independent of the plugin): the
@@ -59,39 +57,11 @@ describe("upload wasm (e2e, real registry)", () => {
   let env: Record<string, string>;
   let key: string, pub: string;
   const run = (args: string[]) => cosign(args, { env, cwd: dir });
-
-  /** GET a manifest or blob straight from the registry (independent of our client). */
-  async function get(path: string, accept?: string): Promise<Response> {
-    return await fetch(`${reg.url}/v2/${path}`, {
-      headers: accept ? { accept } : {},
-    });
-  }
-  async function manifestOf(repo: string, tagOrDigest: string) {
-    const res = await get(
-      `${repo}/manifests/${tagOrDigest}`,
-      "application/vnd.oci.image.manifest.v1+json",
-    );
-    assert.equal(res.status, 200);
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    return { bytes, json: JSON.parse(new TextDecoder().decode(bytes)) };
-  }
-  async function blob(repo: string, digest: string): Promise<Uint8Array<ArrayBuffer>> {
-    const res = await get(`${repo}/blobs/${digest}`);
-    assert.equal(res.status, 200);
-    const b = new Uint8Array(await res.arrayBuffer());
-    assert.equal(sha256(b), digest);
-    return b;
-  }
-  /** True when the repository has no tags at all (nothing was pushed to it). */
-  async function noTags(repo: string): Promise<boolean> {
-    const res = await get(`${repo}/tags/list`);
-    if (res.status === 404) return true;
-    const j = await res.json();
-    return !j.tags || j.tags.length === 0;
-  }
+  let read: RegistryReader;
 
   before(async () => {
     reg = await startRegistry("plain");
+    read = registryReader(reg);
     ({ dir, cleanup } = await tempDir("cosign-ts-wasm-"));
     env = { COSIGN_PASSWORD: "", DOCKER_CONFIG: dir, HOME: dir };
     const g = await run(["generate-key-pair", "--output-key-prefix", "signer"]);
@@ -111,7 +81,7 @@ describe("upload wasm (e2e, real registry)", () => {
     const up = await run(["upload", "wasm", "-f", "module.wasm", `${reg.host}/${repo}:v1`]);
     assert.equal(up.code, 0, up.err);
     assert.match(up.err, /Uploading wasm file from \[module\.wasm\]/);
-    const { bytes, json } = await manifestOf(repo, "v1");
+    const { bytes, json } = await read.manifest(repo, "v1");
     assert.equal(up.out.trim(), `${reg.host}/${repo}@${sha256(bytes)}`);
     assert.equal(json.schemaVersion, 2);
     assert.equal(json.mediaType, "application/vnd.oci.image.manifest.v1+json");
@@ -119,10 +89,10 @@ describe("upload wasm (e2e, real registry)", () => {
     assert.equal(json.layers.length, 1);
     assert.equal(json.layers[0].mediaType, "application/vnd.wasm.content.layer.v1+wasm");
     const module = await readFile(join(dir, "module.wasm"));
-    const layer = await blob(repo, json.layers[0].digest);
+    const layer = await read.blob(repo, json.layers[0].digest);
     assert.deepEqual(layer, new Uint8Array(module));
     assert.equal(json.layers[0].size, module.length);
-    const config = JSON.parse(new TextDecoder().decode(await blob(repo, json.config.digest)));
+    const config = JSON.parse(new TextDecoder().decode(await read.blob(repo, json.config.digest)));
     assert.deepEqual(config.rootfs, { type: "layers", diff_ids: [json.layers[0].digest] });
     assert.equal(config.architecture, "");
     assert.equal(config.os, "");
@@ -145,12 +115,14 @@ describe("upload wasm (e2e, real registry)", () => {
       `${reg.host}/${repo}:component`,
     ]);
     assert.equal(c.code, 0, c.err);
-    const comp = await manifestOf(repo, "component");
+    const comp = await read.manifest(repo, "component");
     assert.equal(comp.json.config.mediaType, "application/vnd.wasm.config.v0+json");
     assert.equal(comp.json.layers[0].mediaType, "application/wasm");
-    const layer = await blob(repo, comp.json.layers[0].digest);
+    const layer = await read.blob(repo, comp.json.layers[0].digest);
     assert.deepEqual(layer, sampleComponent());
-    const cfg = JSON.parse(new TextDecoder().decode(await blob(repo, comp.json.config.digest)));
+    const cfg = JSON.parse(
+      new TextDecoder().decode(await read.blob(repo, comp.json.config.digest)),
+    );
     assert.deepEqual(Object.keys(cfg), [
       "created",
       "author",
@@ -179,8 +151,10 @@ describe("upload wasm (e2e, real registry)", () => {
       `${reg.host}/${repo}:module`,
     ]);
     assert.equal(m.code, 0, m.err);
-    const mod = await manifestOf(repo, "module");
-    const mcfg = JSON.parse(new TextDecoder().decode(await blob(repo, mod.json.config.digest)));
+    const mod = await read.manifest(repo, "module");
+    const mcfg = JSON.parse(
+      new TextDecoder().decode(await read.blob(repo, mod.json.config.digest)),
+    );
     assert.equal(mcfg.os, "wasip1");
     assert.equal(mcfg.author, null);
     assert.equal(mcfg.component, null);
@@ -289,7 +263,7 @@ describe("upload wasm (e2e, real registry)", () => {
       assert.match(r.err, new RegExp(`"${file.replace(".", "\\.")}"`));
       assert.match(r.err, pattern);
       assert.equal(r.out, "");
-      assert.ok(await noTags(repo), `${file}: something was pushed`);
+      assert.ok(await read.noTags(repo), `${file}: something was pushed`);
     }
     const fmt = await run([
       "upload",
@@ -302,10 +276,10 @@ describe("upload wasm (e2e, real registry)", () => {
     ]);
     assert.equal(fmt.code, 2, fmt.err);
     assert.match(fmt.err, /Unknown --format "wapm"/);
-    assert.ok(await noTags("wasm/bad9"));
+    assert.ok(await read.noTags("wasm/bad9"));
     const noFile = await run(["upload", "wasm", `${reg.host}/wasm/bad10:v1`]);
     assert.equal(noFile.code, 2, noFile.err);
-    assert.ok(await noTags("wasm/bad10"));
+    assert.ok(await read.noTags("wasm/bad10"));
   });
 
   it("fails verification when a wasm manifest's layer is not WebAssembly", async () => {
