@@ -117,7 +117,7 @@ async function readUrlKey(ref: string, ctx: Context): Promise<string> {
     });
   }
   checkKeyUrl(ref, url);
-  const res = await postToService("the key server", ref, {
+  const res = await postToService("key server", ref, {
     method: "GET",
     contentType: "application/x-pem-file",
     accept: "application/x-pem-file, text/plain, */*",

@@ -32,7 +32,7 @@ import { sealBox } from "./sealed_box.ts";
 import { githubApiBase, parseGithubTarget } from "./github_target.ts";
 import { GITHUB_KEY_DESCRIPTION } from "./plugin.ts";
 
-const SERVICE = "the GitHub API";
+const SERVICE = "GitHub API";
 
 /** The secrets cosign writes, in its order. */
 export const GITHUB_SECRET_NAMES = ["COSIGN_PASSWORD", "COSIGN_PRIVATE_KEY", "COSIGN_PUBLIC_KEY"];
@@ -53,7 +53,7 @@ function failure(f: KmsFailure, action: string, ref: string): CosignError {
   if (f.status === 401) {
     return new CosignError(
       "AUTH",
-      `Cannot ${action}: ${SERVICE} refused GITHUB_TOKEN: ${message}`,
+      `Cannot ${action}: the ${SERVICE} refused GITHUB_TOKEN: ${message}`,
       {
         hint: "Check GITHUB_TOKEN (expired or revoked?) and GITHUB_HOST for GitHub Enterprise.",
       },
@@ -65,14 +65,14 @@ function failure(f: KmsFailure, action: string, ref: string): CosignError {
     });
   }
   if (f.status === 404) {
-    return new CosignError("KEY", `Cannot ${action}: ${SERVICE} answered 404 ${message}`, {
+    return new CosignError("KEY", `Cannot ${action}: the ${SERVICE} answered 404 ${message}`, {
       hint:
         `Check that ${ref} exists and that GITHUB_TOKEN can see it (private repositories answer 404).`,
     });
   }
   return new CosignError(
     "NETWORK",
-    `Cannot ${action}: ${SERVICE} answered HTTP ${f.status}: ${message}`,
+    `Cannot ${action}: the ${SERVICE} answered HTTP ${f.status}: ${message}`,
     {
       hint: f.status >= 500 ? "GitHub failed; try again later." : "GitHub rejected the request.",
     },
@@ -138,7 +138,7 @@ export const githubKeyProvider: KeyProvider = {
     if (typeof key?.key_id !== "string" || recipient?.length !== 32) {
       throw new CosignError(
         "NETWORK",
-        `Cannot read the Actions public key of ${target.label}: ${SERVICE} at ${base} sent no 32-byte key`,
+        `Cannot read the Actions public key of ${target.label}: the ${SERVICE} at ${base} sent no 32-byte key`,
         { hint: "Check that GITHUB_HOST / GITHUB_API_URL point at the GitHub REST API." },
       );
     }

@@ -36,7 +36,7 @@ import { loadPrivateKey, newKeyPairText } from "../key-file/mod.ts";
 import { GITLAB_KEY_DESCRIPTION } from "./plugin.ts";
 
 const keys = () => import("../../core/keys/mod.ts");
-const SERVICE = "the GitLab API";
+const SERVICE = "GitLab API";
 
 /** A project CI/CD variable, as the API returns it (the fields used here). */
 export interface GitlabVariable {
@@ -85,7 +85,7 @@ function failure(f: KmsFailure, action: string, project: string): CosignError {
   if (f.status === 401) {
     return new CosignError(
       "AUTH",
-      `Cannot ${action}: ${SERVICE} refused GITLAB_TOKEN: ${message}`,
+      `Cannot ${action}: the ${SERVICE} refused GITLAB_TOKEN: ${message}`,
       {
         hint: "Check GITLAB_TOKEN (expired or revoked?), and GITLAB_HOST for a self-hosted GitLab.",
       },
@@ -105,7 +105,7 @@ function failure(f: KmsFailure, action: string, project: string): CosignError {
   }
   return new CosignError(
     "NETWORK",
-    `Cannot ${action}: ${SERVICE} answered HTTP ${f.status}: ${message}`,
+    `Cannot ${action}: the ${SERVICE} answered HTTP ${f.status}: ${message}`,
     {
       hint: f.status >= 500 ? "GitLab failed; try again later." : "GitLab rejected the request.",
     },

@@ -51,7 +51,7 @@ export interface K8sApi {
   replaceSecret(ref: SecretRef, secret: SecretObject): Promise<SecretObject>;
 }
 
-const SERVICE = "the Kubernetes API";
+const SERVICE = "Kubernetes API";
 
 function statusMessage(f: KmsFailure): string {
   const o = f.json as { message?: unknown; reason?: unknown } | undefined;
@@ -66,7 +66,7 @@ function statusError(f: KmsFailure, action: string, conn: ClusterConnection): Co
     case 401:
       return new CosignError(
         "AUTH",
-        `Cannot ${action}: ${SERVICE} at ${conn.server} refused the credentials of ${conn.source}: ${message}`,
+        `Cannot ${action}: the ${SERVICE} at ${conn.server} refused the credentials of ${conn.source}: ${message}`,
         {
           hint:
             "Check the token or client certificate of the current context (kubectl auth whoami).",
@@ -88,7 +88,7 @@ function statusError(f: KmsFailure, action: string, conn: ClusterConnection): Co
     default:
       return new CosignError(
         f.status === 422 || f.status === 400 ? "KEY" : "NETWORK",
-        `Cannot ${action}: ${SERVICE} at ${conn.server} answered HTTP ${f.status}: ${message}`,
+        `Cannot ${action}: the ${SERVICE} at ${conn.server} answered HTTP ${f.status}: ${message}`,
         {
           hint: f.status >= 500
             ? "The API server failed; try again later."
@@ -133,7 +133,7 @@ export function k8sApi(conn: ClusterConnection, ctx: Context): K8sApi {
   return {
     connection: conn,
     async serverVersion() {
-      const v = await call("GET", "/version", `read the version of ${SERVICE}`) as {
+      const v = await call("GET", "/version", `read the version of the ${SERVICE}`) as {
         major?: unknown;
         minor?: unknown;
       };
