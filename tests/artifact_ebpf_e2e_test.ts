@@ -142,7 +142,7 @@ describe("upload ebpf (e2e, real registry)", () => {
     assert.deepEqual(JSON.parse(c.config.Labels["io.ebpf.maps"]), { stats_map: "per_cpu_array" });
   });
 
-  it("signs, verifies (listing programs and maps), copies", async () => {
+  it("signs, verifies (listing programs and maps), attests, copies", async () => {
     const up = await run(["upload", "ebpf", "-f", "prog.o", `${reg.host}/bpf/signed:v1`]);
     assert.equal(up.code, 0, up.err);
     const ref = up.out.trim();
@@ -153,6 +153,32 @@ describe("upload ebpf (e2e, real registry)", () => {
       v.err,
       / {2}- eBPF bytecode image \(prog\.o\): 2 programs: xdp_pass \(xdp\), trace_clone \(kprobe\); 2 maps: stats_map \(per_cpu_array\), events \(ringbuf\); the io\.ebpf\.programs and io\.ebpf\.maps labels match the bytecode/,
     );
+    // attest: an in-toto statement about the eBPF image, verified with verify-attestation.
+    await writeFile(join(dir, "predicate.json"), '{"builder":"ebpf-test"}');
+    const at = await run([
+      "attest",
+      "--key",
+      key,
+      "--predicate",
+      "predicate.json",
+      "--tlog-upload=false",
+      ref,
+    ]);
+    assert.equal(at.code, 0, at.err);
+    const va = await run([
+      "verify-attestation",
+      "--key",
+      pub,
+      "--type",
+      "custom",
+      "--insecure-ignore-tlog",
+      ref,
+    ]);
+    assert.equal(va.code, 0, va.err);
+    const envelope = JSON.parse(va.out.trim().split("\n").at(-1)!);
+    const statement = JSON.parse(Buffer.from(envelope.payload, "base64").toString());
+    assert.equal(statement.subject[0].digest.sha256, ref.split("@sha256:")[1]);
+    assert.deepEqual(statement.predicate.Data, '{"builder":"ebpf-test"}');
     const cp = await run(["copy", ref, `${reg.host}/bpf/copied:v1`]);
     assert.equal(cp.code, 0, cp.err);
     const vc = await run([

@@ -161,7 +161,7 @@ describe("upload wasm (e2e, real registry)", () => {
     assert.deepEqual(mcfg.layerDigests, [mod.json.layers[0].digest]);
   });
 
-  it("signs, verifies (saying module or component and size), trees, copies, saves/loads, sgets", async () => {
+  it("signs, verifies (saying module or component and size), attests, trees, copies, saves/loads, sgets", async () => {
     const up = await run(["upload", "wasm", "-f", "module.wasm", `${reg.host}/wasm/signed:v1`]);
     assert.equal(up.code, 0, up.err);
     const ref = up.out.trim();
@@ -175,6 +175,32 @@ describe("upload wasm (e2e, real registry)", () => {
       v.err,
       new RegExp(`  - wasm module \\(cosign layout\\): ${size} bytes, ${layerDigest}, well-formed`),
     );
+    // attest: an in-toto statement about the wasm artifact, verified with verify-attestation.
+    await writeFile(join(dir, "predicate.json"), '{"builder":"wasm-test"}');
+    const at = await run([
+      "attest",
+      "--key",
+      key,
+      "--predicate",
+      "predicate.json",
+      "--tlog-upload=false",
+      ref,
+    ]);
+    assert.equal(at.code, 0, at.err);
+    const va = await run([
+      "verify-attestation",
+      "--key",
+      pub,
+      "--type",
+      "custom",
+      "--insecure-ignore-tlog",
+      ref,
+    ]);
+    assert.equal(va.code, 0, va.err);
+    const envelope = JSON.parse(va.out.trim().split("\n").at(-1)!);
+    const statement = JSON.parse(Buffer.from(envelope.payload, "base64").toString());
+    assert.equal(statement.subject[0].digest.sha256, ref.split("@sha256:")[1]);
+    assert.deepEqual(statement.predicate.Data, '{"builder":"wasm-test"}');
     const tree = await run(["tree", ref]);
     assert.equal(tree.code, 0, tree.err);
     // cosign's tree names the signature tag of the artifact's digest.
