@@ -18,13 +18,8 @@ import {
   type StandinCredentials,
   startAwsKmsStandin,
 } from "./helpers/aws_kms_standin.ts";
-import {
-  makeTestCertificates,
-  pushTestImage,
-  startRegistry,
-  type TestRegistry,
-} from "./helpers/registry.ts";
-import { RegistryClient } from "../oci/client.ts";
+import { makeTestCertificates } from "./helpers/registry.ts";
+import { imageRoundTrip } from "./helpers/kms_image.ts";
 
 const REGION = "eu-west-1";
 const NO_TLOG = "--tlog-upload=false";
@@ -286,27 +281,14 @@ describe("awskms:// keys on dist/cosign-ts (AWS KMS stand-in, SigV4 checked by b
   });
 
   it("signs and verifies an image in a real registry", async () => {
-    let reg: TestRegistry | undefined;
-    try {
-      reg = await startRegistry("plain");
-      const client = new RegistryClient(reg.clientOptions());
-      const img = await pushTestImage(client, `${reg.host}/aws/app:v1`);
-      const ref = `${reg.host}/aws/app@${img.digest}`;
-      const s = await run(["sign", "--key", "awskms:///alias/release", NO_TLOG, ref], {
-        DOCKER_CONFIG: dir,
-      });
-      assert.equal(s.code, 0, s.err);
-      noSecret(s);
-      for (const key of ["awskms:///alias/release", join(dir, "cosign.pub")]) {
-        const v = await run(["verify", "--key", key, "--insecure-ignore-tlog", ref], {
-          DOCKER_CONFIG: dir,
-        });
-        assert.equal(v.code, 0, v.err);
-        assert.equal(JSON.parse(v.out)[0].critical.image["docker-manifest-digest"], img.digest);
-      }
-    } finally {
-      await reg?.stop();
-    }
+    await imageRoundTrip({
+      run,
+      keyRef: "awskms:///alias/release",
+      pubFile: join(dir, "cosign.pub"),
+      repo: "aws/app",
+      dockerConfig: dir,
+      checkSign: noSecret,
+    });
   });
 
   it("bad credentials, expired signatures, unknown keys, missing config: clear errors, nothing written", async () => {

@@ -13,8 +13,7 @@ import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
 import { startVaultStandin, type VaultStandin } from "./helpers/vault_standin.ts";
-import { pushTestImage, startRegistry, type TestRegistry } from "./helpers/registry.ts";
-import { RegistryClient } from "../oci/client.ts";
+import { imageRoundTrip } from "./helpers/kms_image.ts";
 
 const TOKEN = "hvs.standin-T0KEN-never-printed";
 const NAMESPACE = "team-a";
@@ -176,27 +175,14 @@ describe("hashivault:// keys on dist/cosign-ts (Vault transit stand-in)", () => 
   });
 
   it("signs and verifies an image in a real registry", async () => {
-    let reg: TestRegistry | undefined;
-    try {
-      reg = await startRegistry("plain");
-      const client = new RegistryClient(reg.clientOptions());
-      const img = await pushTestImage(client, `${reg.host}/vault/app:v1`);
-      const ref = `${reg.host}/vault/app@${img.digest}`;
-      const s = await run(["sign", "--key", "hashivault://release", NO_TLOG, ref], {
-        DOCKER_CONFIG: dir,
-      });
-      assert.equal(s.code, 0, s.err);
-      noSecret(s);
-      for (const key of ["hashivault://release", join(dir, "cosign.pub")]) {
-        const v = await run(["verify", "--key", key, "--insecure-ignore-tlog", ref], {
-          DOCKER_CONFIG: dir,
-        });
-        assert.equal(v.code, 0, v.err);
-        assert.equal(JSON.parse(v.out)[0].critical.image["docker-manifest-digest"], img.digest);
-      }
-    } finally {
-      await reg?.stop();
-    }
+    await imageRoundTrip({
+      run,
+      keyRef: "hashivault://release",
+      pubFile: join(dir, "cosign.pub"),
+      repo: "vault/app",
+      dockerConfig: dir,
+      checkSign: noSecret,
+    });
   });
 
   it("bad token, wrong namespace, unknown key, bad reference: clear errors, nothing written", async () => {

@@ -13,37 +13,18 @@
  * ```
  * @module
  */
-import {
-  type Context,
-  definePlugin,
-  type KeyProvider,
-  type Plugin,
-  type PublicKeyMaterial,
-  type Signer,
-  type Verifier,
-} from "../../core/plugin.ts";
+import { definePlugin, type KeyProvider, type Plugin } from "../../core/plugin.ts";
+import { lazyKeyProvider } from "../../core/lazy_key_provider.ts";
 
 /** The "awskms" provider's one line for `--help`. */
 export const AWS_KEY_DESCRIPTION: string =
   "AWS KMS keys: awskms://[ENDPOINT]/ID|ALIAS|ARN (AWS credential chain, AWS_REGION)";
 
-const provider = async (): Promise<KeyProvider> =>
-  (await import("./aws_provider.ts")).awsKeyProvider;
-
-/** The "awskms" provider as registered: each method loads the KMS client on first use. */
-const awsKeyEntry: KeyProvider = {
-  scheme: "awskms",
-  description: AWS_KEY_DESCRIPTION,
-  async signer(ref: string, ctx: Context): Promise<Signer> {
-    return await (await provider()).signer(ref, ctx);
-  },
-  async verifier(ref: string, ctx: Context): Promise<Verifier> {
-    return await (await provider()).verifier!(ref, ctx);
-  },
-  async generate(ref: string, ctx: Context): Promise<PublicKeyMaterial> {
-    return await (await provider()).generate!(ref, ctx);
-  },
-};
+/** The "awskms" provider as registered: the KMS client loads on first use. */
+const awsKeyEntry: KeyProvider = lazyKeyProvider(
+  { scheme: "awskms", description: AWS_KEY_DESCRIPTION },
+  async () => (await import("./aws_provider.ts")).awsKeyProvider,
+);
 
 /** The kms-aws plugin. */
 export const kmsAwsPlugin: Plugin = definePlugin({

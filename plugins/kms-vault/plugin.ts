@@ -13,37 +13,18 @@
  * ```
  * @module
  */
-import {
-  type Context,
-  definePlugin,
-  type KeyProvider,
-  type Plugin,
-  type PublicKeyMaterial,
-  type Signer,
-  type Verifier,
-} from "../../core/plugin.ts";
+import { definePlugin, type KeyProvider, type Plugin } from "../../core/plugin.ts";
+import { lazyKeyProvider } from "../../core/lazy_key_provider.ts";
 
 /** The "hashivault" provider's one line for `--help`. */
 export const VAULT_KEY_DESCRIPTION: string =
   "HashiCorp Vault transit keys: hashivault://NAME (VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE)";
 
-const provider = async (): Promise<KeyProvider> =>
-  (await import("./vault_provider.ts")).vaultKeyProvider;
-
-/** The "hashivault" provider as registered: each method loads the Vault client on first use. */
-const vaultKeyEntry: KeyProvider = {
-  scheme: "hashivault",
-  description: VAULT_KEY_DESCRIPTION,
-  async signer(ref: string, ctx: Context): Promise<Signer> {
-    return await (await provider()).signer(ref, ctx);
-  },
-  async verifier(ref: string, ctx: Context): Promise<Verifier> {
-    return await (await provider()).verifier!(ref, ctx);
-  },
-  async generate(ref: string, ctx: Context): Promise<PublicKeyMaterial> {
-    return await (await provider()).generate!(ref, ctx);
-  },
-};
+/** The "hashivault" provider as registered: the Vault client loads on first use. */
+const vaultKeyEntry: KeyProvider = lazyKeyProvider(
+  { scheme: "hashivault", description: VAULT_KEY_DESCRIPTION },
+  async () => (await import("./vault_provider.ts")).vaultKeyProvider,
+);
 
 /** The kms-vault plugin. */
 export const kmsVaultPlugin: Plugin = definePlugin({
