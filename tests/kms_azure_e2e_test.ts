@@ -7,11 +7,10 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Buffer } from "node:buffer";
-import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
+import { tempDir } from "./helpers/cli.ts";
+import { kmsE2e, type KmsE2eState } from "./helpers/kms_e2e.ts";
 import { type AzureKvStandin, startAzureKvStandin } from "./helpers/azure_kv_standin.ts";
 import { pushTestImage, startRegistry, type TestRegistry } from "./helpers/registry.ts";
 import { RegistryClient } from "../oci/client.ts";
@@ -26,38 +25,13 @@ const VAULT = "release.vault.azure.net";
 
 describe("azurekms:// keys on dist/cosign-ts (Entra ID + Key Vault stand-in)", () => {
   let az: AzureKvStandin;
-  let dir: string;
   let cleanup: () => Promise<void>;
-  let blob: string;
-  let env: Record<string, string | undefined>;
   let rotatedOld: string;
-  const run = (args: string[], extra: Record<string, string | undefined> = {}) =>
-    cosign(args, { env: { ...env, ...extra }, cwd: dir });
+  const state: KmsE2eState = { dir: "", blob: "", env: {} };
   const noSecret = (r: { out: string; err: string }) => {
     assert.doesNotMatch(r.out + r.err, /-SECRET|eyJ/, "a secret or token was printed");
   };
-  const opensslVerify = async (pubPem: string, sig: Uint8Array, hash = "sha256") => {
-    const pubFile = join(dir, "check.pub");
-    const sigFile = join(dir, "check.sig");
-    await writeFile(pubFile, pubPem);
-    await writeFile(sigFile, sig);
-    const r = await runProcess("openssl", [
-      "dgst",
-      `-${hash}`,
-      "-verify",
-      pubFile,
-      "-signature",
-      sigFile,
-      blob,
-    ]);
-    return r.code === 0 && /Verified OK/.test(r.out);
-  };
-  const signBlob = async (ref: string, extra: Record<string, string | undefined> = {}) => {
-    const r = await run(["sign-blob", "--key", ref, NO_TLOG, blob], extra);
-    assert.equal(r.code, 0, r.err);
-    noSecret(r);
-    return new Uint8Array(Buffer.from(r.out.trim(), "base64"));
-  };
+  const { run, signBlob, opensslVerify, verifyBlob, signFails } = kmsE2e(state, noSecret);
 
   before(async () => {
     az = await startAzureKvStandin();
@@ -72,10 +46,12 @@ describe("azurekms:// keys on dist/cosign-ts (Entra ID + Key Vault stand-in)", (
     az.addKey(VAULT, "rsa", "RSA-2048");
     rotatedOld = az.addKey(VAULT, "rotated", "EC-P-256");
     az.addKey(VAULT, "rotated", "EC-P-256");
+    let dir: string;
     ({ dir, cleanup } = await tempDir("cosign-ts-azurekms-"));
-    blob = join(dir, "blob.bin");
-    await writeFile(blob, new Uint8Array(300_000).map((_, i) => (i * 29 + (i >> 5)) & 0xff));
-    env = {
+    state.dir = dir;
+    state.blob = join(state.dir, "blob.bin");
+    await writeFile(state.blob, new Uint8Array(300_000).map((_, i) => (i * 29 + (i >> 5)) & 0xff));
+    state.env = {
       AZURE_TENANT_ID: TENANT,
       AZURE_CLIENT_ID: CLIENT,
       AZURE_CLIENT_SECRET: SECRET,
@@ -114,20 +90,9 @@ describe("azurekms:// keys on dist/cosign-ts (Entra ID + Key Vault stand-in)", (
       const p = await run(["public-key", "--key", ref]);
       assert.equal(p.code, 0, p.err);
       assert.equal(p.out, pub);
-      const sigFile = join(dir, "blob.sig");
-      await writeFile(sigFile, Buffer.from(sig).toString("base64"));
-      const v = await run([
-        "verify-blob",
-        "--key",
-        ref,
-        "--signature",
-        sigFile,
-        "--insecure-ignore-tlog",
-        blob,
-      ]);
+      const v = await verifyBlob(ref, sig);
       assert.equal(v.code, 0, v.err);
       assert.match(v.err, /Verified OK/);
-      noSecret(v);
     });
   }
 
@@ -136,17 +101,7 @@ describe("azurekms:// keys on dist/cosign-ts (Entra ID + Key Vault stand-in)", (
     assert.ok(await opensslVerify(az.publicKeyPem(VAULT, "rotated"), current));
     const pinned = await signBlob(`azurekms://${VAULT}/rotated/${rotatedOld}`);
     assert.ok(await opensslVerify(az.publicKeyPem(VAULT, "rotated", rotatedOld), pinned));
-    const sigFile = join(dir, "rotated.sig");
-    await writeFile(sigFile, Buffer.from(current).toString("base64"));
-    const v = await run([
-      "verify-blob",
-      "--key",
-      `azurekms://${VAULT}/rotated/${rotatedOld}`,
-      "--signature",
-      sigFile,
-      "--insecure-ignore-tlog",
-      blob,
-    ]);
+    const v = await verifyBlob(`azurekms://${VAULT}/rotated/${rotatedOld}`, current);
     assert.equal(v.code, 12, v.err);
   });
 
@@ -202,48 +157,26 @@ describe("azurekms:// keys on dist/cosign-ts (Entra ID + Key Vault stand-in)", (
       tags: { use: "sigstore" },
     });
     const pem = az.publicKeyPem(VAULT, "release-2026");
-    assert.equal(await readFile(join(dir, "cosign.pub"), "utf8"), pem);
+    assert.equal(await readFile(join(state.dir, "cosign.pub"), "utf8"), pem);
     assert.ok(await opensslVerify(pem, await signBlob(ref)));
     const again = await run(["generate-key-pair", "--kms", ref, "--output-key-prefix", "again"]);
     assert.equal(again.code, 0, again.err);
     assert.match(again.err, /already exists/);
     assert.equal(az.created.length, 1, "the existing key is reused, nothing created");
-    assert.equal(await readFile(join(dir, "again.pub"), "utf8"), pem);
+    assert.equal(await readFile(join(state.dir, "again.pub"), "utf8"), pem);
   });
 
   describe("errors: clear, naming the service, nothing written, no secrets", () => {
-    const signTo = async (
-      ref: string,
-      extra: Record<string, string | undefined> = {},
-      flags: string[] = [],
-    ) => {
-      const out = join(dir, `out-${Math.random().toString(36).slice(2)}.sig`);
-      const r = await run([
-        ...flags,
-        "sign-blob",
-        "--key",
-        ref,
-        NO_TLOG,
-        "--output-signature",
-        out,
-        blob,
-      ], extra);
-      assert.notEqual(r.code, 0, r.err);
-      assert.ok(!existsSync(out), "a signature file was written");
-      assert.doesNotMatch(r.err, /\n\s+at /, "stack trace");
-      noSecret(r);
-      return r;
-    };
     const P256 = `azurekms://${VAULT}/p256`;
 
     it("a wrong client secret, an unknown tenant, missing variables", async () => {
-      let r = await signTo(P256, { AZURE_CLIENT_SECRET: "wrong-SECRET" });
+      let r = await signFails(P256, { AZURE_CLIENT_SECRET: "wrong-SECRET" });
       assert.match(r.err, /Cannot sign in to Azure as client "11111111-.*" of tenant "72f988bf-/);
       assert.match(r.err, /AADSTS7000215: Invalid client secret provided/);
       assert.match(r.err, /AZURE_CLIENT_SECRET/);
-      r = await signTo(P256, { AZURE_TENANT_ID: "00000000-0000-4000-8000-00000000dead" });
+      r = await signFails(P256, { AZURE_TENANT_ID: "00000000-0000-4000-8000-00000000dead" });
       assert.match(r.err, /AADSTS90002: Tenant '00000000-0000-4000-8000-00000000dead' not found/);
-      r = await signTo(P256, { AZURE_CLIENT_SECRET: undefined, AZURE_CLIENT_ID: undefined });
+      r = await signFails(P256, { AZURE_CLIENT_SECRET: undefined, AZURE_CLIENT_ID: undefined });
       assert.match(
         r.err,
         /Cannot sign in to Azure Key Vault: AZURE_CLIENT_ID, AZURE_CLIENT_SECRET not set/,
@@ -251,27 +184,27 @@ describe("azurekms:// keys on dist/cosign-ts (Entra ID + Key Vault stand-in)", (
     });
 
     it("a token of another tenant: the vault refuses it (401)", async () => {
-      const r = await signTo(P256, { AZURE_TENANT_ID: OTHER_TENANT });
+      const r = await signFails(P256, { AZURE_TENANT_ID: OTHER_TENANT });
       assert.match(r.err, /Azure Key Vault refused the token of client/);
       assert.match(r.err, /AKV10032: Invalid issuer/);
     });
 
     it("no sign permission in the access policy (403)", async () => {
-      const r = await signTo(P256, { AZURE_CLIENT_ID: READER });
+      const r = await signFails(P256, { AZURE_CLIENT_ID: READER });
       assert.match(r.err, /Azure Key Vault denied it to client "99999999-/);
       assert.match(r.err, /does not have keys sign permission/);
       assert.match(r.err, /Key Vault Crypto User/);
     });
 
     it("unknown key or version, bad reference, unknown vault host", async () => {
-      let r = await signTo(`azurekms://${VAULT}/missing`);
+      let r = await signFails(`azurekms://${VAULT}/missing`);
       assert.match(r.err, /KeyNotFound: A key with \(name\/id\) missing was not found/);
       assert.match(r.err, /az keyvault key list --vault-name release/);
-      r = await signTo(`azurekms://${VAULT}/p256/0123456789abcdef0123456789abcdef`);
+      r = await signFails(`azurekms://${VAULT}/p256/0123456789abcdef0123456789abcdef`);
       assert.match(r.err, /KeyNotFound/);
-      r = await signTo("azurekms://release.vault.azure.net");
+      r = await signFails("azurekms://release.vault.azure.net");
       assert.match(r.err, /Invalid Azure Key Vault key reference/);
-      r = await signTo("azurekms://nowhere.vault.azure.net/p256");
+      r = await signFails("azurekms://nowhere.vault.azure.net/p256");
       assert.match(r.err, /Azure Key Vault/);
     });
 
@@ -279,7 +212,7 @@ describe("azurekms:// keys on dist/cosign-ts (Entra ID + Key Vault stand-in)", (
       az.fault = "hang";
       try {
         const started = Date.now();
-        const r = await signTo(P256, {}, ["--timeout", "2s"]);
+        const r = await signFails(P256, {}, ["--timeout", "2s"]);
         assert.ok(Date.now() - started < 20_000);
         assert.match(r.err, /Azure Key Vault/);
         assert.match(r.err, /timed out/);
@@ -292,14 +225,14 @@ describe("azurekms:// keys on dist/cosign-ts (Entra ID + Key Vault stand-in)", (
     it("garbage answers and wrong signatures are refused before anything is written", async () => {
       az.fault = "garbage";
       try {
-        const r = await signTo(P256);
+        const r = await signFails(P256);
         assert.match(r.err, /Azure Key Vault .*not JSON/);
       } finally {
         az.fault = undefined;
       }
       az.fault = "wrong-signature";
       try {
-        const r = await signTo(P256);
+        const r = await signFails(P256);
         assert.match(r.err, /answered a signature that does not verify with the key's public key/);
       } finally {
         az.fault = undefined;

@@ -7,11 +7,10 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Buffer } from "node:buffer";
-import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
+import { tempDir } from "./helpers/cli.ts";
+import { type Env, kmsE2e, type KmsE2eState } from "./helpers/kms_e2e.ts";
 import { type GcpKmsStandin, startGcpKmsStandin } from "./helpers/gcp_kms_standin.ts";
 import { pushTestImage, startRegistry, type TestRegistry } from "./helpers/registry.ts";
 import { RegistryClient } from "../oci/client.ts";
@@ -28,51 +27,30 @@ const VIEWER = "viewer@proj.iam.gserviceaccount.com";
 
 describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
   let kms: GcpKmsStandin;
-  let dir: string;
   let cleanup: () => Promise<void>;
-  let blob: string;
-  let env: Record<string, string | undefined>;
+  const state: KmsE2eState = { dir: "", blob: "", env: {} };
   const saFiles: Record<string, string> = {};
   const secrets: string[] = [];
-  const run = (args: string[], extra: Record<string, string | undefined> = {}) =>
-    cosign(args, { env: { ...env, ...extra }, cwd: dir });
   const noSecret = (r: { out: string; err: string }) => {
     for (const s of secrets) assert.ok(!(r.out + r.err).includes(s), "a private key was printed");
     assert.doesNotMatch(r.out + r.err, /ya29\.|PRIVATE KEY|eyJ/, "a token or key was printed");
   };
-  const opensslVerify = async (pubPem: string, sig: Uint8Array, hash = "sha256") => {
-    const pubFile = join(dir, "check.pub");
-    const sigFile = join(dir, "check.sig");
-    await writeFile(pubFile, pubPem);
-    await writeFile(sigFile, sig);
-    const r = await runProcess("openssl", [
-      "dgst",
-      `-${hash}`,
-      "-verify",
-      pubFile,
-      "-signature",
-      sigFile,
-      blob,
-    ]);
-    return r.code === 0 && /Verified OK/.test(r.out);
-  };
-  const signBlob = async (ref: string, extra: Record<string, string | undefined> = {}) => {
-    const r = await run(["sign-blob", "--key", `gcpkms://${ref}`, NO_TLOG, blob], extra);
-    assert.equal(r.code, 0, r.err);
-    noSecret(r);
-    return new Uint8Array(Buffer.from(r.out.trim(), "base64"));
-  };
+  const e2e = kmsE2e(state, noSecret);
+  const { run, opensslVerify, verifyBlob, signFails } = e2e;
+  const signBlob = (key: string, extra: Env = {}) => e2e.signBlob(`gcpkms://${key}`, extra);
 
   before(async () => {
     kms = await startGcpKmsStandin();
     kms.projects.add("proj");
+    let dir: string;
     ({ dir, cleanup } = await tempDir("cosign-ts-gcpkms-"));
-    blob = join(dir, "blob.bin");
-    await writeFile(blob, new Uint8Array(300_000).map((_, i) => (i * 13 + (i >> 7)) & 0xff));
+    state.dir = dir;
+    state.blob = join(state.dir, "blob.bin");
+    await writeFile(state.blob, new Uint8Array(300_000).map((_, i) => (i * 13 + (i >> 7)) & 0xff));
     for (const email of [SIGNER, ADMIN, VIEWER]) {
       const sa = kms.addServiceAccount(email);
       secrets.push(sa.private_key.split("\n")[5]);
-      saFiles[email] = join(dir, `${email.split("@")[0]}.json`);
+      saFiles[email] = join(state.dir, `${email.split("@")[0]}.json`);
       await writeFile(saFiles[email], JSON.stringify(sa, null, 2));
     }
     kms.grant(SIGNER, RING, "roles/cloudkms.viewer");
@@ -87,7 +65,7 @@ describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
     kms.addVersion(ROTATED);
     kms.addVersion(ROTATED, "DISABLED");
     kms.addKey(`${RING}/cryptoKeys/symmetric`, "GOOGLE_SYMMETRIC_ENCRYPTION");
-    env = {
+    state.env = {
       GOOGLE_APPLICATION_CREDENTIALS: saFiles[SIGNER],
       CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS: kms.url,
       GCE_METADATA_HOST: kms.metadataHost,
@@ -118,20 +96,9 @@ describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
       const p = await run(["public-key", "--key", `gcpkms://${key}`]);
       assert.equal(p.code, 0, p.err);
       assert.equal(p.out, pub);
-      const sigFile = join(dir, "blob.sig");
-      await writeFile(sigFile, Buffer.from(sig).toString("base64"));
-      const v = await run([
-        "verify-blob",
-        "--key",
-        `gcpkms://${key}`,
-        "--signature",
-        sigFile,
-        "--insecure-ignore-tlog",
-        blob,
-      ]);
+      const v = await verifyBlob(`gcpkms://${key}`, sig);
       assert.equal(v.code, 0, v.err);
       assert.match(v.err, /Verified OK/);
-      noSecret(v);
     });
   }
 
@@ -143,26 +110,10 @@ describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
       assert.ok(await opensslVerify(kms.publicKeyPem(`${ROTATED}/cryptoKeyVersions/1`), pinned));
     }
     // A signature of version 2 does not verify with version 1's key: exit 12.
-    const sigFile = join(dir, "rotated.sig");
-    await writeFile(sigFile, Buffer.from(newest).toString("base64"));
-    const v = await run([
-      "verify-blob",
-      "--key",
-      `gcpkms://${ROTATED}/cryptoKeyVersions/1`,
-      "--signature",
-      sigFile,
-      "--insecure-ignore-tlog",
-      blob,
-    ]);
+    const v = await verifyBlob(`gcpkms://${ROTATED}/cryptoKeyVersions/1`, newest);
     assert.equal(v.code, 12, v.err);
     // A disabled version cannot sign.
-    const d = await run([
-      "sign-blob",
-      "--key",
-      `gcpkms://${ROTATED}/cryptoKeyVersions/3`,
-      NO_TLOG,
-      blob,
-    ]);
+    const d = await signFails(`gcpkms://${ROTATED}/cryptoKeyVersions/3`);
     assert.equal(d.code, 1);
     assert.match(d.err, /state is "DISABLED", not ENABLED/);
   });
@@ -219,7 +170,7 @@ describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
     );
     const name = "projects/proj/locations/europe-west1/keyRings/new-ring/cryptoKeys/release";
     const pem = kms.publicKeyPem(`${name}/cryptoKeyVersions/1`);
-    assert.equal(await readFile(join(dir, "cosign.pub"), "utf8"), pem);
+    assert.equal(await readFile(join(state.dir, "cosign.pub"), "utf8"), pem);
     assert.match(pem, /BEGIN PUBLIC KEY/);
     const sig = await signBlob(name, admin);
     assert.ok(await opensslVerify(pem, sig));
@@ -230,7 +181,7 @@ describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
     );
     assert.equal(again.code, 0, again.err);
     assert.match(again.err, /already exists/);
-    assert.equal(await readFile(join(dir, "again.pub"), "utf8"), pem);
+    assert.equal(await readFile(join(state.dir, "again.pub"), "utf8"), pem);
   });
 
   it("uses the metadata server when GOOGLE_APPLICATION_CREDENTIALS is not set", async () => {
@@ -253,51 +204,34 @@ describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
   });
 
   describe("errors: clear, naming the service, nothing written, no secrets", () => {
-    const signTo = async (
-      ref: string,
-      extra: Record<string, string | undefined> = {},
-      flags: string[] = [],
-    ) => {
-      const out = join(dir, `out-${Math.random().toString(36).slice(2)}.sig`);
-      const r = await run(
-        [...flags, "sign-blob", "--key", ref, NO_TLOG, "--output-signature", out, blob],
-        extra,
-      );
-      assert.notEqual(r.code, 0, r.err);
-      assert.ok(!existsSync(out), "a signature file was written");
-      assert.doesNotMatch(r.err, /\n\s+at /, "stack trace");
-      noSecret(r);
-      return r;
-    };
-
     it("a service-account key Google does not know: invalid_grant from Google OAuth2", async () => {
       const forged = kms.addServiceAccount("forged@proj.iam.gserviceaccount.com");
       const real = JSON.parse(await readFile(saFiles[SIGNER], "utf8"));
-      const file = join(dir, "forged.json");
+      const file = join(state.dir, "forged.json");
       await writeFile(file, JSON.stringify({ ...real, private_key: forged.private_key }));
       secrets.push(forged.private_key.split("\n")[5]);
-      const r = await signTo(`gcpkms://${P256}`, { GOOGLE_APPLICATION_CREDENTIALS: file });
+      const r = await signFails(`gcpkms://${P256}`, { GOOGLE_APPLICATION_CREDENTIALS: file });
       assert.match(r.err, /Cannot get a Google access token for service account "signer@proj/);
       assert.match(r.err, /invalid_grant|Invalid JWT Signature/);
       assert.match(r.err, /current key of an enabled service account/);
     });
 
     it("missing or unusable credentials files", async () => {
-      let r = await signTo(`gcpkms://${P256}`, {
-        GOOGLE_APPLICATION_CREDENTIALS: join(dir, "nope.json"),
+      let r = await signFails(`gcpkms://${P256}`, {
+        GOOGLE_APPLICATION_CREDENTIALS: join(state.dir, "nope.json"),
       });
       assert.match(
         r.err,
         /Cannot read Google credentials ".*nope\.json" \(GOOGLE_APPLICATION_CREDENTIALS\)/,
       );
-      const user = join(dir, "user.json");
+      const user = join(state.dir, "user.json");
       await writeFile(user, JSON.stringify({ type: "authorized_user", refresh_token: "x" }));
-      r = await signTo(`gcpkms://${P256}`, { GOOGLE_APPLICATION_CREDENTIALS: user });
+      r = await signFails(`gcpkms://${P256}`, { GOOGLE_APPLICATION_CREDENTIALS: user });
       assert.match(r.err, /only "service_account" key files are supported/);
     });
 
     it("no permission to sign: PERMISSION_DENIED names the permission and the fix", async () => {
-      const r = await signTo(`gcpkms://${P256}`, {
+      const r = await signFails(`gcpkms://${P256}`, {
         GOOGLE_APPLICATION_CREDENTIALS: saFiles[VIEWER],
       });
       assert.match(r.err, /Google Cloud KMS denied it to service account "viewer@proj/);
@@ -306,13 +240,13 @@ describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
     });
 
     it("unknown key, bad reference, key that cannot sign", async () => {
-      let r = await signTo(`gcpkms://${RING}/cryptoKeys/missing`);
+      let r = await signFails(`gcpkms://${RING}/cryptoKeys/missing`);
       assert.match(r.err, /NOT_FOUND: CryptoKey .*missing not found/);
       assert.match(r.err, /Check the project, location, key ring and key/);
-      r = await signTo("gcpkms://projects/proj/keyRings/ring/cryptoKeys/k");
+      r = await signFails("gcpkms://projects/proj/keyRings/ring/cryptoKeys/k");
       assert.match(r.err, /Invalid Google Cloud KMS key reference/);
       assert.match(r.err, /gcpkms:\/\/projects\/PROJECT\/locations\/LOCATION/);
-      r = await signTo(`gcpkms://${RING}/cryptoKeys/symmetric`);
+      r = await signFails(`gcpkms://${RING}/cryptoKeys/symmetric`);
       assert.match(r.err, /purpose is "ENCRYPT_DECRYPT", not ASYMMETRIC_SIGN/);
     });
 
@@ -320,7 +254,7 @@ describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
       kms.fault = "hang";
       try {
         const started = Date.now();
-        const r = await signTo(`gcpkms://${P256}`, {}, ["--timeout", "2s"]);
+        const r = await signFails(`gcpkms://${P256}`, {}, ["--timeout", "2s"]);
         assert.ok(Date.now() - started < 20_000);
         assert.match(r.err, /Google Cloud KMS/);
         assert.match(r.err, /timed out|time|2s/i);
@@ -332,14 +266,14 @@ describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
     it("garbage answers and wrong signatures are refused before anything is written", async () => {
       kms.fault = "garbage";
       try {
-        const r = await signTo(`gcpkms://${P256}`);
+        const r = await signFails(`gcpkms://${P256}`);
         assert.match(r.err, /Google Cloud KMS .*not JSON/);
       } finally {
         kms.fault = undefined;
       }
       kms.fault = "wrong-signature";
       try {
-        const r = await signTo(`gcpkms://${P256}`);
+        const r = await signFails(`gcpkms://${P256}`);
         assert.match(r.err, /answered a signature that does not verify with the key's public key/);
       } finally {
         kms.fault = undefined;
