@@ -16,7 +16,12 @@
  */
 import { CosignError } from "../../core/errors.ts";
 import type { Artifact, Context } from "../../core/plugin.ts";
-import { DOCKER_LAYER_GZIP, OCI_LAYER_GZIP } from "../../oci/media_types.ts";
+import {
+  DOCKER_CONFIG,
+  DOCKER_LAYER_GZIP,
+  OCI_CONFIG,
+  OCI_LAYER_GZIP,
+} from "../../oci/media_types.ts";
 import { parseBpfObject } from "./bpf_elf.ts";
 import { MAPS_LABEL, mergeLabels, PROGRAMS_LABEL } from "./ebpf_image.ts";
 import { gunzip, MAX_LAYER_BYTES, untar } from "./tar_layer.ts";
@@ -74,6 +79,8 @@ export async function describeEbpfImage(
   if (!m || !artifact.fetchBlob || m.layers.length !== 1) return undefined;
   const layer = m.layers[0];
   if (layer.mediaType !== OCI_LAYER_GZIP && layer.mediaType !== DOCKER_LAYER_GZIP) return undefined;
+  // Only image configs carry labels (OCI or Docker): other artifacts are not fetched.
+  if (m.config.mediaType !== OCI_CONFIG && m.config.mediaType !== DOCKER_CONFIG) return undefined;
   if (m.config.size > 1024 * 1024) return undefined;
   let config: { config?: { Labels?: Record<string, unknown> } };
   try {
