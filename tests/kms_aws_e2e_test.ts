@@ -197,6 +197,16 @@ describe("awskms:// keys on dist/cosign-ts (AWS KMS stand-in, SigV4 checked by b
     assert.equal(v.code, 0, v.err);
   });
 
+  it("RSA_2048 keys sign with their first algorithm, RSASSA_PKCS1_V1_5_SHA_256", async () => {
+    kms.createKey("RSA_2048", "alias/rsa");
+    const s = await run(["sign-blob", "--key", "awskms:///alias/rsa", NO_TLOG, blob]);
+    assert.equal(s.code, 0, s.err);
+    assert.equal(lastOf("Sign")!.body.SigningAlgorithm, "RSASSA_PKCS1_V1_5_SHA_256");
+    assert.equal(await opensslVerify(kms.key("alias/rsa")!.pem, s.out), true);
+    const p = await run(["public-key", "--key", "awskms:///alias/rsa"]);
+    assert.equal(p.out, kms.key("alias/rsa")!.pem);
+  });
+
   it("reads credentials and region from profiles in the shared files (AWS_PROFILE wins, as the Go SDK)", async () => {
     const creds = join(dir, "aws-credentials");
     const config = join(dir, "aws-config");
