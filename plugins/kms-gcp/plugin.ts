@@ -14,46 +14,24 @@
  * ```
  * @module
  */
-import {
-  type Context,
-  definePlugin,
-  type GenerateOptions,
-  type KeyProvider,
-  type Plugin,
-  type PublicKeyMaterial,
-  type Signer,
-  type SignerOptions,
-  type Verifier,
-} from "../../core/plugin.ts";
+import { definePlugin, type Plugin } from "../../core/plugin.ts";
+import { lazyKeyProvider } from "../../core/lazy_key_provider.ts";
 
 /** The "gcpkms" provider's one line for `--help`. */
 export const GCP_KMS_KEY_DESCRIPTION: string =
   "Google Cloud KMS keys: gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K[/cryptoKeyVersions/V]";
-
-const provider = async (): Promise<KeyProvider> =>
-  (await import("./gcp_kms_provider.ts")).gcpKmsProvider;
-
-/** The "gcpkms" provider as registered: each method loads the client on first use. */
-const gcpKmsEntry: KeyProvider = {
-  scheme: "gcpkms",
-  description: GCP_KMS_KEY_DESCRIPTION,
-  async signer(ref: string, ctx: Context, options?: SignerOptions): Promise<Signer> {
-    return await (await provider()).signer(ref, ctx, options);
-  },
-  async verifier(ref: string, ctx: Context, options?: SignerOptions): Promise<Verifier> {
-    return await (await provider()).verifier!(ref, ctx, options);
-  },
-  async generate(ref: string, ctx: Context, options?: GenerateOptions): Promise<PublicKeyMaterial> {
-    return await (await provider()).generate!(ref, ctx, options);
-  },
-};
 
 /** The kms-gcp plugin. */
 export const kmsGcpPlugin: Plugin = definePlugin({
   name: "kms-gcp",
   apiVersion: 1,
   description: "Keys in Google Cloud KMS (service-account files, metadata server)",
-  keys: [gcpKmsEntry],
+  keys: [
+    lazyKeyProvider(
+      { scheme: "gcpkms", description: GCP_KMS_KEY_DESCRIPTION },
+      async () => (await import("./gcp_kms_provider.ts")).gcpKmsProvider,
+    ),
+  ],
 });
 
 export default kmsGcpPlugin;
