@@ -16,11 +16,11 @@ import { artifactTektonPlugin } from "./plugins/artifact-tekton/plugin.ts";
 import { hardwarePivPlugin } from "./plugins/hardware-piv/plugin.ts";
 import { hardwarePkcs11Plugin } from "./plugins/hardware-pkcs11/plugin.ts";
 import { keyFilePlugin } from "./plugins/key-file/plugin.ts";
-import { kmsAzurePlugin } from "./plugins/kms-azure/plugin.ts";
-import { kmsGcpPlugin } from "./plugins/kms-gcp/plugin.ts";
 import { keyK8sPlugin } from "./plugins/key-k8s/plugin.ts";
 import { keyGithubPlugin } from "./plugins/key-github/plugin.ts";
 import { keyGitlabPlugin } from "./plugins/key-gitlab/plugin.ts";
+import { kmsAzurePlugin } from "./plugins/kms-azure/plugin.ts";
+import { kmsGcpPlugin } from "./plugins/kms-gcp/plugin.ts";
 import { kmsAwsPlugin } from "./plugins/kms-aws/plugin.ts";
 import { kmsVaultPlugin } from "./plugins/kms-vault/plugin.ts";
 import { tlogRekorPlugin } from "./plugins/tlog-rekor/plugin.ts";
@@ -37,13 +37,13 @@ import { policyTsPlugin } from "./plugins/policy-ts/plugin.ts";
  */
 export const BUILTIN_PLUGINS: Plugin[] = [
   keyFilePlugin,
-  kmsGcpPlugin,
-  kmsAzurePlugin,
   keyK8sPlugin,
   keyGithubPlugin,
   keyGitlabPlugin,
   hardwarePkcs11Plugin,
   hardwarePivPlugin,
+  kmsGcpPlugin,
+  kmsAzurePlugin,
   kmsVaultPlugin,
   kmsAwsPlugin,
   artifactBlobPlugin,
@@ -68,6 +68,19 @@ if (import.meta.main) {
   const runtime = currentRuntime();
   // Bun-compiled binaries: argv = [exe, "/$bunfs/root/…", ...args]; Deno/Bun scripts: [runtime, script, ...].
   const args = cliArgs(process.argv.slice(2), process.argv0 ?? process.argv[0]);
-  const code = await run(args, { runtime, builtins: BUILTIN_PLUGINS });
+  // Ctrl-C: the first aborts the command's signal so it unwinds (temporary files removed, token
+  // sessions closed) and exits 130; a second one exits at once.
+  const interrupt = new AbortController();
+  process.on("SIGINT", () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    interrupt.abort(new Error("interrupted"));
+  });
+  const code = await run(args, { runtime, builtins: BUILTIN_PLUGINS, interrupt: interrupt.signal });
+  if (interrupt.signal.aborted) {
+    // Cleaned up: now end as Unix tools do after Ctrl-C, killed by SIGINT (so a calling shell
+    // script stops too; shells report 130).
+    process.removeAllListeners("SIGINT");
+    process.kill(process.pid, "SIGINT");
+  }
   process.exit(code);
 }

@@ -72,6 +72,29 @@ export interface RunOptions {
   env?: (name: string) => string | undefined;
   /** Standard streams; default to the runtime's. */
   io?: IO;
+  /**
+   * Aborted when the user interrupts (Ctrl-C; main.ts wires SIGINT to it): the command's signal
+   * aborts, it gets {@link INTERRUPT_GRACE_MS} to unwind (temporary files removed, sessions
+   * closed), and run() returns 130.
+   */
+  interrupt?: AbortSignal;
+}
+
+/** How long an interrupted command may take to unwind before run() returns anyway. */
+export const INTERRUPT_GRACE_MS = 2000;
+
+/** The exit code of an interrupted command (128 + SIGINT, as shells report it). */
+export const EXIT_INTERRUPTED = 130;
+
+/** Waits up to {@link INTERRUPT_GRACE_MS} for the command to unwind, then rejects with `reason`. */
+async function unwind(running: Promise<unknown>, reason: unknown): Promise<never> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    running.catch(() => undefined),
+    new Promise((resolve) => timer = setTimeout(resolve, INTERRUPT_GRACE_MS)),
+  ]);
+  clearTimeout(timer);
+  throw reason;
 }
 
 function defaultIO(runtime: Runtime): IO {
@@ -527,7 +550,7 @@ export async function run(argv: string[], opts: RunOptions): Promise<number> {
     }
     debug ||= scan.verbose;
     const timeoutMs = parseDuration(scan.timeout ?? DEFAULT_TIMEOUT);
-    deadline = startDeadline(timeoutMs, undefined, "the command");
+    deadline = startDeadline(timeoutMs, opts.interrupt, "the command");
 
     const registry = new PluginRegistry();
     for (const p of opts.builtins) registry.register(p);
@@ -599,10 +622,16 @@ export async function run(argv: string[], opts: RunOptions): Promise<number> {
     const running = command.run({ flags: parsed.flags, args: parsed.args, ctx, io });
     const code = await Promise.race([
       running,
-      abortPromise(deadline.signal).catch((e) => ownTimeoutError(running, e)),
+      abortPromise(deadline.signal).catch((e) =>
+        opts.interrupt?.aborted ? unwind(running, e) : ownTimeoutError(running, e)
+      ),
     ]);
     return typeof code === "number" ? code : 0;
   } catch (e) {
+    if (opts.interrupt?.aborted) {
+      io.err("Error: interrupted (Ctrl-C)\n");
+      return EXIT_INTERRUPTED;
+    }
     const err = deadline?.signal.aborted && !namesTimeout(e)
       ? timeoutError(doing, deadline.ms, e)
       : e;

@@ -294,6 +294,47 @@ describe("reliability (e2e, dist/cosign-ts)", () => {
     }
   });
 
+  it("Ctrl-C during sget -o unwinds: temporary file removed, no output, then ends by SIGINT", async () => {
+    const work = await subdir("interrupted");
+    const { ref } = await uploadRandom("int.bin", 8 * 1024 * 1024, "rel/int:v1");
+    const [regHost, regPort] = reg.host.split(":");
+    const relay = await slowRelay({ host: regHost, port: Number(regPort) }, 16 * 1024);
+    try {
+      const slowRef = ref.replace(reg.host, `127.0.0.1:${relay.port}`);
+      const out = join(work, "int.out");
+      const child = spawn(BIN, ["sget", "-o", out, slowRef], {
+        env: cleanEnv(),
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let err = "";
+      child.stderr!.on("data", (d: Uint8Array) => err += new TextDecoder().decode(d));
+      const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
+        child.on("close", (code, signal) => r({ code, signal }))
+      );
+      let staged = false;
+      const deadline = Date.now() + 30_000;
+      while (!staged && Date.now() < deadline) {
+        for (const n of await readdir(work)) {
+          if (n.startsWith(".int.out.") && (await stat(join(work, n))).size > 64 * 1024) {
+            staged = true;
+          }
+        }
+        if (!staged) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(staged, "sget staged next to the output");
+      const sent = Date.now();
+      child.kill("SIGINT");
+      const status = await within(exited, 10_000, "sget to exit after SIGINT");
+      // Killed by SIGINT after cleaning up, as Unix tools end after Ctrl-C (shells say 130).
+      assert.deepEqual(status, { code: null, signal: "SIGINT" }, err);
+      assert.ok(Date.now() - sent < 5000, "unwinds within the grace period");
+      assert.match(err, /interrupted \(Ctrl-C\)/);
+      assert.deepEqual(await readdir(work), [], "the temporary file is removed, no output");
+    } finally {
+      await relay.close();
+    }
+  });
+
   it("refuses a legacy bundle that repeats a key, naming it (the last value would verify)", async () => {
     const env = { COSIGN_PASSWORD: "pw" };
     const prefix = await newKeyPair("dupkey");
