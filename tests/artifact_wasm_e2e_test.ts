@@ -80,7 +80,10 @@ describe("upload wasm (e2e, real registry)", () => {
     const repo = "wasm/cosign-module";
     const up = await run(["upload", "wasm", "-f", "module.wasm", `${reg.host}/${repo}:v1`]);
     assert.equal(up.code, 0, up.err);
-    assert.match(up.err, /Uploading wasm file from \[module\.wasm\]/);
+    assert.ok(
+      up.err.includes(`Uploading wasm file from [module.wasm] to [${reg.host}/${repo}:v1].`),
+      up.err,
+    );
     const { bytes, json } = await read.manifest(repo, "v1");
     assert.equal(up.out.trim(), `${reg.host}/${repo}@${sha256(bytes)}`);
     assert.equal(json.schemaVersion, 2);

@@ -24,7 +24,7 @@ import type { Context } from "../../core/plugin.ts";
 import { readSmallFile } from "../../cli/blob_input.ts";
 import { sha256Digest } from "../../oci/digest.ts";
 import { OCI_MANIFEST } from "../../oci/media_types.ts";
-import { parseReference, repositoryString } from "../../oci/reference.ts";
+import { parseReference, referenceString, repositoryString } from "../../oci/reference.ts";
 import { registryClientFor } from "../../oci/registry_options.ts";
 import { goJsonBytes } from "../artifact-oci/mod.ts";
 import { parseWasm, type WasmInfo } from "./wasm_binary.ts";
@@ -141,7 +141,8 @@ export async function uploadWasm(ctx: Context, options: UploadWasmOptions): Prom
   const info = parseWasm(bytes, options.path);
   const built = buildWasmArtifact(bytes, info, { ...options, format });
   const repo = repositoryString(ref);
-  ctx.log.info(`Uploading wasm file from [${options.path}] to [${options.image}].`);
+  // cosign's line, with the normalized reference (go-containerregistry's ref.Name()).
+  ctx.log.info(`Uploading wasm file from [${options.path}] to [${referenceString(ref)}].`);
   const client = registryClientFor(ctx);
   await client.putBlob(repo, bytes, { mediaType: built.layerMediaType });
   await client.putBlob(repo, built.config, { mediaType: built.configMediaType });
