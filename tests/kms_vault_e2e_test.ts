@@ -11,57 +11,36 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
-import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
+import { tempDir } from "./helpers/cli.ts";
 import { startVaultStandin, type VaultStandin } from "./helpers/vault_standin.ts";
 import { imageRoundTrip } from "./helpers/kms_image.ts";
+import { type Env, kmsE2e, type KmsE2eState } from "./helpers/kms_e2e.ts";
+import { opensslVerify as opensslVerifyFile } from "./helpers/openssl.ts";
 
 const TOKEN = "hvs.standin-T0KEN-never-printed";
 const NAMESPACE = "team-a";
 const MOUNT = "cosign-transit";
-const NO_TLOG = "--tlog-upload=false";
 
 describe("hashivault:// keys on dist/cosign-ts (Vault transit stand-in)", () => {
   let vault: VaultStandin;
-  let dir: string;
   let cleanup: () => Promise<void>;
-  let blob: string;
   let blobBytes: Uint8Array;
-  let env: Record<string, string | undefined>;
-  const run = (args: string[], extra: Record<string, string | undefined> = {}) =>
-    cosign(args, { env: { ...env, ...extra }, cwd: dir });
+  const state: KmsE2eState = { dir: "", blob: "", env: {} };
   const noSecret = (r: { out: string; err: string }) => {
     assert.doesNotMatch(r.out + r.err, /T0KEN/, "the token must never be printed");
   };
-  const opensslVerify = async (pubPem: string, sig: Uint8Array, data = blob, rawin = false) => {
-    const pubFile = join(dir, "check.pub");
-    const sigFile = join(dir, "check.sig");
-    await writeFile(pubFile, pubPem);
-    await writeFile(sigFile, sig);
-    const args = rawin
-      ? [
-        "pkeyutl",
-        "-verify",
-        "-pubin",
-        "-inkey",
-        pubFile,
-        "-rawin",
-        "-in",
-        data,
-        "-sigfile",
-        sigFile,
-      ]
-      : ["dgst", "-sha256", "-verify", pubFile, "-signature", sigFile, data];
-    const r = await runProcess("openssl", args);
-    return r.code === 0 && /Verified OK|Signature Verified Successfully/.test(r.out);
-  };
+  const kms = kmsE2e(state, noSecret);
+  const run = kms.run;
 
   before(async () => {
     vault = await startVaultStandin({ token: TOKEN, namespace: NAMESPACE, mount: MOUNT });
+    let dir: string;
     ({ dir, cleanup } = await tempDir("cosign-ts-vault-"));
-    blob = join(dir, "blob.bin");
+    state.dir = dir;
+    state.blob = join(dir, "blob.bin");
     blobBytes = new Uint8Array(300_000).map((_, i) => (i * 7 + (i >> 9)) & 0xff);
-    await writeFile(blob, blobBytes);
-    env = {
+    await writeFile(state.blob, blobBytes);
+    state.env = {
       VAULT_ADDR: vault.url,
       VAULT_TOKEN: TOKEN,
       VAULT_NAMESPACE: NAMESPACE,
@@ -86,7 +65,7 @@ describe("hashivault:// keys on dist/cosign-ts (Vault transit stand-in)", () => 
     assert.equal(create?.path, `/v1/${MOUNT}/keys/release`);
     assert.equal(create?.namespace, NAMESPACE);
     const pem = vault.key("release")!.pem;
-    assert.equal(await readFile(join(dir, "cosign.pub"), "utf8"), pem);
+    assert.equal(await readFile(join(state.dir, "cosign.pub"), "utf8"), pem);
     const p = await run(["public-key", "--key", "hashivault://release"]);
     assert.equal(p.code, 0, p.err);
     assert.equal(p.out, pem);
@@ -95,9 +74,7 @@ describe("hashivault:// keys on dist/cosign-ts (Vault transit stand-in)", () => 
 
   it("sign-blob sends only the SHA-256 digest (prehashed); openssl and Vault's verify agree", async () => {
     const before = vault.requests.length;
-    const s = await run(["sign-blob", "--key", "hashivault://release", NO_TLOG, blob]);
-    assert.equal(s.code, 0, s.err);
-    noSecret(s);
+    const sig = await kms.signBlob("hashivault://release");
     const sign = vault.requests.slice(before).find((q) => q.path.includes("/sign/"))!;
     assert.equal(sign.path, `/v1/${MOUNT}/sign/release/sha2-256`);
     assert.equal(sign.body?.prehashed, true);
@@ -106,57 +83,32 @@ describe("hashivault:// keys on dist/cosign-ts (Vault transit stand-in)", () => 
       Buffer.from(sign.body?.input as string, "base64").toString("hex"),
       createHash("sha256").update(blobBytes).digest("hex"),
     );
-    const sig = Buffer.from(s.out.trim(), "base64");
-    assert.equal(await opensslVerify(vault.key("release")!.pem, sig), true);
+    assert.equal(await kms.opensslVerify(vault.key("release")!.pem, sig), true);
 
-    const sigFile = join(dir, "blob.sig");
-    await writeFile(sigFile, s.out.trim());
     const mark = vault.requests.length;
-    const v = await run([
-      "verify-blob",
-      "--key",
-      "hashivault://release",
-      "--signature",
-      sigFile,
-      "--insecure-ignore-tlog",
-      blob,
-    ]);
+    const v = await kms.verifyBlob("hashivault://release", sig);
     assert.equal(v.code, 0, v.err);
     assert.match(v.err, /Verified OK/);
     const verify = vault.requests.slice(mark).find((q) => q.path.includes("/verify/"))!;
     assert.equal(verify.path, `/v1/${MOUNT}/verify/release/sha2-256`);
     assert.match(verify.body?.signature as string, /^vault:v1:/);
 
-    const other = join(dir, "other.bin");
-    await writeFile(other, "not the signed content");
-    const bad = await run([
-      "verify-blob",
-      "--key",
+    const bad = await kms.verifyBlob(
       "hashivault://release",
-      "--signature",
-      sigFile,
-      "--insecure-ignore-tlog",
-      other,
-    ]);
+      sig.map((b, i) => i === 10 ? b ^ 1 : b),
+    );
     assert.notEqual(bad.code, 0);
   });
 
   it("reads the token from ~/.vault-token when VAULT_TOKEN is not set", async () => {
-    await writeFile(join(dir, ".vault-token"), `${TOKEN}\n`, { mode: 0o600 });
+    const tokenFile = join(state.dir, ".vault-token");
+    await writeFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
     try {
-      const s = await run(["sign-blob", "--key", "hashivault://release", NO_TLOG, blob], {
-        VAULT_TOKEN: undefined,
-      });
-      assert.equal(s.code, 0, s.err);
-      assert.match(s.err + s.out, /./);
-      noSecret(s);
+      await kms.signBlob("hashivault://release", { VAULT_TOKEN: undefined });
     } finally {
-      await writeFile(join(dir, ".vault-token"), "");
+      await writeFile(tokenFile, "");
     }
-    const none = await run(["sign-blob", "--key", "hashivault://release", NO_TLOG, blob], {
-      VAULT_TOKEN: undefined,
-    });
-    assert.notEqual(none.code, 0);
+    const none = await kms.signFails("hashivault://release", { VAULT_TOKEN: undefined });
     assert.match(none.err, /no Vault token: VAULT_TOKEN is not set/);
     assert.match(none.err, /vault login/);
   });
@@ -164,11 +116,15 @@ describe("hashivault:// keys on dist/cosign-ts (Vault transit stand-in)", () => 
   it("signs with RSA (PKCS#1 v1.5) and Ed25519 transit keys; openssl verifies", async () => {
     vault.addKey("rsa", "rsa-2048");
     vault.addKey("ed", "ed25519");
-    for (const [name, rawin] of [["rsa", false], ["ed", true]] as const) {
-      const s = await run(["sign-blob", "--key", `hashivault://${name}`, NO_TLOG, blob]);
-      assert.equal(s.code, 0, s.err);
-      const sig = Buffer.from(s.out.trim(), "base64");
-      assert.equal(await opensslVerify(vault.key(name)!.pem, sig, blob, rawin), true, name);
+    const rsaSig = await kms.signBlob("hashivault://rsa");
+    assert.equal(await kms.opensslVerify(vault.key("rsa")!.pem, rsaSig), true);
+    const edSig = await kms.signBlob("hashivault://ed");
+    const pub = join(state.dir, "ed.pub");
+    const sigFile = join(state.dir, "ed.sig");
+    await writeFile(pub, vault.key("ed")!.pem);
+    await writeFile(sigFile, edSig);
+    assert.equal(await opensslVerifyFile("ed25519", pub, state.blob, sigFile), true);
+    for (const name of ["rsa", "ed"]) {
       const p = await run(["public-key", "--key", `hashivault://${name}`]);
       assert.equal(p.out, vault.key(name)!.pem);
     }
@@ -178,16 +134,15 @@ describe("hashivault:// keys on dist/cosign-ts (Vault transit stand-in)", () => 
     await imageRoundTrip({
       run,
       keyRef: "hashivault://release",
-      pubFile: join(dir, "cosign.pub"),
+      pubFile: join(state.dir, "cosign.pub"),
       repo: "vault/app",
-      dockerConfig: dir,
+      dockerConfig: state.dir,
       checkSign: noSecret,
     });
   });
 
   it("bad token, wrong namespace, unknown key, bad reference: clear errors, nothing written", async () => {
-    const out = join(dir, "never.sig");
-    const cases: [Record<string, string | undefined>, string, RegExp, RegExp][] = [
+    const cases: [Env, string, RegExp, RegExp][] = [
       [{ VAULT_TOKEN: "hvs.wrong-T0KEN" }, "release", /HTTP 403: permission denied/, /VAULT_TOKEN/],
       [{ VAULT_NAMESPACE: "team-b" }, "release", /HTTP 403: permission denied/, /VAULT_NAMESPACE/],
       [{}, "missing", /HTTP 404/, /no transit key "missing".*generate-key-pair --kms/],
@@ -200,15 +155,9 @@ describe("hashivault:// keys on dist/cosign-ts (Vault transit stand-in)", () => 
       [{ VAULT_ADDR: undefined }, "release", /VAULT_ADDR is not set/, /Set VAULT_ADDR/],
     ];
     for (const [extra, name, message, hint] of cases) {
-      const r = await run(
-        ["sign-blob", "--key", `hashivault://${name}`, NO_TLOG, "--output-signature", out, blob],
-        extra,
-      );
-      assert.notEqual(r.code, 0, JSON.stringify(extra));
+      const r = await kms.signFails(`hashivault://${name}`, extra);
       assert.match(r.err, message, r.err);
       assert.match(r.err, hint, r.err);
-      noSecret(r);
-      assert.equal(existsSync(out), false);
     }
     const bad = await run(["public-key", "--key", "hashivault://a/b"]);
     assert.notEqual(bad.code, 0);
@@ -217,54 +166,34 @@ describe("hashivault:// keys on dist/cosign-ts (Vault transit stand-in)", () => 
     const aes = await run(["public-key", "--key", "hashivault://secrets"]);
     assert.notEqual(aes.code, 0);
     assert.match(aes.err, /type aes256-gcm96, which cannot sign/);
-    const gen = await run([
-      "generate-key-pair",
-      "--kms",
-      "hashivault://new",
-      "--output-key-prefix",
-      "never",
-    ], {
-      VAULT_TOKEN: "hvs.wrong-T0KEN",
-    });
+    const gen = await run(
+      ["generate-key-pair", "--kms", "hashivault://new", "--output-key-prefix", "never"],
+      { VAULT_TOKEN: "hvs.wrong-T0KEN" },
+    );
     assert.notEqual(gen.code, 0);
-    assert.equal(existsSync(join(dir, "never.pub")), false);
+    noSecret(gen);
+    assert.equal(existsSync(join(state.dir, "never.pub")), false);
   });
 
   it("a Vault that times out, answers garbage or bad signatures: clear errors, nothing written", async () => {
-    const out = join(dir, "never.sig");
-    const sign = (extra: string[] = []) =>
-      run([
-        ...extra,
-        "sign-blob",
-        "--key",
-        "hashivault://release",
-        NO_TLOG,
-        "--output-signature",
-        out,
-        blob,
-      ]);
     try {
       vault.faults.delayMs = 10_000;
       const started = Date.now();
-      const slow = await sign(["--timeout", "1s"]);
-      assert.notEqual(slow.code, 0);
+      const slow = await kms.signFails("hashivault://release", {}, ["--timeout", "1s"]);
       assert.ok(Date.now() - started < 8000, "the timeout must stop the command");
       assert.match(slow.err, /Vault/);
-      assert.match(slow.err, /timed out|time/);
+      assert.match(slow.err, /timed out/);
       assert.match(slow.err, /-t\/--timeout/);
       vault.faults.delayMs = 0;
 
       vault.faults.garbage = true;
-      const garbage = await sign();
-      assert.notEqual(garbage.code, 0);
+      const garbage = await kms.signFails("hashivault://release");
       assert.match(garbage.err, /Vault at http:\/\/127\.0\.0\.1:\d+\/v1\/.* not JSON/);
       vault.faults.garbage = false;
 
       vault.faults.badSignatures = true;
-      const badSig = await sign();
-      assert.notEqual(badSig.code, 0);
+      const badSig = await kms.signFails("hashivault://release");
       assert.match(badSig.err, /Vault answered a signature that does not verify/);
-      assert.equal(existsSync(out), false);
     } finally {
       vault.faults.delayMs = 0;
       vault.faults.garbage = false;
