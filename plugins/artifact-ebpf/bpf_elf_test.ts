@@ -82,6 +82,25 @@ describe("parseBpfObject", () => {
   });
 });
 
+describe("parseBpfObject on damaged input", () => {
+  it("every truncation and every single-byte change gives a result or INVALID_INPUT, never a crash", () => {
+    const good = bpfObject();
+    const outcomes = (bytes: Uint8Array) => {
+      try {
+        parseBpfObject(bytes, "d.o");
+      } catch (e) {
+        assert.equal((e as { code?: string }).code, "INVALID_INPUT", String(e));
+      }
+    };
+    for (let n = 0; n < good.length; n++) outcomes(good.subarray(0, n));
+    for (let i = 0; i < good.length; i++) {
+      const bad = good.slice();
+      bad[i] ^= 0xff;
+      outcomes(bad);
+    }
+  });
+});
+
 describe("tar layer", () => {
   it("round-trips files; GNU tar lists what tarFiles writes", async (t) => {
     const files = [{ name: "a.o", data: bpfObject() }, { name: "b.o", data: new Uint8Array(513) }];

@@ -77,6 +77,23 @@ describe("parseWasm", () => {
     refused(component(section(13, [])), /unknown section id 13/);
   });
 
+  it("every truncation and single-byte change of a component is parsed or refused, never a crash", () => {
+    const good = sampleComponent();
+    const check = (bytes: Uint8Array) => {
+      try {
+        parseWasm(bytes, "d.wasm");
+      } catch (e) {
+        assert.equal((e as { code?: string }).code, "INVALID_INPUT", String(e));
+      }
+    };
+    for (let n = 0; n < good.length; n++) check(good.subarray(0, n));
+    for (let i = 0; i < good.length; i++) {
+      const bad = good.slice();
+      bad[i] ^= 0xff;
+      check(bad);
+    }
+  });
+
   it("leb128 encodes as the specification's example", () => {
     assert.deepEqual([...leb128(624485)], [0xe5, 0x8e, 0x26]);
     assert.deepEqual([...leb128(0)], [0]);
