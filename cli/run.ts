@@ -281,12 +281,14 @@ const HELP_SECTIONS: [string, (p: Plugin) => Listed[] | undefined][] = [
   ],
   ["Transparency logs", (p) => p.tlogs],
   ["Timestamp authorities", (p) => p.timestamps],
+  ["Policy engines", (p) => p.policies],
 ];
 
 /**
  * The top-level help text: the commands (plugin commands with their plugin's name), then the key
- * schemes, artifact kinds, transparency logs and timestamp authorities of the loaded plugins,
- * each with its description and plugin, then the plugins themselves and the global flags.
+ * schemes, artifact kinds, transparency logs, timestamp authorities and policy engines of the
+ * loaded plugins, each with its description and plugin, then the plugins themselves and the global
+ * flags.
  * Without a registry only the commands and flags are listed.
  */
 export function topHelp(list: ListedCommand[], registry?: PluginRegistry): string {
