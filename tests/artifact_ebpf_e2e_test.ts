@@ -15,6 +15,7 @@ import { mkdir, open, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
 import { startRegistry, type TestRegistry } from "./helpers/registry.ts";
+import { attestRoundTrip } from "./helpers/attest_roundtrip.ts";
 import { type RegistryReader, registryReader, sha256 } from "./helpers/registry_read.ts";
 import { bpfObject, compileWithLlc } from "./helpers/bpf_object.ts";
 
@@ -154,31 +155,7 @@ describe("upload ebpf (e2e, real registry)", () => {
       / {2}- eBPF bytecode image \(prog\.o\): 2 programs: xdp_pass \(xdp\), trace_clone \(kprobe\); 2 maps: stats_map \(per_cpu_array\), events \(ringbuf\); the io\.ebpf\.programs and io\.ebpf\.maps labels match the bytecode/,
     );
     // attest: an in-toto statement about the eBPF image, verified with verify-attestation.
-    await writeFile(join(dir, "predicate.json"), '{"builder":"ebpf-test"}');
-    const at = await run([
-      "attest",
-      "--key",
-      key,
-      "--predicate",
-      "predicate.json",
-      "--tlog-upload=false",
-      ref,
-    ]);
-    assert.equal(at.code, 0, at.err);
-    const va = await run([
-      "verify-attestation",
-      "--key",
-      pub,
-      "--type",
-      "custom",
-      "--insecure-ignore-tlog",
-      ref,
-    ]);
-    assert.equal(va.code, 0, va.err);
-    const envelope = JSON.parse(va.out.trim().split("\n").at(-1)!);
-    const statement = JSON.parse(Buffer.from(envelope.payload, "base64").toString());
-    assert.equal(statement.subject[0].digest.sha256, ref.split("@sha256:")[1]);
-    assert.deepEqual(statement.predicate.Data, '{"builder":"ebpf-test"}');
+    await attestRoundTrip(run, { key, pub, ref, dir });
     const cp = await run(["copy", ref, `${reg.host}/bpf/copied:v1`]);
     assert.equal(cp.code, 0, cp.err);
     const vc = await run([

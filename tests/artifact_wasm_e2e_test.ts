@@ -14,6 +14,7 @@ import { open, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
 import { startRegistry, type TestRegistry } from "./helpers/registry.ts";
+import { attestRoundTrip } from "./helpers/attest_roundtrip.ts";
 import { type RegistryReader, registryReader, sha256 } from "./helpers/registry_read.ts";
 import { coreModule, sampleComponent, sampleModule, section } from "./helpers/wasm_module.ts";
 
@@ -179,31 +180,7 @@ describe("upload wasm (e2e, real registry)", () => {
       new RegExp(`  - wasm module \\(cosign layout\\): ${size} bytes, ${layerDigest}, well-formed`),
     );
     // attest: an in-toto statement about the wasm artifact, verified with verify-attestation.
-    await writeFile(join(dir, "predicate.json"), '{"builder":"wasm-test"}');
-    const at = await run([
-      "attest",
-      "--key",
-      key,
-      "--predicate",
-      "predicate.json",
-      "--tlog-upload=false",
-      ref,
-    ]);
-    assert.equal(at.code, 0, at.err);
-    const va = await run([
-      "verify-attestation",
-      "--key",
-      pub,
-      "--type",
-      "custom",
-      "--insecure-ignore-tlog",
-      ref,
-    ]);
-    assert.equal(va.code, 0, va.err);
-    const envelope = JSON.parse(va.out.trim().split("\n").at(-1)!);
-    const statement = JSON.parse(Buffer.from(envelope.payload, "base64").toString());
-    assert.equal(statement.subject[0].digest.sha256, ref.split("@sha256:")[1]);
-    assert.deepEqual(statement.predicate.Data, '{"builder":"wasm-test"}');
+    await attestRoundTrip(run, { key, pub, ref, dir });
     const tree = await run(["tree", ref]);
     assert.equal(tree.code, 0, tree.err);
     // cosign's tree names the signature tag of the artifact's digest.
