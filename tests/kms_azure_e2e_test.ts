@@ -94,6 +94,15 @@ describe("azurekms:// keys on dist/cosign-ts (Entra ID + Key Vault stand-in)", (
     });
   }
 
+  it("a vault in another cloud (*.vault.azure.cn) gets a token for that cloud's audience", async () => {
+    const china = "release.vault.azure.cn";
+    az.addVault(china, TENANT);
+    az.allow(china, CLIENT, ["get", "sign"]);
+    az.addKey(china, "cn", "EC-P-256");
+    const sig = await signBlob(`azurekms://${china}/cn`);
+    assert.ok(await opensslVerify(az.publicKeyPem(china, "cn"), sig));
+  });
+
   it("the current version signs; a pinned version is honoured", async () => {
     const current = await signBlob(`azurekms://${VAULT}/rotated`);
     assert.ok(await opensslVerify(az.publicKeyPem(VAULT, "rotated"), current));

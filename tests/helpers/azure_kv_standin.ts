@@ -9,7 +9,7 @@
  *   Entra ID's error JSON with AADSTS codes otherwise. Tokens are JWTs (ES256, signed by the
  *   stand-in) with `aud` the scope's resource, `tid`, `appid`, an hour's lifetime;
  * - vault (`/{vault host}/keys/…?api-version=`): the api-version, a bearer token whose signature,
- *   expiry, audience (`https://vault.azure.net`) and tenant (the vault's) check out (401 with a
+ *   expiry, audience (`https://vault.azure.net`, or `https://vault.azure.cn` for `*.vault.azure.cn`) and tenant (the vault's) check out (401 with a
  *   `WWW-Authenticate` challenge otherwise), the application's key permissions in the vault's
  *   access policy (get, sign, create; 403 otherwise), key names and versions (404
  *   `KeyNotFound`), the sign algorithm against the key and the digest length. Signatures are
@@ -217,9 +217,13 @@ export async function startAzureKvStandin(): Promise<AzureKvStandin> {
       req.socket.destroy();
       return;
     }
+    // The resource (token audience) of the vault's cloud.
+    const resource = host.endsWith(".vault.azure.cn")
+      ? "https://vault.azure.cn"
+      : "https://vault.azure.net";
     const challenge = {
       "www-authenticate":
-        `Bearer authorization="https://login.microsoftonline.com/${v.tenant}", resource="https://vault.azure.net"`,
+        `Bearer authorization="https://login.microsoftonline.com/${v.tenant}", resource="${resource}"`,
     };
     const auth = req.headers.authorization ?? "";
     if (!auth.startsWith("Bearer ")) {
@@ -239,12 +243,12 @@ export async function startAzureKvStandin(): Promise<AzureKvStandin> {
     } catch {
       return kvError(res, 401, "Unauthorized", "AKV10032: Invalid issuer or signature.", challenge);
     }
-    if (claims.aud !== "https://vault.azure.net") {
+    if (claims.aud !== resource) {
       return kvError(
         res,
         401,
         "Unauthorized",
-        `AKV10022: Invalid audience. Expected https://vault.azure.net, found: ${claims.aud}.`,
+        `AKV10022: Invalid audience. Expected ${resource}, found: ${claims.aud}.`,
         challenge,
       );
     }

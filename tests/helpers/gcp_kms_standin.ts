@@ -407,6 +407,20 @@ export async function startGcpKmsStandin(): Promise<GcpKmsStandin> {
       const keyName = name.replace(/\/cryptoKeyVersions\/[^/]+$/, "");
       return keys.get(keyName)?.versions.find((v) => v.name === name);
     };
+    /** The version when it exists and is enabled; else answers 404 or FAILED_PRECONDITION. */
+    const enabledVersion = (name: string): Version | undefined => {
+      const v = findVersion(name);
+      if (!v) apiError(res, 404, "NOT_FOUND", `CryptoKeyVersion ${name} not found.`);
+      else if (v.state !== "ENABLED") {
+        apiError(
+          res,
+          400,
+          "FAILED_PRECONDITION",
+          `${v.name} is not enabled, current state is: ${v.state}.`,
+        );
+      } else return v;
+      return undefined;
+    };
     if (req.method === "GET" && (m = new RegExp(`^(${VERSION})$`).exec(path))) {
       if (!need(m[1], "cloudkms.cryptoKeyVersions.get")) return;
       const v = findVersion(m[1]);
@@ -415,16 +429,8 @@ export async function startGcpKmsStandin(): Promise<GcpKmsStandin> {
     }
     if (req.method === "GET" && (m = new RegExp(`^(${VERSION})/publicKey$`).exec(path))) {
       if (!need(m[1], "cloudkms.cryptoKeyVersions.viewPublicKey")) return;
-      const v = findVersion(m[1]);
-      if (!v) return apiError(res, 404, "NOT_FOUND", `CryptoKeyVersion ${m[1]} not found.`);
-      if (v.state !== "ENABLED") {
-        return apiError(
-          res,
-          400,
-          "FAILED_PRECONDITION",
-          `${v.name} is not enabled, current state is: ${v.state}.`,
-        );
-      }
+      const v = enabledVersion(m[1]);
+      if (!v) return;
       return send(res, 200, {
         pem: v.pem,
         algorithm: v.algorithm,
@@ -435,16 +441,8 @@ export async function startGcpKmsStandin(): Promise<GcpKmsStandin> {
     }
     if (req.method === "POST" && (m = new RegExp(`^(${VERSION}):asymmetricSign$`).exec(path))) {
       if (!need(m[1], "cloudkms.cryptoKeyVersions.useToSign")) return;
-      const v = findVersion(m[1]);
-      if (!v) return apiError(res, 404, "NOT_FOUND", `CryptoKeyVersion ${m[1]} not found.`);
-      if (v.state !== "ENABLED") {
-        return apiError(
-          res,
-          400,
-          "FAILED_PRECONDITION",
-          `${v.name} is not enabled, current state is: ${v.state}.`,
-        );
-      }
+      const v = enabledVersion(m[1]);
+      if (!v) return;
       let r: { digest?: Record<string, string>; digestCrc32c?: string };
       try {
         r = JSON.parse(body);
