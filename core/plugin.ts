@@ -168,6 +168,12 @@ export interface StoredSignature {
    * signature annotation): verification rejects the item with this reason (check "bundle").
    */
   problem?: string;
+  /**
+   * The bytes its RFC 3161 timestamps cover when they are not the signature (cosign's legacy
+   * attestations, e.g. `.att` layers, timestamp the DSSE envelope JSON); verification checks
+   * the timestamps against these.
+   */
+  timestamped?: Uint8Array;
 }
 
 /** Options for {@link Artifact.attach}. */

@@ -398,6 +398,7 @@ async function verifyStoredBundle(job: Job, stored: StoredSignature): Promise<Ve
   }
   const spki = o.verifier ? (await o.verifier.publicKey()).spki : undefined;
   const policy = policyFor(job, spki);
+  if (stored.timestamped) policy.timestampedBytes = stored.timestamped;
   const { verifyBundle } = await import("./verify/verify_bundle.ts");
   const r = await verifyBundle(
     bundle,

@@ -68,6 +68,28 @@ describe("image attestations and cosign v3 storage on dist/cosign-ts with a real
   };
   const blob = async (r: string, digest: string) =>
     new Uint8Array(await (await fetch(`${reg.url}/v2/${path(r)}/blobs/${digest}`)).arrayBuffer());
+  /** @sigstore/verify (independent) accepts a key-signed bundle without log or timestamps. */
+  const keyBundleVerifiesInSigstoreJs = async (bundleFile: string) => {
+    const root = join(dir, "empty_root.json");
+    await writeFile(
+      root,
+      JSON.stringify({
+        mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+        tlogs: [],
+        certificateAuthorities: [],
+        ctlogs: [],
+        timestampAuthorities: [],
+      }),
+    );
+    const js = await verifyWithSigstoreJs({
+      bundle: bundleFile,
+      trustedRoot: root,
+      key: pub,
+      tlogThreshold: 0,
+      timestampThreshold: 0,
+    });
+    assert.equal(js.ok, true, js.error);
+  };
   const predicate = async (name: string, value: unknown) => {
     const p = join(dir, name);
     await writeFile(p, JSON.stringify(value));
@@ -236,25 +258,7 @@ describe("image attestations and cosign v3 storage on dist/cosign-ts with a real
     assert.equal(bundle.mediaType, BUNDLE_TYPE);
     assert.equal(bundle.dsseEnvelope.payloadType, INTOTO);
     // @sigstore/verify (independent) accepts it: the statement's subject is the image digest.
-    const root = join(dir, "empty_root.json");
-    await writeFile(
-      root,
-      JSON.stringify({
-        mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
-        tlogs: [],
-        certificateAuthorities: [],
-        ctlogs: [],
-        timestampAuthorities: [],
-      }),
-    );
-    const js = await verifyWithSigstoreJs({
-      bundle: bundleFile,
-      trustedRoot: root,
-      key: pub,
-      tlogThreshold: 0,
-      timestampThreshold: 0,
-    });
-    assert.equal(js.ok, true, js.error);
+    await keyBundleVerifiesInSigstoreJs(bundleFile);
     const v = await run(["verify-attestation", "--key", pub, "--insecure-ignore-tlog", `${r}:v1`]);
     assert.equal(v.code, 0, v.err);
     const line = JSON.parse(v.out.trim());
@@ -313,7 +317,14 @@ describe("image attestations and cosign v3 storage on dist/cosign-ts with a real
       const img = await pushTestImage(client, `${r}:v1`);
       const p = await predicate("k.json", { k: 1 });
       const bundleFile = join(dir, "keyless.sigstore.json");
-      for (const extra of [[], ["--new-bundle-format", "--bundle", bundleFile]]) {
+      const tsa = ["--timestamp-server-url", svc.tsaUrl];
+      for (
+        const extra of [
+          tsa,
+          ["--rekor-entry-type", "intoto"],
+          ["--new-bundle-format", "--bundle", bundleFile, ...tsa],
+        ]
+      ) {
         const a = await run([
           "attest",
           "-y",
@@ -336,6 +347,27 @@ describe("image attestations and cosign v3 storage on dist/cosign-ts with a real
         issuer: TEST_ISSUER,
       });
       assert.equal(js.ok, true, js.error);
+      // The bundle carries the RFC 3161 timestamp and a dsse entry; the .att layers the
+      // certificate, the Rekor bundle (dsse, then cosign's intoto) and, first, the timestamp.
+      const bundle = JSON.parse(await readFile(bundleFile, "utf8"));
+      assert.equal(
+        bundle.verificationMaterial.timestampVerificationData.rfc3161Timestamps.length,
+        1,
+      );
+      assert.equal(bundle.verificationMaterial.tlogEntries[0].kindVersion.kind, "dsse");
+      const att = await raw(r, `sha256-${img.digest.slice(7)}.att`);
+      assert.equal(att.layers.length, 2);
+      const kinds = att.layers.map((l: { annotations: Record<string, string> }) =>
+        JSON.parse(
+          atob(JSON.parse(l.annotations["dev.sigstore.cosign/bundle"]).Payload.body),
+        ).kind
+      );
+      assert.deepEqual(kinds, ["dsse", "intoto"]);
+      assert.ok(att.layers[0].annotations["dev.sigstore.cosign/rfc3161timestamp"]);
+      assert.match(
+        att.layers[0].annotations["dev.sigstore.cosign/certificate"],
+        /BEGIN CERTIFICATE/,
+      );
       const id = ["--certificate-identity", "alice@example.com"];
       const issuer = ["--certificate-oidc-issuer", TEST_ISSUER];
       const v = await run([
@@ -347,7 +379,7 @@ describe("image attestations and cosign v3 storage on dist/cosign-ts with a real
         `${r}:v1`,
       ]);
       assert.equal(v.code, 0, v.err);
-      assert.equal(v.out.trim().split("\n").length, 2, v.out);
+      assert.equal(v.out.trim().split("\n").length, 3, v.out);
       assert.match(v.err, /Certificate subject: alice@example\.com/);
       assert.match(v.err, /transparency log was verified offline/);
       const other = await run([
@@ -493,25 +525,7 @@ describe("image attestations and cosign v3 storage on dist/cosign-ts with a real
       }"},"annotations":{}}],"predicateType":"https://sigstore.dev/cosign/sign/v1","predicate":{}}`,
     );
     assert.equal(st.subject[0].digest.sha256, img.digest.slice(7));
-    const root = join(dir, "empty_root2.json");
-    await writeFile(
-      root,
-      JSON.stringify({
-        mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
-        tlogs: [],
-        certificateAuthorities: [],
-        ctlogs: [],
-        timestampAuthorities: [],
-      }),
-    );
-    const js = await verifyWithSigstoreJs({
-      bundle: bundleFile,
-      trustedRoot: root,
-      key: pub,
-      tlogThreshold: 0,
-      timestampThreshold: 0,
-    });
-    assert.equal(js.ok, true, js.error);
+    await keyBundleVerifiesInSigstoreJs(bundleFile);
     // No .sig tag was written.
     assert.equal(await client.headManifest(`${r}:sha256-${img.digest.slice(7)}.sig`), undefined);
     // Concurrent signers (separate processes), half through --registry-referrers-mode=oci-1-1.

@@ -91,6 +91,12 @@ export interface VerifyPolicy extends IdentityPolicy {
    * subject (`--check-claims=false`: only the envelope is verified).
    */
   subjectDigests?: Record<string, string>;
+  /**
+   * The bytes the bundle's RFC 3161 timestamps cover when they are not the signature: cosign's
+   * legacy attestations (`.att` layers, legacy attestation bundles) timestamp the DSSE envelope
+   * JSON. Default: the signature, as Sigstore bundles do.
+   */
+  timestampedBytes?: Uint8Array;
 }
 
 /** What verification established. */
@@ -422,7 +428,7 @@ export async function verifyBundle(
       // The TSA plugin that recognizes the token verifies it and names the authority.
       const r = await verifyTimestampToken(
         new Uint8Array(ts.signedTimestamp),
-        signature,
+        policy.timestampedBytes ?? signature,
         trust,
         witnesses,
       );

@@ -17,13 +17,7 @@
  */
 import { base64 } from "@scure/base";
 import { CosignError } from "../../core/errors.ts";
-import type {
-  AttachOptions,
-  AttachResult,
-  Context,
-  SignatureKind,
-  StoredSignature,
-} from "../../core/plugin.ts";
+import type { AttachOptions, AttachResult, Context, StoredSignature } from "../../core/plugin.ts";
 import type { RegistryClient } from "../../oci/client.ts";
 import {
   type Reference,
@@ -31,14 +25,7 @@ import {
   repositoryString,
   withDigest,
 } from "../../oci/reference.ts";
-import type { SignatureSuffix } from "./layout.ts";
-import { signatureReference, signatureRepository } from "./signature_location.ts";
-
-const SUFFIX: Record<SignatureKind, SignatureSuffix> = {
-  signature: "sig",
-  attestation: "att",
-  sbom: "sbom",
-};
+import { KIND_SUFFIX, signatureReference, signatureRepository } from "./signature_location.ts";
 
 /** The predicate type of an in-toto statement payload, if it is one. */
 export function statementPredicateType(payload: Uint8Array): string | undefined {
@@ -118,7 +105,7 @@ export async function attachStored(
       { hint: "Sign the image's simple-signing payload (cosign-ts sign)." },
     );
   }
-  const sigRef = signatureReference(image, digest, SUFFIX[sig.kind], env);
+  const sigRef = signatureReference(image, digest, KIND_SUFFIX[sig.kind], env);
   const [{ newSignatureLayer }, { appendSignatureLayer }, { attestationLayer }] = await Promise.all(
     [import("./layout.ts"), import("./sign_image.ts"), import("./attestation_layer.ts")],
   );

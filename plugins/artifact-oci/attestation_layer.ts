@@ -91,6 +91,8 @@ export function attestationOfLayer(sig: StoredSignature, location: string): Core
       publicKey: true,
       envelope: env,
     });
+    // cosign timestamps an attestation's envelope JSON (the layer), not its signature.
+    if (sig.rfc3161Timestamp) out.timestamped = sig.payload;
   } catch (e) {
     out.problem = (e as Error).message;
   }

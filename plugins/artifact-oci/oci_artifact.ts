@@ -47,16 +47,9 @@ import {
   withDigest,
 } from "../../oci/reference.ts";
 import { registryClientFor } from "../../oci/registry_options.ts";
-import { type SignatureSuffix } from "./layout.ts";
-import { signatureReference } from "./signature_location.ts";
+import { KIND_SUFFIX, signatureReference } from "./signature_location.ts";
 import { type StoredSignature } from "./stored_signature.ts";
 import { claimsOciReference, OCI_ARTIFACT_DESCRIPTION } from "./plugin.ts";
-
-const SUFFIX: Record<SignatureKind, SignatureSuffix> = {
-  signature: "sig",
-  attestation: "att",
-  sbom: "sbom",
-};
 
 /**
  * cosign's warning for an image named by tag rather than digest (signing, attesting).
@@ -216,7 +209,7 @@ function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: Registr
       const d = await digestString();
       const kinds: SignatureKind[] = query?.kind ? [query.kind] : ["signature", "attestation"];
       for (const kind of kinds) {
-        const sigRef = signatureReference(r, d, SUFFIX[kind], env);
+        const sigRef = signatureReference(r, d, KIND_SUFFIX[kind], env);
         const unusable: { at: string; why: string }[] = [];
         const [{ readSignatures }, { readSignatureBundles }] = await Promise.all([
           import("./read_signatures.ts"),

@@ -9,8 +9,23 @@
  * ```
  * @module
  */
+import type { SignatureKind } from "../../core/plugin.ts";
 import { parseRepository, type Reference, type Repository, withTag } from "../../oci/reference.ts";
 import { type SignatureSuffix, signatureTag } from "./layout.ts";
+
+/**
+ * The tag suffix cosign stores each kind under (`.sig`, `.att`, `.sbom`).
+ *
+ * @example
+ * ```ts
+ * signatureReference(img, digest, KIND_SUFFIX.attestation, ctx.env);
+ * ```
+ */
+export const KIND_SUFFIX: Readonly<Record<SignatureKind, SignatureSuffix>> = {
+  signature: "sig",
+  attestation: "att",
+  sbom: "sbom",
+};
 
 /**
  * The repository signatures go to: `COSIGN_REPOSITORY` when set (a repository, no tag), else
