@@ -18,6 +18,7 @@ import type { TrustedRoot } from "../core/trust/trusted_root.ts";
 import type { VerifyPolicy } from "../core/verify/verify_bundle.ts";
 import { bool, str } from "./args.ts";
 import { readSmallFile } from "./blob_input.ts";
+import { keyReference } from "./security_key.ts";
 import { detachedSctFromFlags, identityPolicyFromFlags } from "./keyless_flags.ts";
 import { applyTrustFlags, loadTrustedRoot } from "./trust_root.ts";
 
@@ -58,7 +59,7 @@ export async function blobVerifyOptions(
   ctx: Context,
   stored: StoredSignature,
 ): Promise<BlobVerifyOptions> {
-  const key = str(flags, "key");
+  const key = keyReference(flags);
   const policy: VerifyPolicy = identityPolicyFromFlags(
     flags,
     (hasCertificate(stored) || !!str(flags, "certificate")) && !key,

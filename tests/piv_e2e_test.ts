@@ -10,6 +10,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
+import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
 import { openssl } from "./helpers/openssl.ts";
@@ -153,6 +154,32 @@ describe("security keys (--sk, piv-tool) on dist/cosign-ts", () => {
           blob,
         ]);
         assert.match(v.out, /Verified OK/, v.err);
+        const b64 = join(dir, `${slot}.b64`);
+        await writeFile(
+          b64,
+          Buffer.from(await readFile(join(dir, `${slot}.sig`))).toString("base64"),
+        );
+        const vb = await run([
+          "verify-blob",
+          "--sk",
+          ...slotArgs,
+          "--signature",
+          b64,
+          "--insecure-ignore-tlog",
+          blob,
+        ], env);
+        assert.equal(vb.code, 0, vb.err);
+        const other = slot === "signature" ? ["--slot", "authentication"] : [];
+        const wrong = await run([
+          "verify-blob",
+          "--sk",
+          ...other,
+          "--signature",
+          b64,
+          "--insecure-ignore-tlog",
+          blob,
+        ], env);
+        assert.equal(wrong.code, 12, wrong.err);
       }
 
       const client = new RegistryClient(reg.clientOptions());

@@ -27,6 +27,7 @@ import {
 } from "../blob_input.ts";
 import { blobVerifyOptions } from "../blob_verify_options.ts";
 import type { Command } from "../command.ts";
+import { keyReference, SECURITY_KEY_FLAGS } from "../security_key.ts";
 import { KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
 
 /** The verify-blob command. */
@@ -97,11 +98,12 @@ export const command: Command = {
       description: "RSA keys: verify RSASSA-PSS instead of PKCS#1 v1.5 (cosign-ts extension)",
     },
     ...KEYLESS_VERIFY_FLAGS,
+    ...SECURITY_KEY_FLAGS,
   ],
   args: { min: 1, max: 1 },
   async run({ flags, args, ctx, io }) {
     const ref = args[0];
-    const key = str(flags, "key");
+    const key = keyReference(flags);
     const sigArg = str(flags, "signature");
     const bundlePath = str(flags, "bundle");
     // cosign-ts extension: an artifact that carries its own signature (`wasm://FILE`, a bundle
