@@ -284,6 +284,29 @@ describe("image attestations and cosign v3 storage on dist/cosign-ts with a real
     ]);
     assert.equal(both.code, 0, both.err);
     assert.equal(both.out.trim().split("\n").length, 2, both.out);
+    // Saved with save: verify-attestation --local-image finds both from disk.
+    const saved = join(dir, `saved${n}`);
+    const sv = await run(["save", "--dir", saved, `${r}:v1`]);
+    assert.equal(sv.code, 0, sv.err);
+    const local = await run([
+      "verify-attestation",
+      "--key",
+      pub,
+      "--insecure-ignore-tlog",
+      "--local-image",
+      saved,
+    ]);
+    assert.equal(local.code, 0, local.err);
+    assert.deepEqual(local.out.trim().split("\n").sort(), both.out.trim().split("\n").sort());
+    const localSig = await run([
+      "verify",
+      "--key",
+      pub,
+      "--insecure-ignore-tlog",
+      "--local-image",
+      saved,
+    ]);
+    assert.equal(localSig.code, 10, localSig.err);
     // An attestation referrer is not a signature: verify finds none.
     const sig = await run(["verify", "--key", pub, "--insecure-ignore-tlog", `${r}:v1`]);
     assert.equal(sig.code, 10, sig.err);

@@ -144,6 +144,12 @@ export const command: Command = {
         "envelope JSON, one a line.",
     },
     {
+      name: "local-image",
+      type: "boolean",
+      description: "IMAGE is the directory of an image saved with `cosign-ts save` (an OCI " +
+        "layout): verify its saved attestations from disk, without a registry.",
+    },
+    {
       name: "max-workers",
       type: "string",
       placeholder: "N",
@@ -175,7 +181,9 @@ export const command: Command = {
     );
     const options = await imageVerifyOptions(flags, ctx);
     for (const ref of args) {
-      const artifact = await ctx.plugins.resolve(ref, ctx);
+      const artifact = flags["local-image"] === true
+        ? await (await import("../../plugins/artifact-oci/mod.ts")).localImageArtifact(ref, ctx)
+        : await ctx.plugins.resolve(ref, ctx);
       const r = await verifiedAttestations(
         artifact,
         { ...options, checkClaims },

@@ -4,8 +4,10 @@
  * image entry (`kind: dev.cosignproject.cosign/image` or `…/imageIndex`); its signatures are the
  * layers of the saved signature image (`…/sigs`), each read and checked against its digest.
  * The image's OCI 1.1 referrers saved beside it (`…/referrers/<hex>`) that hold cosign v3
- * signature bundles (predicate type sign/v1, or unannotated) are signatures too. Payload claims
- * and the JSON output are cosign's, as for images in a registry.
+ * signature bundles (predicate type sign/v1, or unannotated) are signatures too. Asked for
+ * attestations (`verify-attestation --local-image`), the saved `…/atts` layers and the other
+ * bundle referrers are listed instead. Payload claims and the JSON output are cosign's, as for
+ * images in a registry.
  *
  * @example
  * ```ts
@@ -81,17 +83,27 @@ export async function localImageArtifact(dir: string, _ctx: Context): Promise<Ar
       );
     },
     async checkPayload(payload, _c, options): Promise<void> {
+      if (options?.kind === "attestation") {
+        const { checkAttestationClaims } = await import("./attestation_layer.ts");
+        return checkAttestationClaims(payload, digest);
+      }
       await checkImageClaims(payload, digest, options?.annotations ?? {});
     },
-    async *signatures(): AsyncIterable<CoreStoredSignature> {
-      const where = `${dir} (saved signatures)`;
-      for (const d of manifests.filter((m) => kindOf(m) === LAYOUT_KINDS.sigs)) {
+    async *signatures(_c, query): AsyncIterable<CoreStoredSignature> {
+      // Signatures by default; attestations (saved .att layers, attestation referrers) on request.
+      const kind = query?.kind ?? "signature";
+      if (kind === "sbom") return;
+      const att = kind === "attestation";
+      const { attestationOfLayer } = await import("./attestation_layer.ts");
+      const where = `${dir} (saved ${att ? "attestations" : "signatures"})`;
+      const tagKind = att ? LAYOUT_KINDS.atts : LAYOUT_KINDS.sigs;
+      for (const d of manifests.filter((m) => kindOf(m) === tagKind)) {
         const manifest = JSON.parse(new TextDecoder().decode(await layout.readBlob(d)));
         const layers: Descriptor[] = Array.isArray(manifest?.layers) ? manifest.layers : [];
         for (const l of layers) {
           const s = storedSignature(l, await layout.readBlob(l, MAX_SIGNATURE_LAYER));
           saved.set(l.digest, s);
-          yield coreSignature(s, where, "signature");
+          yield att ? attestationOfLayer(s, where) : coreSignature(s, where, "signature");
         }
       }
       // cosign v3 signatures: bundles saved as the image's OCI 1.1 referrers.
@@ -101,19 +113,18 @@ export async function localImageArtifact(dir: string, _ctx: Context): Promise<Ar
         const manifest = JSON.parse(new TextDecoder().decode(await layout.readBlob(d)));
         const type = manifest?.artifactType ?? manifest?.config?.mediaType;
         const pt = manifest?.annotations?.[PREDICATE_TYPE_ANNOTATION];
-        if (type !== BUNDLE_ARTIFACT_TYPE || (pt !== undefined && pt !== SIGN_PREDICATE_TYPE)) {
-          continue;
-        }
+        const sign = pt === undefined || pt === SIGN_PREDICATE_TYPE;
+        if (type !== BUNDLE_ARTIFACT_TYPE || sign === att) continue;
         const layers: Descriptor[] = Array.isArray(manifest.layers) ? manifest.layers : [];
         const layer = layers.find((l) => l?.mediaType === BUNDLE_ARTIFACT_TYPE) ?? layers[0];
         if (!layer?.digest) {
-          yield { kind: "signature", location, id: d.digest, problem: "it has no bundle layer" };
+          yield { kind, location, id: d.digest, problem: "it has no bundle layer" };
           continue;
         }
         const bytes = await layout.readBlob(layer, MAX_BUNDLE);
         rejectDuplicateKeys(bytes, `bundle ${location}`);
         const bundle: unknown = JSON.parse(new TextDecoder().decode(bytes));
-        yield { kind: "signature", location, id: d.digest, bundle };
+        yield { kind, location, id: d.digest, bundle };
       }
     },
     async verifiedOutput(v: VerifiedSignature): Promise<string> {
