@@ -308,6 +308,54 @@ describe("upload wasm (e2e, real registry)", () => {
     assert.match(v.err, /does not hold what its manifest says: .*magic/);
   });
 
+  it("fails verification when a CNCF config disagrees with its layer (os, layerDigests)", async () => {
+    const layer = sampleComponent();
+    const push = async (repo: string, config: Record<string, unknown>) => {
+      const layerDigest = await read.pushBlob(repo, layer);
+      const cfg = new TextEncoder().encode(JSON.stringify({ ...config }));
+      const cfgDigest = await read.pushBlob(repo, cfg);
+      const manifest = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: {
+          mediaType: "application/vnd.wasm.config.v0+json",
+          size: cfg.length,
+          digest: cfgDigest,
+        },
+        layers: [{ mediaType: "application/wasm", size: layer.length, digest: layerDigest }],
+      });
+      const res = await fetch(`${reg.url}/v2/${repo}/manifests/v1`, {
+        method: "PUT",
+        headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" },
+        body: manifest,
+      });
+      assert.equal(res.status, 201, await res.text());
+      const ref = `${reg.host}/${repo}@${sha256(new TextEncoder().encode(manifest))}`;
+      assert.equal((await run(["sign", "--key", key, "--tlog-upload=false", ref])).code, 0);
+      return await run(["verify", "--key", pub, "--insecure-ignore-tlog", ref]);
+    };
+    const base = {
+      created: new Date().toISOString(),
+      author: null,
+      architecture: "wasm",
+      os: "wasip2",
+      layerDigests: [sha256(layer)],
+      component: { exports: ["run"], imports: [], target: null },
+    };
+    const ok = await push("wasm/cncf-ok", base);
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.err, /wasm component \(cncf layout\)/);
+    const os = await push("wasm/cncf-os", { ...base, os: "wasip1" });
+    assert.equal(os.code, 12, os.err);
+    assert.match(os.err, /config os "wasip1" but the layer is a component \(wasip2\)/);
+    const digests = await push("wasm/cncf-digests", {
+      ...base,
+      layerDigests: [sha256(sampleModule())],
+    });
+    assert.equal(digests.code, 12, digests.err);
+    assert.match(digests.err, /config layerDigests does not name the layer/);
+  });
+
   it("sign-wasm embeds a signature that verify-blob checks offline; openssl agrees", async () => {
     const app = join(dir, "app.wasm");
     await writeFile(app, sampleModule());
