@@ -2,25 +2,16 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CosignError, isCosignError } from "../../core/errors.ts";
-import { type Context, PluginRegistry } from "../../core/plugin.ts";
-import { currentRuntime } from "../../runtime/mod.ts";
+import { isCosignError } from "../../core/errors.ts";
+import type { Context } from "../../core/plugin.ts";
+import { testContext } from "../../tests/helpers/plugin_context.ts";
 import { openssl } from "../../tests/helpers/python.ts";
 import { keyFilePlugin } from "./plugin.ts";
 import { keySourceKind, readKeySource } from "./key_source.ts";
 import { MAX_KEY_FILE_BYTES } from "./key_file.ts";
 
 function context(env: Record<string, string>): Context {
-  const plugins = new PluginRegistry();
-  plugins.register(keyFilePlugin);
-  return {
-    runtime: currentRuntime(),
-    plugins,
-    env: (name) => env[name],
-    log: { info() {}, warn() {}, debug() {} },
-    password: () => Promise.reject(new CosignError("ABORTED", "no password here")),
-    confirm: () => Promise.resolve(false),
-  };
+  return testContext([keyFilePlugin], env).ctx;
 }
 
 const fails = (pattern: RegExp, code?: string) => (e: unknown) =>

@@ -13,44 +13,23 @@
  * ```
  * @module
  */
-import {
-  type Context,
-  definePlugin,
-  type GenerateOptions,
-  type KeyProvider,
-  type Plugin,
-  type PublicKeyMaterial,
-  type Signer,
-  type SignerOptions,
-  type Verifier,
-} from "../../core/plugin.ts";
+import { definePlugin, type Plugin } from "../../core/plugin.ts";
+import { lazyKeyProvider } from "../../core/lazy_key_provider.ts";
 
 /** The "file" provider's one line for `--help`. */
 export const FILE_KEY_DESCRIPTION: string =
   "PEM keys (cosign's .key, .pub, private keys, certificates) in files, env://VAR, https://";
 
-const provider = async (): Promise<KeyProvider> => (await import("./key_file.ts")).fileKeyProvider;
-
-/** The "file" provider as registered: each method loads key_file.ts on first use. */
-const fileKeyEntry: KeyProvider = {
-  scheme: "file",
-  description: FILE_KEY_DESCRIPTION,
-  // As key_source.ts KEY_SOURCE_SCHEMES (not imported here: this entry stays light).
-  urlSchemes: ["env", "http", "https"],
-  async signer(ref: string, ctx: Context, options?: SignerOptions): Promise<Signer> {
-    return await (await provider()).signer(ref, ctx, options);
+/** The "file" provider as registered: key_file.ts loads on the first signer, verifier, generate. */
+const fileKeyEntry = lazyKeyProvider(
+  {
+    scheme: "file",
+    description: FILE_KEY_DESCRIPTION,
+    // As key_source.ts KEY_SOURCE_SCHEMES (not imported here: this entry stays light).
+    urlSchemes: ["env", "http", "https"],
   },
-  async verifier(ref: string, ctx: Context, options?: SignerOptions): Promise<Verifier> {
-    return await (await provider()).verifier!(ref, ctx, options);
-  },
-  async generate(
-    ref: string,
-    ctx: Context,
-    options?: GenerateOptions,
-  ): Promise<PublicKeyMaterial> {
-    return await (await provider()).generate!(ref, ctx, options);
-  },
-};
+  async () => (await import("./key_file.ts")).fileKeyProvider,
+);
 
 /** The key-file plugin. */
 export const keyFilePlugin: Plugin = definePlugin({

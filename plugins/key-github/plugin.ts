@@ -10,37 +10,17 @@
  * ```
  * @module
  */
-import {
-  type Context,
-  definePlugin,
-  type GenerateOptions,
-  type KeyProvider,
-  type Plugin,
-  type PublicKeyMaterial,
-  type Signer,
-  type Verifier,
-} from "../../core/plugin.ts";
+import { definePlugin, type Plugin } from "../../core/plugin.ts";
+import { lazyKeyProvider } from "../../core/lazy_key_provider.ts";
 
 /** The "github" provider's one line for `--help`. */
 export const GITHUB_KEY_DESCRIPTION: string =
   "generate-key-pair github://OWNER[/REPO]: key pair as GitHub Actions secrets (GITHUB_TOKEN)";
 
-const provider = async (): Promise<KeyProvider> =>
-  (await import("./github_secrets.ts")).githubKeyProvider;
-
-const githubKeyEntry: KeyProvider = {
-  scheme: "github",
-  description: GITHUB_KEY_DESCRIPTION,
-  async signer(ref: string, ctx: Context): Promise<Signer> {
-    return await (await provider()).signer(ref, ctx);
-  },
-  async verifier(ref: string, ctx: Context): Promise<Verifier> {
-    return await (await provider()).verifier!(ref, ctx);
-  },
-  async generate(ref: string, ctx: Context, options?: GenerateOptions): Promise<PublicKeyMaterial> {
-    return await (await provider()).generate!(ref, ctx, options);
-  },
-};
+const githubKeyEntry = lazyKeyProvider(
+  { scheme: "github", description: GITHUB_KEY_DESCRIPTION },
+  async () => (await import("./github_secrets.ts")).githubKeyProvider,
+);
 
 /** The key-github plugin. */
 export const keyGithubPlugin: Plugin = definePlugin({

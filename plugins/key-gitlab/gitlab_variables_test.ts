@@ -1,35 +1,15 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CosignError, isCosignError } from "../../core/errors.ts";
-import { type Context, PluginRegistry } from "../../core/plugin.ts";
-import { currentRuntime } from "../../runtime/mod.ts";
+import { isCosignError } from "../../core/errors.ts";
+import type { Context } from "../../core/plugin.ts";
+import { testContext } from "../../tests/helpers/plugin_context.ts";
 import { openssl, pythonDecryptCosignKey } from "../../tests/helpers/python.ts";
 import { type GitlabStandIn, startGitlabStandIn } from "../../tests/helpers/gitlab_api_standin.ts";
 import { keyGitlabPlugin } from "./plugin.ts";
 import { gitlabApiBase, parseGitlabProject } from "./gitlab_variables.ts";
 
 function context(env: Record<string, string>, opts: { yes?: boolean } = {}) {
-  const asked: string[] = [];
-  const info: string[] = [];
-  const plugins = new PluginRegistry();
-  plugins.register(keyGitlabPlugin);
-  const ctx: Context = {
-    runtime: currentRuntime(),
-    plugins,
-    env: (n) => env[n],
-    log: { info: (m) => info.push(m), warn() {}, debug() {} },
-    password(req) {
-      asked.push(`password: ${req.purpose}`);
-      return env.COSIGN_PASSWORD === undefined
-        ? Promise.reject(new CosignError("ABORTED", "no password"))
-        : Promise.resolve(env.COSIGN_PASSWORD);
-    },
-    confirm(q) {
-      asked.push(`confirm: ${q}`);
-      return Promise.resolve(opts.yes ?? false);
-    },
-  };
-  return { ctx, asked, info };
+  return testContext([keyGitlabPlugin], env, { password: env.COSIGN_PASSWORD, yes: opts.yes });
 }
 
 const generate = (ctx: Context, ref: string) =>

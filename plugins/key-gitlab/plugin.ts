@@ -11,38 +11,17 @@
  * ```
  * @module
  */
-import {
-  type Context,
-  definePlugin,
-  type GenerateOptions,
-  type KeyProvider,
-  type Plugin,
-  type PublicKeyMaterial,
-  type Signer,
-  type SignerOptions,
-  type Verifier,
-} from "../../core/plugin.ts";
+import { definePlugin, type Plugin } from "../../core/plugin.ts";
+import { lazyKeyProvider } from "../../core/lazy_key_provider.ts";
 
 /** The "gitlab" provider's one line for `--help`. */
 export const GITLAB_KEY_DESCRIPTION: string =
   "cosign key pairs as GitLab CI/CD variables: gitlab://PROJECT (GITLAB_TOKEN, GITLAB_HOST)";
 
-const provider = async (): Promise<KeyProvider> =>
-  (await import("./gitlab_variables.ts")).gitlabKeyProvider;
-
-const gitlabKeyEntry: KeyProvider = {
-  scheme: "gitlab",
-  description: GITLAB_KEY_DESCRIPTION,
-  async signer(ref: string, ctx: Context, options?: SignerOptions): Promise<Signer> {
-    return await (await provider()).signer(ref, ctx, options);
-  },
-  async verifier(ref: string, ctx: Context, options?: SignerOptions): Promise<Verifier> {
-    return await (await provider()).verifier!(ref, ctx, options);
-  },
-  async generate(ref: string, ctx: Context, options?: GenerateOptions): Promise<PublicKeyMaterial> {
-    return await (await provider()).generate!(ref, ctx, options);
-  },
-};
+const gitlabKeyEntry = lazyKeyProvider(
+  { scheme: "gitlab", description: GITLAB_KEY_DESCRIPTION },
+  async () => (await import("./gitlab_variables.ts")).gitlabKeyProvider,
+);
 
 /** The key-gitlab plugin. */
 export const keyGitlabPlugin: Plugin = definePlugin({

@@ -4,9 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
-import { CosignError, isCosignError } from "../../core/errors.ts";
-import { type Context, PluginRegistry } from "../../core/plugin.ts";
-import { currentRuntime } from "../../runtime/mod.ts";
+import { isCosignError } from "../../core/errors.ts";
+import { testContext, type TestContextOptions } from "../../tests/helpers/plugin_context.ts";
 import { openssl, pythonDecryptCosignKey } from "../../tests/helpers/python.ts";
 import { type K8sStandIn, startK8sStandIn } from "../../tests/helpers/k8s_api_standin.ts";
 import { keyFilePlugin } from "../key-file/plugin.ts";
@@ -14,29 +13,8 @@ import { keyK8sPlugin } from "./plugin.ts";
 import { clusterConnection } from "./kubeconfig.ts";
 import { parseSecretRef } from "./secret_ref.ts";
 
-function context(env: Record<string, string>, opts: { password?: string; yes?: boolean } = {}) {
-  const asked: string[] = [];
-  const info: string[] = [];
-  const plugins = new PluginRegistry();
-  plugins.register(keyFilePlugin);
-  plugins.register(keyK8sPlugin);
-  const ctx: Context = {
-    runtime: currentRuntime(),
-    plugins,
-    env: (n) => env[n],
-    log: { info: (m) => info.push(m), warn() {}, debug() {} },
-    password(req) {
-      asked.push(`password: ${req.purpose}`);
-      return opts.password === undefined
-        ? Promise.reject(new CosignError("ABORTED", "no password"))
-        : Promise.resolve(opts.password);
-    },
-    confirm(q) {
-      asked.push(`confirm: ${q}`);
-      return Promise.resolve(opts.yes ?? false);
-    },
-  };
-  return { ctx, asked, info };
+function context(env: Record<string, string>, opts: TestContextOptions = {}) {
+  return testContext([keyFilePlugin, keyK8sPlugin], env, opts);
 }
 
 const data = new TextEncoder().encode("signed through a Kubernetes secret");

@@ -11,37 +11,17 @@
  * ```
  * @module
  */
-import {
-  type Context,
-  definePlugin,
-  type GenerateOptions,
-  type KeyProvider,
-  type Plugin,
-  type PublicKeyMaterial,
-  type Signer,
-  type SignerOptions,
-  type Verifier,
-} from "../../core/plugin.ts";
+import { definePlugin, type Plugin } from "../../core/plugin.ts";
+import { lazyKeyProvider } from "../../core/lazy_key_provider.ts";
 
 /** The "k8s" provider's one line for `--help`. */
 export const K8S_KEY_DESCRIPTION: string =
   "cosign key pairs in Kubernetes secrets: k8s://NAMESPACE/SECRET (kubeconfig or in-cluster)";
 
-const provider = async (): Promise<KeyProvider> => (await import("./k8s_key.ts")).k8sKeyProvider;
-
-const k8sKeyEntry: KeyProvider = {
-  scheme: "k8s",
-  description: K8S_KEY_DESCRIPTION,
-  async signer(ref: string, ctx: Context, options?: SignerOptions): Promise<Signer> {
-    return await (await provider()).signer(ref, ctx, options);
-  },
-  async verifier(ref: string, ctx: Context, options?: SignerOptions): Promise<Verifier> {
-    return await (await provider()).verifier!(ref, ctx, options);
-  },
-  async generate(ref: string, ctx: Context, options?: GenerateOptions): Promise<PublicKeyMaterial> {
-    return await (await provider()).generate!(ref, ctx, options);
-  },
-};
+const k8sKeyEntry = lazyKeyProvider(
+  { scheme: "k8s", description: K8S_KEY_DESCRIPTION },
+  async () => (await import("./k8s_key.ts")).k8sKeyProvider,
+);
 
 /** The key-k8s plugin. */
 export const keyK8sPlugin: Plugin = definePlugin({
