@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tempDir } from "./helpers/cli.ts";
 import { type Env, kmsE2e, type KmsE2eState } from "./helpers/kms_e2e.ts";
@@ -22,6 +22,7 @@ const ROTATED = `${RING}/cryptoKeys/rotated`;
 const SIGNER = "signer@proj.iam.gserviceaccount.com";
 const ADMIN = "admin@proj.iam.gserviceaccount.com";
 const VIEWER = "viewer@proj.iam.gserviceaccount.com";
+const USER = "developer@example.com";
 
 describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
   let kms: GcpKmsStandin;
@@ -56,6 +57,8 @@ describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
     kms.grant(ADMIN, "projects/proj", "roles/cloudkms.admin");
     kms.grant(ADMIN, "projects/proj", "roles/cloudkms.signerVerifier");
     kms.grant(VIEWER, RING, "roles/cloudkms.viewer");
+    kms.grant(USER, "projects/proj", "roles/cloudkms.viewer");
+    kms.grant(USER, "projects/proj", "roles/cloudkms.signerVerifier");
     kms.addKey(P256, "EC_SIGN_P256_SHA256");
     kms.addKey(P384, "EC_SIGN_P384_SHA384");
     kms.addKey(RSA, "RSA_SIGN_PKCS1_2048_SHA256");
@@ -164,6 +167,30 @@ describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
     assert.equal(await readFile(join(state.dir, "again.pub"), "utf8"), pem);
   });
 
+  it("user credentials (gcloud auth application-default login): named, or gcloud's well-known file", async () => {
+    const user = kms.addUser(USER);
+    secrets.push(user.refresh_token, user.client_secret);
+    const file = join(state.dir, "user-adc.json");
+    await writeFile(file, JSON.stringify(user));
+    const sig = await signBlob(P256, { GOOGLE_APPLICATION_CREDENTIALS: file });
+    assert.ok(await opensslVerify(kms.publicKeyPem(`${P256}/cryptoKeyVersions/1`), sig));
+    // Without the variable, gcloud's file in $CLOUDSDK_CONFIG (or ~/.config/gcloud) is used.
+    const gcloud = join(state.dir, "gcloud-config");
+    await mkdir(gcloud, { recursive: true });
+    await writeFile(join(gcloud, "application_default_credentials.json"), JSON.stringify(user));
+    const p = await run(["public-key", "--key", `gcpkms://${P256}`], {
+      GOOGLE_APPLICATION_CREDENTIALS: undefined,
+      CLOUDSDK_CONFIG: gcloud,
+    });
+    assert.equal(p.code, 0, p.err);
+    assert.equal(p.out, kms.publicKeyPem(`${P256}/cryptoKeyVersions/1`));
+    // A revoked sign-in: invalid_grant, and what to do.
+    kms.revoke(user.refresh_token);
+    const r = await signFails(`gcpkms://${P256}`, { GOOGLE_APPLICATION_CREDENTIALS: file });
+    assert.match(r.err, /Token has been expired or revoked/);
+    assert.match(r.err, /gcloud auth application-default login/);
+  });
+
   it("uses the metadata server when GOOGLE_APPLICATION_CREDENTIALS is not set", async () => {
     kms.metadataAccount = SIGNER;
     try {
@@ -204,10 +231,17 @@ describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
         r.err,
         /Cannot read Google credentials ".*nope\.json" \(GOOGLE_APPLICATION_CREDENTIALS\)/,
       );
-      const user = join(state.dir, "user.json");
-      await writeFile(user, JSON.stringify({ type: "authorized_user", refresh_token: "x" }));
-      r = await signFails(`gcpkms://${P256}`, { GOOGLE_APPLICATION_CREDENTIALS: user });
-      assert.match(r.err, /only "service_account" key files are supported/);
+      const federated = join(state.dir, "federated.json");
+      await writeFile(federated, JSON.stringify({ type: "external_account", audience: "x" }));
+      r = await signFails(`gcpkms://${P256}`, { GOOGLE_APPLICATION_CREDENTIALS: federated });
+      assert.match(
+        r.err,
+        /its type is "external_account"; "service_account" and "authorized_user"/,
+      );
+      const partial = join(state.dir, "partial.json");
+      await writeFile(partial, JSON.stringify({ type: "authorized_user", client_id: "x" }));
+      r = await signFails(`gcpkms://${P256}`, { GOOGLE_APPLICATION_CREDENTIALS: partial });
+      assert.match(r.err, /it has no "client_secret"/);
     });
 
     it("no permission to sign: PERMISSION_DENIED names the permission and the fix", async () => {

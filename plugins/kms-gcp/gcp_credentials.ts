@@ -1,17 +1,21 @@
 /**
- * Google access tokens for Cloud KMS, from the two credential sources of Google's Application
- * Default Credentials that fit a signing tool:
+ * Google access tokens for Cloud KMS from Google's Application Default Credentials, in their
+ * order:
  *
- * 1. `GOOGLE_APPLICATION_CREDENTIALS` naming a service-account key file (JSON, `"type":
- *    "service_account"`): a JWT signed RS256 with the account's private key (`iss` the account's
- *    e-mail, `aud` the file's `token_uri`, `scope` cloud-platform, one hour) is exchanged at the
- *    file's `token_uri` for an access token (RFC 7523 JWT bearer grant, as Google's libraries do);
+ * 1. the file `GOOGLE_APPLICATION_CREDENTIALS` names, else gcloud's well-known file
+ *    (`$CLOUDSDK_CONFIG` or `~/.config/gcloud`, `application_default_credentials.json`):
+ *    - a service-account key (`"type": "service_account"`): a JWT signed RS256 with the account's
+ *      private key (`iss` the account's e-mail, `aud` the file's `token_uri`, `scope`
+ *      cloud-platform, one hour) is exchanged at the `token_uri` for an access token (RFC 7523
+ *      JWT bearer grant, as Google's libraries do);
+ *    - user credentials (`"type": "authorized_user"`, from `gcloud auth application-default
+ *      login`): the refresh-token grant with the file's client id and secret;
  * 2. otherwise the metadata server of Google Compute Engine, GKE, Cloud Run…
  *    (`http://metadata.google.internal`, or `GCE_METADATA_HOST` as Google's libraries honour it),
  *    asked with `Metadata-Flavor: Google` for the default service account's token.
  *
- * Tokens are kept for the run (one exchange per process). Neither the private key, the assertion
- * nor the access token ever appears in a message.
+ * Tokens are kept for the run (one exchange per process). Neither the private key, the client
+ * secret, the refresh token, the assertion nor the access token ever appears in a message.
  *
  * @example
  * ```ts
@@ -41,44 +45,75 @@ export interface GcpAccessToken {
 
 const cache = new Map<string, Promise<GcpAccessToken>>();
 
+/** Where a credentials file was named, for messages. */
+interface CredentialsFile {
+  path: string;
+  /** e.g. `GOOGLE_APPLICATION_CREDENTIALS` or `gcloud's application default credentials`. */
+  origin: string;
+}
+
 /**
- * An access token for Cloud KMS from `GOOGLE_APPLICATION_CREDENTIALS` or the metadata server.
+ * The credentials file Application Default Credentials would use: `GOOGLE_APPLICATION_CREDENTIALS`,
+ * else gcloud's well-known file (`$CLOUDSDK_CONFIG` or `~/.config/gcloud`,
+ * `application_default_credentials.json`) when it exists; undefined: the metadata server.
+ */
+async function credentialsFile(ctx: Context): Promise<CredentialsFile | undefined> {
+  const named = ctx.env("GOOGLE_APPLICATION_CREDENTIALS");
+  if (named) return { path: named, origin: "GOOGLE_APPLICATION_CREDENTIALS" };
+  const home = ctx.env("HOME");
+  const dir = ctx.env("CLOUDSDK_CONFIG") || (home ? `${home}/.config/gcloud` : undefined);
+  if (!dir) return undefined;
+  const path = `${dir}/application_default_credentials.json`;
+  const { stat } = await import("node:fs/promises");
+  const exists = await stat(path).then((s) => s.isFile(), () => false);
+  return exists ? { path, origin: "gcloud's application default credentials" } : undefined;
+}
+
+/**
+ * An access token for Cloud KMS from Application Default Credentials: the file named by
+ * `GOOGLE_APPLICATION_CREDENTIALS` or gcloud's well-known file (a service-account key, or the
+ * user credentials of `gcloud auth application-default login`), else the metadata server.
  * Throws CosignError("IO"/"INVALID_INPUT"/"UNSUPPORTED") for an unreadable or unusable
  * credentials file, CosignError("AUTH") when Google refuses the credentials, CosignError("NETWORK")
- * when neither source can be reached.
+ * when the source cannot be reached.
  */
 export function gcpAccessToken(ctx: Context): Promise<GcpAccessToken> {
-  const file = ctx.env("GOOGLE_APPLICATION_CREDENTIALS");
-  const key = file ? `file:${file}` : `metadata:${ctx.env("GCE_METADATA_HOST") ?? ""}`;
+  const key = `${ctx.env("GOOGLE_APPLICATION_CREDENTIALS") ?? ""}\0${ctx.env("HOME") ?? ""}\0${
+    ctx.env("CLOUDSDK_CONFIG") ?? ""
+  }\0${ctx.env("GCE_METADATA_HOST") ?? ""}`;
   let p = cache.get(key);
   if (!p) {
-    p = file ? serviceAccountToken(file, ctx) : metadataToken(ctx);
+    p = credentialsFile(ctx).then((file) => file ? fileToken(file, ctx) : metadataToken(ctx));
     cache.set(key, p);
     p.catch(() => cache.delete(key));
   }
   return p;
 }
 
-/** The fields of a service-account key file that are used. */
-interface ServiceAccountFile {
-  client_email: string;
-  private_key: string;
+/** The fields of a credentials file that are used. */
+interface CredentialsJson {
+  type?: unknown;
+  client_email?: string;
+  private_key?: string;
   private_key_id?: string;
+  client_id?: string;
+  client_secret?: string;
+  refresh_token?: string;
   token_uri?: string;
 }
 
-async function readServiceAccount(file: string): Promise<ServiceAccountFile> {
-  const what = `Google credentials "${file}" (GOOGLE_APPLICATION_CREDENTIALS)`;
+async function readCredentials(file: CredentialsFile): Promise<CredentialsJson> {
+  const what = `Google credentials "${file.path}" (${file.origin})`;
   let text: string;
   try {
     const { readFile } = await import("node:fs/promises");
-    text = await readFile(file, "utf8");
+    text = await readFile(file.path, "utf8");
   } catch (e) {
     throw new CosignError("IO", `Cannot read ${what}: ${describeError(e)}`, {
       hint: "Set GOOGLE_APPLICATION_CREDENTIALS to the path of a service-account key file (JSON).",
     });
   }
-  let json: Record<string, unknown>;
+  let json: CredentialsJson;
   try {
     json = JSON.parse(text);
     if (typeof json !== "object" || json === null) throw new Error("not an object");
@@ -87,77 +122,107 @@ async function readServiceAccount(file: string): Promise<ServiceAccountFile> {
       hint: "Download a service-account key (JSON) from IAM → Service accounts → Keys.",
     });
   }
-  if (json.type !== "service_account") {
+  const needs = json.type === "service_account"
+    ? ["client_email", "private_key"] as const
+    : json.type === "authorized_user"
+    ? ["client_id", "client_secret", "refresh_token"] as const
+    : undefined;
+  if (!needs) {
     throw new CosignError(
       "UNSUPPORTED",
       `Cannot use ${what}: its type is ${
         JSON.stringify(json.type ?? null)
-      }; only "service_account" key files are supported`,
+      }; "service_account" and "authorized_user" files are supported`,
       {
         hint:
-          "Use a service-account key file, or unset GOOGLE_APPLICATION_CREDENTIALS on Google Cloud to use the metadata server.",
+          "Use a service-account key file or gcloud auth application-default login, or unset GOOGLE_APPLICATION_CREDENTIALS on Google Cloud to use the metadata server.",
       },
     );
   }
-  for (const f of ["client_email", "private_key"] as const) {
+  for (const f of needs) {
     if (typeof json[f] !== "string" || json[f] === "") {
       throw new CosignError("INVALID_INPUT", `Cannot use ${what}: it has no "${f}"`, {
-        hint: "Download a fresh service-account key (JSON) from IAM → Service accounts → Keys.",
+        hint: json.type === "service_account"
+          ? "Download a fresh service-account key (JSON) from IAM → Service accounts → Keys."
+          : "Run gcloud auth application-default login again.",
       });
     }
   }
-  return json as unknown as ServiceAccountFile;
+  return json;
 }
 
-async function serviceAccountToken(file: string, ctx: Context): Promise<GcpAccessToken> {
-  const sa = await readServiceAccount(file);
-  const principal = `service account "${sa.client_email}"`;
-  const tokenUri = sa.token_uri || GOOGLE_TOKEN_URI;
-  let key: CryptoKey;
-  try {
-    key = await importPKCS8(sa.private_key, "RS256");
-  } catch {
-    throw new CosignError(
-      "KEY",
-      `Cannot use Google credentials "${file}" (GOOGLE_APPLICATION_CREDENTIALS): its private_key is not an RSA PKCS#8 key`,
-      { hint: "Download a fresh service-account key (JSON) from IAM → Service accounts → Keys." },
-    );
+/** A token from a credentials file: the JWT bearer grant or the refresh-token grant. */
+async function fileToken(file: CredentialsFile, ctx: Context): Promise<GcpAccessToken> {
+  const json = await readCredentials(file);
+  const tokenUri = json.token_uri || GOOGLE_TOKEN_URI;
+  const from = `${file.origin}: ${file.path}`;
+  let principal: string;
+  let form: Record<string, string>;
+  let hint: string;
+  if (json.type === "service_account") {
+    principal = `service account "${json.client_email}"`;
+    form = {
+      grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
+      assertion: await serviceAccountAssertion(json, tokenUri, file),
+    };
+    hint =
+      "Check that the file holds a current key of an enabled service account (IAM → Service accounts → Keys) and that this machine's clock is right.";
+  } else {
+    principal = `the user credentials of OAuth client "${json.client_id}"`;
+    form = {
+      grant_type: "refresh_token",
+      client_id: json.client_id!,
+      client_secret: json.client_secret!,
+      refresh_token: json.refresh_token!,
+    };
+    hint =
+      "The sign-in has expired or was revoked: run gcloud auth application-default login again.";
   }
-  const now = Math.floor(Date.now() / 1000);
-  const header = {
-    alg: "RS256",
-    typ: "JWT",
-    ...(sa.private_key_id ? { kid: sa.private_key_id } : {}),
-  };
-  const assertion = await new SignJWT({ scope: GCP_SCOPE })
-    .setProtectedHeader(header)
-    .setIssuer(sa.client_email)
-    .setAudience(tokenUri)
-    .setIssuedAt(now)
-    .setExpirationTime(now + 3600)
-    .sign(key);
-  const body = new URLSearchParams({
-    grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
-    assertion,
-  }).toString();
-  const json = await kmsRequest("Google OAuth2", tokenUri, {
-    body,
+  const answer = await kmsRequest("Google OAuth2", tokenUri, {
+    body: new URLSearchParams(form).toString(),
     contentType: "application/x-www-form-urlencoded",
     action: `get a Google access token for ${principal}`,
     signal: ctx.signal,
     failure: (f) =>
       new CosignError(
         "AUTH",
-        `Cannot get a Google access token for ${principal} (GOOGLE_APPLICATION_CREDENTIALS=${file}): Google OAuth2 at ${tokenUri} answered HTTP ${f.status}: ${
+        `Cannot get a Google access token for ${principal} (${from}): Google OAuth2 at ${tokenUri} answered HTTP ${f.status}: ${
           kmsErrorMessage(f.json, f.text)
         }`,
-        {
-          hint:
-            "Check that the file holds a current key of an enabled service account (IAM → Service accounts → Keys) and that this machine's clock is right.",
-        },
+        { hint },
       ),
   });
-  return { accessToken: tokenFrom(json, "Google OAuth2", tokenUri), principal };
+  return { accessToken: tokenFrom(answer, "Google OAuth2", tokenUri), principal };
+}
+
+/** The RFC 7523 assertion of a service account: RS256 with its key, for `tokenUri`, one hour. */
+async function serviceAccountAssertion(
+  sa: CredentialsJson,
+  tokenUri: string,
+  file: CredentialsFile,
+): Promise<string> {
+  let key: CryptoKey;
+  try {
+    key = await importPKCS8(sa.private_key!, "RS256");
+  } catch {
+    throw new CosignError(
+      "KEY",
+      `Cannot use Google credentials "${file.path}" (${file.origin}): its private_key is not an RSA PKCS#8 key`,
+      { hint: "Download a fresh service-account key (JSON) from IAM → Service accounts → Keys." },
+    );
+  }
+  const now = Math.floor(Date.now() / 1000);
+  return await new SignJWT({ scope: GCP_SCOPE })
+    .setProtectedHeader({
+      alg: "RS256",
+      typ: "JWT",
+      ...(sa.private_key_id ? { kid: sa.private_key_id } : {}),
+    })
+    .setIssuer(sa.client_email!)
+    .setAudience(tokenUri)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 3600)
+    .sign(key);
 }
 
 async function metadataToken(ctx: Context): Promise<GcpAccessToken> {
@@ -179,12 +244,12 @@ async function metadataToken(ctx: Context): Promise<GcpAccessToken> {
     if (!(e instanceof CosignError)) throw e;
     throw new CosignError(
       e.code === "AUTH" ? "AUTH" : "NETWORK",
-      `No Google credentials: GOOGLE_APPLICATION_CREDENTIALS is not set and ${
+      `No Google credentials: GOOGLE_APPLICATION_CREDENTIALS is not set, there are no gcloud application default credentials, and ${
         e.message.replace(/^Cannot get a Google access token: /, "")
       }`,
       {
         hint:
-          "Set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file (JSON), or run on Google Cloud where the metadata server answers (GCE_METADATA_HOST overrides its address).",
+          "Set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file (JSON), run gcloud auth application-default login, or run on Google Cloud where the metadata server answers (GCE_METADATA_HOST overrides its address).",
         cause: e,
       },
     );

@@ -8,6 +8,8 @@
  *   `iss` that account, `aud` this token URI, `iat`/`exp` present, at most one hour apart and
  *   current, a `scope` that includes cloud-platform or cloudkms; answers Google's OAuth error
  *   JSON (`invalid_grant`, `invalid_scope`, `unsupported_grant_type`) otherwise;
+ * - the same endpoint's refresh-token grant (gcloud's `authorized_user` credentials): the OAuth
+ *   client id and secret, then a refresh token that was issued and not revoked;
  * - metadata server (`GET /computeMetadata/v1/instance/service-accounts/default/token`): only
  *   with `Metadata-Flavor: Google`;
  * - Cloud KMS (`/v1/…`): a current bearer token with a KMS scope, then IAM-like permissions per
@@ -28,6 +30,12 @@ import { sha256, sha384 } from "@noble/hashes/sha2.js";
 import { importSPKI, jwtVerify } from "jose";
 import { Buffer } from "node:buffer";
 import { type StandinHash, standinKey, type StandinKeyType } from "./kms_standin_keys.ts";
+
+/** The OAuth client gcloud's user credentials name (the stand-in's only one). */
+const OAUTH_CLIENT = {
+  id: "764086051850-standin.apps.googleusercontent.com",
+  secret: "d-FL95Q-standin",
+};
 
 /** Roles and the Cloud KMS permissions they hold (a subset of Google's predefined roles). */
 export const GCP_ROLES: Record<string, string[]> = {
@@ -91,6 +99,13 @@ export interface GcpKmsStandin {
   requests: string[];
   /** Registers a service account; returns its key file (JSON object, as IAM downloads it). */
   addServiceAccount(email: string): Record<string, string>;
+  /**
+   * Signs a user in as `gcloud auth application-default login` does; returns the
+   * `authorized_user` credentials file (JSON object) with a refresh token for `email`.
+   */
+  addUser(email: string): Record<string, string>;
+  /** Revokes a refresh token. */
+  revoke(refreshToken: string): void;
   /** The account the metadata server hands tokens for. */
   metadataAccount?: string;
   /** Grants `role` to `email` on `resource` (a project, key ring or key name) and below. */
@@ -139,6 +154,7 @@ function makeKeyMaterial(algorithm: string): { pem: string; sign(d: Uint8Array):
 /** Starts the stand-in on 127.0.0.1 (a free port). Stop it with `stop()`. */
 export async function startGcpKmsStandin(): Promise<GcpKmsStandin> {
   const accounts = new Map<string, { keyId: string; publicKey: KeyObject }>();
+  const users = new Map<string, string>(); // refresh token → user e-mail
   const grants: { email: string; resource: string; role: string }[] = [];
   const tokens = new Map<string, { email: string; exp: number; scopes: string[] }>();
   const keyRings = new Set<string>();
@@ -176,8 +192,21 @@ export async function startGcpKmsStandin(): Promise<GcpKmsStandin> {
     return { access_token: token, expires_in: 3599, token_type: "Bearer" };
   };
 
+  /** The refresh-token grant (gcloud's user credentials): the OAuth client, then the token. */
+  function refreshGrant(form: URLSearchParams, res: ServerResponse) {
+    const user = users.get(form.get("refresh_token") ?? "");
+    if (
+      form.get("client_id") !== OAUTH_CLIENT.id || form.get("client_secret") !== OAUTH_CLIENT.secret
+    ) {
+      return oauthError(res, 401, "invalid_client", "The OAuth client was not found.");
+    }
+    if (!user) return oauthError(res, 400, "invalid_grant", "Token has been expired or revoked.");
+    send(res, 200, issue(user, ["https://www.googleapis.com/auth/cloud-platform"]));
+  }
+
   async function tokenEndpoint(req: IncomingMessage, res: ServerResponse) {
     const form = new URLSearchParams(await readBody(req));
+    if (form.get("grant_type") === "refresh_token") return refreshGrant(form, res);
     if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer") {
       return oauthError(
         res,
@@ -528,6 +557,20 @@ export async function startGcpKmsStandin(): Promise<GcpKmsStandin> {
     },
     set fault(f) {
       fault = f;
+    },
+    addUser(email) {
+      const refresh = `1//standin-${crypto.randomUUID()}`;
+      users.set(refresh, email);
+      return {
+        type: "authorized_user",
+        client_id: OAUTH_CLIENT.id,
+        client_secret: OAUTH_CLIENT.secret,
+        refresh_token: refresh,
+        token_uri: `${url}token`,
+      };
+    },
+    revoke(refreshToken) {
+      users.delete(refreshToken);
     },
     addServiceAccount(email) {
       const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
