@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { tempDir } from "./helpers/cli.ts";
 import { kmsE2e, type KmsE2eState } from "./helpers/kms_e2e.ts";
+import { startImdsStandin } from "./helpers/aws_imds_standin.ts";
 import {
   type AwsKmsStandin,
   type StandinCredentials,
@@ -38,7 +39,7 @@ const TEMP_CREDS: StandinCredentials = {
   sessionToken: "FwoGZXIvYXdzEXAMPLE-session-TOKEN-3",
 };
 /** Parts of secrets that must never be printed. */
-const SECRETS = /SECRETkey|session-TOKEN/;
+const SECRETS = /SECRETkey|session-TOKEN|auth-TOKEN/;
 
 describe("awskms:// keys on dist/cosign-ts (AWS KMS stand-in, SigV4 checked by botocore)", () => {
   let kms: AwsKmsStandin;
@@ -81,6 +82,9 @@ describe("awskms:// keys on dist/cosign-ts (AWS KMS stand-in, SigV4 checked by b
       AWS_ENDPOINT_URL_KMS: undefined,
       AWS_CONFIG_FILE: undefined,
       AWS_SHARED_CREDENTIALS_FILE: undefined,
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
     };
   });
 
@@ -251,6 +255,36 @@ describe("awskms:// keys on dist/cosign-ts (AWS KMS stand-in, SigV4 checked by b
     const missing = await sign({ AWS_PROFILE: "nosuch" });
     assert.notEqual(missing.code, 0);
     assert.match(missing.err, /AWS profile "nosuch" is not in/);
+  });
+
+  it("falls back to container credentials, then the EC2 instance role (IMDSv2)", async () => {
+    const md = await startImdsStandin({
+      role: "signer",
+      credentials: TEMP_CREDS,
+      containerToken: "container-auth-TOKEN",
+    });
+    try {
+      const noKeys = { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined };
+      let s = await run(["sign-blob", "--key", "awskms:///alias/release", NO_TLOG, blob], {
+        ...noKeys,
+        AWS_EC2_METADATA_DISABLED: undefined,
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: md.url,
+      });
+      assert.equal(s.code, 0, s.err);
+      assert.equal(lastOf("Sign")?.accessKeyId, TEMP_CREDS.accessKeyId);
+      assert.ok(md.paths.includes("PUT /latest/api/token"));
+      s = await run(["sign-blob", "--key", "awskms:///alias/release", NO_TLOG, blob], {
+        ...noKeys,
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: `${md.url}/creds`,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN: "container-auth-TOKEN",
+      });
+      assert.equal(s.code, 0, s.err);
+      assert.equal(lastOf("Sign")?.accessKeyId, TEMP_CREDS.accessKeyId);
+      assert.ok(md.paths.includes("GET /creds"));
+      noSecret(s);
+    } finally {
+      await md.stop();
+    }
   });
 
   it("reaches the endpoint named in the reference over HTTPS, and AWS_ENDPOINT_URL_KMS over AWS_ENDPOINT_URL", async () => {

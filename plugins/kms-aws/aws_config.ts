@@ -7,14 +7,15 @@
  *   then the profile's `aws_access_key_id` / `aws_secret_access_key` / `aws_session_token` in
  *   the shared credentials file (`AWS_SHARED_CREDENTIALS_FILE`, default `~/.aws/credentials`,
  *   sections `[NAME]`) over the config file (`AWS_CONFIG_FILE`, default `~/.aws/config`,
- *   sections `[default]` and `[profile NAME]`);
+ *   sections `[default]` and `[profile NAME]`), then container credentials (ECS/EKS) and the EC2
+ *   instance role through IMDSv2 (aws_instance_credentials.ts);
  * - region: `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`, else the region of an
  *   ARN reference;
  * - endpoint: the reference's `ENDPOINT` (HTTPS), else `AWS_ENDPOINT_URL_KMS`, else
  *   `AWS_ENDPOINT_URL`, else the profile's `endpoint_url`, else `https://kms.REGION.amazonaws.com`.
  *
- * Not supported (a clear error says so): assume-role profiles (`role_arn`), SSO, web identity,
- * `credential_process`, and the EC2/ECS metadata endpoints.
+ * Not supported (a clear error says so): assume-role profiles (`role_arn`), SSO, web identity and
+ * `credential_process`.
  *
  * @example
  * ```ts
@@ -30,6 +31,7 @@ import type { Context } from "../../core/plugin.ts";
 import { CosignError } from "../../core/errors.ts";
 import type { AwsKeyReference } from "./aws_reference.ts";
 import type { AwsCredentials } from "./sigv4.ts";
+import { containerCredentials, imdsCredentials } from "./aws_instance_credentials.ts";
 
 /** Resolved configuration for one key reference. */
 export interface AwsConfig {
@@ -144,11 +146,12 @@ export async function awsConfig(
     }
     return undefined;
   };
-  const credentials = explicitProfile ? fromProfile() ?? fromEnv() : fromEnv() ?? fromProfile();
+  const credentials = (explicitProfile ? fromProfile() ?? fromEnv() : fromEnv() ?? fromProfile()) ??
+    await containerCredentials(env, ctx.signal) ?? await imdsCredentials(env, ctx.signal);
   if (!credentials) {
     throw new CosignError("AUTH", `Cannot use key "${ref}": no AWS credentials found`, {
       hint:
-        `Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), or add aws_access_key_id/aws_secret_access_key to profile "${profileName}" in ${credFile}.`,
+        `Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), or add aws_access_key_id/aws_secret_access_key to profile "${profileName}" in ${credFile} (no container credentials or EC2 instance role was found either).`,
     });
   }
 

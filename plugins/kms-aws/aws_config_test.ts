@@ -112,7 +112,11 @@ describe("AWS configuration", () => {
       (e) => isCosignError(e, "UNSUPPORTED") && /assume-role/.test(e.message),
     );
     await assert.rejects(
-      awsConfig(alias, "r", ctxWith({ HOME: dir, AWS_REGION: "x" })),
+      awsConfig(
+        alias,
+        "r",
+        ctxWith({ HOME: dir, AWS_REGION: "x", AWS_EC2_METADATA_DISABLED: "true" }),
+      ),
       (e) => isCosignError(e, "AUTH") && /no AWS credentials/.test(e.message),
     );
     await assert.rejects(
