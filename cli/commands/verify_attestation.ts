@@ -14,6 +14,7 @@
  * statements of the matching attestations, before anything is printed.
  * @module
  */
+import { checkPolicies, policyPaths } from "../policy_check.ts";
 import { CosignError, isCosignError } from "../../core/errors.ts";
 import type { Artifact, Context, VerifiedSignature } from "../../core/plugin.ts";
 import { verifyArtifact } from "../../core/verify_artifact.ts";
@@ -163,6 +164,13 @@ export const command: Command = {
       description: "Address of the Rekor server where attestations without a Rekor bundle are " +
         "looked up.",
     },
+    {
+      name: "policy",
+      type: "strings",
+      placeholder: "FILE",
+      description: "Specify CUE or Rego files with policies to be used for validation " +
+        "(also TypeScript .ts/.js policies, or a plugin's; repeatable or comma-separated).",
+    },
     ...KEYLESS_VERIFY_FLAGS.filter((f) => f.name !== "certificate-chain"),
     ...REGISTRY_FLAGS,
   ],
@@ -176,6 +184,7 @@ export const command: Command = {
     const { predicateTypeURI } = await import("../../core/intoto.ts");
     const predicateType = predicateTypeURI(typeName);
     const checkClaims = flags["check-claims"] !== false;
+    const policies = policyPaths(flags.policy as string[] | undefined);
     const { imageVerifyOptions, printVerificationHeader } = await import(
       "../image_verify_options.ts"
     );
@@ -190,7 +199,8 @@ export const command: Command = {
         predicateType,
         typeName,
       );
-      // Policies (--policy) see r.statements here, before anything is printed.
+      // Policies (--policy) see the verified statements before anything is printed.
+      await checkPolicies(policies, r.statements, ctx, { subject: ref });
       await printVerificationHeader(artifact, r.verified, {
         checkClaims,
         keyed: !!options.verifier,
