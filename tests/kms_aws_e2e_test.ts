@@ -193,6 +193,68 @@ describe("awskms:// keys on dist/cosign-ts (AWS KMS stand-in, SigV4 checked by b
     assert.equal(v.code, 0, v.err);
   });
 
+  it("Sigstore bundles and blob attestations with a P-384 key verify through the KMS reference", async () => {
+    const bundle = join(dir, "p384.sigstore.json");
+    let r = await run([
+      "sign-blob",
+      "--key",
+      "awskms:///alias/p384",
+      NO_TLOG,
+      "--new-bundle-format",
+      "--bundle",
+      bundle,
+      blob,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const ms = JSON.parse(await readFile(bundle, "utf8")).messageSignature;
+    assert.equal(ms.messageDigest.algorithm, "SHA2_384");
+    assert.equal(
+      Buffer.from(ms.messageDigest.digest, "base64").toString("hex"),
+      digestHex("sha384"),
+    );
+    r = await run([
+      "verify-blob",
+      "--key",
+      "awskms:///alias/p384",
+      "--bundle",
+      bundle,
+      "--insecure-ignore-tlog",
+      blob,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const att = join(dir, "p384.att.json");
+    await writeFile(join(dir, "predicate.json"), '{"builder":"ci"}');
+    r = await run([
+      "attest-blob",
+      "--key",
+      "awskms:///alias/p384",
+      NO_TLOG,
+      "-y",
+      "--predicate",
+      join(dir, "predicate.json"),
+      "--type",
+      "custom",
+      "--new-bundle-format",
+      "--bundle",
+      att,
+      blob,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    r = await run([
+      "verify-blob-attestation",
+      "--key",
+      "awskms:///alias/p384",
+      "--bundle",
+      att,
+      "--type",
+      "custom",
+      "--insecure-ignore-tlog",
+      blob,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    noSecret(r);
+  });
+
   it("RSA_2048 keys sign with their first algorithm, RSASSA_PKCS1_V1_5_SHA_256", async () => {
     kms.createKey("RSA_2048", "alias/rsa");
     const s = await run(["sign-blob", "--key", "awskms:///alias/rsa", NO_TLOG, blob]);
