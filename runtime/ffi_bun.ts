@@ -13,6 +13,7 @@
  * @module
  */
 import type { Ffi, FfiFunction, FfiSignature, FfiType } from "../core/runtime.ts";
+import { adaptFunction } from "./ffi_function.ts";
 
 // deno-lint-ignore no-explicit-any
 type BunFfiModule = any;
@@ -25,19 +26,14 @@ function bunDefinition(sig: FfiSignature): { args: string[]; returns: string } {
   return { args: sig.parameters.map(bunType), returns: bunType(sig.result) };
 }
 
-/** Wraps a Bun foreign function: pointers as numbers, the result normalized to bigint. */
+/** Wraps a Bun foreign function: pointers as numbers, results as bigint. */
 function wrap(fn: (...a: unknown[]) => unknown, sig: FfiSignature): FfiFunction {
-  const pointerArgs = sig.parameters.map((p) => p === "pointer");
-  return (...args) => {
-    if (args.length !== sig.parameters.length) {
-      throw new TypeError(
-        `FFI call expects ${sig.parameters.length} arguments, got ${args.length}`,
-      );
-    }
-    const r = fn(...args.map((a, i) => (pointerArgs[i] ? Number(a) : a)));
-    if (sig.result === "void") return 0n;
-    return r === null || r === undefined ? 0n : BigInt(r as number | bigint);
-  };
+  return adaptFunction(
+    fn,
+    sig,
+    (p) => Number(p),
+    (r) => (r === null || r === undefined ? 0n : BigInt(r as number | bigint)),
+  );
 }
 
 function bunFfi(m: BunFfiModule): Ffi {

@@ -12,6 +12,7 @@
  * @module
  */
 import type { Ffi, FfiFunction, FfiSignature, FfiType } from "../core/runtime.ts";
+import { adaptFunction } from "./ffi_function.ts";
 
 // deno-lint-ignore no-explicit-any
 const D = (globalThis as any).Deno;
@@ -32,20 +33,17 @@ function toPointer(v: bigint | number): DenoPointer {
   return n === 0n ? null : D.UnsafePointer.create(n);
 }
 
-/** Wraps a Deno foreign function: converts pointer arguments, normalizes the result to bigint. */
+/** Wraps a Deno foreign function: pointers as Deno pointer objects, results as bigint. */
 function wrap(fn: (...a: unknown[]) => unknown, sig: FfiSignature): FfiFunction {
-  const pointerArgs = sig.parameters.map((p) => p === "pointer");
-  return (...args) => {
-    if (args.length !== sig.parameters.length) {
-      throw new TypeError(
-        `FFI call expects ${sig.parameters.length} arguments, got ${args.length}`,
-      );
-    }
-    const r = fn(...args.map((a, i) => (pointerArgs[i] ? toPointer(a) : a)));
-    if (sig.result === "void") return 0n;
-    if (sig.result === "pointer") return r === null ? 0n : BigInt(D.UnsafePointer.value(r));
-    return BigInt(r as number | bigint);
-  };
+  return adaptFunction(
+    fn,
+    sig,
+    toPointer,
+    (r) =>
+      sig.result === "pointer"
+        ? (r === null ? 0n : BigInt(D.UnsafePointer.value(r)))
+        : BigInt(r as number | bigint),
+  );
 }
 
 /** The Deno FFI adapter. */

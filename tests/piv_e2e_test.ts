@@ -13,7 +13,6 @@ import { readFile, writeFile } from "node:fs/promises";
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
-import { openssl } from "./helpers/openssl.ts";
 import { ensurePcscd, pcscdAnswers } from "./helpers/pcscd.ts";
 import { pushTestImage, startRegistry } from "./helpers/registry.ts";
 import { softHsm, SOFTHSM_MODULE } from "./helpers/softhsm.ts";
@@ -122,16 +121,11 @@ describe("security keys (--sk, piv-tool) on dist/cosign-ts", () => {
       });
       await hsm.keyPair("YubiKey PIV #1", "123456", { type: "rsa:2048", id: "01", label: "auth" });
       const env = { ...hsm.env, COSIGN_TS_PIV_MODULE: SOFTHSM_MODULE, COSIGN_PKCS11_PIN: "123456" };
-      const toolKey = async (id: string) => {
-        const der = join(dir, `piv-${id}.der`);
-        await hsm.tool(["--read-object", "--type", "pubkey", "--id", id, "--output-file", der]);
-        return (await openssl(["pkey", "-pubin", "-inform", "DER", "-in", der])).out;
-      };
       for (const [slot, id] of [["signature", "02"], ["authentication", "01"]]) {
         const slotArgs = slot === "signature" ? [] : ["--slot", slot];
         const pk = await run(["public-key", "--sk", ...slotArgs], env);
         assert.equal(pk.code, 0, pk.err);
-        assert.equal(pk.out, await toolKey(id));
+        assert.equal(pk.out, await hsm.publicKeyPem(id));
         const s = await run([
           "sign-blob",
           "--sk",

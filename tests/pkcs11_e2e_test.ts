@@ -14,7 +14,6 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
-import { openssl } from "./helpers/openssl.ts";
 import { pushTestImage, startRegistry, type TestRegistry } from "./helpers/registry.ts";
 import { type SoftHsm, softHsm, SOFTHSM_MODULE } from "./helpers/softhsm.ts";
 import { RegistryClient } from "../oci/client.ts";
@@ -48,22 +47,6 @@ describe("PKCS#11 keys (SoftHSM2) on dist/cosign-ts", () => {
     await cleanup?.();
   });
 
-  async function tokenPublicKey(id: string): Promise<string> {
-    const der = join(dir, `tool-${id}.der`);
-    await hsm.tool([
-      "--token-label",
-      TOKEN,
-      "--read-object",
-      "--type",
-      "pubkey",
-      "--id",
-      id,
-      "--output-file",
-      der,
-    ]);
-    return (await openssl(["pkey", "-pubin", "-inform", "DER", "-in", der])).out;
-  }
-
   for (
     const [kind, path, id] of [["EC P-256", "object=release-ec", "0a"], [
       "RSA 2048",
@@ -83,7 +66,7 @@ describe("PKCS#11 keys (SoftHSM2) on dist/cosign-ts", () => {
 
       const pk = await run(["public-key", "--key", ref]);
       assert.equal(pk.code, 0, pk.err);
-      assert.equal(pk.out, await tokenPublicKey(id));
+      assert.equal(pk.out, await hsm.publicKeyPem(id));
 
       const pubFile = join(dir, `pub-${id}.pem`);
       await writeFile(pubFile, pk.out);
@@ -207,50 +190,10 @@ describe("PKCS#11 keys (SoftHSM2) on dist/cosign-ts", () => {
 
   it("puts the token's certificate into the output unless COSIGN_PKCS11_IGNORE_CERTIFICATE=1", async () => {
     // A key imported with its certificate (no public-key object on the token).
-    const k = join(dir, "imported.pem");
-    await openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", k]);
-    await openssl(["pkcs8", "-topk8", "-nocrypt", "-in", k, "-outform", "DER", "-out", `${k}.der`]);
-    await openssl([
-      "req",
-      "-new",
-      "-x509",
-      "-key",
-      k,
-      "-subj",
-      "/CN=token-cert",
-      "-days",
-      "1",
-      "-out",
-      join(dir, "cert.pem"),
-    ]);
-    await openssl([
-      "x509",
-      "-in",
-      join(dir, "cert.pem"),
-      "-outform",
-      "DER",
-      "-out",
-      join(dir, "cert.der"),
-    ]);
-    await hsm.tool([
-      "--token-label",
-      TOKEN,
-      "--login",
-      "--pin",
-      PIN,
-      "--write-object",
-      `${k}.der`,
-      "--type",
-      "privkey",
-      "--id",
-      "0c",
-      "--label",
-      "with-cert",
-    ]);
-    await hsm.writeCertificate(TOKEN, PIN, {
-      der: join(dir, "cert.der"),
+    const certPem = await hsm.importKeyWithCertificate(TOKEN, PIN, {
       id: "0c",
       label: "with-cert",
+      subject: "/CN=token-cert",
     });
     const ref = uri("id=%0c", `&pin-value=${PIN}`);
     const certOut = join(dir, "out-cert.pem");
@@ -265,7 +208,7 @@ describe("PKCS#11 keys (SoftHSM2) on dist/cosign-ts", () => {
       blob,
     ]);
     assert.equal(s.code, 0, s.err);
-    assert.equal(await readFile(certOut, "utf8"), await readFile(join(dir, "cert.pem"), "utf8"));
+    assert.equal(await readFile(certOut, "utf8"), await readFile(certPem, "utf8"));
     const ignoredOut = join(dir, "ignored-cert.pem");
     const i = await run(
       ["sign-blob", "--key", ref, "--tlog-upload=false", "--output-certificate", ignoredOut, blob],

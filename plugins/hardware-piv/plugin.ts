@@ -12,33 +12,18 @@
  * ```
  * @module
  */
-import {
-  type Context,
-  definePlugin,
-  type KeyProvider,
-  type Plugin,
-  type Signer,
-  type SignerOptions,
-  type Verifier,
-} from "../../core/plugin.ts";
+import { lazyKeyProvider } from "../../core/lazy_key_provider.ts";
+import { definePlugin, type KeyProvider, type Plugin } from "../../core/plugin.ts";
 
 /** The "piv" provider's one line for `--help`. */
 export const PIV_KEY_DESCRIPTION: string =
   "Security key PIV slots (--sk --slot SLOT, or piv:SLOT) through libykcs11, over FFI";
 
-const provider = async (): Promise<KeyProvider> => (await import("./mod.ts")).pivKeyProvider;
-
-/** The "piv" provider as registered: each method loads the binding on first use. */
-const pivKeyEntry: KeyProvider = {
-  scheme: "piv",
-  description: PIV_KEY_DESCRIPTION,
-  async signer(ref: string, ctx: Context, options?: SignerOptions): Promise<Signer> {
-    return await (await provider()).signer(ref, ctx, options);
-  },
-  async verifier(ref: string, ctx: Context, options?: SignerOptions): Promise<Verifier> {
-    return await (await provider()).verifier!(ref, ctx, options);
-  },
-};
+/** The "piv" provider as registered: the binding loads on first use. */
+const pivKeyEntry: KeyProvider = lazyKeyProvider(
+  { scheme: "piv", description: PIV_KEY_DESCRIPTION, generate: false },
+  async () => (await import("./mod.ts")).pivKeyProvider,
+);
 
 /** The hardware-piv plugin. */
 export const hardwarePivPlugin: Plugin = definePlugin({

@@ -79,6 +79,7 @@ describe("PKCS#11 keys on SoftHSM2 over the runtime's FFI", () => {
   let hsm: SoftHsm;
   let previousConf: string | undefined;
   let slot: bigint;
+  let certPem: string;
   const uri = (path: string, query = "") =>
     `pkcs11:token=cosign-test;${path}?module-path=${SOFTHSM_MODULE}${query}`;
 
@@ -90,50 +91,10 @@ describe("PKCS#11 keys on SoftHSM2 over the runtime's FFI", () => {
     await hsm.keyPair("cosign-test", PIN, { type: "EC:prime256v1", id: "01", label: "ec" });
     await hsm.keyPair("cosign-test", PIN, { type: "rsa:2048", id: "02", label: "rsa" });
     // A key with a certificate and no public-key object (imported with pkcs11-tool).
-    const k = join(hsm.dir, "k.pem");
-    await openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", k]);
-    await openssl(["pkcs8", "-topk8", "-nocrypt", "-in", k, "-outform", "DER", "-out", `${k}.der`]);
-    await openssl([
-      "req",
-      "-new",
-      "-x509",
-      "-key",
-      k,
-      "-subj",
-      "/CN=cosign-ts-test",
-      "-days",
-      "1",
-      "-out",
-      join(hsm.dir, "c.pem"),
-    ]);
-    await openssl([
-      "x509",
-      "-in",
-      join(hsm.dir, "c.pem"),
-      "-outform",
-      "DER",
-      "-out",
-      join(hsm.dir, "c.der"),
-    ]);
-    await hsm.tool([
-      "--token-label",
-      "cosign-test",
-      "--login",
-      "--pin",
-      PIN,
-      "--write-object",
-      `${k}.der`,
-      "--type",
-      "privkey",
-      "--id",
-      "05",
-      "--label",
-      "imported",
-    ]);
-    await hsm.writeCertificate("cosign-test", PIN, {
-      der: join(hsm.dir, "c.der"),
+    certPem = await hsm.importKeyWithCertificate("cosign-test", PIN, {
       id: "05",
       label: "imported",
+      subject: "/CN=cosign-ts-test",
     });
   });
 
@@ -141,23 +102,6 @@ describe("PKCS#11 keys on SoftHSM2 over the runtime's FFI", () => {
     await setNativeEnv("SOFTHSM2_CONF", previousConf);
     await hsm?.cleanup();
   });
-
-  /** The public key as pkcs11-tool reads it, in PEM via openssl. */
-  async function toolPublicKey(id: string): Promise<string> {
-    const der = join(hsm.dir, `pub-${id}.der`);
-    await hsm.tool([
-      "--token-label",
-      "cosign-test",
-      "--read-object",
-      "--type",
-      "pubkey",
-      "--id",
-      id,
-      "--output-file",
-      der,
-    ]);
-    return (await openssl(["pkey", "-pubin", "-inform", "DER", "-in", der])).out;
-  }
 
   async function opensslVerifies(pem: string, message: Uint8Array, sig: Uint8Array) {
     const d = hsm.dir;
@@ -188,7 +132,7 @@ describe("PKCS#11 keys on SoftHSM2 over the runtime's FFI", () => {
       try {
         assert.equal(signer.algorithm, algorithm);
         const { pem } = await signer.publicKey();
-        assert.equal(pem, await toolPublicKey(id));
+        assert.equal(pem, await hsm.publicKeyPem(id));
         const message = new TextEncoder().encode(`signed by ${name}`);
         assert.ok(await opensslVerifies(pem, message, await signer.sign(message)));
         assert.ok(!(await opensslVerifies(pem, message, await signer.sign(message.slice(1)))));
@@ -201,7 +145,7 @@ describe("PKCS#11 keys on SoftHSM2 over the runtime's FFI", () => {
         ref.replace(/\?.*/, "") + `?module-path=${SOFTHSM_MODULE}`,
         context(),
       );
-      assert.equal((await verifier.publicKey()).pem, await toolPublicKey(id));
+      assert.equal((await verifier.publicKey()).pem, await hsm.publicKeyPem(id));
       assert.equal(Pkcs11Module.isLoaded(SOFTHSM_MODULE), false);
     });
   }
@@ -226,11 +170,10 @@ describe("PKCS#11 keys on SoftHSM2 over the runtime's FFI", () => {
     const signer = await pkcs11KeyProvider.signer(ref, context());
     try {
       const chain = await signer.certificateChain!();
-      const expected = await readFile(join(hsm.dir, "c.pem"), "utf8");
+      const expected = await readFile(certPem, "utf8");
       assert.deepEqual(chain, [expected]);
       // No public-key object: the key comes from the certificate.
-      const certKey =
-        (await openssl(["x509", "-in", join(hsm.dir, "c.pem"), "-pubkey", "-noout"])).out;
+      const certKey = (await openssl(["x509", "-in", certPem, "-pubkey", "-noout"])).out;
       assert.equal((await signer.publicKey()).pem, certKey);
       const message = new TextEncoder().encode("with a certificate");
       assert.ok(await opensslVerifies(certKey, message, await signer.sign(message)));

@@ -374,19 +374,12 @@ export class Pkcs11Module {
       this.#call("C_SignInit", session, this.#ffi.address(mech), key),
     );
     const input = pinnedCopy(data);
-    let out = allocate(1024);
-    const len = ulongBuffer(BigInt(out.length));
-    let rv = this.#call(
-      "C_Sign",
-      session,
-      this.#ffi.address(input),
-      input.length,
-      this.#ffi.address(out),
-      this.#ffi.address(len),
-    );
-    if (rv === CKR.BUFFER_TOO_SMALL) {
-      out = allocate(Number(readUlong(len)));
-      rv = this.#call(
+    const len = ulongBuffer(1024n);
+    // A signature fits in 1024 bytes (RSA 8192); a module that wants more says so and keeps the
+    // operation active for a second call with a buffer of the size it named.
+    for (let attempt = 0;; attempt++) {
+      const out = allocate(Number(readUlong(len)));
+      const rv = this.#call(
         "C_Sign",
         session,
         this.#ffi.address(input),
@@ -394,9 +387,10 @@ export class Pkcs11Module {
         this.#ffi.address(out),
         this.#ffi.address(len),
       );
+      if (rv === CKR.BUFFER_TOO_SMALL && attempt === 0) continue;
+      this.#check("sign", rv);
+      return out.slice(0, Number(readUlong(len)));
     }
-    this.#check("sign", rv);
-    return out.slice(0, Number(readUlong(len)));
   }
 
   /**

@@ -13,33 +13,18 @@
  * ```
  * @module
  */
-import {
-  type Context,
-  definePlugin,
-  type KeyProvider,
-  type Plugin,
-  type Signer,
-  type SignerOptions,
-  type Verifier,
-} from "../../core/plugin.ts";
+import { lazyKeyProvider } from "../../core/lazy_key_provider.ts";
+import { definePlugin, type KeyProvider, type Plugin } from "../../core/plugin.ts";
 
 /** The "pkcs11" provider's one line for `--help`. */
 export const PKCS11_KEY_DESCRIPTION: string =
   "Keys on PKCS#11 tokens (pkcs11:token=…;object=…?module-path=…), over FFI";
 
-const provider = async (): Promise<KeyProvider> => (await import("./mod.ts")).pkcs11KeyProvider;
-
-/** The "pkcs11" provider as registered: each method loads the binding on first use. */
-const pkcs11KeyEntry: KeyProvider = {
-  scheme: "pkcs11",
-  description: PKCS11_KEY_DESCRIPTION,
-  async signer(ref: string, ctx: Context, options?: SignerOptions): Promise<Signer> {
-    return await (await provider()).signer(ref, ctx, options);
-  },
-  async verifier(ref: string, ctx: Context, options?: SignerOptions): Promise<Verifier> {
-    return await (await provider()).verifier!(ref, ctx, options);
-  },
-};
+/** The "pkcs11" provider as registered: the binding loads on first use. */
+const pkcs11KeyEntry: KeyProvider = lazyKeyProvider(
+  { scheme: "pkcs11", description: PKCS11_KEY_DESCRIPTION, generate: false },
+  async () => (await import("./mod.ts")).pkcs11KeyProvider,
+);
 
 /** The hardware-pkcs11 plugin. */
 export const hardwarePkcs11Plugin: Plugin = definePlugin({

@@ -2,7 +2,7 @@
  * SoftHSM2 tokens for the PKCS#11 tests: a temporary token directory and `softhsm2.conf`
  * (`SOFTHSM2_CONF` points there, so nothing outside the directory is touched), tokens made with
  * `softhsm2-util --init-token`, key pairs made with OpenSC's `pkcs11-tool --keypairgen`, and
- * certificates written with `pkcs11-tool --write-object`.
+ * openssl-made keys with certificates written with `pkcs11-tool --write-object`.
  *
  * @example
  * ```ts
@@ -21,6 +21,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { currentRuntime } from "../../runtime/mod.ts";
 import { runProcess, type RunResult, tempDir } from "./cli.ts";
+import { openssl } from "./openssl.ts";
 
 /** Debian's SoftHSM2 module. */
 export const SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so";
@@ -39,12 +40,17 @@ export interface SoftHsm {
     pin: string,
     key: { type: string; id: string; label: string },
   ): Promise<void>;
-  /** Writes a DER certificate onto a token with `pkcs11-tool --write-object`. */
-  writeCertificate(
+  /**
+   * Puts a key made by openssl (EC P-256) and a self-signed certificate for it onto a token
+   * with `pkcs11-tool --write-object` (no public-key object); returns the certificate's PEM file.
+   */
+  importKeyWithCertificate(
     token: string,
     pin: string,
-    cert: { der: string; id: string; label: string },
-  ): Promise<void>;
+    key: { id: string; label: string; subject: string },
+  ): Promise<string>;
+  /** The public key with this ID as `pkcs11-tool --read-object` reads it, in PEM (via openssl). */
+  publicKeyPem(id: string): Promise<string>;
   /** Runs OpenSC's pkcs11-tool against the module (throws when it fails). */
   tool(args: string[]): Promise<RunResult>;
   /** Removes the directory. */
@@ -102,22 +108,57 @@ export async function softHsm(): Promise<SoftHsm> {
         key.label,
       ]);
     },
-    async writeCertificate(token, pin, cert) {
-      await tool([
-        "--token-label",
-        token,
-        "--login",
-        "--pin",
-        pin,
-        "--write-object",
-        cert.der,
-        "--type",
-        "cert",
-        "--id",
-        cert.id,
-        "--label",
-        cert.label,
+    async importKeyWithCertificate(token, pin, key) {
+      const base = join(dir, `import-${key.id}`);
+      await openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${base}.key`]);
+      await openssl([
+        "pkcs8",
+        "-topk8",
+        "-nocrypt",
+        "-in",
+        `${base}.key`,
+        "-outform",
+        "DER",
+        "-out",
+        `${base}.p8`,
       ]);
+      await openssl([
+        "req",
+        "-new",
+        "-x509",
+        "-key",
+        `${base}.key`,
+        "-subj",
+        key.subject,
+        "-days",
+        "1",
+        "-out",
+        `${base}.crt`,
+      ]);
+      await openssl(["x509", "-in", `${base}.crt`, "-outform", "DER", "-out", `${base}.der`]);
+      for (const [file, type] of [[`${base}.p8`, "privkey"], [`${base}.der`, "cert"]]) {
+        await tool([
+          "--token-label",
+          token,
+          "--login",
+          "--pin",
+          pin,
+          "--write-object",
+          file,
+          "--type",
+          type,
+          "--id",
+          key.id,
+          "--label",
+          key.label,
+        ]);
+      }
+      return `${base}.crt`;
+    },
+    async publicKeyPem(id) {
+      const der = join(dir, `pub-${id}-${Date.now()}.der`);
+      await tool(["--read-object", "--type", "pubkey", "--id", id, "--output-file", der]);
+      return (await openssl(["pkey", "-pubin", "-inform", "DER", "-in", der])).out;
     },
     tool,
     cleanup,
