@@ -49,6 +49,34 @@ describe("key references on dist/cosign-ts (k8s://, env://, https://, github://,
       env: { HOME: dir, DOCKER_CONFIG: dir, KUBECONFIG: undefined, ...env },
     });
 
+  /**
+   * sign-blob with `signKey` (signature to NAME.sig), openssl checks it with the PEM file
+   * `pubFile`, verify-blob checks it with `verifyKey`.
+   */
+  const blobRoundTrip = async (
+    signKey: string,
+    verifyKey: string,
+    pubFile: string,
+    name: string,
+    signEnv: Record<string, string>,
+    verifyEnv: Record<string, string> = signEnv,
+  ) => {
+    const sig = `${name}.sig`;
+    const s = await run(
+      ["sign-blob", "--key", signKey, "--tlog-upload=false", "--output-signature", sig, blob],
+      signEnv,
+    );
+    assert.equal(s.code, 0, s.err);
+    const der = join(dir, `${sig}.der`);
+    writeFileSync(der, Buffer.from(readFileSync(join(dir, sig), "utf8").trim(), "base64"));
+    assert.ok(await opensslVerify("p256", join(dir, pubFile), blob, der), `openssl: ${signKey}`);
+    const v = await run(
+      ["verify-blob", "--key", verifyKey, "--signature", sig, "--insecure-ignore-tlog", blob],
+      verifyEnv,
+    );
+    assert.equal(v.code, 0, v.err);
+  };
+
   before(async () => {
     ({ dir, cleanup } = await tempDir("cosign-ts-keyrefs-"));
     k8s = await startK8sStandIn({
@@ -94,39 +122,13 @@ describe("key references on dist/cosign-ts (k8s://, env://, https://, github://,
     const pk = await run(["public-key", "--key", "k8s://release/signing"], noPw);
     assert.equal(pk.code, 0, pk.err);
     assert.equal(pk.out, pub);
-    const s = await run(
-      [
-        "sign-blob",
-        "--key",
-        "k8s://release/signing",
-        "--tlog-upload=false",
-        "--output-signature",
-        "blob.sig",
-        blob,
-      ],
+    await blobRoundTrip(
+      "k8s://release/signing",
+      "k8s://release/signing",
+      "cosign.pub",
+      "k8s",
       noPw,
     );
-    assert.equal(s.code, 0, s.err);
-    writeFileSync(
-      join(dir, "blob.sig.der"),
-      Buffer.from(readFileSync(join(dir, "blob.sig"), "utf8").trim(), "base64"),
-    );
-    assert.ok(
-      await opensslVerify("p256", join(dir, "cosign.pub"), blob, join(dir, "blob.sig.der")),
-    );
-    const v = await run(
-      [
-        "verify-blob",
-        "--key",
-        "k8s://release/signing",
-        "--signature",
-        "blob.sig",
-        "--insecure-ignore-tlog",
-        blob,
-      ],
-      noPw,
-    );
-    assert.equal(v.code, 0, v.err);
     // An image in a real registry.
     const ref = `${reg.host}/k8s-signed:v1`;
     const img = await pushTestImage(client, ref);
@@ -225,31 +227,7 @@ describe("key references on dist/cosign-ts (k8s://, env://, https://, github://,
       EMPTY: "",
       NOT_PEM: "just text",
     };
-    const s = await run([
-      "sign-blob",
-      "--key",
-      "env://SIGNING_KEY",
-      "--tlog-upload=false",
-      "--output-signature",
-      "env.sig",
-      blob,
-    ], env);
-    assert.equal(s.code, 0, s.err);
-    writeFileSync(
-      join(dir, "env.sig.der"),
-      Buffer.from(readFileSync(join(dir, "env.sig"), "utf8").trim(), "base64"),
-    );
-    assert.ok(await opensslVerify("p256", join(dir, "env.pub"), blob, join(dir, "env.sig.der")));
-    const v = await run([
-      "verify-blob",
-      "--key",
-      "env://VERIFY_KEY",
-      "--signature",
-      "env.sig",
-      "--insecure-ignore-tlog",
-      blob,
-    ], env);
-    assert.equal(v.code, 0, v.err);
+    await blobRoundTrip("env://SIGNING_KEY", "env://VERIFY_KEY", "env.pub", "env", env);
     const pk = await run(["public-key", "--key", "env://SIGNING_KEY"], env);
     assert.equal(pk.out, pub);
     for (
@@ -365,26 +343,7 @@ describe("key references on dist/cosign-ts (k8s://, env://, https://, github://,
       COSIGN_PRIVATE_KEY: open("COSIGN_PRIVATE_KEY"),
       COSIGN_PASSWORD: open("COSIGN_PASSWORD"),
     };
-    const s = await run([
-      "sign-blob",
-      "--key",
-      "env://COSIGN_PRIVATE_KEY",
-      "--tlog-upload=false",
-      "--output-signature",
-      "gh.sig",
-      blob,
-    ], wf);
-    assert.equal(s.code, 0, s.err);
-    const v = await run([
-      "verify-blob",
-      "--key",
-      "github.pub",
-      "--signature",
-      "gh.sig",
-      "--insecure-ignore-tlog",
-      blob,
-    ]);
-    assert.equal(v.code, 0, v.err);
+    await blobRoundTrip("env://COSIGN_PRIVATE_KEY", "github.pub", "github.pub", "gh", wf, {});
     const refused = await run([
       "sign-blob",
       "--key",
@@ -421,31 +380,7 @@ describe("key references on dist/cosign-ts (k8s://, env://, https://, github://,
     const read = { GITLAB_HOST: gl.url, GITLAB_TOKEN: "glpat-maint" };
     const pk = await run(["public-key", "--key", "gitlab://7"], read);
     assert.equal(pk.out, pub);
-    const s = await run([
-      "sign-blob",
-      "--key",
-      "gitlab://acme/app",
-      "--tlog-upload=false",
-      "--output-signature",
-      "gl.sig",
-      blob,
-    ], read);
-    assert.equal(s.code, 0, s.err);
-    writeFileSync(
-      join(dir, "gl.sig.der"),
-      Buffer.from(readFileSync(join(dir, "gl.sig"), "utf8").trim(), "base64"),
-    );
-    assert.ok(await opensslVerify("p256", join(dir, "gitlab.pub"), blob, join(dir, "gl.sig.der")));
-    const v = await run([
-      "verify-blob",
-      "--key",
-      "gitlab://acme/app",
-      "--signature",
-      "gl.sig",
-      "--insecure-ignore-tlog",
-      blob,
-    ], read);
-    assert.equal(v.code, 0, v.err);
+    await blobRoundTrip("gitlab://acme/app", "gitlab://acme/app", "gitlab.pub", "gl", read);
     const ref = `${reg.host}/gl-signed:v1`;
     await pushTestImage(client, ref);
     const si = await run(["sign", "--key", "gitlab://acme/app", "--tlog-upload=false", ref], read);

@@ -26,12 +26,11 @@
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify as toYaml } from "yaml";
 import { closeServer } from "./bounded.ts";
-import { makeTestCertificates } from "./registry.ts";
-import { runProcess } from "./cli.ts";
+import { issueTestCertificate, makeTestCertificates } from "./registry.ts";
 import { listenLoopback, readJson, sendJson } from "./standin_http.ts";
 
 /** A stored secret, as the stand-in keeps it. */
@@ -118,65 +117,35 @@ const isSubdomain = (n: string) => n.length <= 253 && n.split(".").every((l) => 
 const isBase64 = (v: unknown) =>
   typeof v === "string" && /^[A-Za-z0-9+/]*={0,2}$/.test(v) && v.length % 4 === 0;
 
-async function sh(cmd: string, args: string[]): Promise<void> {
-  const r = await runProcess(cmd, args, { timeoutMs: 30_000 });
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.err}`);
-}
-
 /** Issues a client certificate (CN `cn`, clientAuth) from the test CA. */
 async function clientCertificate(
   dir: string,
-  caFile: string,
-  caKey: string,
+  ca: { caFile: string; caKey: string },
   cn: string,
 ): Promise<{ cert: string; key: string }> {
-  const key = join(dir, "client.key");
-  const csr = join(dir, "client.csr");
-  const cert = join(dir, "client.pem");
-  const ext = join(dir, "client.ext");
-  await sh("openssl", [
-    "req",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    key,
-    "-out",
-    csr,
-    "-subj",
+  const files = {
+    keyFile: join(dir, "client.key"),
+    csr: join(dir, "client.csr"),
+    certFile: join(dir, "client.pem"),
+    ext: join(dir, "client.ext"),
+  };
+  await issueTestCertificate(
+    ca,
+    files,
     `/O=system:masters/CN=${cn}`,
-  ]);
-  await writeFile(
-    ext,
     "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
   );
-  await sh("openssl", [
-    "x509",
-    "-req",
-    "-in",
-    csr,
-    "-CA",
-    caFile,
-    "-CAkey",
-    caKey,
-    "-CAcreateserial",
-    "-out",
-    cert,
-    "-days",
-    "2",
-    "-extfile",
-    ext,
-  ]);
-  return { cert: await readFile(cert, "utf8"), key: await readFile(key, "utf8") };
+  return {
+    cert: await readFile(files.certFile, "utf8"),
+    key: await readFile(files.keyFile, "utf8"),
+  };
 }
 
 /** Starts the stand-in on a free loopback port. */
 export async function startK8sStandIn(options: K8sStandInOptions): Promise<K8sStandIn> {
   const certs = await makeTestCertificates(options.dir);
   const caPem = await readFile(certs.caFile, "utf8");
-  const clientCert = await clientCertificate(options.dir, certs.caFile, certs.caKey, "cert-user");
+  const clientCert = await clientCertificate(options.dir, certs, "cert-user");
   const namespaces = new Set(options.namespaces ?? ["default"]);
   const tokens = options.tokens ?? {};
   const basic = options.basic ?? {};

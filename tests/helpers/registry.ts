@@ -135,6 +135,50 @@ async function sh(cmd: string, args: string[], cwd?: string): Promise<string> {
   return r.out;
 }
 
+/**
+ * Issues a P-256 leaf certificate from a test CA with openssl: a new key at `files.keyFile`, the
+ * certificate (2 days, the given subject and extension lines) at `files.certFile`.
+ */
+export async function issueTestCertificate(
+  ca: { caFile: string; caKey: string },
+  files: { keyFile: string; csr: string; certFile: string; ext: string },
+  subject: string,
+  extensions: string,
+): Promise<void> {
+  await sh("openssl", [
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    files.keyFile,
+    "-out",
+    files.csr,
+    "-subj",
+    subject,
+  ]);
+  await writeFile(files.ext, extensions);
+  await sh("openssl", [
+    "x509",
+    "-req",
+    "-in",
+    files.csr,
+    "-CA",
+    ca.caFile,
+    "-CAkey",
+    ca.caKey,
+    "-CAcreateserial",
+    "-out",
+    files.certFile,
+    "-days",
+    "2",
+    "-extfile",
+    files.ext,
+  ]);
+}
+
 /** Makes a CA and a leaf for 127.0.0.1/localhost with openssl; returns the file paths. */
 export async function makeTestCertificates(
   dir: string,
@@ -166,42 +210,13 @@ export async function makeTestCertificates(
     "-addext",
     "keyUsage=critical,keyCertSign,cRLSign",
   ]);
-  await sh("openssl", [
-    "req",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    keyFile,
-    "-out",
-    csr,
-    "-subj",
+  await issueTestCertificate(
+    { caFile, caKey },
+    { keyFile, csr, certFile, ext },
     "/CN=localhost",
-  ]);
-  await writeFile(
-    ext,
     "basicConstraints=critical,CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n" +
       "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
   );
-  await sh("openssl", [
-    "x509",
-    "-req",
-    "-in",
-    csr,
-    "-CA",
-    caFile,
-    "-CAkey",
-    caKey,
-    "-CAcreateserial",
-    "-out",
-    certFile,
-    "-days",
-    "2",
-    "-extfile",
-    ext,
-  ]);
   return { caFile, caKey, certFile, keyFile };
 }
 
