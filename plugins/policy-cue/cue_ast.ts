@@ -30,6 +30,7 @@ export type CueDecl =
     line: number;
   }
   | { t: "let"; name: string; value: CueExpr; line: number }
+  | { t: "pattern"; label: CueExpr; value: CueExpr; line: number }
   | { t: "ellipsis"; line: number };
 
 /** A parsed file: its package, imports (alias → path) and top-level struct. */

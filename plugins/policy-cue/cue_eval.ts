@@ -56,6 +56,7 @@ const IMPORTABLE = new Set(["strings", "list", "struct", "regexp", "time"]);
 class Frame {
   readonly fields = new Map<string, CueDecl[]>();
   readonly lets = new Map<string, CueExpr>();
+  readonly patterns: { label: CueExpr; value: CueExpr; line: number }[] = [];
   readonly memo = new Map<string, CueValue | "busy">();
   constructor(
     readonly parent: Frame | undefined,
@@ -66,6 +67,7 @@ class Frame {
     for (const d of decls) {
       if (d.t === "field") this.fields.set(d.label, [...(this.fields.get(d.label) ?? []), d]);
       else if (d.t === "let") this.lets.set(d.name, d.value);
+      else if (d.t === "pattern") this.patterns.push(d);
     }
   }
   dataField(key: string): unknown {
@@ -118,6 +120,17 @@ class Evaluator {
       v = unify(v, dv, path);
     }
     if (data !== undefined) v = unify(v, fromJSON(data), path);
+    // Pattern constraints apply to every regular field whose label they match.
+    if (!key.startsWith(HIDDEN_PREFIX) && (decls.length > 0 || data !== undefined)) {
+      for (const p of frame.patterns) {
+        const label = unify(this.expr(p.label, frame.parent, undefined, path), {
+          k: "atom",
+          v: key,
+          int: false,
+        });
+        if (label.k !== "bottom") v = unify(v, this.expr(p.value, frame, data, path), path);
+      }
+    }
     frame.memo.set(key, v);
     return v;
   }

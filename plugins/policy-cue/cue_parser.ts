@@ -3,7 +3,8 @@
  *
  * - `package x`; `import "time"`, `import ( "strings"; l "list" )`;
  * - fields `a: e`, `"a-b": e`, `a?: e` (optional), `a!: e` (required), `#Def: e`, `_hidden: e`,
- *   the shorthand `a: b: c: e`, `let x = e`, `...` (open struct);
+ *   the shorthand `a: b: c: e`, pattern constraints `[string]: e` / `[=~"re"]: e`, `let x = e`,
+ *   `...` (open struct);
  * - expressions: `null`, booleans, numbers, strings (`"…"` with escapes and `\(e)`
  *   interpolation, `"""` multi-line), `_` (top), `_|_` (bottom), references and selectors
  *   (`a.b`), indexes (`a[0]`, `a["k"]`), calls (`time.Parse(…)`, `len(x)`), structs, lists with
@@ -12,7 +13,7 @@
  *   `>=`, `=~`, `!~`, `+`, `-`, `*`, `/`, parentheses.
  *
  * Commas are inserted at line ends as CUE does (after a name, literal, `)`, `]`, `}`, `_|_`,
- * `...`). Anything else (comprehensions `for`/`if`, pattern constraints `[string]: T`, dynamic
+ * `...`). Anything else (comprehensions `for`/`if`, label aliases `[X=string]: T`, dynamic
  * labels, embeddings, raw `#"…"#` strings, attributes) is CosignError("UNSUPPORTED") naming the
  * construct and line; malformed source is CosignError("INVALID_INPUT") with line and column.
  *
@@ -356,7 +357,17 @@ class Parser {
     ) {
       throw cueUnsupported(this.file, t.line, `a comprehension (${t.text} …)`);
     }
-    if (this.isOp("[")) throw cueUnsupported(this.file, t.line, "a pattern constraint ([…]: …)");
+    if (this.isOp("[")) {
+      // A pattern constraint: `[string]: T`, `[=~"^x-"]: T` applies T to every matching field.
+      this.next();
+      if (this.peek().kind === "ident" && this.isOp("=", 1)) {
+        throw cueUnsupported(this.file, t.line, "a label alias in a pattern constraint ([X=…]: …)");
+      }
+      const label = this.expr();
+      this.expect("]");
+      this.expect(":");
+      return { t: "pattern", label, value: this.fieldValue(), line: t.line };
+    }
     if (this.isOp("(")) throw cueUnsupported(this.file, t.line, "a dynamic label ((…): …)");
     // A field needs a label followed by ":" (or "?:"/"!:"); anything else is an embedding.
     const isLabel = (t.kind === "ident" || t.kind === "string") &&
@@ -401,12 +412,27 @@ class Parser {
     this.fail(t, `expected a field name, found ${describe(t)}`);
   }
 
+  /** True when the tokens ahead are `[ … ]:` (a pattern constraint, not a list). */
+  patternAhead(): boolean {
+    if (!this.isOp("[")) return false;
+    let depth = 0;
+    for (let k = 0;; k++) {
+      const t = this.peek(k);
+      if (t.kind === "eof") return false;
+      if (t.kind !== "op") continue;
+      if (t.text === "[" || t.text === "(" || t.text === "{") depth++;
+      else if (t.text === "]" || t.text === ")" || t.text === "}") {
+        if (--depth === 0) return t.text === "]" && this.isOp(":", k + 1);
+      }
+    }
+  }
+
   /** `b: c: e` shorthand nests structs. */
   fieldValue(): CueExpr {
     const t = this.peek();
     const isLabel = (t.kind === "ident" || t.kind === "string") &&
       (this.isOp(":", 1) || ((this.isOp("?", 1) || this.isOp("!", 1)) && this.isOp(":", 2)));
-    if (isLabel) return { t: "struct", decls: [this.decl()], line: t.line };
+    if (isLabel || this.patternAhead()) return { t: "struct", decls: [this.decl()], line: t.line };
     return this.expr();
   }
 

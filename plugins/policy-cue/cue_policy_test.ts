@@ -247,6 +247,20 @@ predicate: {
       'predicateType: 2 errors in empty disjunction: (conflicting values "a" and "https://slsa.dev/provenance/v1"), (conflicting values "b" and "https://slsa.dev/provenance/v1")',
     ]);
   });
+  it("applies pattern constraints to every matching field", () => {
+    const doc = { predicate: { env: { CI: "true", HOME: "/root", "X-TOKEN": 3 } } };
+    assert.equal(
+      run('predicate: env: [string]: string & !=""', [{ predicate: { env: { CI: "true" } } }])
+        .allow,
+      true,
+    );
+    assert.deepEqual(run("predicate: env: [string]: string", [doc]).errors, [
+      'predicate.env."X-TOKEN": conflicting values string and 3 (mismatched types string and int)',
+    ]);
+    assert.deepEqual(run('predicate: env: [=~"^X-"]: string & =~"^t"', [doc]).errors, [
+      'predicate.env."X-TOKEN": conflicting values string & =~"^t" and 3 (mismatched types string and int)',
+    ]);
+  });
   it("does not report values the document leaves incomplete (cue.Final, not Concrete)", () => {
     assert.equal(run("predicate: notThere: string\nextra: >3", [custom]).allow, true);
   });
@@ -272,7 +286,7 @@ describe("CUE policies: bad input", () => {
     refuses("a: b ^ c", "INVALID_INPUT", /unexpected character "\^"/);
   });
   it("names unsupported constructs", () => {
-    refuses("[string]: int", "UNSUPPORTED", /line 1: a pattern constraint/);
+    refuses("[X=string]: {name: X}", "UNSUPPORTED", /line 1: a label alias/);
     refuses("a: [for x in [1] {x}]", "UNSUPPORTED", /a list comprehension/);
     refuses(
       'import "encoding/json"\na: json.Marshal(1)',
