@@ -226,7 +226,7 @@ describe("upload tekton (e2e, real registry, read back by Python)", () => {
     const v = await run(["verify", "--key", "k.pub", "--insecure-ignore-tlog", at]);
     assert.equal(v.code, 0, v.err);
     assert.match(v.err, /Tekton bundle with 1 resource, each matching its layer annotations:/);
-    assert.match(v.err, /  - task hello \(tekton\.dev\/v1\)/);
+    assert.match(v.err, / {2}- task hello \(tekton\.dev\/v1\)/);
     const payload = JSON.parse(v.out);
     assert.equal(payload[0].critical.image["docker-manifest-digest"], at.split("@")[1]);
 
@@ -290,9 +290,9 @@ describe("upload tekton (e2e, real registry, read back by Python)", () => {
     ]);
     assert.equal(s.code, 0, s.err);
     const signed = await readFile(join(dir, "signed.yaml"), "utf8");
-    const sig = /^    tekton\.dev\/signature: (\S+)$/m.exec(signed)?.[1];
+    const sig = /^ {4}tekton\.dev\/signature: (\S+)$/m.exec(signed)?.[1];
     assert.ok(sig, signed);
-    assert.equal(signed.replace(/^    tekton\.dev\/signature: \S+\n/m, ""), task);
+    assert.equal(signed.replace(/^ {4}tekton\.dev\/signature: \S+\n/m, ""), task);
     await writeFile(join(dir, "sig.der"), Buffer.from(sig, "base64"));
     await writeFile(
       join(dir, "checksum.bin"),

@@ -98,8 +98,8 @@ describe("Tekton canonical form", () => {
     const added = signed.split("\r\n").filter((l) => !text.split("\r\n").includes(l));
     assert.equal(added.length, 2, signed);
     assert.equal(added[0], "  annotations:");
-    assert.match(added[1], /^    tekton\.dev\/signature: [A-Za-z0-9+/=]+$/);
-    assert.equal(signed.replace(/  annotations:\r\n    tekton\.dev\/signature: .*\r\n/, ""), text);
+    assert.match(added[1], /^ {4}tekton\.dev\/signature: [A-Za-z0-9+/=]+$/);
+    assert.equal(signed.replace(/ {2}annotations:\r\n {4}tekton\.dev\/signature: .*\r\n/, ""), text);
     await verifyResourceText(signed, "t.yaml", verifier);
     // Re-signing replaces the annotation instead of adding a second one.
     const { text: again } = await signResourceText(signed, "t.yaml", signer);
