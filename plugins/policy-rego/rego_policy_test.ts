@@ -184,7 +184,11 @@ describe("Rego policies: bad input", () => {
         isCosignError(e) && e.code === code && re.test(e.message) && /"p\.rego"/.test(e.message),
     );
   it("reports syntax errors with line and column", () => {
-    refuses("package signature\nallow {\n  input.x == \n}", "INVALID_INPUT", /3:\d+: unexpected a new line/);
+    refuses(
+      "package signature\nallow {\n  input.x == \n}",
+      "INVALID_INPUT",
+      /3:\d+: unexpected a new line/,
+    );
     refuses(
       'package signature\nallow { input.x == "open }',
       "INVALID_INPUT",
