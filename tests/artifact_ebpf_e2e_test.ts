@@ -15,7 +15,7 @@ import { mkdir, open, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
 import { startRegistry, type TestRegistry } from "./helpers/registry.ts";
-import { RegistryClient } from "../oci/client.ts";
+import { uploadHonoursRegistryFlags } from "./helpers/upload_registry_flags.ts";
 import { attestRoundTrip } from "./helpers/attest_roundtrip.ts";
 import { type RegistryReader, registryReader, sha256 } from "./helpers/registry_read.ts";
 import { bpfObject, compileWithLlc } from "./helpers/bpf_object.ts";
@@ -270,48 +270,10 @@ describe("upload ebpf (e2e, real registry)", () => {
   });
 
   it("honours the registry flags: a TLS + basic-auth registry with --registry-cacert and credentials", async () => {
-    const tls = await startRegistry("tls-basic");
-    try {
-      const ca = ["--registry-cacert", tls.caFile!];
-      const creds = ["--registry-username", tls.username!, "--registry-password", tls.password!];
-      const up = await run([
-        "upload",
-        "ebpf",
-        ...["-f", "prog.o"],
-        ...ca,
-        ...creds,
-        `${tls.host}/secure/bpf:v1`,
-      ]);
-      assert.equal(up.code, 0, up.err);
-      assert.match(
-        up.out,
-        new RegExp(`^${tls.host.replace(/[.]/g, "\\.")}/secure/bpf@sha256:[0-9a-f]{64}\n$`),
-      );
-      const v = await run([
-        "sign",
-        "--key",
-        key,
-        "--tlog-upload=false",
-        ...ca,
-        ...creds,
-        up.out.trim(),
-      ]);
-      assert.equal(v.code, 0, v.err);
-      // Without credentials: refused with an authentication error, nothing pushed.
-      const anon = await run([
-        "upload",
-        "ebpf",
-        ...["-f", "prog.o"],
-        ...ca,
-        `${tls.host}/secure/bpf-anon:v1`,
-      ]);
-      assert.equal(anon.code, 1, anon.err);
-      assert.match(anon.err, /login|credentials|401|unauthori/i);
-      assert.equal(anon.out, "");
-      const client = new RegistryClient(tls.clientOptions());
-      assert.equal(await client.headManifest(`${tls.host}/secure/bpf-anon:v1`), undefined);
-    } finally {
-      await tls.stop();
-    }
+    await uploadHonoursRegistryFlags(run, {
+      upload: ["upload", "ebpf", "-f", "prog.o"],
+      repo: "secure/bpf",
+      key,
+    });
   });
 });

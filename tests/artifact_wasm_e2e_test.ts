@@ -14,7 +14,7 @@ import { open, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
 import { startRegistry, type TestRegistry } from "./helpers/registry.ts";
-import { RegistryClient } from "../oci/client.ts";
+import { uploadHonoursRegistryFlags } from "./helpers/upload_registry_flags.ts";
 import { attestRoundTrip } from "./helpers/attest_roundtrip.ts";
 import { type RegistryReader, registryReader, sha256 } from "./helpers/registry_read.ts";
 import { coreModule, sampleComponent, sampleModule, section } from "./helpers/wasm_module.ts";
@@ -476,48 +476,10 @@ describe("upload wasm (e2e, real registry)", () => {
   });
 
   it("honours the registry flags: a TLS + basic-auth registry with --registry-cacert and credentials", async () => {
-    const tls = await startRegistry("tls-basic");
-    try {
-      const ca = ["--registry-cacert", tls.caFile!];
-      const creds = ["--registry-username", tls.username!, "--registry-password", tls.password!];
-      const up = await run([
-        "upload",
-        "wasm",
-        ...["-f", "module.wasm"],
-        ...ca,
-        ...creds,
-        `${tls.host}/secure/wasm:v1`,
-      ]);
-      assert.equal(up.code, 0, up.err);
-      assert.match(
-        up.out,
-        new RegExp(`^${tls.host.replace(/[.]/g, "\\.")}/secure/wasm@sha256:[0-9a-f]{64}\n$`),
-      );
-      const v = await run([
-        "sign",
-        "--key",
-        key,
-        "--tlog-upload=false",
-        ...ca,
-        ...creds,
-        up.out.trim(),
-      ]);
-      assert.equal(v.code, 0, v.err);
-      // Without credentials: refused with an authentication error, nothing pushed.
-      const anon = await run([
-        "upload",
-        "wasm",
-        ...["-f", "module.wasm"],
-        ...ca,
-        `${tls.host}/secure/wasm-anon:v1`,
-      ]);
-      assert.equal(anon.code, 1, anon.err);
-      assert.match(anon.err, /login|credentials|401|unauthori/i);
-      assert.equal(anon.out, "");
-      const client = new RegistryClient(tls.clientOptions());
-      assert.equal(await client.headManifest(`${tls.host}/secure/wasm-anon:v1`), undefined);
-    } finally {
-      await tls.stop();
-    }
+    await uploadHonoursRegistryFlags(run, {
+      upload: ["upload", "wasm", "-f", "module.wasm"],
+      repo: "secure/wasm",
+      key,
+    });
   });
 });
