@@ -74,6 +74,8 @@ export async function softHsm(): Promise<SoftHsm> {
     return r;
   };
   const tool = (args: string[]) => run("pkcs11-tool", ["--module", SOFTHSM_MODULE, ...args]);
+  const asUser = (token: string, pin: string, args: string[]) =>
+    tool(["--token-label", token, "--login", "--pin", pin, ...args]);
   return {
     dir,
     env,
@@ -93,12 +95,7 @@ export async function softHsm(): Promise<SoftHsm> {
       return BigInt(m[1]);
     },
     async keyPair(token, pin, key) {
-      await tool([
-        "--token-label",
-        token,
-        "--login",
-        "--pin",
-        pin,
+      await asUser(token, pin, [
         "--keypairgen",
         "--key-type",
         key.type,
@@ -137,12 +134,7 @@ export async function softHsm(): Promise<SoftHsm> {
       ]);
       await openssl(["x509", "-in", `${base}.crt`, "-outform", "DER", "-out", `${base}.der`]);
       for (const [file, type] of [[`${base}.p8`, "privkey"], [`${base}.der`, "cert"]]) {
-        await tool([
-          "--token-label",
-          token,
-          "--login",
-          "--pin",
-          pin,
+        await asUser(token, pin, [
           "--write-object",
           file,
           "--type",
