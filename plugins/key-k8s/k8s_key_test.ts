@@ -226,6 +226,65 @@ describe("key-k8s against the Kubernetes API stand-in", () => {
     );
   });
 
+  it("reads certificate-authority and tokenFile relative to the kubeconfig; malformed kubeconfigs are clear errors", async () => {
+    const sub = join(dir, "conf");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(join(sub, "pki"), { recursive: true });
+    writeFileSync(join(sub, "pki", "ca.pem"), k8s.caPem);
+    writeFileSync(join(sub, "token"), "good-token\n");
+    const files = join(sub, "config");
+    writeFileSync(
+      files,
+      [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters:",
+        `- name: c\n  cluster:\n    server: ${k8s.url}/\n    certificate-authority: pki/ca.pem`,
+        "users:",
+        "- name: u\n  user:\n    tokenFile: token",
+        "contexts:",
+        "- name: ctx\n  context: {cluster: c, user: u}",
+        "current-context: ctx",
+      ].join("\n"),
+    );
+    const conn = await clusterConnection(context({ KUBECONFIG: files }).ctx);
+    assert.equal(conn.server, k8s.url);
+    assert.equal(conn.caPem, k8s.caPem);
+    assert.equal(conn.token, "good-token");
+    const { ctx } = context({ KUBECONFIG: files });
+    assert.match(
+      (await (await ctx.plugins.verifier("k8s://release/cosign", ctx)).publicKey()).pem,
+      /PUBLIC KEY/,
+    );
+    const bad: [string, string, RegExp][] = [
+      ["not: [yaml", "INVALID_INPUT", /it is not YAML/],
+      ["clusters: {}", "INVALID_INPUT", /"clusters" is not a list/],
+      ["clusters:\n- cluster: {server: x}", "INVALID_INPUT", /a cluster entry has no name/],
+      ["contexts:\n- name: a\n  context: {cluster: c}", "AUTH", /has no current-context/],
+      ["current-context: gone\ncontexts: []", "AUTH", /context "gone" is not in kubeconfig/],
+      [
+        "current-context: a\ncontexts:\n- name: a\n  context: {cluster: c, user: u}\nclusters:\n- name: c\n  cluster: {server: https://127.0.0.1:1}\nusers:\n- name: u\n  user: {auth-provider: {name: gcp}}",
+        "UNSUPPORTED",
+        /auth-provider plugins are not supported/,
+      ],
+      [
+        "current-context: a\ncontexts:\n- name: a\n  context: {cluster: c, user: u}\nclusters:\n- name: c\n  cluster: {server: https://127.0.0.1:1, certificate-authority: missing.pem}",
+        "IO",
+        /Cannot read the cluster CA certificate ".*missing\.pem"/,
+      ],
+    ];
+    for (const [text, code, pattern] of bad) {
+      writeFileSync(files, text);
+      await assert.rejects(clusterConnection(context({ KUBECONFIG: files }).ctx), (e) => {
+        assert.ok(isCosignError(e), String(e));
+        assert.equal(e.code, code, `${text}: ${e.message}`);
+        assert.match(e.message, pattern);
+        assert.ok(e.hint);
+        return true;
+      });
+    }
+  });
+
   it("KUBECONFIG lists merge (first wins, missing files skipped); exec plugins and in-cluster accounts work", async () => {
     const second = join(dir, "second");
     writeFileSync(
