@@ -180,6 +180,11 @@ export interface StoredSignature {
 export interface AttachOptions {
   /** The signer's public key, for stores that skip duplicates by verifying (cosign's `.sig`). */
   publicKey?: PublicKeyMaterial;
+  /**
+   * Attestations: remove the stored attestations with the same predicate type in the same
+   * write (cosign `attest --replace`); stores that cannot, refuse with CosignError UNSUPPORTED.
+   */
+  replace?: boolean;
 }
 
 /**

@@ -33,6 +33,7 @@ import { pemCertificates } from "./fulcio.ts";
 import { legacyBlobBundleText, legacyRekorBundleOf, rekorBundleText } from "./legacy_signature.ts";
 import type {
   Artifact,
+  AttachOptions,
   AttachResult,
   Context,
   HashAlgorithm,
@@ -75,6 +76,11 @@ export interface SignArtifactOptions {
    * (cosign `--rekor-entry-type intoto`, Rekor v1 only).
    */
   rekorEntryType?: "dsse" | "intoto";
+  /**
+   * Attestations: the store replaces the artifact's attestations of the same predicate type
+   * (cosign `attest --replace`; passed to `artifact.attach` as {@link AttachOptions.replace}).
+   */
+  replace?: boolean;
 }
 
 /** What {@link signArtifact} produced. */
@@ -158,6 +164,7 @@ async function attach(
   stored: StoredSignature,
   signer: Signer,
   ctx: Context,
+  replace?: boolean,
 ): Promise<AttachResult> {
   if (!artifact.attach) {
     throw new CosignError(
@@ -167,7 +174,9 @@ async function attach(
       { hint: "Write the signature to a file instead (sign-blob --bundle)." },
     );
   }
-  return await artifact.attach(stored, ctx, { publicKey: await signer.publicKey() });
+  const options: AttachOptions = { publicKey: await signer.publicKey() };
+  if (replace) options.replace = true;
+  return await artifact.attach(stored, ctx, options);
 }
 
 /**
@@ -235,7 +244,7 @@ async function signEnvelope(
   }
   let attached: AttachResult | undefined;
   if (options.upload !== false) {
-    attached = await attach(artifact, stored, signer, ctx);
+    attached = await attach(artifact, stored, signer, ctx, options.replace);
     stored = { ...stored, location: attached.location };
   }
   return {

@@ -205,6 +205,48 @@ describe("image attestations and cosign v3 storage on dist/cosign-ts with a real
       wrongType.err,
       new RegExp(`none of the attestations matched the predicate type: cyclonedx, found: ${SLSA1}`),
     );
+    // --replace: a custom attestation stays, the slsaprovenance1 one is replaced by the new one.
+    const c = await predicate("c.json", { c: 1 });
+    const add = (p2: string, type: string, extra: string[] = []) =>
+      run([
+        "attest",
+        "--key",
+        key,
+        "--predicate",
+        p2,
+        "--type",
+        type,
+        "--tlog-upload=false",
+        ...extra,
+        `${r}@${img.digest}`,
+      ]);
+    assert.equal((await add(c, "custom")).code, 0);
+    const p2 = await predicate("prov2.json", { buildDefinition: { buildType: "https://x/z" } });
+    const rep = await add(p2, "slsaprovenance1", ["--replace"]);
+    assert.equal(rep.code, 0, rep.err);
+    const after = await raw(r, `sha256-${img.digest.slice(7)}.att`);
+    assert.deepEqual(
+      after.layers.map((l: { annotations: Record<string, string> }) => l.annotations.predicateType),
+      [CUSTOM, SLSA1],
+    );
+    assert.notEqual(after.layers[1].digest, layer.digest);
+    const replaced = await run([
+      "verify-attestation",
+      "--key",
+      pub,
+      "--type",
+      "slsaprovenance1",
+      "--insecure-ignore-tlog",
+      `${r}:v1`,
+    ]);
+    assert.equal(replaced.code, 0, replaced.err);
+    assert.equal(replaced.out.trim().split("\n").length, 1);
+    assert.match(
+      new TextDecoder().decode(unb64(JSON.parse(replaced.out).payload)),
+      /https:\/\/x\/z/,
+    );
+    const both = await add(p2, "slsaprovenance1", ["--replace", "--new-bundle-format"]);
+    assert.equal(both.code, 2, both.err);
     // Without a log entry and without --insecure-ignore-tlog: no match (12).
     const noTlog = await run([
       "verify-attestation",

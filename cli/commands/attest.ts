@@ -5,7 +5,9 @@
  * `signArtifact` with `envelope`), with a dsse (or `--rekor-entry-type intoto`) Rekor entry and
  * RFC 3161 timestamps as for `sign`. Stored in cosign's legacy layout (a DSSE layer of
  * `sha256-<hex>.att`, appended race-free) or, with `--new-bundle-format`, as a Sigstore bundle
- * v0.3 OCI 1.1 referrer of the image. `--bundle F` also writes the bundle locally;
+ * v0.3 OCI 1.1 referrer of the image. `--replace` (legacy layout) drops the image's earlier
+ * attestations of the same predicate type in the same race-free write. `--bundle F` also writes
+ * the bundle locally;
  * `--no-upload` prints the envelope instead of storing it.
  * @module
  */
@@ -79,6 +81,12 @@ export const command: Command = {
         "--new-bundle-format, else cosign's legacy bundle).",
     },
     {
+      name: "replace",
+      type: "boolean",
+      description: "Replace the image's attestations of the same predicate type (cosign's " +
+        ".att layout).",
+    },
+    {
       name: "no-upload",
       type: "boolean",
       description: "Do not store the attestation; print the signed envelope.",
@@ -143,6 +151,13 @@ export const command: Command = {
     const newBundle = bool(flags, "new-bundle-format");
     const upload = !bool(flags, "no-upload");
     const bundlePath = str(flags, "bundle");
+    const replace = bool(flags, "replace");
+    if (replace && newBundle) {
+      throw new CosignError("USAGE", "--replace cannot be used with --new-bundle-format", {
+        hint: "--replace replaces attestations in cosign's .att layout; remove bundle " +
+          "referrers with `cosign-ts clean --type attestation` first.",
+      });
+    }
     const { openSigstoreSigner } = await import("../sigstore_signer.ts");
     const { signer, plan } = await openSigstoreSigner({ flags, ctx, io, what: args.join(" ") });
     try {
@@ -170,6 +185,7 @@ export const command: Command = {
           witnesses: plan.witnesses,
           upload,
           kind: "attestation",
+          replace,
         });
         if (bundlePath && r.bundleJson) {
           await writeFileAtomic(bundlePath, r.bundleJson);

@@ -64,6 +64,12 @@ export interface AppendOptions {
     candidate: Descriptor,
     payload: Uint8Array,
   ) => Promise<Descriptor | undefined>;
+  /**
+   * Decides, once, which of the layers already there to remove in the same write (cosign
+   * `attest --replace`: earlier attestations of the same predicate type). Later attempts keep
+   * them out, and the confirming re-read checks they stay gone.
+   */
+  remove?: (existing: Descriptor[]) => Promise<Descriptor[]>;
   /** Most write attempts (default 20). */
   maxAttempts?: number;
   /**
@@ -124,6 +130,7 @@ export async function appendSignatures(
   }
   const maxAttempts = options.maxAttempts ?? 20;
   let ours: Descriptor[] | undefined;
+  let removed: Descriptor[] = [];
   let skipped: Descriptor[] = [];
   let overwritten = false;
   const attemptOnce = async (attempt: number): Promise<AppendResult | undefined> => {
@@ -132,6 +139,7 @@ export async function appendSignatures(
     const current = await readSignatureImage(client, sigRef);
     const existing = current?.manifest.layers ?? [];
     if (ours === undefined) {
+      removed = (await options.remove?.(existing)) ?? [];
       // Decide once which candidates are ours to add; later attempts re-add exactly these.
       const mine: Descriptor[] = [];
       skipped = [];
@@ -142,15 +150,19 @@ export async function appendSignatures(
         else if (!mine.some((o) => sameLayer(o, c.desc))) mine.push(c.desc);
       }
       ours = mine;
-      if (ours.length === 0) {
+      // A duplicate we keep is never one we remove.
+      removed = removed.filter((r) => !skipped.some((k) => sameLayer(k, r)));
+      if (ours.length === 0 && removed.length === 0) {
         return { added: [], skipped, manifestDigest: current?.digest ?? "", attempts: 0 };
       }
     }
     const wanted: Descriptor[] = ours;
     const missing = wanted.filter((o) => !existing.some((l) => sameLayer(l, o)));
+    const gone = (l: Descriptor) => removed.some((x) => sameLayer(x, l));
+    const lingering = existing.some(gone);
     let digest = current?.digest ?? "";
-    if (missing.length > 0) {
-      const img = buildSignatureImage([...existing, ...missing], {
+    if (missing.length > 0 || lingering) {
+      const img = buildSignatureImage([...existing.filter((l) => !gone(l)), ...missing], {
         docker: options.docker,
         base: current?.manifest,
         baseConfig: current ? await readConfig(client, repo, current.manifest.config) : undefined,
@@ -181,7 +193,7 @@ export async function appendSignatures(
     for (const wait of waits) {
       await sleep(wait);
       const now = await readSignatureImage(client, sigRef);
-      if (!now || !hasAll(now.manifest.layers, wanted)) {
+      if (!now || !hasAll(now.manifest.layers, wanted) || now.manifest.layers.some(gone)) {
         overwritten = true;
         options.log?.debug(
           `signature layers at ${target} were overwritten by a concurrent writer; retrying (attempt ${attempt})`,

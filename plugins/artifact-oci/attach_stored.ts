@@ -22,9 +22,11 @@ import type { RegistryClient } from "../../oci/client.ts";
 import {
   type Reference,
   referenceString,
+  type Repository,
   repositoryString,
   withDigest,
 } from "../../oci/reference.ts";
+import type { Descriptor } from "./layout.ts";
 import { KIND_SUFFIX, signatureReference, signatureRepository } from "./signature_location.ts";
 
 /** The predicate type of an in-toto statement payload, if it is one. */
@@ -110,6 +112,10 @@ export async function attachStored(
     [import("./layout.ts"), import("./sign_image.ts"), import("./attestation_layer.ts")],
   );
   let layer;
+  let remove: ((existing: Descriptor[]) => Promise<Descriptor[]>) | undefined;
+  if (options?.replace && sig.kind !== "attestation") {
+    throw new CosignError("UNSUPPORTED", `Cannot replace signatures of ${name}: only attestations`);
+  }
   if (sig.kind === "attestation") {
     const { parseEnvelope } = await import("../../core/dsse.ts");
     const envelope = parseEnvelope(legacy.payload, `for ${name}`);
@@ -121,6 +127,10 @@ export async function attachStored(
       );
     }
     layer = attestationLayer(legacy.payload, predicateType, legacy);
+    if (options?.replace) {
+      const repo = { registry: sigRef.registry, repository: sigRef.repository };
+      remove = (existing) => sameTypeLayers(client, repo, existing, predicateType);
+    }
   } else {
     ctx.log.info(`Pushing signature to: ${repositoryString(signatureRepository(image, env))}`);
     layer = newSignatureLayer(legacy.payload, legacy.signature, {
@@ -137,8 +147,40 @@ export async function attachStored(
     const der = pemCertificates(legacy.certificate)[0];
     if (der) spki = (await parseCertificate(der)).spki;
   }
-  const append = await appendSignatureLayer(client, sigRef, layer, { spki, env, log: ctx.log });
+  const append = await appendSignatureLayer(client, sigRef, layer, {
+    spki,
+    env,
+    log: ctx.log,
+    remove,
+  });
   const location = referenceString(sigRef);
   if (append.added.length === 0) ctx.log.debug(`${sig.kind} already present at ${location}`);
   return { location, added: append.added.length > 0 };
+}
+
+/**
+ * The `.att` layers whose attestation has `predicateType` (cosign's ReplaceOp): by their
+ * `predicateType` annotation, else by the statement in the layer's envelope.
+ */
+async function sameTypeLayers(
+  client: RegistryClient,
+  repo: Repository,
+  existing: Descriptor[],
+  predicateType: string,
+): Promise<Descriptor[]> {
+  const { parseEnvelope } = await import("../../core/dsse.ts");
+  const out: Descriptor[] = [];
+  for (const l of existing) {
+    let pt = l.annotations?.predicateType;
+    if (pt === undefined) {
+      try {
+        const bytes = await client.getBlobBytes(repo, l.digest, { size: l.size });
+        pt = statementPredicateType(parseEnvelope(bytes).payload);
+      } catch {
+        continue; // not a readable attestation: left as it is
+      }
+    }
+    if (pt === predicateType) out.push(l);
+  }
+  return out;
 }

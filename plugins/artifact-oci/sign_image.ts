@@ -25,7 +25,7 @@ import {
   repositoryString,
   withDigest,
 } from "../../oci/reference.ts";
-import { type AppendResult, appendSignatures } from "./append_signatures.ts";
+import { type AppendOptions, type AppendResult, appendSignatures } from "./append_signatures.ts";
 import {
   findDuplicate,
   newSignatureLayer,
@@ -127,6 +127,8 @@ export interface AppendSignatureLayerOptions {
   env: (name: string) => string | undefined;
   /** Diagnostics. */
   log?: Logger;
+  /** Layers to remove in the same write (see {@link AppendOptions.remove}). */
+  remove?: AppendOptions["remove"];
 }
 
 /**
@@ -154,6 +156,7 @@ export async function appendSignatureLayer(
         findDuplicate(existing, candidate, p, (m, s) => verifier.verify(m, s))
       : undefined,
     log: o.log,
+    remove: o.remove,
   });
 }
 
