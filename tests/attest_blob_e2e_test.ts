@@ -481,6 +481,55 @@ describe("attest-blob with Sigstore services", () => {
     assert.match(bare.err, /transparency log/);
   });
 
+  it("--rekor-entry-type intoto: cosign's legacy intoto v0.0.2 entry (double base64) verifies", async () => {
+    const since = svc.requests.length;
+    const r = await attest([
+      "-y",
+      "--key",
+      key,
+      "--predicate",
+      p("provenance.json"),
+      "--type",
+      "slsaprovenance1",
+      "--rekor-url",
+      svc.rekorUrl,
+      "--rekor-entry-type",
+      "intoto",
+      "--bundle",
+      p("ki.bundle"),
+      "--output-signature",
+      p("ki.att.json"),
+      blob,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    // What was proposed: Rekor's intoto v0.0.2 with the envelope's base64 texts encoded again.
+    const sent = svc.requests.slice(since).find((q) => q.path === "/api/v1/log/entries");
+    assert.ok(sent, "a Rekor v1 upload");
+    const proposed = JSON.parse(Buffer.from(sent.body).toString());
+    const env = JSON.parse(await readFile(p("ki.att.json"), "utf8"));
+    assert.equal(proposed.kind, "intoto");
+    assert.equal(proposed.apiVersion, "0.0.2");
+    const penv = proposed.spec.content.envelope;
+    assert.equal(Buffer.from(penv.payload, "base64").toString(), env.payload);
+    assert.equal(Buffer.from(penv.signatures[0].sig, "base64").toString(), env.signatures[0].sig);
+    assert.equal(
+      Buffer.from(penv.signatures[0].publicKey, "base64").toString(),
+      await readFile(pub, "utf8"),
+    );
+    const v = await verify([
+      "--key",
+      pub,
+      "--bundle",
+      p("ki.bundle"),
+      "--type",
+      "slsaprovenance1",
+      "--trusted-root",
+      rootPath,
+      blob,
+    ]);
+    assert.equal(v.code, 0, v.err);
+  });
+
   it("keyless (Fulcio certificate, Rekor v1, TSA): sigstore-js verifies the identity; ours checks it", async () => {
     const out = p("kl.sigstore.json");
     const r = await attest([
