@@ -199,6 +199,9 @@ async function verifyPayloadSignature(
   }
 }
 
+/** The natural hash of the curves whose keys may sign with a hash other than SHA-256. */
+const CURVE_HASH: Record<string, HashAlgorithm> = { p384: "sha384", p521: "sha512" };
+
 /**
  * A signature over the artifact's content with a key: by digest when the verifier takes
  * digests, else over the whole content. `expected` (a bundle's message digest) must be the
@@ -226,7 +229,16 @@ async function verifyContentSignature(
     const d = expected?.algorithm === verifier.hash
       ? expected.value
       : toBytes((await artifact.digest(verifier.hash)).hex);
-    return await verifier.verifyDigest(d, signature);
+    if (await verifier.verifyDigest(d, signature)) return true;
+    // ECDSA verifies the digest it is given: a P-384/P-521 key's signature may be over the
+    // curve's own hash (cosign v3, KMS keys, openssl dgst -sha384) while a key file's verifier
+    // hashes with SHA-256 (verify() accepts both for whole messages): try the curve's hash.
+    const curveHash = CURVE_HASH[/^ecdsa-(p384|p521)-/.exec(verifier.algorithm)?.[1] ?? ""];
+    if (!curveHash || curveHash === verifier.hash) return false;
+    const other = expected?.algorithm === curveHash
+      ? expected.value
+      : toBytes((await artifact.digest(curveHash)).hex);
+    return await verifier.verifyDigest(other, signature);
   }
   if (!artifact.open) {
     throw new CosignError(

@@ -103,6 +103,40 @@ describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
     });
   }
 
+  it("P-384: signatures over SHA-384 verify with the public key file too (signature and bundle)", async () => {
+    const pubFile = join(state.dir, "p384.pub");
+    const p = await run(["public-key", "--key", `gcpkms://${P384}`, "--outfile", pubFile]);
+    assert.equal(p.code, 0, p.err);
+    const v = await verifyBlob(pubFile, await signBlob(P384));
+    assert.equal(v.code, 0, v.err);
+    const bundle = join(state.dir, "p384.sigstore.json");
+    const s = await run([
+      "sign-blob",
+      "--key",
+      `gcpkms://${P384}`,
+      "--tlog-upload=false",
+      "--new-bundle-format",
+      "--bundle",
+      bundle,
+      state.blob,
+    ]);
+    assert.equal(s.code, 0, s.err);
+    const b = JSON.parse(await readFile(bundle, "utf8"));
+    assert.equal(b.messageSignature.messageDigest.algorithm, "SHA2_384");
+    for (const key of [pubFile, `gcpkms://${P384}`]) {
+      const r = await run([
+        "verify-blob",
+        "--key",
+        key,
+        "--insecure-ignore-tlog",
+        "--bundle",
+        bundle,
+        state.blob,
+      ]);
+      assert.equal(r.code, 0, r.err);
+    }
+  });
+
   it("the newest enabled version signs; pinned versions (cryptoKeyVersions/ and versions/) are honoured", async () => {
     const newest = await signBlob(ROTATED);
     assert.ok(await opensslVerify(kms.publicKeyPem(`${ROTATED}/cryptoKeyVersions/2`), newest));
