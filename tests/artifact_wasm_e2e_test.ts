@@ -12,11 +12,12 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { open, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
-import { startRegistry, type TestRegistry } from "./helpers/registry.ts";
+import { runProcess } from "./helpers/cli.ts";
+import type { TestRegistry } from "./helpers/registry.ts";
 import { uploadHonoursRegistryFlags } from "./helpers/upload_registry_flags.ts";
 import { attestRoundTrip } from "./helpers/attest_roundtrip.ts";
-import { type RegistryReader, registryReader, sha256 } from "./helpers/registry_read.ts";
+import { type RegistryReader, sha256 } from "./helpers/registry_read.ts";
+import { type SigningFixture, startSigningFixture } from "./helpers/signing_fixture.ts";
 import { coreModule, sampleComponent, sampleModule, section } from "./helpers/wasm_module.ts";
 
 /**
@@ -53,29 +54,18 @@ function cutCustomSections(b: Uint8Array, name: string): { rest: Uint8Array; cut
 }
 
 describe("upload wasm (e2e, real registry)", () => {
-  let reg: TestRegistry;
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  let env: Record<string, string>;
-  let key: string, pub: string;
-  const run = (args: string[]) => cosign(args, { env, cwd: dir });
-  let read: RegistryReader;
+  let f: SigningFixture;
+  let reg: TestRegistry, read: RegistryReader, dir: string, key: string, pub: string;
+  const run = (args: string[]) => f.run(args);
 
   before(async () => {
-    reg = await startRegistry("plain");
-    read = registryReader(reg);
-    ({ dir, cleanup } = await tempDir("cosign-ts-wasm-"));
-    env = { COSIGN_PASSWORD: "", DOCKER_CONFIG: dir, HOME: dir };
-    const g = await run(["generate-key-pair", "--output-key-prefix", "signer"]);
-    assert.equal(g.code, 0, g.err);
-    key = join(dir, "signer.key");
-    pub = join(dir, "signer.pub");
+    f = await startSigningFixture("cosign-ts-wasm-");
+    ({ reg, read, dir, key, pub } = f);
     await writeFile(join(dir, "module.wasm"), sampleModule());
     await writeFile(join(dir, "component.wasm"), sampleComponent());
   });
   after(async () => {
-    await reg?.stop();
-    await cleanup?.();
+    await f?.stop();
   });
 
   it("cosign layout: manifest, config and layer as cosign writes them; the module runs", async () => {
