@@ -13,7 +13,7 @@
  * @module
  */
 import { CosignError } from "../core/errors.ts";
-import type { Context, FlagValues, StoredSignature, Verifier } from "../core/plugin.ts";
+import type { Context, FlagSpec, FlagValues, StoredSignature, Verifier } from "../core/plugin.ts";
 import type { TrustedRoot } from "../core/trust/trusted_root.ts";
 import type { VerifyPolicy } from "../core/verify/verify_bundle.ts";
 import { bool, str } from "./args.ts";
@@ -21,6 +21,45 @@ import { readSmallFile } from "./blob_input.ts";
 import { keyReference } from "./security_key.ts";
 import { detachedSctFromFlags, identityPolicyFromFlags } from "./keyless_flags.ts";
 import { applyTrustFlags, loadTrustedRoot } from "./trust_root.ts";
+
+/** `--insecure-ignore-tlog` and `--private-infrastructure`, as the blob verify commands take them. */
+export const TLOG_SKIP_FLAGS: FlagSpec[] = [
+  {
+    name: "insecure-ignore-tlog",
+    type: "boolean",
+    description: "ignore transparency log verification, to be used when an artifact " +
+      "signature has not been uploaded to the transparency log",
+  },
+  {
+    name: "private-infrastructure",
+    type: "boolean",
+    description: "skip transparency log verification when verifying artifacts in a " +
+      "privately deployed infrastructure",
+  },
+];
+
+/** `--offline`, `--rfc3161-timestamp`, `--rekor-url`, `--rsa-pss` of the blob verify commands. */
+export const BLOB_VERIFY_FLAGS: FlagSpec[] = [
+  { name: "offline", type: "boolean", description: "only allow offline verification" },
+  {
+    name: "rfc3161-timestamp",
+    type: "string",
+    placeholder: "FILE",
+    description: "path to the RFC 3161 timestamp of --signature (cosign's JSON form)",
+  },
+  {
+    name: "rekor-url",
+    type: "string",
+    placeholder: "URL",
+    default: "https://rekor.sigstore.dev",
+    description: "address of the Rekor server",
+  },
+  {
+    name: "rsa-pss",
+    type: "boolean",
+    description: "RSA keys: verify RSASSA-PSS instead of PKCS#1 v1.5 (cosign-ts extension)",
+  },
+];
 
 /** True when a stored signature carries a certificate (a bundle's or a legacy one's). */
 export function hasCertificate(s: StoredSignature): boolean {

@@ -25,7 +25,7 @@ import {
   readSmallFile,
   resolveBlob,
 } from "../blob_input.ts";
-import { blobVerifyOptions } from "../blob_verify_options.ts";
+import { BLOB_VERIFY_FLAGS, blobVerifyOptions, TLOG_SKIP_FLAGS } from "../blob_verify_options.ts";
 import type { Command } from "../command.ts";
 import { keyReference, SECURITY_KEY_FLAGS } from "../security_key.ts";
 import { KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
@@ -59,18 +59,7 @@ export const command: Command = {
       description: "signature content (base64) or path to a signature file",
     },
     { name: "bundle", type: "string", placeholder: "FILE", description: "path to bundle FILE" },
-    {
-      name: "insecure-ignore-tlog",
-      type: "boolean",
-      description: "ignore transparency log verification, to be used when an artifact " +
-        "signature has not been uploaded to the transparency log",
-    },
-    {
-      name: "private-infrastructure",
-      type: "boolean",
-      description: "skip transparency log verification when verifying artifacts in a " +
-        "privately deployed infrastructure",
-    },
+    ...TLOG_SKIP_FLAGS,
     {
       name: "use-signed-timestamps",
       type: "boolean",
@@ -78,25 +67,7 @@ export const command: Command = {
         "--rfc3161-timestamp) against the trusted root's timestamp authorities or " +
         "--timestamp-certificate-chain, also with --key",
     },
-    { name: "offline", type: "boolean", description: "only allow offline verification" },
-    {
-      name: "rfc3161-timestamp",
-      type: "string",
-      placeholder: "FILE",
-      description: "path to the RFC 3161 timestamp of --signature (cosign's JSON form)",
-    },
-    {
-      name: "rekor-url",
-      type: "string",
-      placeholder: "URL",
-      default: "https://rekor.sigstore.dev",
-      description: "address of the Rekor server",
-    },
-    {
-      name: "rsa-pss",
-      type: "boolean",
-      description: "RSA keys: verify RSASSA-PSS instead of PKCS#1 v1.5 (cosign-ts extension)",
-    },
+    ...BLOB_VERIFY_FLAGS,
     ...KEYLESS_VERIFY_FLAGS,
     ...SECURITY_KEY_FLAGS,
   ],

@@ -17,9 +17,10 @@ import type { Artifact, LegacySignature, StoredSignature } from "../../core/plug
 import { verifyArtifact } from "../../core/verify_artifact.ts";
 import { bool, str } from "../args.ts";
 import { MAX_BUNDLE_BYTES, readSmallFile, resolveBlob } from "../blob_input.ts";
-import { blobVerifyOptions } from "../blob_verify_options.ts";
+import { BLOB_VERIFY_FLAGS, blobVerifyOptions, TLOG_SKIP_FLAGS } from "../blob_verify_options.ts";
 import type { Command } from "../command.ts";
 import { KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
+import { keyDisplayName } from "../security_key.ts";
 
 /** Attestation files (envelopes, bundles) larger than this are refused. */
 const MAX_ATTESTATION_BYTES = 4 * MAX_BUNDLE_BYTES;
@@ -169,43 +170,14 @@ export const command: Command = {
       description: "Digest algorithm to use for verifying in-toto subject (instead of " +
         "providing a blob): sha256, sha384 or sha512",
     },
-    {
-      name: "insecure-ignore-tlog",
-      type: "boolean",
-      description: "ignore transparency log verification, to be used when an artifact " +
-        "signature has not been uploaded to the transparency log",
-    },
-    {
-      name: "private-infrastructure",
-      type: "boolean",
-      description: "skip transparency log verification when verifying artifacts in a " +
-        "privately deployed infrastructure",
-    },
+    ...TLOG_SKIP_FLAGS,
     {
       name: "use-signed-timestamps",
       type: "boolean",
       description: "require and verify the RFC 3161 timestamps of the attestation against the " +
         "trusted root's timestamp authorities or --timestamp-certificate-chain",
     },
-    { name: "offline", type: "boolean", description: "only allow offline verification" },
-    {
-      name: "rfc3161-timestamp",
-      type: "string",
-      placeholder: "FILE",
-      description: "path to the RFC 3161 timestamp of --signature (cosign's JSON form)",
-    },
-    {
-      name: "rekor-url",
-      type: "string",
-      placeholder: "URL",
-      default: "https://rekor.sigstore.dev",
-      description: "address of the Rekor server",
-    },
-    {
-      name: "rsa-pss",
-      type: "boolean",
-      description: "RSA keys: verify RSASSA-PSS instead of PKCS#1 v1.5 (cosign-ts extension)",
-    },
+    ...BLOB_VERIFY_FLAGS,
     ...KEYLESS_VERIFY_FLAGS,
   ],
   args: { min: 0, max: 1 },
@@ -283,7 +255,7 @@ export const command: Command = {
     const [v] = await verifyArtifact(artifact, {
       ctx,
       verifier,
-      keyName: key,
+      keyName: keyDisplayName(key),
       policy,
       trustedRoot,
       ignoreTlog,
