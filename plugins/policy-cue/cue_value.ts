@@ -76,13 +76,25 @@ export function kindOf(v: CueValue): CueKind | undefined {
   return v.int ? "int" : "float";
 }
 
-/** A value from decoded JSON. */
+const converted = new WeakMap<object, CueValue>();
+
+/**
+ * A value from decoded JSON. Objects and arrays are converted once (the same document is unified
+ * at every level of a policy, and identical values unify at once).
+ */
 export function fromJSON(x: unknown): CueValue {
-  if (Array.isArray(x)) return { k: "list", items: x.map(fromJSON) };
   if (typeof x === "object" && x !== null) {
-    const fields = new Map<string, CueField>();
-    for (const [k, v] of Object.entries(x)) fields.set(k, { v: fromJSON(v), optional: false });
-    return { k: "struct", fields, closed: false };
+    const seen = converted.get(x);
+    if (seen) return seen;
+    let v: CueValue;
+    if (Array.isArray(x)) v = { k: "list", items: x.map(fromJSON) };
+    else {
+      const fields = new Map<string, CueField>();
+      for (const [k, e] of Object.entries(x)) fields.set(k, { v: fromJSON(e), optional: false });
+      v = { k: "struct", fields, closed: false };
+    }
+    converted.set(x, v);
+    return v;
   }
   if (typeof x === "number") return { k: "atom", v: x, int: Number.isInteger(x) };
   return { k: "atom", v: (x ?? null) as null | boolean | string, int: false };
@@ -241,6 +253,7 @@ function applyCons(
 
 /** Unifies two values (CUE's `&`); errors carry `path`. */
 export function unify(a: CueValue, b: CueValue, path: (string | number)[] = []): CueValue {
+  if (a === b) return a;
   if (a.k === "bottom" && b.k === "bottom") return { k: "bottom", errs: [...a.errs, ...b.errs] };
   if (a.k === "bottom") return a;
   if (b.k === "bottom") return b;
