@@ -212,6 +212,19 @@ describe("key references on dist/cosign-ts (k8s://, env://, https://, github://,
     assert.notEqual(r.code, 0);
     assert.match(r.err, /cosign.pub/);
     assert.ok(!k8s.secrets.has("release/second"));
+    // An output directory that does not exist fails before the secret is written.
+    const nodir = await run(
+      [
+        "generate-key-pair",
+        "--output-key-prefix",
+        join(dir, "no", "such", "dir", "k"),
+        "k8s://release/third",
+      ],
+      { KUBECONFIG: kubeconfig, COSIGN_PASSWORD: "x" },
+    );
+    assert.equal(nodir.code, 1, nodir.err);
+    assert.match(firstLine(nodir.err), /no.such.dir.k\.pub/);
+    assert.ok(!k8s.secrets.has("release/third"));
     assert.equal(readFileSync(join(dir, "cosign.pub"), "utf8"), before);
   });
 

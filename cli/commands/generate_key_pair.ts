@@ -74,9 +74,16 @@ export const command: Command = {
           hint: "Pass --yes to overwrite, or choose another --output-key-prefix.",
         });
       }
-      const material = await provider.generate(kms, ctx, { force });
-      const { writeFileAtomic } = await import("../atomic_write.ts");
-      await writeFileAtomic(pubPath, material.pem, { mode: 0o644, exactMode: true });
+      // Open the output first: an unwritable directory fails before the key exists anywhere.
+      const { openAtomicFile } = await import("../atomic_write.ts");
+      const out = await openAtomicFile(pubPath, { mode: 0o644, exactMode: true });
+      try {
+        const material = await provider.generate(kms, ctx, { force });
+        await out.write(new TextEncoder().encode(material.pem));
+        await out.commit();
+      } finally {
+        await out.abort();
+      }
       io.err(`Public key written to ${pubPath}\n`);
       return 0;
     }
