@@ -7,6 +7,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tempDir } from "./helpers/cli.ts";
@@ -308,6 +309,31 @@ describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
         assert.match(r.err, /timed out|time|2s/i);
       } finally {
         kms.fault = undefined;
+      }
+    });
+
+    it("generate-key-pair --kms: a key that stays PENDING_GENERATION past -t/--timeout, cosign.pub not written", async () => {
+      kms.generationReads = 1_000_000;
+      try {
+        const ref = `gcpkms://${RING}/cryptoKeys/slow`;
+        const r = await run([
+          "--timeout",
+          "2s",
+          "generate-key-pair",
+          "--kms",
+          ref,
+          "--output-key-prefix",
+          "slow",
+        ], {
+          GOOGLE_APPLICATION_CREDENTIALS: saFiles[ADMIN],
+        });
+        assert.equal(r.code, 1, r.err);
+        assert.match(r.err, /Cannot create Google Cloud KMS key ".*\/slow": timed out waiting/);
+        assert.match(r.err, /the key is reused/);
+        assert.ok(!existsSync(join(state.dir, "slow.pub")), "a public key file was written");
+        noSecret(r);
+      } finally {
+        kms.generationReads = undefined;
       }
     });
 

@@ -231,20 +231,25 @@ async function waitEnabled(client: GcpKmsClient, ref: GcpKeyReference, ctx: Cont
       );
     }
     await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(resolve, delay);
-      ctx.signal?.addEventListener("abort", () => {
-        clearTimeout(t);
-        reject(
-          new CosignError(
-            "NETWORK",
-            `Cannot create Google Cloud KMS key "${ref.keyName}": its first version was not ready in time`,
-            {
-              hint:
-                "Allow more time with -t/--timeout, then run the command again (the key is reused).",
-            },
-          ),
+      const late = () =>
+        new CosignError(
+          "NETWORK",
+          `Cannot create Google Cloud KMS key "${ref.keyName}": timed out waiting for its first version to be generated`,
+          {
+            hint:
+              "Allow more time with -t/--timeout, then run the command again (the key is reused).",
+          },
         );
-      }, { once: true });
+      if (ctx.signal?.aborted) return reject(late());
+      const onAbort = () => {
+        clearTimeout(t);
+        reject(late());
+      };
+      const t = setTimeout(() => {
+        ctx.signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, delay);
+      ctx.signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 }

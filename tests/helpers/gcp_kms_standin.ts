@@ -93,6 +93,8 @@ export interface GcpKmsStandin {
   metadataHost: string;
   /** Projects that exist. */
   projects: Set<string>;
+  /** How many reads of a new key's first version see PENDING_GENERATION (default 1). */
+  generationReads?: number;
   /** Fault injected into KMS answers. */
   fault?: "hang" | "garbage" | "wrong-signature";
   /** Requests seen: "METHOD /path" (no headers or bodies). */
@@ -417,7 +419,8 @@ export async function startGcpKmsStandin(): Promise<GcpKmsStandin> {
       }
       keys.set(name, { name, purpose: "ASYMMETRIC_SIGN", algorithm: alg, versions: [] });
       const v = version(name, "PENDING_GENERATION");
-      v.pendingReads = 1; // the first read still sees PENDING_GENERATION, as key generation is asynchronous
+      // Key generation is asynchronous: the first reads still see PENDING_GENERATION.
+      v.pendingReads = state.generationReads ?? 1;
       return send(res, 200, keyJson(keys.get(name)!));
     }
     if (req.method === "GET" && (m = new RegExp(`^(${KEY})/cryptoKeyVersions$`).exec(path))) {
