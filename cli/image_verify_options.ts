@@ -18,7 +18,7 @@ import type { TrustedRoot } from "../core/trust/trusted_root.ts";
 import type { VerifyArtifactOptions } from "../core/verify_artifact.ts";
 import type { VerifyPolicy } from "../core/verify/verify_bundle.ts";
 import { bool, type FlagValues, str } from "./args.ts";
-import { keyReference } from "./security_key.ts";
+import { keyDisplayName, keyReference } from "./security_key.ts";
 import { detachedSctFromFlags, identityPolicyFromFlags } from "./keyless_flags.ts";
 import { applyTrustFlags, loadTrustedRoot } from "./trust_root.ts";
 
@@ -100,7 +100,7 @@ export async function imageVerifyOptions(
   return {
     ctx,
     verifier,
-    keyName: keyRef,
+    keyName: keyDisplayName(keyRef),
     policy,
     trustedRoot,
     ignoreTlog,

@@ -50,3 +50,18 @@ export function keyReference(flags: FlagValues): string | undefined {
   }
   return sk ? `piv:${slot || "signature"}` : key;
 }
+
+/**
+ * A key reference as messages may show it: a `pin-value` (PKCS#11 URIs) becomes `***`, so a PIN
+ * given in a URI never reaches the terminal or a log.
+ *
+ * @example
+ * ```ts
+ * keyDisplayName("pkcs11:token=t;object=k?pin-value=1234"); // "pkcs11:token=t;object=k?pin-value=***"
+ * ```
+ */
+export function keyDisplayName(ref: string): string;
+export function keyDisplayName(ref: string | undefined): string | undefined;
+export function keyDisplayName(ref: string | undefined): string | undefined {
+  return ref?.replace(/([?&;]pin-value=)[^&;]*/gi, "$1***");
+}

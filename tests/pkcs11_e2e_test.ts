@@ -274,6 +274,34 @@ describe("PKCS#11 keys (SoftHSM2) on dist/cosign-ts", () => {
     assert.equal(hidden.code, 1);
     assert.match(hidden.err, /pin-value=\*\*\*/);
     assert.ok(!hidden.err.includes(PIN));
+    // Also where verification names the key.
+    const sig = join(dir, "for-verify.sig");
+    const signed = await run(
+      [
+        "sign-blob",
+        "--key",
+        uri("object=release-ec", `&pin-value=${PIN}`),
+        "--tlog-upload=false",
+        "--output-signature",
+        sig,
+        blob,
+      ],
+    );
+    assert.equal(signed.code, 0, signed.err);
+    const wrongKey = await run(
+      [
+        "verify-blob",
+        "--key",
+        uri("object=release-rsa", `&pin-value=${PIN}`),
+        "--signature",
+        sig,
+        "--insecure-ignore-tlog",
+        blob,
+      ],
+    );
+    assert.equal(wrongKey.code, 12, wrongKey.err);
+    assert.match(wrongKey.err, /the key "pkcs11:.*pin-value=\*\*\*"/);
+    assert.ok(!wrongKey.err.includes(PIN));
     // Sessions were closed: the token still works for another application.
     const after = await hsm.tool([
       "--token-label",

@@ -24,6 +24,7 @@ import { REGISTRY_FLAGS } from "../registry_flags.ts";
 import { loadTrustedRoot } from "../trust_root.ts";
 import { stageVerified } from "../verified_download.ts";
 import { withProgress } from "../../core/progress_stream.ts";
+import { keyDisplayName } from "../security_key.ts";
 
 /** Fails early (before any download) when the `-o` file's directory cannot take it. */
 async function checkOutputDir(output: string): Promise<void> {
@@ -58,7 +59,7 @@ async function verifyWithKey(
   await verifyArtifact(artifact, {
     ctx,
     verifier,
-    keyName: keyRef,
+    keyName: keyDisplayName(keyRef),
     ignoreTlog,
     trustedRoot: () => loadTrustedRoot(ctx),
   });

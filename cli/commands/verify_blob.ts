@@ -27,7 +27,7 @@ import {
 } from "../blob_input.ts";
 import { BLOB_VERIFY_FLAGS, blobVerifyOptions, TLOG_SKIP_FLAGS } from "../blob_verify_options.ts";
 import type { Command } from "../command.ts";
-import { keyReference, SECURITY_KEY_FLAGS } from "../security_key.ts";
+import { keyDisplayName, keyReference, SECURITY_KEY_FLAGS } from "../security_key.ts";
 import { KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
 
 /** The verify-blob command. */
@@ -151,7 +151,7 @@ export const command: Command = {
     const [v] = await verifyArtifact(blob, {
       ctx,
       verifier,
-      keyName: key,
+      keyName: keyDisplayName(key),
       policy,
       trustedRoot,
       ignoreTlog,
