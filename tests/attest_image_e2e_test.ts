@@ -447,6 +447,42 @@ describe("image attestations and cosign v3 storage on dist/cosign-ts with a real
       assert.equal(v.out.trim().split("\n").length, 3, v.out);
       assert.match(v.err, /Certificate subject: alice@example\.com/);
       assert.match(v.err, /transparency log was verified offline/);
+      // Rekor v2 as the signing config says: the bundle layout (a v2 entry has no SET, which
+      // cosign's .att layout needs: that is a clear error before anything is stored).
+      const v2 = await pushTestImage(client, `${r}:v2`);
+      const v2Config = join(dir, "signing_config_v2.json");
+      await writeFile(v2Config, JSON.stringify(svc.signingConfigV2));
+      const viaConfig = (extra: string[]) =>
+        run([
+          "attest",
+          "-y",
+          "--signing-config",
+          v2Config,
+          "--trusted-root",
+          root,
+          "--identity-token",
+          token,
+          "--predicate",
+          p,
+          ...extra,
+          `${r}@${v2.digest}`,
+        ]);
+      const a2 = await viaConfig(["--new-bundle-format"]);
+      assert.equal(a2.code, 0, a2.err);
+      const v2v = await run([
+        "verify-attestation",
+        ...id,
+        ...issuer,
+        "--trusted-root",
+        root,
+        `${r}:v2`,
+      ]);
+      assert.equal(v2v.code, 0, v2v.err);
+      assert.equal(v2v.out.trim().split("\n").length, 1);
+      const legacyV2 = await viaConfig([]);
+      assert.notEqual(legacyV2.code, 0);
+      assert.match(legacyV2.err, /Rekor v2/);
+      assert.equal(await client.headManifest(`${r}:sha256-${v2.digest.slice(7)}.att`), undefined);
       const other = await run([
         "verify-attestation",
         "--certificate-identity",
