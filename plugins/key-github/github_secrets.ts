@@ -6,7 +6,8 @@
  * `GITHUB_TOKEN`; the API address comes from `GITHUB_HOST`/`GITHUB_API_URL` (github_target.ts).
  *
  * Secrets that already hold a `COSIGN_PRIVATE_KEY` are replaced only with --yes or a
- * confirmation. Organization secrets are created with visibility "private" (the API requires
+ * confirmation. When a write fails, the secrets this run created are deleted again; ones it
+ * replaced cannot be restored (GitHub never returns values) and the error names them. Organization secrets are created with visibility "private" (the API requires
  * one; cosign sends none). GitHub secrets cannot be read back, so signing and verifying with
  * `github://` is refused with a hint: in a workflow, pass the secrets as environment variables
  * and use `--key env://COSIGN_PRIVATE_KEY` / `--key env://COSIGN_PUBLIC_KEY`.
@@ -115,7 +116,12 @@ export const githubKeyProvider: KeyProvider = {
       accept: "application/vnd.github+json",
       "x-github-api-version": "2022-11-28",
     };
-    const call = async (method: "GET" | "PUT", path: string, action: string, body?: unknown) =>
+    const call = async (
+      method: "GET" | "PUT" | "DELETE",
+      path: string,
+      action: string,
+      body?: unknown,
+    ) =>
       await kmsRequest(SERVICE, `${base}${path}`, {
         method,
         headers,
@@ -142,14 +148,18 @@ export const githubKeyProvider: KeyProvider = {
         { hint: "Check that GITHUB_HOST / GITHUB_API_URL point at the GitHub REST API." },
       );
     }
-    const existing = await call(
-      "GET",
-      `${target.secretsPath}/COSIGN_PRIVATE_KEY`,
-      `check for a COSIGN_PRIVATE_KEY secret in ${target.label}`,
-    ).then(() => true, (e) => {
-      if (isCosignError(e, "KEY") && /answered 404/.test(e.message)) return false;
-      throw e;
-    });
+    const exists = async (name: string) =>
+      await call(
+        "GET",
+        `${target.secretsPath}/${name}`,
+        `check for a ${name} secret in ${target.label}`,
+      ).then(() => true, (e) => {
+        if (isCosignError(e, "KEY") && /answered 404/.test(e.message)) return false;
+        throw e;
+      });
+    const before = new Map<string, boolean>();
+    for (const name of GITHUB_SECRET_NAMES) before.set(name, await exists(name));
+    const existing = before.get("COSIGN_PRIVATE_KEY");
     if (existing && !options?.force) {
       if (
         !(await ctx.confirm(
@@ -182,8 +192,18 @@ export const githubKeyProvider: KeyProvider = {
           body,
         );
       } catch (e) {
-        if (written.length && isCosignError(e)) {
-          throw new CosignError(e.code, `${e.message} (already written: ${written.join(", ")})`, {
+        // Delete what this run created (GitHub cannot return old values, so replaced secrets stay
+        // replaced: the message names them).
+        const replaced: string[] = [];
+        for (const done of written.reverse()) {
+          if (before.get(done)) replaced.push(done);
+          else {
+            await call("DELETE", `${target.secretsPath}/${done}`, `delete the ${done} secret`)
+              .catch(() => replaced.push(done));
+          }
+        }
+        if (replaced.length && isCosignError(e)) {
+          throw new CosignError(e.code, `${e.message} (already replaced: ${replaced.join(", ")})`, {
             hint: `${
               e.hint ?? ""
             } Run generate-key-pair ${ref} again once fixed: the secrets do not match yet.`.trim(),

@@ -119,6 +119,27 @@ describe("key-github against the GitHub API stand-in", () => {
     assert.equal(naclOpen(gh.keyPair("repos/acme/app").secretKey, after.encrypted_value), "new");
   });
 
+  it("a failed write deletes the secrets this run created; replaced ones are named", async () => {
+    const env = { GITHUB_API_URL: gh.url, GITHUB_TOKEN: "ghp_admin", COSIGN_PASSWORD: "p" };
+    gh.failWriteAfter(3);
+    await assert.rejects(
+      generate(context(env).ctx, "github://acme/lib"),
+      (e) =>
+        isCosignError(e, "NETWORK") && /COSIGN_PUBLIC_KEY/.test(e.message) &&
+        !/replaced/.test(e.message),
+    );
+    assert.ok(![...gh.secrets.keys()].some((k) => k.startsWith("repos/acme/lib/")));
+    gh.failWriteAfter(2);
+    await assert.rejects(
+      generate(context(env, { yes: true }).ctx, "github://acme/app"),
+      (e) =>
+        isCosignError(e) && /already replaced: COSIGN_PASSWORD/.test(e.message) &&
+        /again/.test(e.hint!),
+    );
+    assert.ok(gh.secrets.has("repos/acme/app/COSIGN_PRIVATE_KEY"));
+    gh.failWriteAfter(0);
+  });
+
   it("clear errors: no token, bad token, unknown repository, no permission; nothing written", async () => {
     const cases: [Record<string, string>, string, string, RegExp][] = [
       [{}, "github://acme/lib", "AUTH", /GITHUB_TOKEN is not set/],

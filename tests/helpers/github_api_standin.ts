@@ -9,6 +9,7 @@
  *   `…/environments/ENV/secrets/public-key`: `{ key_id, key }`, the key a real X25519 public key
  *   whose secret half the test can use to open what was stored;
  * - `GET …/secrets/NAME`: metadata only (name, dates), never the value; `404` when absent;
+ *   `DELETE …/secrets/NAME`: `204`, `404` when absent;
  * - `PUT …/secrets/NAME` with JSON `{ encrypted_value, key_id }` (organizations also need
  *   `visibility`: all, private or selected): `201` created, `204` updated; `422` for a stale or
  *   missing key_id, an encrypted_value that is not base64 or shorter than a sealed box, names that
@@ -72,6 +73,8 @@ export interface GithubStandIn {
   keyPair(scope: string): { secretKey: Uint8Array; publicKey: Uint8Array; keyId: string };
   /** Every request, in order. */
   requests: GithubRequest[];
+  /** Make the n-th PUT from now fail with 500 (1 = the next one); 0 turns it off. */
+  failWriteAfter(n: number): void;
   /** Stops the server. */
   close(): Promise<void>;
 }
@@ -92,6 +95,7 @@ export async function startGithubStandIn(options: GithubStandInOptions): Promise
   const keys = new Map<string, { secretKey: Uint8Array; publicKey: Uint8Array; keyId: string }>();
   const requests: GithubRequest[] = [];
   let keyIds = 568250167242549743n;
+  let failIn = 0;
   const keyPair = (scope: string) => {
     let k = keys.get(scope);
     if (!k) {
@@ -169,7 +173,13 @@ export async function startGithubStandIn(options: GithubStandInOptions): Promise
         ...(s.visibility ? { visibility: s.visibility } : {}),
       });
     }
+    if (req.method === "DELETE") {
+      return secrets.delete(key)
+        ? sendJson(res, 204)
+        : sendJson(res, 404, message("Not Found", 404));
+    }
     if (req.method !== "PUT") return sendJson(res, 404, message("Not Found", 404));
+    if (failIn > 0 && --failIn === 0) return sendJson(res, 500, message("Server Error", 500));
     if (!/^application\/json\b/.test(req.headers["content-type"] ?? "")) {
       return sendJson(res, 415, message("Unsupported 'Content-Type' header", 415));
     }
@@ -218,6 +228,9 @@ export async function startGithubStandIn(options: GithubStandInOptions): Promise
     secrets,
     keyPair,
     requests,
+    failWriteAfter(n: number) {
+      failIn = n;
+    },
     close: () => closeServer(server),
   };
 }
