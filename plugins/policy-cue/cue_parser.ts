@@ -247,9 +247,13 @@ const BINARY: string[][] = [
 ];
 const UNARY = ["<", "<=", ">", ">=", "!=", "=~", "!~", "-", "+", "!", "*"];
 
+/** Deepest expression nesting accepted (policies nest a handful of levels). */
+export const MAX_NESTING = 100;
+
 class Parser {
   #t: Tok[];
   #i = 0;
+  #depth = 0; // expression nesting, bounded so a hostile policy cannot exhaust the stack
   readonly file: string;
   constructor(toks: Tok[], file: string) {
     this.#t = toks;
@@ -448,6 +452,17 @@ class Parser {
   }
 
   unary(): CueExpr {
+    if (++this.#depth > MAX_NESTING) {
+      this.fail(this.peek(), `expressions nest deeper than ${MAX_NESTING} levels`);
+    }
+    try {
+      return this.unaryInner();
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  unaryInner(): CueExpr {
     const t = this.peek();
     if (t.kind === "op" && UNARY.includes(t.text)) {
       this.next();

@@ -285,6 +285,18 @@ describe("CUE policies: bad input", () => {
     refuses("a: 1 +", "INVALID_INPUT", /1:\d+: unexpected/);
     refuses("a: b ^ c", "INVALID_INPUT", /unexpected character "\^"/);
   });
+  it("refuses nesting deep enough to exhaust the stack", () => {
+    refuses(
+      `a: ${"(".repeat(100_000)}1${")".repeat(100_000)}`,
+      "INVALID_INPUT",
+      /nest deeper than 100 levels/,
+    );
+    refuses(
+      `a: ${"{b: ".repeat(100_000)}1${"}".repeat(100_000)}`,
+      "INVALID_INPUT",
+      /nest deeper than 100 levels/,
+    );
+  });
   it("names unsupported constructs", () => {
     refuses("[X=string]: {name: X}", "UNSUPPORTED", /line 1: a label alias/);
     refuses("a: [for x in [1] {x}]", "UNSUPPORTED", /a list comprehension/);

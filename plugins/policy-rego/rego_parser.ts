@@ -28,6 +28,9 @@ import { CosignError } from "../../core/errors.ts";
 import type { RegoElse, RegoExpr, RegoLiteral, RegoModule, RegoRule } from "./rego_ast.ts";
 import { lexRego, regoSyntaxError, type RegoToken } from "./rego_lexer.ts";
 
+/** Deepest expression nesting accepted (policies nest a handful of levels). */
+export const MAX_NESTING = 100;
+
 const BIN_LEVELS: string[][] = [
   ["|"],
   ["&"],
@@ -53,6 +56,7 @@ class Parser {
   #i = 0;
   #nl = 0; // > 0: newlines are insignificant (inside brackets)
   #noPipe = false; // true: "|" ends the expression (a comprehension head), not a set union
+  #depth = 0; // expression nesting, bounded so a hostile policy cannot exhaust the stack
   readonly file: string;
 
   constructor(src: string, file: string) {
@@ -225,6 +229,17 @@ class Parser {
   }
 
   body(): RegoLiteral[] {
+    if (++this.#depth > MAX_NESTING) {
+      this.fail(this.peek(), `expressions nest deeper than ${MAX_NESTING} levels`);
+    }
+    try {
+      return this.bodyInner();
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  bodyInner(): RegoLiteral[] {
     this.expect("{");
     return this.lined(() => {
       const out: RegoLiteral[] = [];
@@ -311,6 +326,17 @@ class Parser {
   }
 
   unary(): RegoExpr {
+    if (++this.#depth > MAX_NESTING) {
+      this.fail(this.peek(), `expressions nest deeper than ${MAX_NESTING} levels`);
+    }
+    try {
+      return this.unaryInner();
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  unaryInner(): RegoExpr {
     if (this.is("-")) {
       this.next();
       return { t: "neg", e: this.unary() };

@@ -201,6 +201,25 @@ describe("Rego policies: bad input", () => {
       /unexpected character "\^"/,
     );
   });
+  it("refuses nesting deep enough to exhaust the stack", () => {
+    refuses(
+      `package signature\nallow = ${"[".repeat(100_000)}${"]".repeat(100_000)}`,
+      "INVALID_INPUT",
+      /nest deeper than 100 levels/,
+    );
+    refuses(
+      `package signature\nallow = ${"-".repeat(100_000)}1`,
+      "INVALID_INPUT",
+      /nest deeper than 100 levels/,
+    );
+    refuses(
+      `package signature\nallow { ${"every x in [1] { ".repeat(50_000)}true${
+        " }".repeat(50_000)
+      } }`,
+      "INVALID_INPUT",
+      /nest deeper than 100 levels/,
+    );
+  });
   it("names unsupported constructs", () => {
     refuses(
       "package signature\nimport data.lib\nallow { true }",
