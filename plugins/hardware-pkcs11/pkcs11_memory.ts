@@ -96,3 +96,14 @@ export function encodeMechanism(mechanism: bigint): Uint8Array {
 export function paddedText(b: Uint8Array, offset: number, length: number): string {
   return new TextDecoder().decode(b.subarray(offset, offset + length)).replace(/[\s\0]+$/, "");
 }
+
+let sink: unknown;
+
+/**
+ * Keeps buffers reachable until this point: call it after an FFI call with every buffer whose
+ * address went into that call (directly or inside a structure), so no garbage collector can free
+ * them while C still uses them.
+ */
+export function keepAlive(...objects: unknown[]): void {
+  sink = objects;
+}

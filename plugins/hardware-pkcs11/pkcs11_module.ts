@@ -38,6 +38,7 @@ import {
   allocate,
   encodeMechanism,
   encodeTemplate,
+  keepAlive,
   paddedText,
   pinnedCopy,
   readUlong,
@@ -323,6 +324,7 @@ export class Pkcs11Module {
       "search the token",
       this.#call("C_FindObjectsInit", session, this.#ffi.address(t.array), t.count),
     );
+    keepAlive(t);
     const found: bigint[] = [];
     try {
       const batch = allocate(32 * ULONG_SIZE);
@@ -387,6 +389,7 @@ export class Pkcs11Module {
         this.#ffi.address(out),
         this.#ffi.address(len),
       );
+      keepAlive(mech, input);
       if (rv === CKR.BUFFER_TOO_SMALL && attempt === 0) continue;
       this.#check("sign", rv);
       return out.slice(0, Number(readUlong(len)));
@@ -422,6 +425,7 @@ export class Pkcs11Module {
         this.#ffi.address(hPriv),
       ),
     );
+    keepAlive(mech, pub, priv);
     return { publicKey: readUlong(hPub), privateKey: readUlong(hPriv) };
   }
 
