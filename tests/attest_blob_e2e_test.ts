@@ -481,6 +481,62 @@ describe("attest-blob with Sigstore services", () => {
     assert.match(bare.err, /transparency log/);
   });
 
+  it("legacy form with a TSA: the token covers the envelope JSON and verifies with --use-signed-timestamps", async () => {
+    const r = await attest([
+      "--key",
+      key,
+      "--predicate",
+      p("provenance.json"),
+      "--type",
+      "slsaprovenance1",
+      "--tlog-upload=false",
+      "--timestamp-server-url",
+      svc.tsaUrl,
+      "--rfc3161-timestamp-bundle",
+      p("kt.tsr.json"),
+      "--output-signature",
+      p("kt.att.json"),
+      blob,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const ts = JSON.parse(await readFile(p("kt.tsr.json"), "utf8"));
+    assert.deepEqual(Object.keys(ts), ["SignedRFC3161Timestamp"]);
+    const args = [
+      "--key",
+      pub,
+      "--signature",
+      p("kt.att.json"),
+      "--type",
+      "slsaprovenance1",
+      "--insecure-ignore-tlog",
+      "--use-signed-timestamps",
+      "--trusted-root",
+      rootPath,
+    ];
+    const ok = await verify([...args, "--rfc3161-timestamp", p("kt.tsr.json"), blob]);
+    assert.equal(ok.code, 0, ok.err);
+    // Required, and it must cover this envelope: another attestation's token is refused.
+    const none = await verify([...args, blob]);
+    assert.equal(none.code, 12);
+    assert.match(none.err, /RFC 3161 timestamp/);
+    const other = await attest([
+      "--key",
+      key,
+      "--predicate",
+      p("provenance.json"),
+      "--tlog-upload=false",
+      "--timestamp-server-url",
+      svc.tsaUrl,
+      "--rfc3161-timestamp-bundle",
+      p("kt2.tsr.json"),
+      blob,
+    ]);
+    assert.equal(other.code, 0, other.err);
+    const wrong = await verify([...args, "--rfc3161-timestamp", p("kt2.tsr.json"), blob]);
+    assert.equal(wrong.code, 12);
+    assert.match(wrong.err, /timestamp/i);
+  });
+
   it("--rekor-entry-type intoto: cosign's legacy intoto v0.0.2 entry (double base64) verifies", async () => {
     const since = svc.requests.length;
     const r = await attest([

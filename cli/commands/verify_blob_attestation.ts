@@ -109,7 +109,9 @@ async function readAttestation(
     sha256,
     { publicKey: withKey && !legacy.certificate, envelope: env },
   );
-  return { kind: "attestation", location: path, bundle };
+  // cosign's legacy form timestamps the envelope JSON itself (as it was signed and written).
+  const timestamped = new TextEncoder().encode(new TextDecoder().decode(envelopeText).trimEnd());
+  return { kind: "attestation", location: path, bundle, timestamped };
 }
 
 /** The verify-blob-attestation command. */

@@ -169,6 +169,16 @@ async function entryBody(s: TlogSubmission): Promise<string> {
 
 /** Appends an entry to the log at `url` and returns it as a TransparencyLogEntry. */
 export async function submitToFileLog(url: string, s: TlogSubmission): Promise<TlogEntry> {
+  if (s.kind === "intoto") {
+    throw new CosignError(
+      "UNSUPPORTED",
+      `Cannot log an intoto entry in "${url}": the file log records dsse entries`,
+      {
+        hint: "Use --rekor-entry-type dsse (the default).",
+      },
+    );
+  }
+  const kind = s.kind;
   const path = logPath(url);
   const { signer } = await logKey(path);
   const logId = await sha256((await signer.publicKey()).spki);
@@ -180,7 +190,7 @@ export async function submitToFileLog(url: string, s: TlogSubmission): Promise<T
       logIndex: lines.length,
       integratedTime: Math.floor(Date.now() / 1000),
       logID: hex(logId),
-      kind: s.kind,
+      kind,
       body,
       set: "",
       prev,
