@@ -318,6 +318,71 @@ describe("key-k8s against the Kubernetes API stand-in", () => {
     const v = await viaExec.ctx.plugins.verifier("k8s://release/cosign", viaExec.ctx);
     assert.match((await v.publicKey()).pem, /PUBLIC KEY/);
     assert.equal(k8s.requests.at(-1)?.user, "alice");
+    // An exec plugin may give a client certificate instead (v1beta1 here).
+    writeFileSync(
+      join(dir, "cred.json"),
+      JSON.stringify({
+        apiVersion: "client.authentication.k8s.io/v1beta1",
+        kind: "ExecCredential",
+        status: { clientCertificateData: k8s.clientCert.cert, clientKeyData: k8s.clientCert.key },
+      }),
+    );
+    const execUser = (exec: Record<string, unknown>) =>
+      writeFileSync(kubeconfig, k8s.kubeconfig({ exec }));
+    execUser({
+      apiVersion: "client.authentication.k8s.io/v1beta1",
+      command: "cat",
+      args: [join(dir, "cred.json")],
+    });
+    const viaCert = context({ KUBECONFIG: kubeconfig });
+    await viaCert.ctx.plugins.verifier("k8s://release/cosign", viaCert.ctx);
+    assert.equal(k8s.requests.at(-1)?.via, "client-certificate");
+    // Exec plugins that cannot run or answer nonsense: clear AUTH/UNSUPPORTED errors.
+    const execCases: [Record<string, unknown>, string, RegExp][] = [
+      [
+        { apiVersion: "client.authentication.k8s.io/v1", command: "./no-such-plugin" },
+        "AUTH",
+        /the command was not found/,
+      ],
+      [
+        {
+          apiVersion: "client.authentication.k8s.io/v1",
+          command: "sh",
+          args: ["-c", "echo boom >&2; exit 3"],
+        },
+        "AUTH",
+        /it failed: boom/,
+      ],
+      [
+        { apiVersion: "client.authentication.k8s.io/v1", command: "echo", args: ["not json"] },
+        "AUTH",
+        /did not print an ExecCredential/,
+      ],
+      [
+        {
+          apiVersion: "client.authentication.k8s.io/v1",
+          command: "cat",
+          args: [join(dir, "cred.json")],
+        },
+        "AUTH",
+        /expected ExecCredential client.authentication.k8s.io\/v1$/,
+      ],
+      [
+        { apiVersion: "client.authentication.k8s.io/v1alpha1", command: "true" },
+        "UNSUPPORTED",
+        /apiVersion "client.authentication.k8s.io\/v1alpha1" is not supported/,
+      ],
+    ];
+    for (const [exec, code, pattern] of execCases) {
+      execUser(exec);
+      const c = context({ KUBECONFIG: kubeconfig });
+      await assert.rejects(c.ctx.plugins.verifier("k8s://release/cosign", c.ctx), (e) => {
+        assert.ok(isCosignError(e), String(e));
+        assert.equal(e.code, code, e.message);
+        assert.match(e.message, pattern);
+        return true;
+      });
+    }
     // In cluster: service host/port and the mounted token and CA.
     const sa = join(dir, "sa");
     const { mkdirSync } = await import("node:fs");
