@@ -488,7 +488,20 @@ export function formatCueError(e: CueErr): string {
 /** Unifies the policy with the document and returns every error, deduplicated, in order. */
 export function validateCue(file: CueFile, document: unknown, name: string): CueErr[] {
   const ev = new Evaluator(file, name);
-  const v = ev.struct(file.root, undefined, document, []);
+  let v: CueValue;
+  try {
+    v = ev.struct(file.root, undefined, document, []);
+  } catch (e) {
+    // Limits hit inside unification do not know the file: name it.
+    if (e instanceof CosignError && e.message.startsWith("Cannot evaluate CUE policy: ")) {
+      throw new CosignError(
+        e.code,
+        e.message.replace("CUE policy: ", `CUE policy "${name}": `),
+        { hint: e.hint },
+      );
+    }
+    throw e;
+  }
   const errs: CueErr[] = [];
   collect(v, errs);
   const seen = new Set<string>();

@@ -308,6 +308,14 @@ describe("CUE policies: bad input", () => {
     refuses('import "time"\na: time.Unix(1, 0)', "UNSUPPORTED", /time\.Unix is not supported/);
     refuses("#Def\n", "UNSUPPORTED", /an embedded expression/);
   });
+  it("refuses disjunctions that would combine into too many alternatives", () => {
+    const alts = Array.from({ length: 200 }, (_, i) => i).join(" | ");
+    refuses(
+      `a: (${alts}) & (${alts})`,
+      "TOO_LARGE",
+      /a: unifying disjunctions of 200 and 200 alternatives/,
+    );
+  });
   it("refuses unknown references and cycles", () => {
     refuses("a: nothere", "INVALID_INPUT", /line 1: reference "nothere" not found/);
     refuses("a: b\nb: a", "INVALID_INPUT", /structural cycle/);

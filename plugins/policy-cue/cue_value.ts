@@ -7,6 +7,8 @@
  * @module
  */
 
+import { CosignError } from "../../core/errors.ts";
+
 /** The kinds of concrete values. */
 export type CueKind = "null" | "bool" | "int" | "float" | "string" | "bytes" | "struct" | "list";
 
@@ -53,6 +55,13 @@ export type CueValue =
   | { k: "disj"; alts: CueValue[]; defaults: boolean[] }
   | { k: "pkg"; name: string }
   | { k: "fn"; name: string };
+
+/** Most alternatives two disjunctions may combine into when unified. */
+export const MAX_DISJUNCTION_PRODUCT = 10_000;
+
+function formatPath(path: (string | number)[]): string {
+  return path.map(String).join(".") || "(top level)";
+}
 
 /** Top (`_`). */
 export const TOP: CueValue = { k: "top" };
@@ -303,6 +312,15 @@ function unifyDisj(a: CueValue, b: CueValue, path: (string | number)[]): CueValu
   const right = b.k === "disj"
     ? b.alts.map((x, i) => [x, b.defaults[i]] as const)
     : [[b, false] as const];
+  if (left.length * right.length > MAX_DISJUNCTION_PRODUCT) {
+    throw new CosignError(
+      "TOO_LARGE",
+      `Cannot evaluate CUE policy: ${
+        formatPath(path)
+      }: unifying disjunctions of ${left.length} and ${right.length} alternatives`,
+      { hint: `Keep disjunctions under ${MAX_DISJUNCTION_PRODUCT} combined alternatives.` },
+    );
+  }
   const leftHasDefault = left.some(([, d]) => d), rightHasDefault = right.some(([, d]) => d);
   for (const [x, dx] of left) {
     for (const [y, dy] of right) {

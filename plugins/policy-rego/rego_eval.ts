@@ -75,9 +75,19 @@ export class RegoEvaluator {
   readonly #memo = new Map<string, RegoValue | undefined>();
   readonly #active = new Set<string>();
   #steps = 0;
+  readonly #budget: number;
 
-  /** An evaluator for `module` (from `file`, for messages) over `input`. */
-  constructor(module: RegoModule, file: string, input: unknown) {
+  /**
+   * An evaluator for `module` (from `file`, for messages) over `input`; `budget` caps evaluation
+   * steps (default {@link REGO_STEP_BUDGET}).
+   */
+  constructor(
+    module: RegoModule,
+    file: string,
+    input: unknown,
+    options: { budget?: number } = {},
+  ) {
+    this.#budget = options.budget ?? REGO_STEP_BUDGET;
     this.#module = module;
     this.#file = file;
     this.#input = input === undefined ? undefined : regoValueOf(input);
@@ -116,10 +126,10 @@ export class RegoEvaluator {
   }
 
   #tick(line: number): void {
-    if (++this.#steps > REGO_STEP_BUDGET) {
+    if (++this.#steps > this.#budget) {
       throw new CosignError(
         "TOO_LARGE",
-        `Cannot evaluate Rego policy "${this.#file}": line ${line}: evaluation took more than ${REGO_STEP_BUDGET} steps`,
+        `Cannot evaluate Rego policy "${this.#file}": line ${line}: evaluation took more than ${this.#budget} steps`,
         { hint: "Simplify the policy; a policy should check attestations, not compute." },
       );
     }
