@@ -21,6 +21,7 @@ import { bool, str } from "../args.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
 import { readSmallFile, resolveBlob } from "../blob_input.ts";
 import type { Command } from "../command.ts";
+import { SECURITY_KEY_FLAGS } from "../security_key.ts";
 import { DEFAULT_REKOR_URL, SIGSTORE_SIGNING_FLAGS } from "../sigstore_options.ts";
 
 /** Predicates and statements larger than this are refused (large SBOMs fit). */
@@ -149,6 +150,7 @@ export const command: Command = {
       description: "RSA keys: sign with RSASSA-PSS instead of PKCS#1 v1.5 (cosign-ts extension)",
     },
     ...SIGSTORE_SIGNING_FLAGS,
+    ...SECURITY_KEY_FLAGS,
   ],
   args: { min: 1, max: 1 },
   async run({ flags, args, ctx, io }) {

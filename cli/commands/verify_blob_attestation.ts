@@ -20,7 +20,7 @@ import { MAX_BUNDLE_BYTES, readSmallFile, resolveBlob } from "../blob_input.ts";
 import { BLOB_VERIFY_FLAGS, blobVerifyOptions, TLOG_SKIP_FLAGS } from "../blob_verify_options.ts";
 import type { Command } from "../command.ts";
 import { KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
-import { keyDisplayName } from "../security_key.ts";
+import { keyDisplayName, keyReference, SECURITY_KEY_FLAGS } from "../security_key.ts";
 
 /** Attestation files (envelopes, bundles) larger than this are refused. */
 const MAX_ATTESTATION_BYTES = 4 * MAX_BUNDLE_BYTES;
@@ -181,11 +181,12 @@ export const command: Command = {
     },
     ...BLOB_VERIFY_FLAGS,
     ...KEYLESS_VERIFY_FLAGS,
+    ...SECURITY_KEY_FLAGS,
   ],
   args: { min: 0, max: 1 },
   async run({ flags, args, ctx, io }) {
     const ref = args[0];
-    const key = str(flags, "key");
+    const key = keyReference(flags);
     const sigPath = str(flags, "signature");
     const bundlePath = str(flags, "bundle");
     if (!sigPath && !bundlePath) {
