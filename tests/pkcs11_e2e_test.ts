@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { cosign, runProcess, tempDir } from "./helpers/cli.ts";
+import { BIN, cosign, ROOT, runProcess, tempDir } from "./helpers/cli.ts";
 import { pushTestImage, startRegistry, type TestRegistry } from "./helpers/registry.ts";
 import { type SoftHsm, softHsm, SOFTHSM_MODULE } from "./helpers/softhsm.ts";
 import { RegistryClient } from "../oci/client.ts";
@@ -216,6 +216,31 @@ describe("PKCS#11 keys (SoftHSM2) on dist/cosign-ts", () => {
     );
     assert.equal(i.code, 0, i.err);
     assert.equal(existsSync(ignoredOut), false);
+  });
+
+  it("asks for the PIN on a terminal, as cosign does, and never echoes it", async () => {
+    const sigFile = join(dir, "prompted.sig");
+    const r = await runProcess("python3", [
+      join(ROOT, "tests", "helpers", "pty_drive.py"),
+      JSON.stringify([[
+        "Enter PIN for key 'release-ec' in PKCS11 token 'cosign e2e': ",
+        PIN + "\r",
+      ]]),
+      BIN,
+      "sign-blob",
+      "--key",
+      uri("object=release-ec"),
+      "--tlog-upload=false",
+      "--output-signature",
+      sigFile,
+      blob,
+    ], { env: { ...hsm.env, HOME: dir }, timeoutMs: 90_000 });
+    assert.equal(r.code, 0, r.err);
+    const run = JSON.parse(r.out) as { transcript: string; code: number; failed: unknown };
+    assert.equal(run.failed, null, run.transcript);
+    assert.equal(run.code, 0, run.transcript);
+    assert.ok(!run.transcript.includes(PIN), "the PIN was echoed:\n" + run.transcript);
+    assert.ok(existsSync(sigFile));
   });
 
   it("fails clearly for a wrong PIN, a missing module, token or key, writing nothing", async () => {
