@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tempDir } from "./helpers/cli.ts";
-import { kmsE2e, type KmsE2eState } from "./helpers/kms_e2e.ts";
+import { type Env, kmsE2e, type KmsE2eState } from "./helpers/kms_e2e.ts";
 import { type AzureKvStandin, startAzureKvStandin } from "./helpers/azure_kv_standin.ts";
 import { imageRoundTrip } from "./helpers/kms_image.ts";
 
@@ -20,6 +20,8 @@ const CLIENT = "11111111-2222-4333-8444-555555555555";
 const READER = "99999999-2222-4333-8444-555555555555";
 const SECRET = "Zx8Q~standin-SECRET-never-printed";
 const VAULT = "release.vault.azure.net";
+const IDENTITY = "77777777-2222-4333-8444-555555555555";
+const IDENTITY_HEADER = "standin-SECRET-identity-header";
 
 describe("azurekms:// keys on dist/cosign-ts (Entra ID + Key Vault stand-in)", () => {
   let az: AzureKvStandin;
@@ -101,6 +103,45 @@ describe("azurekms:// keys on dist/cosign-ts (Entra ID + Key Vault stand-in)", (
     az.addKey(china, "cn", "EC-P-256");
     const sig = await signBlob(`azurekms://${china}/cn`);
     assert.ok(await opensslVerify(az.publicKeyPem(china, "cn"), sig));
+  });
+
+  it("AZURE_AUTH_METHOD=environment without a secret: the managed identity (IMDS, App Service)", async () => {
+    az.managedIdentity = { tenant: TENANT, clientId: IDENTITY, identityHeader: IDENTITY_HEADER };
+    az.allow(VAULT, IDENTITY, ["get", "sign"]);
+    const mi: Env = {
+      AZURE_AUTH_METHOD: "environment",
+      AZURE_TENANT_ID: undefined,
+      AZURE_CLIENT_ID: undefined,
+      AZURE_CLIENT_SECRET: undefined,
+      AZURE_POD_IDENTITY_AUTHORITY_HOST: az.authorityHost,
+    };
+    const pub = az.publicKeyPem(VAULT, "p256");
+    const before = az.requests.length;
+    assert.ok(await opensslVerify(pub, await signBlob(`azurekms://${VAULT}/p256`, mi)));
+    assert.ok(az.requests.slice(before).includes("GET /metadata/identity/oauth2/token"));
+    // App Service: IDENTITY_ENDPOINT + IDENTITY_HEADER, a user-assigned identity by AZURE_CLIENT_ID.
+    const appService: Env = {
+      ...mi,
+      AZURE_CLIENT_ID: IDENTITY,
+      IDENTITY_ENDPOINT: `${az.authorityHost}msi/token`,
+      IDENTITY_HEADER: IDENTITY_HEADER,
+    };
+    assert.ok(await opensslVerify(pub, await signBlob(`azurekms://${VAULT}/p256`, appService)));
+    let r = await signFails(`azurekms://${VAULT}/p256`, {
+      ...appService,
+      IDENTITY_HEADER: "wrong",
+    });
+    assert.match(r.err, /Cannot get an Azure token from the managed identity .*IDENTITY_ENDPOINT/);
+    assert.match(r.err, /X-IDENTITY-HEADER is missing or invalid/);
+    r = await signFails(`azurekms://${VAULT}/p256`, { ...mi, AZURE_CLIENT_ID: "someone-else" });
+    assert.match(r.err, /Identity not found/);
+    // Not on Azure: nothing answers at the metadata address.
+    r = await signFails(`azurekms://${VAULT}/p256`, {
+      ...mi,
+      AZURE_POD_IDENTITY_AUTHORITY_HOST: "http://127.0.0.1:9",
+    });
+    assert.match(r.err, /Azure managed identity/);
+    assert.match(r.err, /Managed identity works on Azure only/);
   });
 
   it("the current version signs; a pinned version is honoured", async () => {

@@ -6,6 +6,9 @@
  * `https://login.microsoftonline.com/`, or the one of `AZURE_ENVIRONMENT`'s cloud as cosign reads
  * it: AzureChinaCloud, AzureUSGovernment).
  *
+ * With `AZURE_AUTH_METHOD=environment` and those variables not all set, the managed identity is
+ * used instead (cosign's choice; azure_managed_identity.ts).
+ *
  * Tokens are kept for the run. The secret and the token never appear in a message.
  *
  * @example
@@ -18,6 +21,7 @@
 import { CosignError } from "../../core/errors.ts";
 import type { Context } from "../../core/plugin.ts";
 import { kmsErrorMessage, kmsRequest } from "../../core/keys/kms_request.ts";
+import { managedIdentityToken } from "./azure_managed_identity.ts";
 
 /** An access token and who it speaks for. */
 export interface AzureAccessToken {
@@ -57,7 +61,9 @@ export function azureAuthorityHost(ctx: Context): string {
 const cache = new Map<string, Promise<AzureAccessToken>>();
 
 /**
- * An access token for `scope` from the client-credentials flow. Throws CosignError("AUTH") when
+ * An access token for `scope` from the client-credentials flow, or, with
+ * `AZURE_AUTH_METHOD=environment` and the secret variables not all set, from the managed identity
+ * (azure_managed_identity.ts), as cosign chooses. Throws CosignError("AUTH") when
  * the variables are missing or Entra ID refuses them (naming the client and tenant, never the
  * secret), CosignError("NETWORK") when the authority cannot be reached or answers garbage.
  */
@@ -70,11 +76,15 @@ export function azureAccessToken(ctx: Context, scope: string): Promise<AzureAcce
     ["AZURE_CLIENT_ID", client],
     ["AZURE_CLIENT_SECRET", secret],
   ].filter(([, v]) => !v).map(([k]) => k);
+  if (missing.length && (ctx.env("AZURE_AUTH_METHOD") ?? "").toLowerCase() === "environment") {
+    // cosign's environment method falls back to the managed identity.
+    return cached(`mi\0${client}\0${scope}`, () => managedIdentityToken(ctx, scope));
+  }
   if (missing.length) {
     return Promise.reject(
       new CosignError("AUTH", `Cannot sign in to Azure Key Vault: ${missing.join(", ")} not set`, {
         hint:
-          "Set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET to a service principal (app registration) with a client secret and access to the vault.",
+          "Set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET to a service principal (app registration) with a client secret and access to the vault, or AZURE_AUTH_METHOD=environment to use the managed identity on Azure.",
       }),
     );
   }
@@ -85,10 +95,17 @@ export function azureAccessToken(ctx: Context, scope: string): Promise<AzureAcce
       }),
     );
   }
-  const key = `${tenant}\0${client}\0${scope}`;
+  return cached(
+    `${tenant}\0${client}\0${scope}`,
+    () => fetchToken(ctx, tenant, client, secret, scope),
+  );
+}
+
+/** One token per key for the run (a failed attempt is forgotten). */
+function cached(key: string, get: () => Promise<AzureAccessToken>): Promise<AzureAccessToken> {
   let p = cache.get(key);
   if (!p) {
-    p = fetchToken(ctx, tenant, client, secret, scope);
+    p = get();
     cache.set(key, p);
     p.catch(() => cache.delete(key));
   }

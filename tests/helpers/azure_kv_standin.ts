@@ -16,6 +16,10 @@
  *   made with real keys (tests/helpers/kms_standin_keys.ts), ECDSA answered as raw r‖s as Key
  *   Vault does.
  *
+ * - managed identity: IMDS (`GET /metadata/identity/oauth2/token`, `Metadata: true`) and the App
+ *   Service endpoint (`GET /msi/token`, `X-IDENTITY-HEADER`), api-version and resource checked,
+ *   `client_id` must name the configured identity.
+ *
  * Faults for error tests: `fault = "hang" | "garbage" | "wrong-signature"` on vault calls.
  * @module
  */
@@ -51,6 +55,12 @@ export interface AzureKvStandin {
   authorityHost: string;
   /** For COSIGN_TS_AZURE_VAULT_ENDPOINT: `http://127.0.0.1:PORT/{vault}`. */
   vaultEndpoint: string;
+  /**
+   * The managed identity the metadata endpoints hand tokens for (IMDS at `authorityHost`, for
+   * AZURE_POD_IDENTITY_AUTHORITY_HOST; App Service at `${authorityHost}msi/token`, for
+   * IDENTITY_ENDPOINT, with `identityHeader` as IDENTITY_HEADER).
+   */
+  managedIdentity?: { tenant: string; clientId: string; identityHeader: string };
   /** Fault injected into vault answers. */
   fault?: "hang" | "garbage" | "wrong-signature";
   /** Requests seen: "METHOD /path" (no headers or bodies). */
@@ -138,6 +148,62 @@ export async function startAzureKvStandin(): Promise<AzureKvStandin> {
       req.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
     });
 
+  /** An Entra ID access token (ES256 JWT) for an application of a tenant and a resource. */
+  function accessToken(tenant: string, appid: string, resource: string): Promise<string> {
+    return new SignJWT({ tid: tenant, appid, oid: appid })
+      .setProtectedHeader({ alg: "ES256", typ: "JWT" })
+      .setIssuer(`https://sts.windows.net/${tenant}/`)
+      .setAudience(resource)
+      .setIssuedAt()
+      .setNotBefore("0s")
+      .setExpirationTime("1h")
+      .sign(issuer.privateKey);
+  }
+
+  /**
+   * Managed identity: the Instance Metadata Service (`Metadata: true`, api-version 2018-02-01)
+   * and the App Service endpoint (`X-IDENTITY-HEADER`, api-version 2019-08-01).
+   */
+  async function managedIdentity(
+    req: IncomingMessage,
+    res: ServerResponse,
+    q: URLSearchParams,
+    appService: boolean,
+  ) {
+    const mi = state.managedIdentity;
+    if (
+      appService
+        ? req.headers["x-identity-header"] !== mi?.identityHeader
+        : req.headers.metadata !== "true"
+    ) {
+      return send(res, appService ? 401 : 400, {
+        error: "invalid_request",
+        error_description: appService
+          ? "The X-IDENTITY-HEADER is missing or invalid."
+          : "Required metadata header not specified",
+      });
+    }
+    if (q.get("api-version") !== (appService ? "2019-08-01" : "2018-02-01") || !q.get("resource")) {
+      return send(res, 400, {
+        error: "invalid_request",
+        error_description: "Invalid api-version or resource.",
+      });
+    }
+    const wanted = q.get("client_id");
+    if (!mi || (wanted && wanted !== mi.clientId)) {
+      return send(res, 400, { error: "invalid_request", error_description: "Identity not found" });
+    }
+    const resource = q.get("resource")!;
+    send(res, 200, {
+      access_token: await accessToken(mi.tenant, mi.clientId, resource),
+      expires_in: "86399",
+      expires_on: String(Math.floor(Date.now() / 1000) + 86399),
+      resource,
+      token_type: "Bearer",
+      ...(appService ? { client_id: mi.clientId } : {}),
+    });
+  }
+
   async function token(req: IncomingMessage, res: ServerResponse, tenant: string) {
     const form = new URLSearchParams(await readBody(req));
     const apps = tenants.get(tenant);
@@ -188,14 +254,7 @@ export async function startAzureKvStandin(): Promise<AzureKvStandin> {
         `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`,
       );
     }
-    const jwt = await new SignJWT({ tid: tenant, appid: client, oid: client })
-      .setProtectedHeader({ alg: "ES256", typ: "JWT" })
-      .setIssuer(`https://sts.windows.net/${tenant}/`)
-      .setAudience(scope.slice(0, -"/.default".length))
-      .setIssuedAt()
-      .setNotBefore("0s")
-      .setExpirationTime("1h")
-      .sign(issuer.privateKey);
+    const jwt = await accessToken(tenant, client, scope.slice(0, -"/.default".length));
     send(res, 200, {
       token_type: "Bearer",
       expires_in: 3599,
@@ -386,6 +445,12 @@ export async function startAzureKvStandin(): Promise<AzureKvStandin> {
         if (!res.headersSent) kvError(res, 500, "InternalError", String(e));
       });
     let m: RegExpExecArray | null;
+    if (req.method === "GET" && u.pathname === "/metadata/identity/oauth2/token") {
+      return done(managedIdentity(req, res, u.searchParams, false));
+    }
+    if (req.method === "GET" && u.pathname === "/msi/token") {
+      return done(managedIdentity(req, res, u.searchParams, true));
+    }
     if (req.method === "POST" && (m = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(u.pathname))) {
       return done(token(req, res, m[1]));
     }
@@ -397,7 +462,7 @@ export async function startAzureKvStandin(): Promise<AzureKvStandin> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 
-  return {
+  const state: AzureKvStandin = {
     authorityHost: base,
     vaultEndpoint: `${base}{vault}`,
     requests,
@@ -435,4 +500,5 @@ export async function startAzureKvStandin(): Promise<AzureKvStandin> {
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+  return state;
 }
