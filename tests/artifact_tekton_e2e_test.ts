@@ -13,6 +13,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cosign, ROOT, runProcess, tempDir } from "./helpers/cli.ts";
 import { startRegistry, type TestRegistry } from "./helpers/registry.ts";
+import { attestRoundTrip } from "./helpers/attest_roundtrip.ts";
 
 const CHECK = join(ROOT, "tests", "helpers", "tekton_bundle_check.py");
 
@@ -241,6 +242,8 @@ describe("upload tekton (e2e, real registry, read back by Python)", () => {
     ]);
     assert.equal(v2.code, 0, v2.err);
     assert.match(v2.err, /task hello \(tekton\.dev\/v1\)/);
+    // An attestation about the bundle (legacy layout), verified with verify-attestation.
+    await attestRoundTrip(run, { key: join(dir, "k.key"), pub: join(dir, "k.pub"), ref: at, dir });
     // tree shows the signature; save/load carries the bundle and its signature.
     const tree = await run(["tree", at]);
     assert.equal(tree.code, 0, tree.err);
