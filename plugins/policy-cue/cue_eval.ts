@@ -81,13 +81,17 @@ class Frame {
 
 class Evaluator {
   #steps = 0;
-  constructor(readonly file: CueFile, readonly name: string) {}
+  constructor(
+    readonly file: CueFile,
+    readonly name: string,
+    readonly budget: number,
+  ) {}
 
   #tick(line: number): void {
-    if (++this.#steps > CUE_STEP_BUDGET) {
+    if (++this.#steps > this.budget) {
       throw new CosignError(
         "TOO_LARGE",
-        `Cannot evaluate CUE policy "${this.name}": line ${line}: evaluation took more than ${CUE_STEP_BUDGET} steps`,
+        `Cannot evaluate CUE policy "${this.name}": line ${line}: evaluation took more than ${this.budget} steps`,
         { hint: "Simplify the policy." },
       );
     }
@@ -485,9 +489,17 @@ export function formatCueError(e: CueErr): string {
   return p ? `${p}: ${e.msg}` : e.msg;
 }
 
-/** Unifies the policy with the document and returns every error, deduplicated, in order. */
-export function validateCue(file: CueFile, document: unknown, name: string): CueErr[] {
-  const ev = new Evaluator(file, name);
+/**
+ * Unifies the policy with the document and returns every error, deduplicated, in order. `budget`
+ * caps evaluation steps (default {@link CUE_STEP_BUDGET}; CosignError "TOO_LARGE" beyond).
+ */
+export function validateCue(
+  file: CueFile,
+  document: unknown,
+  name: string,
+  options: { budget?: number } = {},
+): CueErr[] {
+  const ev = new Evaluator(file, name, options.budget ?? CUE_STEP_BUDGET);
   let v: CueValue;
   try {
     v = ev.struct(file.root, undefined, document, []);

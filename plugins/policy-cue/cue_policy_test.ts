@@ -2,6 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { isCosignError } from "../../core/errors.ts";
 import { evaluateCuePolicy } from "./cue_policy.ts";
+import { CUE_STEP_BUDGET, validateCue } from "./cue_eval.ts";
+import { parseCue } from "./cue_parser.ts";
 
 function run(text: string, statements: unknown[]) {
   return evaluateCuePolicy({ name: "p.cue", path: "/p.cue", text }, statements);
@@ -315,6 +317,20 @@ describe("CUE policies: bad input", () => {
       "TOO_LARGE",
       /a: unifying disjunctions of 200 and 200 alternatives/,
     );
+  });
+  it("stops evaluation past the step budget", () => {
+    const file = parseCue(
+      Array.from({ length: 600 }, (_, i) => `f${i}: >=${i}`).join("\n"),
+      "p.cue",
+    );
+    assert.deepEqual(validateCue(file, { f1: 5 }, "p.cue"), []);
+    assert.throws(
+      () => validateCue(file, { f1: 5 }, "p.cue", { budget: 500 }),
+      (e) =>
+        isCosignError(e, "TOO_LARGE") &&
+        /"p\.cue": line \d+: evaluation took more than 500 steps/.test(e.message),
+    );
+    assert.ok(CUE_STEP_BUDGET >= 1_000_000);
   });
   it("refuses unknown references and cycles", () => {
     refuses("a: nothere", "INVALID_INPUT", /line 1: reference "nothere" not found/);
