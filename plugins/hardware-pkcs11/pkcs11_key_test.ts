@@ -90,6 +90,7 @@ describe("PKCS#11 keys on SoftHSM2 over the runtime's FFI", () => {
     slot = await hsm.initToken("cosign-test", PIN);
     await hsm.keyPair("cosign-test", PIN, { type: "EC:prime256v1", id: "01", label: "ec" });
     await hsm.keyPair("cosign-test", PIN, { type: "rsa:2048", id: "02", label: "rsa" });
+    await hsm.keyPair("cosign-test", PIN, { type: "EC:secp384r1", id: "03", label: "p384" });
     // A key with a certificate and no public-key object (imported with pkcs11-tool).
     certPem = await hsm.importKeyWithCertificate("cosign-test", PIN, {
       id: "05",
@@ -124,6 +125,7 @@ describe("PKCS#11 keys on SoftHSM2 over the runtime's FFI", () => {
     const [name, ref, id, algorithm] of [
       ["EC P-256 by label", uri("object=ec"), "01", "ecdsa-p256-sha256"],
       ["RSA 2048 by id", uri("id=%02"), "02", "rsa-pkcs1v15-sha256"],
+      ["EC P-384 by id and label (id wins)", uri("id=%03;object=ec"), "03", "ecdsa-p384-sha256"],
     ] as const
   ) {
     it(`${name}: signs what openssl verifies; its public key is the token's`, async () => {
@@ -254,7 +256,7 @@ describe("PKCS#11 keys on SoftHSM2 over the runtime's FFI", () => {
     const keys = await listKeyUris(ctx, SOFTHSM_MODULE, slot, PIN);
     assert.deepEqual(
       keys.map((k) => k.uri).sort(),
-      ["01:ec", "02:rsa", "05:imported"].map(([i0, i1, , ...l]) =>
+      ["01:ec", "02:rsa", "03:p384", "05:imported"].map(([i0, i1, , ...l]) =>
         `pkcs11:token=cosign-test;slot-id=${slot};id=%${i0}${i1};object=${l.join("")}` +
         `?module-path=${SOFTHSM_MODULE}&pin-value=${PIN}`
       ).sort(),

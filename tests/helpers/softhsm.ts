@@ -149,8 +149,42 @@ export async function softHsm(): Promise<SoftHsm> {
     },
     async publicKeyPem(id) {
       const der = join(dir, `pub-${id}-${Date.now()}.der`);
-      await tool(["--read-object", "--type", "pubkey", "--id", id, "--output-file", der]);
-      return (await openssl(["pkey", "-pubin", "-inform", "DER", "-in", der])).out;
+      const read = await runProcess("pkcs11-tool", [
+        "--module",
+        SOFTHSM_MODULE,
+        "--read-object",
+        "--type",
+        "pubkey",
+        "--id",
+        id,
+        "--output-file",
+        der,
+      ], { env });
+      if (read.code === 0) {
+        return (await openssl(["pkey", "-pubin", "-inform", "DER", "-in", der])).out;
+      }
+      // OpenSC 0.23 cannot export some EC keys (P-384: "cannot create EVP_PKEY"): take the point
+      // and curve pkcs11-tool lists and let python3-cryptography write the PEM.
+      const listing = (await tool(["--list-objects", "--type", "pubkey"])).out;
+      const block = listing.split(/\n(?=\S)/).find((b) => new RegExp(`ID:\\s+${id}\\b`).test(b));
+      const point = /EC_POINT:\s+([0-9a-f]+)/.exec(block ?? "")?.[1];
+      const params = /EC_PARAMS:\s+([0-9a-f]+)/.exec(block ?? "")?.[1];
+      if (!point || !params) {
+        throw new Error(`pkcs11-tool cannot read public key ${id}: ${read.err}`);
+      }
+      const py = [
+        "import sys",
+        "from cryptography.hazmat.primitives.asymmetric import ec",
+        "from cryptography.hazmat.primitives import serialization as s",
+        "curves = {'06082a8648ce3d030107': ec.SECP256R1(), '06052b81040022': ec.SECP384R1(), '06052b81040023': ec.SECP521R1()}",
+        "der = bytes.fromhex(sys.argv[1]); n = der[1]; off = 2",
+        "if n & 0x80: off = 2 + (n & 0x7f)",
+        "k = ec.EllipticCurvePublicKey.from_encoded_point(curves[sys.argv[2]], der[off:])",
+        "sys.stdout.write(k.public_bytes(s.Encoding.PEM, s.PublicFormat.SubjectPublicKeyInfo).decode())",
+      ].join("\n");
+      const r = await runProcess("python3", ["-c", py, point, params]);
+      if (r.code !== 0) throw new Error(`python3-cryptography failed: ${r.err}`);
+      return r.out;
     },
     tool,
     cleanup,
