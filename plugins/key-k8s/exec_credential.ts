@@ -2,7 +2,8 @@
  * kubeconfig `exec` credential plugins (client-go's `ExecCredential`, as `kubectl` runs them for
  * EKS, GKE, AKS, OIDC logins): runs `command` with `args` and the extra `env`, non-interactively
  * (`KUBERNETES_EXEC_INFO` says `interactive: false`), within 60 s and the command's `-t/--timeout`,
- * and reads the token or client certificate from the JSON it prints on stdout. A relative command
+ * and reads the token or client certificate from the JSON it prints on stdout. With
+ * `provideClusterInfo: true` the cluster's server and CA go along in `KUBERNETES_EXEC_INFO`. A relative command
  * path (`./bin/get-token`) is relative to the kubeconfig's directory, as in client-go.
  *
  * @example
@@ -28,6 +29,16 @@ export interface ExecCredentialResult {
   clientCert?: { cert: string; key: string };
 }
 
+/** The cluster an exec plugin is told about when its entry sets `provideClusterInfo: true`. */
+export interface ExecClusterInfo {
+  /** API server URL. */
+  server: string;
+  /** PEM CA, if the kubeconfig names one. */
+  caPem?: string;
+  /** kubeconfig `insecure-skip-tls-verify`. */
+  insecureSkipVerify?: boolean;
+}
+
 /** Longest an exec plugin may run. */
 export const EXEC_TIMEOUT_MS = 60_000;
 
@@ -46,6 +57,7 @@ export async function execCredential(
   kubeconfigDir: string,
   ctx: Context,
   source: string,
+  cluster?: ExecClusterInfo,
 ): Promise<ExecCredentialResult> {
   const apiVersion = String(exec.apiVersion ?? "");
   const command = typeof exec.command === "string" ? exec.command : "";
@@ -79,11 +91,16 @@ export async function execCredential(
     const o = e as { name?: unknown; value?: unknown };
     if (typeof o?.name === "string") env[o.name] = String(o.value ?? "");
   }
-  env.KUBERNETES_EXEC_INFO = JSON.stringify({
-    apiVersion,
-    kind: "ExecCredential",
-    spec: { interactive: false },
-  });
+  const spec: Record<string, unknown> = { interactive: false };
+  // provideClusterInfo: the plugin learns which cluster it authenticates to, as client-go tells it.
+  if (exec.provideClusterInfo === true && cluster) {
+    spec.cluster = {
+      server: cluster.server,
+      ...(cluster.caPem ? { "certificate-authority-data": btoa(cluster.caPem) } : {}),
+      ...(cluster.insecureSkipVerify ? { "insecure-skip-tls-verify": true } : {}),
+    };
+  }
+  env.KUBERNETES_EXEC_INFO = JSON.stringify({ apiVersion, kind: "ExecCredential", spec });
   const file = command.includes("/") && !isAbsolute(command)
     ? resolve(kubeconfigDir, command)
     : command;

@@ -301,6 +301,7 @@ describe("key-k8s against the Kubernetes API stand-in", () => {
     writeFileSync(
       join(dir, "get-token.sh"),
       '#!/bin/sh\necho "$KUBERNETES_EXEC_INFO" | grep -q \'"interactive":false\' || exit 3\n' +
+        `echo "$KUBERNETES_EXEC_INFO" | grep -qF '"server":"${k8s.url}"' || exit 4\n` +
         'printf \'{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}\' "$TOKEN_FROM_ENV"\n',
       { mode: 0o755 },
     );
@@ -311,6 +312,7 @@ describe("key-k8s against the Kubernetes API stand-in", () => {
           apiVersion: "client.authentication.k8s.io/v1",
           command: "./get-token.sh",
           env: [{ name: "TOKEN_FROM_ENV", value: "good-token" }],
+          provideClusterInfo: true,
         },
       }),
     );

@@ -236,7 +236,7 @@ async function fromKubeconfig(m: Merged, ctx: Context): Promise<ClusterConnectio
   const username = str(user.value.username);
   if (username) conn.basic = { username, password: String(user.value.password ?? "") };
   if (isDict(user.value.exec) && !conn.token && !conn.clientCert) {
-    const cred = await execCredential(user.value.exec, dirname(user.file), ctx, source);
+    const cred = await execCredential(user.value.exec, dirname(user.file), ctx, source, conn);
     if (cred.token) conn.token = cred.token;
     if (cred.clientCert) conn.clientCert = cred.clientCert;
   }
