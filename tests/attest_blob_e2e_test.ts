@@ -16,11 +16,11 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile, truncate, writeFile } from "node:fs/promises";
+import { mkdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
-import { cosign, tempDir } from "./helpers/cli.ts";
+import { cosign, ROOT, tempDir } from "./helpers/cli.ts";
 import { makeIdentityToken, TEST_ISSUER } from "./helpers/oidc.ts";
 import { PYTHON } from "./helpers/python.ts";
 import { verifyWithSigstoreJs } from "./helpers/sigstore_js.ts";
@@ -832,5 +832,45 @@ describe("attest-blob refuses bad input and writes nothing", () => {
     const noenv = await verify(["--key", pub, "--signature", p("noenv.json"), blob]);
     assert.equal(noenv.code, 1);
     assert.match(noenv.err, /Cannot read DSSE envelope .*"payload" is missing/);
+  });
+});
+
+describe("verify-blob-attestation reads envelopes cosign wrote", () => {
+  it("cosign's own test vectors: accepted and refused as cosign's test expects", async () => {
+    const v = JSON.parse(
+      await readFile(join(ROOT, "tests/fixtures/cosign_attestations/vectors.json"), "utf8"),
+    );
+    const vdir = p("cosign-vectors");
+    await mkdir(vdir, { recursive: true });
+    await writeFile(join(vdir, "cosign.pub"), v.publicKey);
+    await writeFile(join(vdir, "blob"), v.blob);
+    await writeFile(join(vdir, "other-blob"), v.anotherBlob);
+    const run = async (name: string, type: string | undefined, file: string) => {
+      const sig = join(vdir, `${name}.json`);
+      await writeFile(sig, Buffer.from(v.envelopes[name], "base64"));
+      return await verify([
+        "--key",
+        join(vdir, "cosign.pub"),
+        "--signature",
+        sig,
+        ...(type ? ["--type", type] : []),
+        "--insecure-ignore-tlog",
+        join(vdir, file),
+      ]);
+    };
+    const cases: [string, string | undefined, string, number][] = [
+      ["slsaProvenance", "slsaprovenance", "blob", 0],
+      ["slsaProvenance", "custom", "blob", 12],
+      ["slsaProvenance", "slsaprovenance", "other-blob", 12],
+      ["emptySubject", "slsaprovenance", "blob", 12],
+      ["missingSha256", "slsaprovenance", "blob", 12],
+      ["multipleSubjects", "slsaprovenance", "blob", 0],
+      ["multipleSubjectsInvalid", "slsaprovenance", "blob", 12],
+    ];
+    for (const [name, type, file, code] of cases) {
+      const r = await run(name, type, file);
+      assert.equal(r.code, code, `${name} --type ${type} ${file}: ${r.err}`);
+      if (code === 0) assert.match(r.err, /Verified OK/);
+    }
   });
 });
