@@ -95,6 +95,14 @@ class Parser {
   skipSeparators(): void {
     while (this.peek().kind === "newline" || this.is(";")) this.next();
   }
+  /** An expression may continue on the next line after an operator (`a ==\n b`). */
+  skipNewlines(): void {
+    while (this.#toks[this.#i].kind === "newline") this.#i++;
+  }
+  afterOperator(): RegoExpr {
+    this.skipNewlines();
+    return this.expr();
+  }
   /** Runs `f` with newlines insignificant (inside brackets). */
   bracketed<T>(f: () => T): T {
     this.#nl++;
@@ -297,8 +305,8 @@ class Parser {
     }
     const lhs = this.expr();
     if (this.is("with")) throw regoUnsupported(this.file, t.line, "with");
-    if (this.accept(":=")) return { t: "assign", lhs, rhs: this.expr(), line: t.line };
-    if (this.accept("=")) return { t: "unify", lhs, rhs: this.expr(), line: t.line };
+    if (this.accept(":=")) return { t: "assign", lhs, rhs: this.afterOperator(), line: t.line };
+    if (this.accept("=")) return { t: "unify", lhs, rhs: this.afterOperator(), line: t.line };
     if (this.is("with")) throw regoUnsupported(this.file, t.line, "with");
     return { t: "expr", e: lhs, not: false, line: t.line };
   }
@@ -321,6 +329,7 @@ class Parser {
       if (t.kind !== "op" || !BIN_LEVELS[level].includes(t.text)) return l;
       if (t.text === "|" && this.#noPipe) return l;
       this.next();
+      this.skipNewlines();
       l = { t: "binop", op: t.text, l, r: this.binary(level + 1), line: t.line };
     }
   }

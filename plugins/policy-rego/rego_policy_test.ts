@@ -128,6 +128,16 @@ describe("Rego policies (cosign's data.signature.allow)", () => {
       }`);
     assert.equal(r.allow, true, r.errors.join());
   });
+  it("continues an expression on the next line after an operator", () => {
+    const r = run(`package signature
+      allow {
+        x :=
+          count(input.subject)
+        x ==
+          2
+      }`);
+    assert.equal(r.allow, true, r.errors.join());
+  });
   it("evaluates each statement on its own and says which one failed", () => {
     const other = { ...slsa, predicateType: "https://example.com/other" };
     const r = run(
@@ -189,7 +199,7 @@ describe("Rego policies: bad input", () => {
     refuses(
       "package signature\nallow {\n  input.x == \n}",
       "INVALID_INPUT",
-      /3:\d+: unexpected a new line/,
+      /4:1: unexpected "}"/,
     );
     refuses(
       'package signature\nallow { input.x == "open }',
