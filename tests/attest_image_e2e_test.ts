@@ -574,6 +574,33 @@ describe("image attestations and cosign v3 storage on dist/cosign-ts with a real
     });
     const vu = await verifyExt();
     assert.equal(vu.code, 12, vu.err);
+    // Huge stored attestations are rejected with the reason (12): a .att image over the
+    // attachment budget, a bundle referrer over the 4 MiB bundle cap.
+    await client.deleteManifest(`${r}:sha256-${img.digest.slice(7)}`).catch(() => {});
+    const big = join(dir, "big.json");
+    await writeFile(big, `{"a":"${"y".repeat(5 * 1024 * 1024)}"}`);
+    for (const extra of [[], ["--new-bundle-format"]]) {
+      const ab = await run([
+        "attest",
+        "--key",
+        key,
+        "--predicate",
+        big,
+        "--tlog-upload=false",
+        ...extra,
+        `${r}@${img.digest}`,
+      ]);
+      assert.equal(ab.code, 0, ab.err);
+    }
+    const vb = await run(
+      ["verify-attestation", "--key", pub, "--insecure-ignore-tlog", `${r}:v1`],
+      { COSIGN_MAX_ATTACHMENT_SIZE: "1MiB" },
+    );
+    assert.equal(vb.code, 12, vb.err);
+    assert.match(vb.err, /COSIGN_MAX_ATTACHMENT_SIZE|over the limit|larger than/);
+    assert.match(vb.err, /bundle referrer sha256:[0-9a-f]{64}: /);
+    assert.ok(!vb.err.includes("    at "), vb.err);
+    await client.deleteManifest(`${r}:sha256-${img.digest.slice(7)}.att`);
     // A huge predicate: a clear error before anything is signed or pushed.
     const huge = join(dir, "huge.json");
     await writeFile(huge, `{"a":"${"x".repeat(33 * 1024 * 1024)}"}`);

@@ -21,7 +21,7 @@
  * @module
  */
 import { base64 } from "@scure/base";
-import { CosignError } from "../../core/errors.ts";
+import { CosignError, isCosignError } from "../../core/errors.ts";
 import type {
   Artifact,
   ArtifactType,
@@ -210,13 +210,20 @@ function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: Registr
       const kinds: SignatureKind[] = query?.kind ? [query.kind] : ["signature", "attestation"];
       for (const kind of kinds) {
         const sigRef = signatureReference(r, d, KIND_SUFFIX[kind], env);
-        const unusable: { at: string; why: string }[] = [];
+        const unusable: CoreStoredSignature[] = [];
         const [{ readSignatures }, { readSignatureBundles }] = await Promise.all([
           import("./read_signatures.ts"),
           import("./referrer_bundles.ts"),
         ]);
         const [sigs, bundles] = await Promise.all([
-          readSignatures(registry(), sigRef, undefined, query?.concurrency),
+          readSignatures(registry(), sigRef, undefined, query?.concurrency).catch((e) => {
+            // Attestations too large to read are rejected with the reason (exit 12), like any
+            // attestation that cannot be used; signatures keep failing as a whole.
+            if (kind !== "attestation" || !isCosignError(e, "TOO_LARGE")) throw e;
+            const at = referenceString(sigRef);
+            unusable.push({ kind, location: at, id: at, problem: (e as Error).message });
+            return [];
+          }),
           kind === "sbom" ? Promise.resolve([]) : readSignatureBundles(
             registry(),
             r,
@@ -224,20 +231,16 @@ function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: Registr
             (m, at, why) => {
               c.log.debug(m);
               // An attestation referrer that cannot be used is reported, not silently dropped.
-              if (kind === "attestation") unusable.push({ at, why });
+              if (kind === "attestation") {
+                const location = `${repositoryString(r)}@${at}`;
+                unusable.push({ kind, location, id: at, problem: `bundle referrer ${at}: ${why}` });
+              }
             },
             query?.concurrency,
             kind,
           ),
         ]);
-        for (const u of unusable) {
-          yield {
-            kind,
-            location: `${repositoryString(r)}@${u.at}`,
-            id: u.at,
-            problem: `bundle referrer ${u.at}: ${u.why}`,
-          };
-        }
+        yield* unusable;
         const where = referenceString(sigRef);
         if (kind === "attestation") {
           const { attestationOfLayer } = await import("./attestation_layer.ts");
