@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseBpfObject } from "./bpf_elf.ts";
-import { gunzip, gzip, tarFiles, untar } from "./tar_layer.ts";
+import { gunzip, gzip, tarFiles, untar } from "../../oci/tar_layer.ts";
 import { bpfObject, compileWithLlc } from "../../tests/helpers/bpf_object.ts";
 
 /** Binutils readelf's view of an object: machine, type, global FUNC/OBJECT symbols. */

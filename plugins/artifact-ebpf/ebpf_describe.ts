@@ -24,7 +24,7 @@ import {
 } from "../../oci/media_types.ts";
 import { parseBpfObject } from "./bpf_elf.ts";
 import { MAPS_LABEL, mergeLabels, PROGRAMS_LABEL } from "./ebpf_image.ts";
-import { gunzip, MAX_LAYER_BYTES, untar } from "./tar_layer.ts";
+import { gunzip, MAX_LAYER_BYTES, untar } from "../../oci/tar_layer.ts";
 
 function mismatch(artifact: Artifact, why: string): CosignError {
   return new CosignError(

@@ -26,7 +26,7 @@ import { parseReference, repositoryString } from "../../oci/reference.ts";
 import { registryClientFor } from "../../oci/registry_options.ts";
 import { goJsonBytes, goMap, goTime } from "../artifact-oci/mod.ts";
 import { type BpfObject, parseBpfObject } from "./bpf_elf.ts";
-import { gzip, tarFiles } from "./tar_layer.ts";
+import { gzip, tarFiles } from "../../oci/tar_layer.ts";
 
 /** The label naming the programs (name → type JSON). */
 export const PROGRAMS_LABEL = "io.ebpf.programs";

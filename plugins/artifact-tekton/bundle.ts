@@ -23,7 +23,7 @@ import { parseReference, repositoryString } from "../../oci/reference.ts";
 import { registryClientFor } from "../../oci/registry_options.ts";
 import { goJsonBytes, goMap, goTime } from "../artifact-oci/mod.ts";
 import { parseResources, type TektonResource } from "./resources.ts";
-import { gzip, singleFileTar } from "./tar.ts";
+import { gzip, tarFiles } from "../../oci/tar_layer.ts";
 
 /** Layer annotation: the resource's API version (`v1`). */
 export const API_VERSION_ANNOTATION = "dev.tekton.image.apiVersion";
@@ -127,7 +127,7 @@ export async function buildBundle(sources: BundleSource[], options: BuildOptions
   }
   const layers: BundleLayer[] = [];
   for (const resource of resources) {
-    const tar = singleFileTar(resource.name, resource.json);
+    const tar = tarFiles([{ name: resource.name, data: resource.json }], 0o600);
     const gz = await gzip(tar);
     layers.push({
       resource,

@@ -99,7 +99,10 @@ describe("Tekton canonical form", () => {
     assert.equal(added.length, 2, signed);
     assert.equal(added[0], "  annotations:");
     assert.match(added[1], /^ {4}tekton\.dev\/signature: [A-Za-z0-9+/=]+$/);
-    assert.equal(signed.replace(/ {2}annotations:\r\n {4}tekton\.dev\/signature: .*\r\n/, ""), text);
+    assert.equal(
+      signed.replace(/ {2}annotations:\r\n {4}tekton\.dev\/signature: .*\r\n/, ""),
+      text,
+    );
     await verifyResourceText(signed, "t.yaml", verifier);
     // Re-signing replaces the annotation instead of adding a second one.
     const { text: again } = await signResourceText(signed, "t.yaml", signer);

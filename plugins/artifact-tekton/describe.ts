@@ -14,7 +14,7 @@
 import { parse } from "yaml";
 import type { Artifact, Context } from "../../core/plugin.ts";
 import { API_VERSION_ANNOTATION, KIND_ANNOTATION, NAME_ANNOTATION } from "./bundle.ts";
-import { gunzip, readFirstTarEntry } from "./tar.ts";
+import { gunzip, untar } from "../../oci/tar_layer.ts";
 
 const MAX_LAYER_BYTES = 2 * 1024 * 1024;
 
@@ -41,7 +41,13 @@ export async function describeTektonBundle(
     let problem: string | undefined;
     try {
       const gz = await artifact.fetchBlob(layer, ctx, { maxBytes: MAX_LAYER_BYTES });
-      const { content } = readFirstTarEntry(await gunzip(gz, MAX_LAYER_BYTES));
+      // As Tekton's resolver: the first file of the layer.
+      const [first] = untar(
+        await gunzip(gz, "the bundle layer", MAX_LAYER_BYTES),
+        "the bundle layer",
+      );
+      if (!first) throw new Error("the layer holds no file");
+      const content = first.data;
       const doc = parse(new TextDecoder().decode(content)) as Record<string, unknown> | null;
       const meta = (doc?.metadata ?? {}) as Record<string, unknown>;
       const version = String(doc?.apiVersion ?? "").split("/")[1];

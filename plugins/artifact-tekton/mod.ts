@@ -5,7 +5,6 @@
 export { artifactTektonPlugin, default } from "./plugin.ts";
 export * from "./bundle.ts";
 export * from "./resources.ts";
-export * from "./tar.ts";
 export * from "./describe.ts";
 export * from "./upload_tekton.ts";
 export * from "./canonical.ts";

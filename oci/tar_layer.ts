@@ -1,7 +1,8 @@
 /**
- * The tar layer of a bytecode image: regular files at the root of a POSIX ustar archive (mode
- * 0644, owner 0, mtime 0 so the same objects give the same tar), gzip-compressed with the web
- * `CompressionStream`; and reading such a layer back (gunzip, then the ustar headers, checked).
+ * Tar layers of artifact images (eBPF bytecode images, Tekton bundles): regular files at the root
+ * of a POSIX ustar archive as Go's archive/tar writes them (mode 0644 unless given, owner 0, mtime
+ * 0 so the same files give the same tar), gzip-compressed with the web `CompressionStream`; and
+ * reading such a layer back (gunzip, bounded, then the ustar headers, checked).
  *
  * @example
  * ```ts
@@ -11,8 +12,8 @@
  * ```
  * @module
  */
-import { CosignError } from "../../core/errors.ts";
-import { readAll } from "../../core/read_all.ts";
+import { CosignError } from "../core/errors.ts";
+import { readAll } from "../core/read_all.ts";
 
 /** A file in the archive. */
 export interface TarFile {
@@ -26,7 +27,7 @@ function octal(n: number, width: number): string {
   return n.toString(8).padStart(width - 1, "0") + "\0";
 }
 
-function header(name: string, size: number): Uint8Array {
+function header(name: string, size: number, mode: number): Uint8Array {
   const h = new Uint8Array(512);
   const enc = new TextEncoder();
   const put = (off: number, s: string) => h.set(enc.encode(s), off);
@@ -38,7 +39,7 @@ function header(name: string, size: number): Uint8Array {
     );
   }
   h.set(nameBytes, 0);
-  put(100, octal(0o644, 8));
+  put(100, octal(mode, 8));
   put(108, octal(0, 8));
   put(116, octal(0, 8));
   put(124, octal(size, 12));
@@ -47,18 +48,23 @@ function header(name: string, size: number): Uint8Array {
   put(156, "0");
   put(257, "ustar\0");
   put(263, "00");
+  put(329, octal(0, 8)); // devmajor, devminor: Go writes them as octal zeros
+  put(337, octal(0, 8));
   const sum = h.reduce((a, b) => a + b, 0);
   put(148, sum.toString(8).padStart(6, "0") + "\0 ");
   return h;
 }
 
-/** A ustar archive of `files` at its root, ending with two zero blocks. */
-export function tarFiles(files: readonly TarFile[]): Uint8Array {
+/**
+ * A ustar archive of `files` at its root, ending with two zero blocks; `mode` is every file's
+ * permission bits (default 0644; tkn's bundle layers use 0600).
+ */
+export function tarFiles(files: readonly TarFile[], mode = 0o644): Uint8Array {
   const size = files.reduce((a, f) => a + 512 + Math.ceil(f.data.length / 512) * 512, 1024);
   const out = new Uint8Array(size);
   let off = 0;
   for (const f of files) {
-    out.set(header(f.name, f.data.length), off);
+    out.set(header(f.name, f.data.length, mode), off);
     out.set(f.data, off + 512);
     off += 512 + Math.ceil(f.data.length / 512) * 512;
   }
@@ -72,9 +78,10 @@ async function transform(
   bytes: Uint8Array,
   t: CompressionStream | DecompressionStream,
   what: string,
+  max = MAX_LAYER_BYTES,
 ): Promise<Uint8Array> {
   const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(t);
-  return await readAll(stream as ReadableStream<Uint8Array>, MAX_LAYER_BYTES, what);
+  return await readAll(stream as ReadableStream<Uint8Array>, max, what);
 }
 
 /** gzip-compresses `bytes`. */
@@ -82,10 +89,17 @@ export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   return await transform(bytes, new CompressionStream("gzip"), "the layer");
 }
 
-/** Decompresses gzip `bytes`; CosignError("INVALID_INPUT") naming `what` when they are not gzip. */
-export async function gunzip(bytes: Uint8Array, what: string): Promise<Uint8Array> {
+/**
+ * Decompresses gzip `bytes`, at most `max` bytes of output (default {@link MAX_LAYER_BYTES});
+ * CosignError("INVALID_INPUT") naming `what` when they are not gzip, ("TOO_LARGE") beyond `max`.
+ */
+export async function gunzip(
+  bytes: Uint8Array,
+  what: string,
+  max = MAX_LAYER_BYTES,
+): Promise<Uint8Array> {
   try {
-    return await transform(bytes, new DecompressionStream("gzip"), what);
+    return await transform(bytes, new DecompressionStream("gzip"), what, max);
   } catch (e) {
     if (e instanceof CosignError) throw e;
     throw new CosignError(
