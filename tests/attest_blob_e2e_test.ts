@@ -874,3 +874,53 @@ describe("verify-blob-attestation reads envelopes cosign wrote", () => {
     }
   });
 });
+
+describe("verify-blob-attestation --policy", () => {
+  it("cosign's own policy test: CUE and Rego policies over a cosign envelope pass or exit 12", async () => {
+    const v = JSON.parse(
+      await readFile(join(ROOT, "tests/fixtures/cosign_attestations/vectors.json"), "utf8"),
+    );
+    const vdir = p("cosign-policies");
+    await mkdir(vdir, { recursive: true });
+    await writeFile(join(vdir, "cosign.pub"), v.publicKey);
+    await writeFile(join(vdir, "blob"), v.blob);
+    await writeFile(join(vdir, "att.json"), Buffer.from(v.envelopes.slsaProvenance, "base64"));
+    const files: Record<string, string> = {
+      "valid-policy1.cue": 'predicateType: "https://slsa.dev/provenance/v0.2"',
+      "valid-policy2.cue": 'predicate: { builder: { id: "2" } }',
+      "invalid-policy.cue": 'predicateType: "cosign.sigstore.dev/attestation/v1"',
+      "valid-policy1.rego":
+        'package signature\nallow {\n  input.predicateType == "https://slsa.dev/provenance/v0.2"\n}',
+      "invalid-policy1.rego":
+        'package signature\nallow {\n  input.predicateType == "cosign.sigstore.dev/attestation/v1"\n}',
+    };
+    for (const [name, text] of Object.entries(files)) await writeFile(join(vdir, name), text);
+    const run = (policies: string[]) =>
+      verify([
+        "--key",
+        join(vdir, "cosign.pub"),
+        "--signature",
+        join(vdir, "att.json"),
+        "--type",
+        "slsaprovenance",
+        "--insecure-ignore-tlog",
+        ...policies.flatMap((f) => ["--policy", join(vdir, f)]),
+        join(vdir, "blob"),
+      ]);
+    const cases: [string[], number][] = [
+      [["valid-policy1.cue"], 0],
+      [["valid-policy1.cue", "valid-policy2.cue"], 0],
+      [["invalid-policy.cue"], 12],
+      [["invalid-policy.cue", "valid-policy1.cue"], 12],
+      [["valid-policy1.rego", "valid-policy1.cue"], 0],
+      [["valid-policy1.rego"], 0],
+      [["invalid-policy1.rego"], 12],
+    ];
+    for (const [policies, code] of cases) {
+      const r = await run(policies);
+      assert.equal(r.code, code, `${policies.join(",")}: ${r.err}`);
+      if (code === 12) assert.doesNotMatch(r.err, /Verified OK/);
+      else assert.match(r.err, /Verified OK/);
+    }
+  });
+});

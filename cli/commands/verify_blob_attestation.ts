@@ -4,7 +4,8 @@
  * cosign's legacy attestation bundle) or `--signature` (the envelope file attest-blob wrote), with
  * `--key` or keylessly (certificate identity flags, trusted root); the in-toto subject must carry
  * the blob's digest (or `--digest`/`--digestAlg`; none with `--check-claims=false`) and the
- * predicate type must be `--type`'s. Prints "Verified OK" to stderr; failures exit 12.
+ * predicate type must be `--type`'s; `--policy` files (CUE, Rego, TypeScript) judge the verified
+ * statement. Prints "Verified OK" to stderr; failures exit 12.
  *
  * The command is flags -> the stored attestation (legacy forms as their equivalent bundle with
  * the envelope) -> `verifyArtifact` (core/verify_artifact.ts, the one verify path) with
@@ -19,6 +20,7 @@ import { bool, str } from "../args.ts";
 import { MAX_BUNDLE_BYTES, readSmallFile, resolveBlob } from "../blob_input.ts";
 import { BLOB_VERIFY_FLAGS, blobVerifyOptions, TLOG_SKIP_FLAGS } from "../blob_verify_options.ts";
 import type { Command } from "../command.ts";
+import { checkPolicies, policyPaths } from "../policy_check.ts";
 import { KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
 import { keyDisplayName, keyReference, SECURITY_KEY_FLAGS } from "../security_key.ts";
 
@@ -180,6 +182,13 @@ export const command: Command = {
         "trusted root's timestamp authorities or --timestamp-certificate-chain",
     },
     ...BLOB_VERIFY_FLAGS,
+    {
+      name: "policy",
+      type: "strings",
+      placeholder: "FILE",
+      description: "specify CUE or Rego files with policies to be used for validation " +
+        "(also TypeScript .ts/.js policies, or a plugin's; repeatable or comma-separated)",
+    },
     ...KEYLESS_VERIFY_FLAGS,
     ...SECURITY_KEY_FLAGS,
   ],
@@ -270,6 +279,12 @@ export const command: Command = {
     });
     if (v.identity) {
       ctx.log.debug(`verified identity ${v.identity.sans.join(", ")} from ${v.identity.issuer}`);
+    }
+    // Policies (--policy) see the verified statement, as cosign's verify-blob-attestation does.
+    const policies = policyPaths(flags.policy as string[] | undefined);
+    if (policies.length) {
+      const statement = JSON.parse(new TextDecoder().decode(v.payload!));
+      await checkPolicies(policies, [statement], ctx, { subject: ref ?? artifact.ref });
     }
     io.err("Verified OK\n");
     return 0;
