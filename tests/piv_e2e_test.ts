@@ -118,6 +118,8 @@ describe("security keys (--sk, piv-tool) on dist/cosign-ts", () => {
         type: "EC:prime256v1",
         id: "02",
         label: "sig",
+        // As PIV's signature slot: the PIN again for every signature.
+        alwaysAuth: true,
       });
       await hsm.keyPair("YubiKey PIV #1", "123456", { type: "rsa:2048", id: "01", label: "auth" });
       const env = { ...hsm.env, COSIGN_TS_PIV_MODULE: SOFTHSM_MODULE, COSIGN_PKCS11_PIN: "123456" };

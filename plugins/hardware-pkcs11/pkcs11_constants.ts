@@ -74,7 +74,7 @@ export const CKF_LOGIN_REQUIRED = 0x4n;
 export const CKF_TOKEN_INITIALIZED = 0x400n;
 
 /** User types (C_Login). */
-export const CKU = { SO: 0n, USER: 1n } as const;
+export const CKU = { SO: 0n, USER: 1n, CONTEXT_SPECIFIC: 2n } as const;
 
 /** Object classes (CKA_CLASS values). */
 export const CKO = { CERTIFICATE: 1n, PUBLIC_KEY: 2n, PRIVATE_KEY: 3n } as const;
@@ -93,6 +93,7 @@ export const CKA = {
   KEY_TYPE: 0x100n,
   ID: 0x102n,
   SIGN: 0x108n,
+  ALWAYS_AUTHENTICATE: 0x202n,
   MODULUS: 0x120n,
   MODULUS_BITS: 0x121n,
   PUBLIC_EXPONENT: 0x122n,

@@ -226,6 +226,11 @@ export async function openPkcs11Key(
       );
     }
     const keyObject = privs[0];
+    // Keys that want the PIN for every signature (CKA_ALWAYS_AUTHENTICATE; PIV's signature slot)
+    // get it again right before each C_Sign.
+    const always = keyObject !== undefined &&
+      mod.attribute(s, keyObject, CKA.ALWAYS_AUTHENTICATE)?.[0] === 1;
+    const contextPin = always ? pin : undefined;
     const keyType = decodeUlong(
       mod.attribute(s, keyObject ?? publics[0] ?? 0n, CKA.KEY_TYPE),
     );
@@ -262,11 +267,14 @@ export async function openPkcs11Key(
           throw new CosignError("INTERNAL", `Cannot sign with ${name}: the key is closed`);
         }
         if (key.type === "ec") {
-          return ecdsaRawToDer(mod.sign(session, CKM.ECDSA, keyObject, digest), key.curve);
+          return ecdsaRawToDer(
+            mod.sign(session, CKM.ECDSA, keyObject, digest, contextPin),
+            key.curve,
+          );
         }
         if (key.type === "rsa") {
           const info = new Uint8Array([...DIGEST_INFO.sha256, ...digest]);
-          return mod.sign(session, CKM.RSA_PKCS, keyObject, info);
+          return mod.sign(session, CKM.RSA_PKCS, keyObject, info, contextPin);
         }
         throw new CosignError("UNSUPPORTED", `Cannot sign with ${name}: unsupported key type`);
       },

@@ -29,6 +29,7 @@ import {
   CKF_SERIAL_SESSION,
   CKR,
   ckrName,
+  CKU,
   FUNCTION_LIST_OFFSET,
   FUNCTION_NAMES,
   TOKEN_INFO_SIZE,
@@ -268,7 +269,7 @@ export class Pkcs11Module {
    * Logs in (CKU_USER unless `userType`). Already logged in counts as success. A wrong or locked
    * PIN is CosignError("AUTH"); the PIN is never part of a message.
    */
-  login(session: bigint, pin: string, userType = 1n): void {
+  login(session: bigint, pin: string, userType: bigint = CKU.USER): void {
     const encoded = new TextEncoder().encode(pin);
     const bytes = pinnedCopy(encoded);
     encoded.fill(0);
@@ -368,13 +369,24 @@ export class Pkcs11Module {
     return value.slice(0, Number(readUlong(t, 16)));
   }
 
-  /** Signs `data` with a private key and a parameterless mechanism (CKM_ECDSA, CKM_RSA_PKCS). */
-  sign(session: bigint, mechanism: bigint, key: bigint, data: Uint8Array): Uint8Array {
+  /**
+   * Signs `data` with a private key and a parameterless mechanism (CKM_ECDSA, CKM_RSA_PKCS).
+   * `contextPin`: the key has CKA_ALWAYS_AUTHENTICATE (PIV's signature slot), so the PIN is
+   * given again (CKU_CONTEXT_SPECIFIC) between C_SignInit and C_Sign.
+   */
+  sign(
+    session: bigint,
+    mechanism: bigint,
+    key: bigint,
+    data: Uint8Array,
+    contextPin?: string,
+  ): Uint8Array {
     const mech = encodeMechanism(mechanism);
     this.#check(
       "start signing",
       this.#call("C_SignInit", session, this.#ffi.address(mech), key),
     );
+    if (contextPin !== undefined) this.login(session, contextPin, CKU.CONTEXT_SPECIFIC);
     const input = pinnedCopy(data);
     const len = ulongBuffer(1024n);
     // A signature fits in 1024 bytes (RSA 8192); a module that wants more says so and keeps the

@@ -34,11 +34,14 @@ export interface SoftHsm {
   env: Record<string, string>;
   /** Initializes a token in the next free slot; returns its slot ID. */
   initToken(label: string, pin: string, soPin?: string): Promise<bigint>;
-  /** Generates a key pair on a token with `pkcs11-tool --keypairgen`. */
+  /**
+   * Generates a key pair on a token with `pkcs11-tool --keypairgen`; `alwaysAuth` sets
+   * CKA_ALWAYS_AUTHENTICATE (the PIN for every signature, as PIV's signature slot wants it).
+   */
   keyPair(
     token: string,
     pin: string,
-    key: { type: string; id: string; label: string },
+    key: { type: string; id: string; label: string; alwaysAuth?: boolean },
   ): Promise<void>;
   /**
    * Puts a key made by openssl (EC P-256) and a self-signed certificate for it onto a token
@@ -103,6 +106,7 @@ export async function softHsm(): Promise<SoftHsm> {
         key.id,
         "--label",
         key.label,
+        ...(key.alwaysAuth ? ["--always-auth"] : []),
       ]);
     },
     async importKeyWithCertificate(token, pin, key) {
