@@ -237,14 +237,7 @@ class Parser {
   }
 
   body(): RegoLiteral[] {
-    if (++this.#depth > MAX_NESTING) {
-      this.fail(this.peek(), `expressions nest deeper than ${MAX_NESTING} levels`);
-    }
-    try {
-      return this.bodyInner();
-    } finally {
-      this.#depth--;
-    }
+    return this.nested(() => this.bodyInner());
   }
 
   bodyInner(): RegoLiteral[] {
@@ -335,11 +328,16 @@ class Parser {
   }
 
   unary(): RegoExpr {
+    return this.nested(() => this.unaryInner());
+  }
+
+  /** Runs `f` one nesting level deeper; past {@link MAX_NESTING} levels, a parse error. */
+  nested<T>(f: () => T): T {
     if (++this.#depth > MAX_NESTING) {
       this.fail(this.peek(), `expressions nest deeper than ${MAX_NESTING} levels`);
     }
     try {
-      return this.unaryInner();
+      return f();
     } finally {
       this.#depth--;
     }
