@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { tempDir } from "./helpers/cli.ts";
+import { runProcess, tempDir } from "./helpers/cli.ts";
 import { type Env, kmsE2e, type KmsE2eState } from "./helpers/kms_e2e.ts";
 import { type AzureKvStandin, startAzureKvStandin } from "./helpers/azure_kv_standin.ts";
 import { imageRoundTrip } from "./helpers/kms_image.ts";
@@ -21,6 +21,7 @@ const READER = "99999999-2222-4333-8444-555555555555";
 const SECRET = "Zx8Q~standin-SECRET-never-printed";
 const VAULT = "release.vault.azure.net";
 const IDENTITY = "77777777-2222-4333-8444-555555555555";
+const CERT_CLIENT = "88888888-2222-4333-8444-555555555555";
 const IDENTITY_HEADER = "standin-SECRET-identity-header";
 
 describe("azurekms:// keys on dist/cosign-ts (Entra ID + Key Vault stand-in)", () => {
@@ -103,6 +104,73 @@ describe("azurekms:// keys on dist/cosign-ts (Entra ID + Key Vault stand-in)", (
     az.addKey(china, "cn", "EC-P-256");
     const sig = await signBlob(`azurekms://${china}/cn`);
     assert.ok(await opensslVerify(az.publicKeyPem(china, "cn"), sig));
+  });
+
+  it("a client certificate (AZURE_CLIENT_CERTIFICATE_PATH, PEM) instead of a secret", async () => {
+    const d = state.dir;
+    const openssl = (args: string[]) => runProcess("openssl", args);
+    const make = async (name: string) => {
+      const r = await openssl([
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        `/CN=${name}`,
+        "-keyout",
+        join(d, `${name}.key`),
+        "-out",
+        join(d, `${name}.crt`),
+      ]);
+      assert.equal(r.code, 0, r.err);
+      // The key as PKCS#1 ("RSA PRIVATE KEY"), as some tools write it, after the certificate.
+      const rsa = await openssl(["rsa", "-in", join(d, `${name}.key`), "-traditional"]);
+      assert.equal(rsa.code, 0, rsa.err);
+      const pem = join(d, `${name}.pem`);
+      await writeFile(pem, (await readFile(join(d, `${name}.crt`), "utf8")) + rsa.out);
+      return pem;
+    };
+    const uploaded = await make("cosign-sp");
+    const stranger = await make("stranger");
+    az.addAppCertificate(TENANT, CERT_CLIENT, await readFile(join(d, "cosign-sp.crt"), "utf8"));
+    az.allow(VAULT, CERT_CLIENT, ["get", "sign"]);
+    const env: Env = {
+      AZURE_CLIENT_ID: CERT_CLIENT,
+      AZURE_CLIENT_SECRET: undefined,
+      AZURE_CLIENT_CERTIFICATE_PATH: uploaded,
+    };
+    const sig = await signBlob(`azurekms://${VAULT}/p256`, env);
+    assert.ok(await opensslVerify(az.publicKeyPem(VAULT, "p256"), sig));
+    let r = await signFails(`azurekms://${VAULT}/p256`, {
+      ...env,
+      AZURE_CLIENT_CERTIFICATE_PATH: stranger,
+    });
+    assert.match(
+      r.err,
+      /AADSTS700027: The certificate with identifier used to sign the client assertion is not registered/,
+    );
+    assert.match(r.err, /AZURE_CLIENT_CERTIFICATE_PATH is uploaded to the app registration/);
+    assert.doesNotMatch(r.err, /PRIVATE KEY/);
+    const pfx = join(d, "cosign-sp.pfx");
+    const p = await openssl([
+      "pkcs12",
+      "-export",
+      "-passout",
+      "pass:",
+      "-in",
+      join(d, "cosign-sp.crt"),
+      "-inkey",
+      join(d, "cosign-sp.key"),
+      "-out",
+      pfx,
+    ]);
+    assert.equal(p.code, 0, p.err);
+    r = await signFails(`azurekms://${VAULT}/p256`, { ...env, AZURE_CLIENT_CERTIFICATE_PATH: pfx });
+    assert.match(r.err, /holds no PEM certificate \(PKCS#12\/PFX files are not supported\)/);
+    assert.match(r.err, /openssl pkcs12 -in cert\.pfx -out cert\.pem -nodes/);
   });
 
   it("AZURE_AUTH_METHOD=environment without a secret: the managed identity (IMDS, App Service)", async () => {

@@ -1,7 +1,8 @@
 /**
  * Microsoft Entra ID (Azure AD) access tokens for Key Vault with a service principal's client
- * secret, as azidentity's EnvironmentCredential takes it: `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`,
- * `AZURE_CLIENT_SECRET`, the OAuth2 client-credentials grant at
+ * secret (or certificate), as azidentity's EnvironmentCredential takes it: `AZURE_TENANT_ID`,
+ * `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` (else `AZURE_CLIENT_CERTIFICATE_PATH`, a PEM file:
+ * azure_client_certificate.ts), the OAuth2 client-credentials grant at
  * `{AZURE_AUTHORITY_HOST}{tenant}/oauth2/v2.0/token` (default authority
  * `https://login.microsoftonline.com/`, or the one of `AZURE_ENVIRONMENT`'s cloud as cosign reads
  * it: AzureChinaCloud, AzureUSGovernment).
@@ -22,6 +23,7 @@ import { CosignError } from "../../core/errors.ts";
 import type { Context } from "../../core/plugin.ts";
 import { kmsErrorMessage, kmsRequest } from "../../core/keys/kms_request.ts";
 import { managedIdentityToken } from "./azure_managed_identity.ts";
+import { clientAssertion, JWT_CLIENT_ASSERTION_TYPE } from "./azure_client_certificate.ts";
 
 /** An access token and who it speaks for. */
 export interface AzureAccessToken {
@@ -71,10 +73,11 @@ export function azureAccessToken(ctx: Context, scope: string): Promise<AzureAcce
   const tenant = ctx.env("AZURE_TENANT_ID") ?? "";
   const client = ctx.env("AZURE_CLIENT_ID") ?? "";
   const secret = ctx.env("AZURE_CLIENT_SECRET") ?? "";
+  const certificate = ctx.env("AZURE_CLIENT_CERTIFICATE_PATH") ?? "";
   const missing = [
     ["AZURE_TENANT_ID", tenant],
     ["AZURE_CLIENT_ID", client],
-    ["AZURE_CLIENT_SECRET", secret],
+    ["AZURE_CLIENT_SECRET", secret || certificate],
   ].filter(([, v]) => !v).map(([k]) => k);
   if (missing.length && (ctx.env("AZURE_AUTH_METHOD") ?? "").toLowerCase() === "environment") {
     // cosign's environment method falls back to the managed identity.
@@ -84,7 +87,7 @@ export function azureAccessToken(ctx: Context, scope: string): Promise<AzureAcce
     return Promise.reject(
       new CosignError("AUTH", `Cannot sign in to Azure Key Vault: ${missing.join(", ")} not set`, {
         hint:
-          "Set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET to a service principal (app registration) with a client secret and access to the vault, or AZURE_AUTH_METHOD=environment to use the managed identity on Azure.",
+          "Set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH) to a service principal (app registration) with access to the vault, or AZURE_AUTH_METHOD=environment to use the managed identity on Azure.",
       }),
     );
   }
@@ -95,11 +98,18 @@ export function azureAccessToken(ctx: Context, scope: string): Promise<AzureAcce
       }),
     );
   }
+  const credential: ClientCredential = secret ? { secret } : { certificate };
   return cached(
-    `${tenant}\0${client}\0${scope}`,
-    () => fetchToken(ctx, tenant, client, secret, scope),
+    `${tenant}\0${client}\0${secret ? "secret" : certificate}\0${scope}`,
+    () => fetchToken(ctx, tenant, client, credential, scope),
   );
 }
+
+/** How the service principal proves itself: its secret, or its certificate (PEM file). */
+type ClientCredential = { secret: string; certificate?: undefined } | {
+  secret?: undefined;
+  certificate: string;
+};
 
 /** One token per key for the run (a failed attempt is forgotten). */
 function cached(key: string, get: () => Promise<AzureAccessToken>): Promise<AzureAccessToken> {
@@ -116,16 +126,22 @@ async function fetchToken(
   ctx: Context,
   tenant: string,
   client: string,
-  secret: string,
+  credential: ClientCredential,
   scope: string,
 ): Promise<AzureAccessToken> {
   const principal = `client "${client}" of tenant "${tenant}"`;
   const url = `${azureAuthorityHost(ctx)}${tenant}/oauth2/v2.0/token`;
+  const proof: Record<string, string> = credential.secret !== undefined
+    ? { client_secret: credential.secret }
+    : {
+      client_assertion_type: JWT_CLIENT_ASSERTION_TYPE,
+      client_assertion: await clientAssertion(credential.certificate, client, url),
+    };
   const json = await kmsRequest("Microsoft Entra ID", url, {
     body: new URLSearchParams({
       grant_type: "client_credentials",
       client_id: client,
-      client_secret: secret,
+      ...proof,
       scope,
     }).toString(),
     contentType: "application/x-www-form-urlencoded",
@@ -138,8 +154,9 @@ async function fetchToken(
           kmsErrorMessage(f.json, f.text).split("\r\n")[0]
         }`,
         {
-          hint:
-            "Check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (client secrets expire; create a new one under App registrations → Certificates & secrets).",
+          hint: credential.secret !== undefined
+            ? "Check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (client secrets expire; create a new one under App registrations → Certificates & secrets)."
+            : "Check AZURE_TENANT_ID, AZURE_CLIENT_ID and that the certificate in AZURE_CLIENT_CERTIFICATE_PATH is uploaded to the app registration (Certificates & secrets) and not expired.",
         },
       ),
   }) as { access_token?: unknown };

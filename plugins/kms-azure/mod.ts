@@ -9,3 +9,4 @@ export * from "./azure_credentials.ts";
 export * from "./azure_kv_client.ts";
 export * from "./azure_kv_provider.ts";
 export * from "./azure_managed_identity.ts";
+export * from "./azure_client_certificate.ts";

@@ -5,7 +5,8 @@
  * check:
  *
  * - token endpoint (`POST /{tenant}/oauth2/v2.0/token`): grant_type client_credentials, a known
- *   tenant, an application registered in it, its client secret, a `…/.default` scope; answers
+ *   tenant, an application registered in it, its client secret or a certificate client assertion
+ *   (x5t of an uploaded certificate, RS256 signature, aud, iss = sub, jti, exp), a `…/.default` scope; answers
  *   Entra ID's error JSON with AADSTS codes otherwise. Tokens are JWTs (ES256, signed by the
  *   stand-in) with `aud` the scope's resource, `tid`, `appid`, an hour's lifetime;
  * - vault (`/{vault host}/keys/…?api-version=`): the api-version, a bearer token whose signature,
@@ -25,10 +26,10 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createPublicKey } from "node:crypto";
+import { createHash, createPublicKey, type KeyObject, X509Certificate } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { p256, p384 } from "@noble/curves/nist.js";
-import { generateKeyPair, jwtVerify, SignJWT } from "jose";
+import { decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT } from "jose";
 import { type StandinHash, standinKey, type StandinKeyType } from "./kms_standin_keys.ts";
 
 /** Key types the stand-in can hold. */
@@ -67,6 +68,8 @@ export interface AzureKvStandin {
   requests: string[];
   /** Bodies of create-key requests, parsed. */
   created: unknown[];
+  /** Uploads a certificate (PEM) to an application (registering it if needed) in a tenant. */
+  addAppCertificate(tenant: string, clientId: string, certPem: string): void;
   /** Registers an application (service principal) with a client secret in a tenant. */
   addApp(tenant: string, clientId: string, secret: string): void;
   /** Creates a vault (host, e.g. "release.vault.azure.net") in a tenant. */
@@ -108,6 +111,7 @@ function makeKey(type: AzureStandinKeyType): KeyVersion {
 /** Starts the stand-in on 127.0.0.1 (a free port). Stop it with `stop()`. */
 export async function startAzureKvStandin(): Promise<AzureKvStandin> {
   const tenants = new Map<string, Map<string, string>>();
+  const certificates = new Map<string, KeyObject>(); // tenant\0client\0x5t → public key
   const vaults = new Map<string, Vault>();
   const issuer = await generateKeyPair("ES256");
   const other = makeKey("EC-P-256");
@@ -204,6 +208,50 @@ export async function startAzureKvStandin(): Promise<AzureKvStandin> {
     });
   }
 
+  /**
+   * A certificate client assertion (RFC 7523): the type, a certificate registered for the app
+   * (by `x5t`), the RS256 signature with its key, `aud` this token URL, `iss` = `sub` = the client,
+   * `jti`, `exp`. Returns the AADSTS error, or undefined when it is valid.
+   */
+  async function checkAssertion(form: URLSearchParams, tenant: string, client: string) {
+    if (
+      form.get("client_assertion_type") !== "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    ) {
+      return { code: 50027, text: "Invalid JWT token: client_assertion_type is not jwt-bearer." };
+    }
+    const assertion = form.get("client_assertion") ?? "";
+    let x5t = "";
+    try {
+      x5t = String(decodeProtectedHeader(assertion).x5t ?? "");
+    } catch {
+      return { code: 50027, text: "Invalid JWT token. The token is malformed." };
+    }
+    const cert = certificates.get(`${tenant}\0${client}\0${x5t}`);
+    if (!cert) {
+      return {
+        code: 700027,
+        text:
+          `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${x5t}']`,
+      };
+    }
+    try {
+      const { payload } = await jwtVerify(assertion, cert, {
+        algorithms: ["RS256", "PS256"],
+        audience: `${base}${tenant}/oauth2/v2.0/token`,
+        issuer: client,
+        subject: client,
+        requiredClaims: ["exp", "jti"],
+      });
+      if (!payload.jti) throw new Error("jti");
+    } catch (e) {
+      return {
+        code: 700027,
+        text: `Client assertion failed signature validation: ${(e as Error).message}`,
+      };
+    }
+    return undefined;
+  }
+
   async function token(req: IncomingMessage, res: ServerResponse, tenant: string) {
     const form = new URLSearchParams(await readBody(req));
     const apps = tenants.get(tenant);
@@ -235,7 +283,10 @@ export async function startAzureKvStandin(): Promise<AzureKvStandin> {
         `Application with identifier '${client}' was not found in the directory '${tenant}'.`,
       );
     }
-    if (apps.get(client) !== form.get("client_secret")) {
+    if (form.has("client_assertion")) {
+      const refused = await checkAssertion(form, tenant, client);
+      if (refused) return aadError(res, 401, "invalid_client", refused.code, refused.text);
+    } else if (apps.get(client) !== form.get("client_secret")) {
       return aadError(
         res,
         401,
@@ -476,6 +527,16 @@ export async function startAzureKvStandin(): Promise<AzureKvStandin> {
     addApp(tenant, clientId, secret) {
       if (!tenants.has(tenant)) tenants.set(tenant, new Map());
       tenants.get(tenant)!.set(clientId, secret);
+    },
+    addAppCertificate(tenant, clientId, certPem) {
+      if (!tenants.has(tenant)) tenants.set(tenant, new Map());
+      // No client secret: an unguessable one, so only the certificate signs the app in.
+      if (!tenants.get(tenant)!.has(clientId)) {
+        tenants.get(tenant)!.set(clientId, crypto.randomUUID());
+      }
+      const cert = new X509Certificate(certPem);
+      const x5t = createHash("sha1").update(cert.raw).digest("base64url");
+      certificates.set(`${tenant}\0${clientId}\0${x5t}`, cert.publicKey);
     },
     addVault(host, tenant) {
       vaults.set(host, { tenant, policies: new Map(), keys: new Map() });
