@@ -97,7 +97,8 @@ export function paddedText(b: Uint8Array, offset: number, length: number): strin
   return new TextDecoder().decode(b.subarray(offset, offset + length)).replace(/[\s\0]+$/, "");
 }
 
-let sink: unknown;
+// Written, never read: a store the engine cannot prove dead keeps the objects reachable.
+const kept: { last?: unknown } = {};
 
 /**
  * Keeps buffers reachable until this point: call it after an FFI call with every buffer whose
@@ -105,5 +106,5 @@ let sink: unknown;
  * them while C still uses them.
  */
 export function keepAlive(...objects: unknown[]): void {
-  sink = objects;
+  kept.last = objects;
 }
