@@ -679,6 +679,29 @@ describe("image attestations and cosign v3 storage on dist/cosign-ts with a real
     const v = await run(["verify", "--key", pub, "--insecure-ignore-tlog", `${r}:v1`]);
     assert.equal(v.code, 0, v.err);
     assert.equal(JSON.parse(v.out).length, N + 1);
+    // -a annotations sit on the statement's subject: verify -a checks them.
+    const withA = await run([
+      "verify",
+      "--key",
+      pub,
+      "--insecure-ignore-tlog",
+      "-a",
+      "signer=3",
+      `${r}:v1`,
+    ]);
+    assert.equal(withA.code, 0, withA.err);
+    assert.equal(JSON.parse(withA.out).length, 1);
+    const noA = await run([
+      "verify",
+      "--key",
+      pub,
+      "--insecure-ignore-tlog",
+      "-a",
+      "signer=9",
+      `${r}:v1`,
+    ]);
+    assert.equal(noA.code, 12, noA.err);
+    assert.match(noA.err, /annotation signer=9/);
     // clean --type signature removes the signature referrers too.
     const c = await run(["clean", "--type", "signature", "-f", `${r}:v1`]);
     assert.equal(c.code, 0, c.err);

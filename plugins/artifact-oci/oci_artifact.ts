@@ -339,12 +339,17 @@ function claims(message: string): CosignError {
   return new CosignError("VERIFY", message, { check: "claims" });
 }
 
-function inTotoStatement(payload: Uint8Array): { predicateType?: string } | undefined {
+function inTotoStatement(
+  payload: Uint8Array,
+): { predicateType?: string; subject: unknown[] } | undefined {
   if (payload[0] !== 0x7b) return undefined;
   try {
     const s = JSON.parse(new TextDecoder().decode(payload));
     if (typeof s?._type === "string" && s._type.startsWith("https://in-toto.io/Statement")) {
-      return { predicateType: typeof s.predicateType === "string" ? s.predicateType : undefined };
+      return {
+        predicateType: typeof s.predicateType === "string" ? s.predicateType : undefined,
+        subject: Array.isArray(s.subject) ? s.subject : [],
+      };
     }
   } catch {
     // not JSON: the simple-signing parser says what is wrong
@@ -355,7 +360,8 @@ function inTotoStatement(payload: Uint8Array): { predicateType?: string } | unde
 /**
  * Checks that a verified payload is about the image `digest`: cosign's simple-signing claims
  * (digest, annotations), or for a cosign v3 signature (an in-toto statement whose subject the
- * engine checked) the predicate type sign/v1. Throws CosignError("VERIFY", check "claims").
+ * engine checked) the predicate type sign/v1 and the annotations on the image's subject. Throws
+ * CosignError("VERIFY", check "claims").
  *
  * @example
  * ```ts
@@ -371,11 +377,18 @@ export async function checkImageClaims(
   if (statement) {
     // A cosign v3 signature: the engine checked the subject; the predicate type says "sign".
     const { SIGN_PREDICATE_TYPE } = await import("./referrer_bundles.ts");
-    if (Object.keys(annotations).length) {
-      throw claims("-a annotations cannot be checked on a v3 bundle");
-    }
     if (statement.predicateType !== SIGN_PREDICATE_TYPE) {
       throw claims(`predicate type ${statement.predicateType} is not ${SIGN_PREDICATE_TYPE}`);
+    }
+    // `-a`: cosign v3's sign writes them as the annotations of the image's subject.
+    const [alg, hex] = digest.split(":");
+    const subject = statement.subject.find((x) =>
+      (x as { digest?: Record<string, unknown> })?.digest?.[alg] === hex
+    ) as { annotations?: Record<string, unknown> } | undefined;
+    for (const [k, v] of Object.entries(annotations)) {
+      if (subject?.annotations?.[k] !== v) {
+        throw claims(`missing or incorrect annotation ${k}=${v} in the v3 bundle's subject`);
+      }
     }
     return;
   }
