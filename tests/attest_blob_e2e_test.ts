@@ -465,8 +465,9 @@ describe("attest-blob with Sigstore services", () => {
       blob,
     ]);
     assert.equal(v.code, 0, v.err);
-    // The bare envelope has no log entry: refused unless --insecure-ignore-tlog.
-    const bare = await verify([
+    // The bare envelope carries no log entry: looked up in Rekor by the payload's hash (as cosign
+    // does) and verified; with --offline it is refused.
+    const bareArgs = [
       "--key",
       pub,
       "--signature",
@@ -475,10 +476,19 @@ describe("attest-blob with Sigstore services", () => {
       "slsaprovenance1",
       "--trusted-root",
       rootPath,
-      blob,
-    ]);
-    assert.equal(bare.code, 12);
-    assert.match(bare.err, /transparency log/);
+      "--rekor-url",
+      svc.rekorUrl,
+    ];
+    const since = svc.requests.length;
+    const looked = await verify([...bareArgs, blob]);
+    assert.equal(looked.code, 0, looked.err);
+    assert.ok(
+      svc.requests.slice(since).some((q) => q.path === "/api/v1/index/retrieve"),
+      "searched Rekor's index",
+    );
+    const offline = await verify([...bareArgs, "--offline", blob]);
+    assert.equal(offline.code, 12);
+    assert.match(offline.err, /transparency log/);
   });
 
   it("legacy form with a TSA: the token covers the envelope JSON and verifies with --use-signed-timestamps", async () => {

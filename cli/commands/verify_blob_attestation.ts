@@ -14,7 +14,7 @@
  */
 import { base64 } from "@scure/base";
 import { CosignError } from "../../core/errors.ts";
-import type { Artifact, LegacySignature, StoredSignature } from "../../core/plugin.ts";
+import type { Artifact, LegacySignature, StoredSignature, TlogEntry } from "../../core/plugin.ts";
 import { verifyArtifact } from "../../core/verify_artifact.ts";
 import { bool, str } from "../args.ts";
 import { MAX_BUNDLE_BYTES, readSmallFile, resolveBlob } from "../blob_input.ts";
@@ -51,6 +51,7 @@ async function readAttestation(
   isBundle: boolean,
   timestampPath: string | undefined,
   withKey: boolean,
+  lookupTlog?: (sha256: Uint8Array, signature: Uint8Array) => Promise<TlogEntry[]>,
 ): Promise<StoredSignature> {
   const what = `${isBundle ? "bundle" : "signature"} "${path}"`;
   const bytes = await readSmallFile(path, MAX_ATTESTATION_BYTES, isBundle ? "bundle" : "signature");
@@ -106,6 +107,16 @@ async function readAttestation(
   const sha256 = new Uint8Array(
     await crypto.subtle.digest("SHA-256", env.payload as Uint8Array<ArrayBuffer>),
   );
+  if (!legacy.rekorBundle && lookupTlog) {
+    // No log entry with the envelope: look it up in Rekor by the payload's hash, as cosign does,
+    // and verify what the log returned as if the bundle carried it (SET, trusted root).
+    const { legacyRekorBundleOf, rekorBundleText } = await import(
+      "../../core/legacy_signature.ts"
+    );
+    const found = (await lookupTlog(sha256, env.signatures[0].sig)).map(legacyRekorBundleOf)
+      .find((b) => b !== undefined);
+    if (found) legacy.rekorBundle = rekorBundleText(found);
+  }
   const bundle = legacySignatureBundleJson(
     { ...legacy, signature: env.signatures[0].sig },
     sha256,
@@ -241,11 +252,20 @@ export const command: Command = {
     }
     const ignoreTlog = bool(flags, "insecure-ignore-tlog") ||
       bool(flags, "private-infrastructure");
+    // A legacy attestation without its log entry is looked up in Rekor (--rekor-url), unless
+    // --offline or the log is not required.
+    const lookupTlog = !ignoreTlog && !bool(flags, "offline")
+      ? (await import("../../core/tlog_lookup.ts")).tlogLookup(
+        ctx,
+        str(flags, "rekor-url") ?? "https://rekor.sigstore.dev",
+      )
+      : undefined;
     const stored = await readAttestation(
       (bundlePath ?? sigPath)!,
       !!bundlePath,
       str(flags, "rfc3161-timestamp"),
       !!key,
+      lookupTlog,
     );
     const { policy, verifier, trustedRoot } = await blobVerifyOptions(flags, ctx, stored);
     if (bool(flags, "insecure-ignore-tlog")) {
