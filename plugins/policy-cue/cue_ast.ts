@@ -17,7 +17,14 @@ export type CueExpr =
   | { t: "list"; items: CueExpr[]; tail?: CueExpr; line: number }
   | { t: "unary"; op: string; x: CueExpr; line: number }
   | { t: "binary"; op: string; l: CueExpr; r: CueExpr; line: number }
-  | { t: "default"; x: CueExpr };
+  | { t: "default"; x: CueExpr }
+  | { t: "compr"; clauses: CueClause[]; value: CueExpr; line: number };
+
+/** A clause of a list comprehension: `for k, v in e`, `if e`, `let x = e`. */
+export type CueClause =
+  | { t: "for"; key?: string; value: string; source: CueExpr }
+  | { t: "if"; cond: CueExpr }
+  | { t: "let"; name: string; value: CueExpr };
 
 /** A declaration in a struct. */
 export type CueDecl =

@@ -56,6 +56,8 @@ const IMPORTABLE = new Set(["strings", "list", "struct", "regexp", "time"]);
 class Frame {
   readonly fields = new Map<string, CueDecl[]>();
   readonly lets = new Map<string, CueExpr>();
+  /** Comprehension variables (`for k, v in …`), already evaluated. */
+  readonly values = new Map<string, CueValue>();
   readonly patterns: { label: CueExpr; value: CueExpr; line: number }[] = [];
   readonly memo = new Map<string, CueValue | "busy">();
   constructor(
@@ -164,6 +166,7 @@ class Evaluator {
   lookup(name: string, frame: Frame | undefined, line: number): CueValue {
     const key = name.startsWith("_") || name.startsWith("#") ? HIDDEN_PREFIX + name : name;
     for (let f = frame; f; f = f.parent) {
+      if (f.values.has(name)) return f.values.get(name)!;
       if (f.lets.has(name)) return this.expr(f.lets.get(name)!, f, undefined, f.path);
       if (f.fields.has(key)) return this.field(f, key, line);
     }
@@ -238,10 +241,27 @@ class Evaluator {
         return this.struct(x, frame, data, path);
       case "list": {
         const arr = Array.isArray(data) ? data : [];
+        if (x.items.some((it) => it.t === "compr")) {
+          const items: CueValue[] = [];
+          for (const it of x.items) {
+            if (it.t !== "compr") {
+              items.push(this.expr(it, frame, undefined, [...path, items.length]));
+              continue;
+            }
+            const produced = this.comprehension(it, frame, path, items.length);
+            if (!produced) return TOP; // a source or condition is not concrete yet
+            if (produced.k === "bottom") return produced;
+            items.push(...produced.items);
+          }
+          const tail = x.tail ? this.expr(x.tail, frame, undefined, [...path, "..."]) : undefined;
+          return { k: "list", items, tail };
+        }
         const items = x.items.map((it, i) => this.expr(it, frame, arr[i], [...path, i]));
         const tail = x.tail ? this.expr(x.tail, frame, undefined, [...path, "..."]) : undefined;
         return { k: "list", items, tail };
       }
+      case "compr": // only list literals hold comprehensions (see the list case)
+        return bottom(path, "a comprehension outside a list");
       case "default":
         return this.expr(x.x, frame, data, path);
       case "unary":
@@ -249,6 +269,64 @@ class Evaluator {
       case "binary":
         return this.binary(x, frame, data, path);
     }
+  }
+
+  /**
+   * The items a list comprehension produces, bottom for an error, or undefined when a source or a
+   * condition is not concrete yet.
+   */
+  comprehension(
+    x: Extract<CueExpr, { t: "compr" }>,
+    frame: Frame | undefined,
+    path: Path,
+    start: number,
+  ): { k: "list"; items: CueValue[] } | Extract<CueValue, { k: "bottom" }> | undefined {
+    const items: CueValue[] = [];
+    const step = (i: number, scope: Frame): boolean | CueValue => {
+      this.#tick(x.line);
+      if (i === x.clauses.length) {
+        items.push(this.expr(x.value, scope, undefined, [...path, start + items.length]));
+        return true;
+      }
+      const c = x.clauses[i];
+      const inner = new Frame(scope, [], undefined, scope.path);
+      if (c.t === "let") {
+        inner.values.set(c.name, this.expr(c.value, scope, undefined, path));
+        return step(i + 1, inner);
+      }
+      if (c.t === "if") {
+        const v = resolveDefault(this.expr(c.cond, scope, undefined, path));
+        if (v.k === "bottom") return v;
+        if (v.k !== "atom" || typeof v.v !== "boolean") {
+          return v.k === "atom" ? bottom(path, `cannot use ${formatCue(v)} as a condition`) : false;
+        }
+        return v.v ? step(i + 1, inner) : true;
+      }
+      const src = resolveDefault(this.expr(c.source, scope, undefined, path));
+      if (src.k === "bottom") return src;
+      const entries: [CueValue, CueValue][] = src.k === "list"
+        ? src.items.map((v, n) => [{ k: "atom", v: n, int: true }, v])
+        : src.k === "struct"
+        ? [...src.fields].filter(([k, f]) => !f.optional && !k.startsWith(HIDDEN_PREFIX))
+          .map(([k, f]) => [{ k: "atom", v: k, int: false }, f.v])
+        : [];
+      if (src.k !== "list" && src.k !== "struct") {
+        return src.k === "atom" ? bottom(path, `cannot range over ${formatCue(src)}`) : false;
+      }
+      for (const [k, v] of entries) {
+        const each = new Frame(scope, [], undefined, scope.path);
+        each.values.set(c.value, v);
+        if (c.key) each.values.set(c.key, k);
+        const r = step(i + 1, each);
+        if (r !== true) return r;
+      }
+      return true;
+    };
+    const root = frame ?? new Frame(undefined, [], undefined, path);
+    const r = step(0, root);
+    if (r === false) return undefined;
+    if (r !== true) return r as Extract<CueValue, { k: "bottom" }>;
+    return { k: "list", items };
   }
 
   member(name: string, line: number): CueValue {

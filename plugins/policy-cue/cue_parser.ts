@@ -13,7 +13,7 @@
  *   `>=`, `=~`, `!~`, `+`, `-`, `*`, `/`, parentheses.
  *
  * Commas are inserted at line ends as CUE does (after a name, literal, `)`, `]`, `}`, `_|_`,
- * `...`). Anything else (comprehensions `for`/`if`, label aliases `[X=string]: T`, dynamic
+ * `...`). Anything else (struct comprehensions `for`/`if` among fields, label aliases `[X=string]: T`, dynamic
  * labels, embeddings, raw `#"…"#` strings, attributes) is CosignError("UNSUPPORTED") naming the
  * construct and line; malformed source is CosignError("INVALID_INPUT") with line and column.
  *
@@ -24,7 +24,7 @@
  * @module
  */
 import { CosignError } from "../../core/errors.ts";
-import type { CueDecl, CueExpr, CueFile } from "./cue_ast.ts";
+import type { CueClause, CueDecl, CueExpr, CueFile } from "./cue_ast.ts";
 import { HIDDEN_PREFIX } from "./cue_value.ts";
 
 interface Tok {
@@ -511,6 +511,57 @@ class Parser {
     }
   }
 
+  /**
+   * A list comprehension item: clauses (`for k, v in e`, `if e`, `let x = e`) and a body, either a
+   * struct or `{ e }` (one embedded value, the usual `[for x in xs if … {x}]`).
+   */
+  comprehension(): CueExpr {
+    const line = this.peek().line;
+    const clauses: CueClause[] = [];
+    for (;;) {
+      const t = this.peek();
+      if (t.kind !== "ident") break;
+      if (t.text === "for") {
+        this.next();
+        let value = this.ident();
+        let key: string | undefined;
+        if (this.accept(",")) {
+          key = value;
+          value = this.ident();
+        }
+        const kw = this.next();
+        if (kw.kind !== "ident" || kw.text !== "in") {
+          this.fail(kw, `expected "in", found ${describe(kw)}`);
+        }
+        clauses.push({ t: "for", key, value, source: this.expr() });
+      } else if (t.text === "if") {
+        this.next();
+        clauses.push({ t: "if", cond: this.expr() });
+      } else if (t.text === "let") {
+        this.next();
+        const name = this.ident();
+        this.expect("=");
+        clauses.push({ t: "let", name, value: this.expr() });
+      } else break;
+    }
+    const open = this.expect("{");
+    const isField = (this.peek().kind === "ident" || this.peek().kind === "string") &&
+      (this.isOp(":", 1) || ((this.isOp("?", 1) || this.isOp("!", 1)) && this.isOp(":", 2)));
+    if (!isField && !this.isOp("}") && !this.isOp("...") && !this.isOp("[")) {
+      this.skipCommas();
+      const value = this.expr();
+      this.skipCommas();
+      this.expect("}");
+      return { t: "compr", clauses, value, line };
+    }
+    return {
+      t: "compr",
+      clauses,
+      value: { t: "struct", decls: this.decls("}"), line: open.line },
+      line,
+    };
+  }
+
   primary(): CueExpr {
     const t = this.next();
     if (t.kind === "number") {
@@ -561,9 +612,8 @@ class Parser {
           }
           const first = this.peek();
           if (first.kind === "ident" && (first.text === "for" || first.text === "if")) {
-            throw cueUnsupported(this.file, first.line, `a list comprehension (${first.text} …)`);
-          }
-          items.push(this.expr());
+            items.push(this.comprehension());
+          } else items.push(this.expr());
           if (!this.isOp(",") && !this.isOp("]")) {
             this.fail(this.peek(), `expected "," or "]", found ${describe(this.peek())}`);
           }
