@@ -447,6 +447,23 @@ describe("image attestations and cosign v3 storage on dist/cosign-ts with a real
       assert.equal(v.out.trim().split("\n").length, 3, v.out);
       assert.match(v.err, /Certificate subject: alice@example\.com/);
       assert.match(v.err, /transparency log was verified offline/);
+      // sign --new-bundle-format keyless: verify finds the v3 signature by identity.
+      const ks = await run([
+        "sign",
+        "-y",
+        ...services,
+        "--trusted-root",
+        root,
+        "--identity-token",
+        token,
+        "--new-bundle-format",
+        `${r}@${img.digest}`,
+      ]);
+      assert.equal(ks.code, 0, ks.err);
+      const kv = await run(["verify", ...id, ...issuer, "--trusted-root", root, `${r}:v1`]);
+      assert.equal(kv.code, 0, kv.err);
+      assert.equal(JSON.parse(kv.out)[0].critical.type, "https://sigstore.dev/cosign/sign/v1");
+      assert.match(kv.err, /transparency log was verified offline/);
       // Rekor v2 as the signing config says: the bundle layout (a v2 entry has no SET, which
       // cosign's .att layout needs: that is a clear error before anything is stored).
       const v2 = await pushTestImage(client, `${r}:v2`);
