@@ -38,6 +38,7 @@ export type CueDecl =
   }
   | { t: "let"; name: string; value: CueExpr; line: number }
   | { t: "pattern"; label: CueExpr; value: CueExpr; line: number }
+  | { t: "guard"; conds: CueExpr[]; decls: CueDecl[]; line: number }
   | { t: "ellipsis"; line: number };
 
 /** A parsed file: its package, imports (alias → path) and top-level struct. */

@@ -56,6 +56,9 @@ const IMPORTABLE = new Set(["strings", "list", "struct", "regexp", "time"]);
 class Frame {
   readonly fields = new Map<string, CueDecl[]>();
   readonly lets = new Map<string, CueExpr>();
+  /** `if c { fields }` clauses, and whether each holds (decided on first need). */
+  readonly guards: Extract<CueDecl, { t: "guard" }>[] = [];
+  readonly guardHolds = new Map<Extract<CueDecl, { t: "guard" }>, boolean>();
   /** Comprehension variables (`for k, v in …`), already evaluated. */
   readonly values = new Map<string, CueValue>();
   readonly patterns: { label: CueExpr; value: CueExpr; line: number }[] = [];
@@ -70,6 +73,7 @@ class Frame {
       if (d.t === "field") this.fields.set(d.label, [...(this.fields.get(d.label) ?? []), d]);
       else if (d.t === "let") this.lets.set(d.name, d.value);
       else if (d.t === "pattern") this.patterns.push(d);
+      else if (d.t === "guard") this.guards.push(d);
     }
   }
   dataField(key: string): unknown {
@@ -115,7 +119,7 @@ class Evaluator {
     if (m === "busy") throw this.#error(line, `structural cycle in field ${displayKey(key)}`);
     if (m) return m;
     frame.memo.set(key, "busy");
-    const decls = frame.fields.get(key) ?? [];
+    const decls = [...(frame.fields.get(key) ?? []), ...this.guarded(frame, key)];
     const data = frame.dataField(key);
     const path = [...frame.path, key];
     let v: CueValue = TOP;
@@ -148,19 +152,51 @@ class Evaluator {
     path: Path,
   ): CueValue {
     const frame = new Frame(parent, x.decls, data, path);
-    const keys = [...frame.fields.keys()];
+    const keys = new Set(frame.fields.keys());
+    for (const g of frame.guards) {
+      for (const d of g.decls) if (d.t === "field" && this.holds(frame, g)) keys.add(d.label);
+    }
     if (typeof data === "object" && data !== null && !Array.isArray(data)) {
-      for (const k of Object.keys(data)) if (!frame.fields.has(k)) keys.push(k);
+      for (const k of Object.keys(data)) keys.add(k);
     }
     const fields = new Map<string, CueField>();
     for (const k of keys) {
-      const decls = frame.fields.get(k) ?? [];
+      const decls = [...(frame.fields.get(k) ?? []), ...this.guarded(frame, k)];
       const optional = decls.length > 0 && decls.every((d) => d.t === "field" && d.optional) &&
         frame.dataField(k) === undefined;
       fields.set(k, { v: this.field(frame, k, x.line), optional });
     }
     const open = x.decls.some((d) => d.t === "ellipsis");
     return { k: "struct", fields, closed: false, open };
+  }
+
+  /** The fields named `key` that `if` clauses of `frame` add (only clauses that define `key`). */
+  guarded(frame: Frame, key: string): CueDecl[] {
+    const out: CueDecl[] = [];
+    for (const g of frame.guards) {
+      const mine = g.decls.filter((d) => d.t === "field" && d.label === key);
+      if (mine.length > 0 && this.holds(frame, g)) out.push(...mine);
+    }
+    return out;
+  }
+
+  /** Whether every condition of an `if` clause holds; an incomplete condition does not. */
+  holds(frame: Frame, g: Extract<CueDecl, { t: "guard" }>): boolean {
+    const known = frame.guardHolds.get(g);
+    if (known !== undefined) return known;
+    let ok = true;
+    for (const c of g.conds) {
+      const v = resolveDefault(this.expr(c, frame, undefined, frame.path));
+      if (v.k === "atom" && typeof v.v !== "boolean") {
+        throw this.#error(g.line, `cannot use ${formatCue(v)} as a condition`);
+      }
+      if (!(v.k === "atom" && v.v === true)) {
+        ok = false;
+        break;
+      }
+    }
+    frame.guardHolds.set(g, ok);
+    return ok;
   }
 
   lookup(name: string, frame: Frame | undefined, line: number): CueValue {

@@ -13,7 +13,7 @@
  *   `>=`, `=~`, `!~`, `+`, `-`, `*`, `/`, parentheses.
  *
  * Commas are inserted at line ends as CUE does (after a name, literal, `)`, `]`, `}`, `_|_`,
- * `...`). Anything else (struct comprehensions `for`/`if` among fields, label aliases `[X=string]: T`, dynamic
+ * `...`). Anything else (`for` among fields, label aliases `[X=string]: T`, dynamic
  * labels, embeddings, raw `#"…"#` strings, attributes) is CosignError("UNSUPPORTED") naming the
  * construct and line; malformed source is CosignError("INVALID_INPUT") with line and column.
  *
@@ -359,7 +359,30 @@ class Parser {
       t.kind === "ident" && (t.text === "for" || t.text === "if") && !this.isOp(":", 1) &&
       !this.isOp("?", 1) && !this.isOp("!", 1)
     ) {
-      throw cueUnsupported(this.file, t.line, `a comprehension (${t.text} …)`);
+      // `if c1 if c2 { fields }` adds its fields when every condition holds.
+      if (t.text === "for") {
+        throw cueUnsupported(this.file, t.line, "a field comprehension (for …)");
+      }
+      const conds: CueExpr[] = [];
+      while (this.peek().kind === "ident" && this.peek().text === "if") {
+        this.next();
+        conds.push(this.expr());
+      }
+      if (this.peek().kind === "ident" && this.peek().text === "for") {
+        throw cueUnsupported(this.file, t.line, "a field comprehension (for …)");
+      }
+      this.expect("{");
+      const decls = this.decls("}");
+      for (const d of decls) {
+        if (d.t !== "field") {
+          throw cueUnsupported(
+            this.file,
+            d.line,
+            "a declaration other than a field in an if clause",
+          );
+        }
+      }
+      return { t: "guard", conds, decls, line: t.line };
     }
     if (this.isOp("[")) {
       // A pattern constraint: `[string]: T`, `[=~"^x-"]: T` applies T to every matching field.

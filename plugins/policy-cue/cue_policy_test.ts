@@ -290,6 +290,30 @@ predicate: {
       "gplCount: invalid value 2 (out of bound <=0)",
     ]);
   });
+  it("adds fields under if clauses when their conditions hold", () => {
+    // A condition may not read a field its own clause adds (a structural cycle here).
+    const slsa = {
+      ...custom,
+      predicateType: "https://slsa.dev/provenance/v0.2",
+      predicate: { builder: { id: "2" } },
+    };
+    const policy = `predicateType: string
+      subject: _
+      predicate: _
+      if predicateType == "https://slsa.dev/provenance/v0.2" {
+        predicate: builder: id: "1"
+      }
+      if predicateType == "https://cosign.sigstore.dev/attestation/v1" if len(subject) > 0 {
+        predicate: Data: =~"e2e"
+      }`;
+    assert.deepEqual(run(policy, [slsa]).errors, [
+      'predicate.builder.id: conflicting values "1" and "2"',
+    ]);
+    assert.equal(run(policy, [custom]).allow, true);
+    assert.deepEqual(run(policy, [{ ...custom, predicate: { Data: "prod" } }]).errors, [
+      'predicate.Data: invalid value "prod" (out of bound =~"e2e")',
+    ]);
+  });
   it("does not report values the document leaves incomplete (cue.Final, not Concrete)", () => {
     assert.equal(run("predicate: notThere: string\nextra: >3", [custom]).allow, true);
   });
@@ -328,7 +352,11 @@ describe("CUE policies: bad input", () => {
   });
   it("names unsupported constructs", () => {
     refuses("[X=string]: {name: X}", "UNSUPPORTED", /line 1: a label alias/);
-    refuses("a: 1\nif a > 0 { b: 2 }", "UNSUPPORTED", /a comprehension \(if …\)/);
+    refuses(
+      'a: 1\nfor k, v in {x: 1} { "\\(k)": v }',
+      "UNSUPPORTED",
+      /a field comprehension \(for …\)/,
+    );
     refuses(
       'import "encoding/json"\na: json.Marshal(1)',
       "UNSUPPORTED",
@@ -362,5 +390,10 @@ describe("CUE policies: bad input", () => {
   it("refuses unknown references and cycles", () => {
     refuses("a: nothere", "INVALID_INPUT", /line 1: reference "nothere" not found/);
     refuses("a: b\nb: a", "INVALID_INPUT", /structural cycle/);
+    refuses(
+      "a: _\nif a.x == 1 { a: y: 2 }",
+      "INVALID_INPUT",
+      /line 2: structural cycle in field a/,
+    );
   });
 });
