@@ -7,9 +7,9 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { runProcess, tempDir } from "./helpers/cli.ts";
+import { ROOT, runProcess, tempDir } from "./helpers/cli.ts";
 import { type Env, kmsE2e, type KmsE2eState } from "./helpers/kms_e2e.ts";
 import { type AzureKvStandin, startAzureKvStandin } from "./helpers/azure_kv_standin.ts";
 import { imageRoundTrip } from "./helpers/kms_image.ts";
@@ -173,6 +173,60 @@ describe("azurekms:// keys on dist/cosign-ts (Entra ID + Key Vault stand-in)", (
     assert.match(r.err, /openssl pkcs12 -in cert\.pfx -out cert\.pem -nodes/);
   });
 
+  it("no service principal in the environment: the Azure CLI's login (az account get-access-token)", async () => {
+    const bin = join(state.dir, "az-bin");
+    const config = join(state.dir, "az-config");
+    await mkdir(bin, { recursive: true });
+    await mkdir(config, { recursive: true });
+    await writeFile(
+      join(bin, "az"),
+      `#!/bin/sh\nexec python3 ${join(ROOT, "tests", "helpers", "az_cli_standin.py")} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const cli: Env = {
+      AZURE_TENANT_ID: undefined,
+      AZURE_CLIENT_ID: undefined,
+      AZURE_CLIENT_SECRET: undefined,
+      AZURE_CONFIG_DIR: config,
+      PATH: `${bin}:/usr/bin:/bin`,
+    };
+    // Not logged in: az's own error, and what to do.
+    let r = await signFails(`azurekms://${VAULT}/p256`, cli);
+    assert.match(
+      r.err,
+      /with the Azure CLI login \(az\): az account get-access-token failed: ERROR: Please run 'az login'/,
+    );
+    // `az login` (as the service principal CLIENT): az's token for the vault's resource signs.
+    await writeFile(
+      join(config, "standin_login.json"),
+      JSON.stringify({
+        authority: az.authorityHost,
+        tenant: TENANT,
+        client_id: CLIENT,
+        client_secret: SECRET,
+      }),
+    );
+    const sig = await signBlob(`azurekms://${VAULT}/p256`, cli);
+    assert.ok(await opensslVerify(az.publicKeyPem(VAULT, "p256"), sig));
+    const calls = (await readFile(join(config, "standin_calls.log"), "utf8")).trim().split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(calls.at(-1), [
+      "account",
+      "get-access-token",
+      "--output",
+      "json",
+      "--resource",
+      "https://vault.azure.net",
+    ]);
+    // AZURE_AUTH_METHOD=cli with a tenant: az is asked for that tenant.
+    r = await signFails(`azurekms://${VAULT}/p256`, {
+      ...cli,
+      AZURE_AUTH_METHOD: "cli",
+      AZURE_TENANT_ID: OTHER_TENANT,
+    });
+    assert.match(r.err, /Tenant '0a0b0c0d-0000-4000-8000-000000000001' not found/);
+  });
+
   it("AZURE_AUTH_METHOD=environment without a secret: the managed identity (IMDS, App Service)", async () => {
     az.managedIdentity = { tenant: TENANT, clientId: IDENTITY, identityHeader: IDENTITY_HEADER };
     az.allow(VAULT, IDENTITY, ["get", "sign"]);
@@ -268,11 +322,17 @@ describe("azurekms:// keys on dist/cosign-ts (Entra ID + Key Vault stand-in)", (
       assert.match(r.err, /AZURE_CLIENT_SECRET/);
       r = await signFails(P256, { AZURE_TENANT_ID: "00000000-0000-4000-8000-00000000dead" });
       assert.match(r.err, /AADSTS90002: Tenant '00000000-0000-4000-8000-00000000dead' not found/);
-      r = await signFails(P256, { AZURE_CLIENT_SECRET: undefined, AZURE_CLIENT_ID: undefined });
+      // Incomplete variables and no Azure CLI on PATH (cosign would ask az next).
+      r = await signFails(P256, {
+        AZURE_CLIENT_SECRET: undefined,
+        AZURE_CLIENT_ID: undefined,
+        PATH: join(state.dir, "no-az"),
+      });
       assert.match(
         r.err,
-        /Cannot sign in to Azure Key Vault: AZURE_CLIENT_ID, AZURE_CLIENT_SECRET not set/,
+        /AZURE_CLIENT_ID, AZURE_CLIENT_SECRET not set and the Azure CLI \(az\) is not installed/,
       );
+      assert.match(r.err, /run az login/);
     });
 
     it("a token of another tenant: the vault refuses it (401)", async () => {

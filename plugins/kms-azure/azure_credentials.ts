@@ -7,8 +7,9 @@
  * `https://login.microsoftonline.com/`, or the one of `AZURE_ENVIRONMENT`'s cloud as cosign reads
  * it: AzureChinaCloud, AzureUSGovernment).
  *
- * With `AZURE_AUTH_METHOD=environment` and those variables not all set, the managed identity is
- * used instead (cosign's choice; azure_managed_identity.ts).
+ * As cosign chooses: with `AZURE_AUTH_METHOD=environment` and those variables not all set, the
+ * managed identity (azure_managed_identity.ts); with `AZURE_AUTH_METHOD=cli`, or otherwise when
+ * they are not all set, the Azure CLI's login (azure_cli_credential.ts).
  *
  * Tokens are kept for the run. The secret and the token never appear in a message.
  *
@@ -23,6 +24,7 @@ import { CosignError } from "../../core/errors.ts";
 import type { Context } from "../../core/plugin.ts";
 import { kmsErrorMessage, kmsRequest } from "../../core/keys/kms_request.ts";
 import { managedIdentityToken } from "./azure_managed_identity.ts";
+import { azureCliToken } from "./azure_cli_credential.ts";
 import { clientAssertion, JWT_CLIENT_ASSERTION_TYPE } from "./azure_client_certificate.ts";
 
 /** An access token and who it speaks for. */
@@ -63,9 +65,8 @@ export function azureAuthorityHost(ctx: Context): string {
 const cache = new Map<string, Promise<AzureAccessToken>>();
 
 /**
- * An access token for `scope` from the client-credentials flow, or, with
- * `AZURE_AUTH_METHOD=environment` and the secret variables not all set, from the managed identity
- * (azure_managed_identity.ts), as cosign chooses. Throws CosignError("AUTH") when
+ * An access token for `scope` from the client-credentials flow, the managed identity or the Azure
+ * CLI, as cosign chooses (see the module comment). Throws CosignError("AUTH") when
  * the variables are missing or Entra ID refuses them (naming the client and tenant, never the
  * secret), CosignError("NETWORK") when the authority cannot be reached or answers garbage.
  */
@@ -79,17 +80,14 @@ export function azureAccessToken(ctx: Context, scope: string): Promise<AzureAcce
     ["AZURE_CLIENT_ID", client],
     ["AZURE_CLIENT_SECRET", secret || certificate],
   ].filter(([, v]) => !v).map(([k]) => k);
-  if (missing.length && (ctx.env("AZURE_AUTH_METHOD") ?? "").toLowerCase() === "environment") {
-    // cosign's environment method falls back to the managed identity.
-    return cached(`mi\0${client}\0${scope}`, () => managedIdentityToken(ctx, scope));
+  const method = (ctx.env("AZURE_AUTH_METHOD") ?? "").toLowerCase();
+  if (method === "cli" || (missing.length && method !== "environment")) {
+    // cosign: AZURE_AUTH_METHOD=cli, or no complete service principal: the Azure CLI's login.
+    return cached(`cli\0${tenant}\0${scope}`, () => azureCliToken(ctx, scope, missing));
   }
   if (missing.length) {
-    return Promise.reject(
-      new CosignError("AUTH", `Cannot sign in to Azure Key Vault: ${missing.join(", ")} not set`, {
-        hint:
-          "Set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH) to a service principal (app registration) with access to the vault, or AZURE_AUTH_METHOD=environment to use the managed identity on Azure.",
-      }),
-    );
+    // cosign's environment method falls back to the managed identity.
+    return cached(`mi\0${client}\0${scope}`, () => managedIdentityToken(ctx, scope));
   }
   if (!/^[A-Za-z0-9.-]+$/.test(tenant)) {
     return Promise.reject(

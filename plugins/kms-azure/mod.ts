@@ -10,3 +10,4 @@ export * from "./azure_kv_client.ts";
 export * from "./azure_kv_provider.ts";
 export * from "./azure_managed_identity.ts";
 export * from "./azure_client_certificate.ts";
+export * from "./azure_cli_credential.ts";
