@@ -493,7 +493,10 @@ export function printError(io: IO, e: unknown, debug: boolean): void {
 
 /** True for a CosignError that already says what timed out (e.g. "Cannot reach Vault at …: timed out"). */
 function namesTimeout(e: unknown): boolean {
-  return isCosignError(e) && /timed out/.test(e.message);
+  // A registry operation stopped by the command's own deadline only repeats it ("… the command
+  // did not complete within …"): the generic message naming the command and --timeout is clearer.
+  return isCosignError(e) && /timed out/.test(e.message) &&
+    !/the command did not complete/.test(e.message);
 }
 
 /**
