@@ -17,6 +17,7 @@
  */
 import { base64 } from "@scure/base";
 import { CosignError } from "../../core/errors.ts";
+import { parseStatement } from "../../core/intoto.ts";
 import type { AttachOptions, AttachResult, Context, StoredSignature } from "../../core/plugin.ts";
 import type { RegistryClient } from "../../oci/client.ts";
 import {
@@ -29,11 +30,17 @@ import {
 import type { Descriptor } from "./layout.ts";
 import { KIND_SUFFIX, signatureReference, signatureRepository } from "./signature_location.ts";
 
-/** The predicate type of an in-toto statement payload, if it is one. */
+/**
+ * The predicate type of an in-toto statement payload, or undefined when it is not a statement.
+ *
+ * @example
+ * ```ts
+ * statementPredicateType(envelope.payload); // "https://slsa.dev/provenance/v1"
+ * ```
+ */
 export function statementPredicateType(payload: Uint8Array): string | undefined {
   try {
-    const s = JSON.parse(new TextDecoder().decode(payload));
-    return typeof s?.predicateType === "string" ? s.predicateType : undefined;
+    return parseStatement(payload).predicateType;
   } catch {
     return undefined;
   }
