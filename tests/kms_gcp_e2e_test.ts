@@ -226,6 +226,86 @@ describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
     assert.match(r.err, /gcloud auth application-default login/);
   });
 
+  it("workload identity federation (external_account): file and url sources, impersonation or direct", async () => {
+    const AUD =
+      "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/ci/providers/github";
+    const SUB = "repo:org/app:ref:refs/heads/main";
+    kms.addWorkloadProvider(AUD);
+    const principal = kms.principalOf(AUD, SUB);
+    kms.allowImpersonation(principal, SIGNER);
+    secrets.push(kms.oidcRequestToken);
+    const pub = kms.publicKeyPem(`${P256}/cryptoKeyVersions/1`);
+    const tokenFile = join(state.dir, "oidc.jwt");
+    await writeFile(tokenFile, await kms.oidcToken(SUB, `https:${AUD}`));
+    const config = (extra: Record<string, unknown>) => ({
+      type: "external_account",
+      audience: AUD,
+      subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+      token_url: kms.stsUrl,
+      credential_source: { file: tokenFile },
+      ...extra,
+    });
+    const use = async (name: string, cfg: Record<string, unknown>) => {
+      const file = join(state.dir, name);
+      await writeFile(file, JSON.stringify(cfg));
+      return { GOOGLE_APPLICATION_CREDENTIALS: file };
+    };
+    // A token file (text), impersonating the signer's service account.
+    const impersonating = await use(
+      "wif.json",
+      config({ service_account_impersonation_url: kms.impersonationUrl(SIGNER) }),
+    );
+    let before = kms.requests.length;
+    assert.ok(await opensslVerify(pub, await signBlob(P256, impersonating)));
+    const calls = kms.requests.slice(before);
+    assert.ok(calls.includes("POST /sts/v1/token"));
+    assert.ok(calls.some((c) => c.includes(":generateAccessToken")));
+    // A token URL (GitHub Actions' shape: bearer request token, JSON field "value"), direct access.
+    kms.grant(principal, RING, "roles/cloudkms.viewer");
+    kms.grant(principal, RING, "roles/cloudkms.signerVerifier");
+    const direct = await use(
+      "wif-url.json",
+      config({
+        credential_source: {
+          url: `${kms.oidcTokenUrl}?audience=${encodeURIComponent(`https:${AUD}`)}`,
+          headers: { Authorization: `Bearer ${kms.oidcRequestToken}` },
+          format: { type: "json", subject_token_field_name: "value" },
+        },
+      }),
+    );
+    before = kms.requests.length;
+    assert.ok(await opensslVerify(pub, await signBlob(P256, direct)));
+    assert.ok(!kms.requests.slice(before).some((c) => c.includes(":generateAccessToken")));
+    // A token for another audience: STS refuses it.
+    const otherAud = join(state.dir, "other-aud.jwt");
+    await writeFile(otherAud, await kms.oidcToken(SUB, "https://example.com"));
+    let r = await signFails(
+      `gcpkms://${P256}`,
+      await use("wif-bad.json", config({ credential_source: { file: otherAud } })),
+    );
+    assert.match(r.err, /Cannot exchange the workload identity token .* at Google STS/);
+    assert.match(r.err, /invalid_grant|audience/);
+    // Not allowed to impersonate that account.
+    r = await signFails(
+      `gcpkms://${P256}`,
+      await use(
+        "wif-viewer.json",
+        config({ service_account_impersonation_url: kms.impersonationUrl(VIEWER) }),
+      ),
+    );
+    assert.match(
+      r.err,
+      /Cannot impersonate service account "viewer@proj\.iam\.gserviceaccount\.com"/,
+    );
+    assert.match(r.err, /roles\/iam\.workloadIdentityUser/);
+    // Executable sources are refused by name.
+    r = await signFails(
+      `gcpkms://${P256}`,
+      await use("wif-exec.json", config({ credential_source: { executable: { command: "x" } } })),
+    );
+    assert.match(r.err, /only file and url credential sources are supported/);
+  });
+
   it("uses the metadata server when GOOGLE_APPLICATION_CREDENTIALS is not set", async () => {
     kms.metadataAccount = SIGNER;
     try {
@@ -266,12 +346,12 @@ describe("gcpkms:// keys on dist/cosign-ts (Google Cloud KMS stand-in)", () => {
         r.err,
         /Cannot read Google credentials ".*nope\.json" \(GOOGLE_APPLICATION_CREDENTIALS\)/,
       );
-      const federated = join(state.dir, "federated.json");
-      await writeFile(federated, JSON.stringify({ type: "external_account", audience: "x" }));
-      r = await signFails(`gcpkms://${P256}`, { GOOGLE_APPLICATION_CREDENTIALS: federated });
+      const impersonated = join(state.dir, "impersonated.json");
+      await writeFile(impersonated, JSON.stringify({ type: "impersonated_service_account" }));
+      r = await signFails(`gcpkms://${P256}`, { GOOGLE_APPLICATION_CREDENTIALS: impersonated });
       assert.match(
         r.err,
-        /its type is "external_account"; "service_account" and "authorized_user"/,
+        /its type is "impersonated_service_account"; "service_account", "authorized_user" and "external_account"/,
       );
       const partial = join(state.dir, "partial.json");
       await writeFile(partial, JSON.stringify({ type: "authorized_user", client_id: "x" }));

@@ -10,6 +10,7 @@
  *      JWT bearer grant, as Google's libraries do);
  *    - user credentials (`"type": "authorized_user"`, from `gcloud auth application-default
  *      login`): the refresh-token grant with the file's client id and secret;
+ *    - workload identity federation (`"type": "external_account"`): gcp_external_account.ts;
  * 2. otherwise the metadata server of Google Compute Engine, GKE, Cloud Run…
  *    (`http://metadata.google.internal`, or `GCE_METADATA_HOST` as Google's libraries honour it),
  *    asked with `Metadata-Flavor: Google` for the default service account's token.
@@ -28,6 +29,7 @@ import { importPKCS8, SignJWT } from "jose";
 import { CosignError, describeError } from "../../core/errors.ts";
 import type { Context } from "../../core/plugin.ts";
 import { kmsErrorMessage, kmsRequest } from "../../core/keys/kms_request.ts";
+import { type ExternalAccountJson, externalAccountToken } from "./gcp_external_account.ts";
 
 /** The OAuth2 scope asked for (Cloud KMS accepts cloud-platform and cloudkms). */
 export const GCP_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
@@ -93,6 +95,9 @@ export function gcpAccessToken(ctx: Context): Promise<GcpAccessToken> {
 /** The fields of a credentials file that are used. */
 interface CredentialsJson {
   type?: unknown;
+  audience?: string;
+  subject_token_type?: string;
+  token_url?: string;
   client_email?: string;
   private_key?: string;
   private_key_id?: string;
@@ -126,13 +131,15 @@ async function readCredentials(file: CredentialsFile): Promise<CredentialsJson> 
     ? ["client_email", "private_key"] as const
     : json.type === "authorized_user"
     ? ["client_id", "client_secret", "refresh_token"] as const
+    : json.type === "external_account"
+    ? ["audience", "subject_token_type", "token_url"] as const
     : undefined;
   if (!needs) {
     throw new CosignError(
       "UNSUPPORTED",
       `Cannot use ${what}: its type is ${
         JSON.stringify(json.type ?? null)
-      }; "service_account" and "authorized_user" files are supported`,
+      }; "service_account", "authorized_user" and "external_account" files are supported`,
       {
         hint:
           "Use a service-account key file or gcloud auth application-default login, or unset GOOGLE_APPLICATION_CREDENTIALS on Google Cloud to use the metadata server.",
@@ -144,7 +151,9 @@ async function readCredentials(file: CredentialsFile): Promise<CredentialsJson> 
       throw new CosignError("INVALID_INPUT", `Cannot use ${what}: it has no "${f}"`, {
         hint: json.type === "service_account"
           ? "Download a fresh service-account key (JSON) from IAM → Service accounts → Keys."
-          : "Run gcloud auth application-default login again.",
+          : json.type === "authorized_user"
+          ? "Run gcloud auth application-default login again."
+          : "Create the credential configuration again (gcloud iam workload-identity-pools create-cred-config).",
       });
     }
   }
@@ -154,6 +163,9 @@ async function readCredentials(file: CredentialsFile): Promise<CredentialsJson> 
 /** A token from a credentials file: the JWT bearer grant or the refresh-token grant. */
 async function fileToken(file: CredentialsFile, ctx: Context): Promise<GcpAccessToken> {
   const json = await readCredentials(file);
+  if (json.type === "external_account") {
+    return await externalAccountToken(json as ExternalAccountJson, file, ctx);
+  }
   const tokenUri = json.token_uri || GOOGLE_TOKEN_URI;
   const from = `${file.origin}: ${file.path}`;
   let principal: string;

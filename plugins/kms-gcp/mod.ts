@@ -9,3 +9,4 @@ export * from "./gcp_credentials.ts";
 export * from "./gcp_kms_client.ts";
 export * from "./gcp_kms_provider.ts";
 export * from "./crc32c.ts";
+export * from "./gcp_external_account.ts";

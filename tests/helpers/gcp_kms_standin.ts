@@ -10,6 +10,11 @@
  *   JSON (`invalid_grant`, `invalid_scope`, `unsupported_grant_type`) otherwise;
  * - the same endpoint's refresh-token grant (gcloud's `authorized_user` credentials): the OAuth
  *   client id and secret, then a refresh token that was issued and not revoked;
+ * - workload identity federation: Google STS (`POST /sts/v1/token`, RFC 8693: grant and token
+ *   types, a registered pool provider, the subject OIDC JWT's issuer signature, audience and
+ *   expiry), IAM Credentials (`POST /iamcredentials/v1/…:generateAccessToken`: the federated
+ *   principal must be allowed to impersonate the account), and a CI's OIDC token service
+ *   (`GET /oidc-token`, bearer request token, as GitHub Actions);
  * - metadata server (`GET /computeMetadata/v1/instance/service-accounts/default/token`): only
  *   with `Metadata-Flavor: Google`;
  * - Cloud KMS (`/v1/…`): a current bearer token with a KMS scope, then IAM-like permissions per
@@ -27,7 +32,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { sha256, sha384 } from "@noble/hashes/sha2.js";
-import { importSPKI, jwtVerify } from "jose";
+import { generateKeyPair, importSPKI, jwtVerify, SignJWT } from "jose";
 import { Buffer } from "node:buffer";
 import { type StandinHash, standinKey, type StandinKeyType } from "./kms_standin_keys.ts";
 
@@ -106,6 +111,22 @@ export interface GcpKmsStandin {
    * `authorized_user` credentials file (JSON object) with a refresh token for `email`.
    */
   addUser(email: string): Record<string, string>;
+  /** Registers a workload identity pool provider (its `//iam.googleapis.com/…` audience). */
+  addWorkloadProvider(audience: string): void;
+  /** Lets a federated principal (`principal://…/subject/SUB`) impersonate a service account. */
+  allowImpersonation(principal: string, email: string): void;
+  /** The federated principal of `sub` in a provider's pool. */
+  principalOf(audience: string, sub: string): string;
+  /** An OIDC token from the trusted issuer for `sub` and `aud` (lifetime in seconds, default 300). */
+  oidcToken(sub: string, aud: string, lifetime?: number): Promise<string>;
+  /** The OIDC token service (`GET ?audience=`, `Authorization: Bearer` {@link oidcRequestToken}). */
+  oidcTokenUrl: string;
+  /** The bearer token the OIDC token service wants. */
+  oidcRequestToken: string;
+  /** Google STS (`token_url`). */
+  stsUrl: string;
+  /** IAM Credentials generateAccessToken URL of a service account. */
+  impersonationUrl(email: string): string;
   /** Revokes a refresh token. */
   revoke(refreshToken: string): void;
   /** The account the metadata server hands tokens for. */
@@ -157,6 +178,10 @@ function makeKeyMaterial(algorithm: string): { pem: string; sign(d: Uint8Array):
 export async function startGcpKmsStandin(): Promise<GcpKmsStandin> {
   const accounts = new Map<string, { keyId: string; publicKey: KeyObject }>();
   const users = new Map<string, string>(); // refresh token → user e-mail
+  const providers = new Set<string>(); // workload identity pool providers (audiences)
+  const impersonators = new Map<string, Set<string>>(); // service account → principals
+  const oidcIssuer = await generateKeyPair("ES256");
+  const oidcRequestToken = `standin-request-${crypto.randomUUID()}`;
   const grants: { email: string; resource: string; role: string }[] = [];
   const tokens = new Map<string, { email: string; exp: number; scopes: string[] }>();
   const keyRings = new Set<string>();
@@ -204,6 +229,97 @@ export async function startGcpKmsStandin(): Promise<GcpKmsStandin> {
     }
     if (!user) return oauthError(res, 400, "invalid_grant", "Token has been expired or revoked.");
     send(res, 200, issue(user, ["https://www.googleapis.com/auth/cloud-platform"]));
+  }
+
+  /** The federated principal of a subject in a provider's pool. */
+  const principalOf = (audience: string, sub: string) =>
+    `principal://iam.googleapis.com/${
+      audience.replace(/^\/\/iam\.googleapis\.com\//, "").replace(/\/providers\/[^/]+$/, "")
+    }/subject/${sub}`;
+
+  /**
+   * Google STS token exchange (RFC 8693): grant and token types, a registered provider, a scope,
+   * and the subject token: an OIDC JWT signed by the trusted issuer whose `aud` is the provider's
+   * default audience (`https:` + its name) and that has not expired.
+   */
+  async function stsEndpoint(req: IncomingMessage, res: ServerResponse) {
+    const form = new URLSearchParams(await readBody(req));
+    if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:token-exchange") {
+      return oauthError(res, 400, "unsupported_grant_type", `Invalid value for "grant_type".`);
+    }
+    if (form.get("requested_token_type") !== "urn:ietf:params:oauth:token-type:access_token") {
+      return oauthError(res, 400, "invalid_request", `Invalid value for "requested_token_type".`);
+    }
+    const type = form.get("subject_token_type");
+    if (
+      type !== "urn:ietf:params:oauth:token-type:jwt" &&
+      type !== "urn:ietf:params:oauth:token-type:id_token"
+    ) {
+      return oauthError(res, 400, "invalid_request", `Invalid value for "subject_token_type".`);
+    }
+    const audience = form.get("audience") ?? "";
+    if (!providers.has(audience)) {
+      return oauthError(
+        res,
+        400,
+        "invalid_target",
+        'The target service indicated by the "audience" parameters is invalid.',
+      );
+    }
+    if (!form.get("scope")) return oauthError(res, 400, "invalid_scope", "Missing scope.");
+    let sub: string;
+    try {
+      const { payload } = await jwtVerify(form.get("subject_token") ?? "", oidcIssuer.publicKey, {
+        audience: `https:${audience}`,
+        requiredClaims: ["sub", "exp"],
+      });
+      sub = String(payload.sub);
+    } catch (e) {
+      return oauthError(
+        res,
+        400,
+        "invalid_grant",
+        `The audience, signature or lifetime of the subject token is invalid: ${
+          (e as Error).message
+        }`,
+      );
+    }
+    const t = issue(principalOf(audience, sub), [form.get("scope")!]);
+    send(res, 200, { ...t, issued_token_type: "urn:ietf:params:oauth:token-type:access_token" });
+  }
+
+  /** IAM Credentials generateAccessToken: a federated token allowed to act as the account. */
+  async function generateAccessToken(req: IncomingMessage, res: ServerResponse, email: string) {
+    const token = tokens.get((req.headers.authorization ?? "").replace(/^Bearer /, ""));
+    const body = await readBody(req);
+    if (!token || token.exp < Date.now()) {
+      return apiError(
+        res,
+        401,
+        "UNAUTHENTICATED",
+        "Request had invalid authentication credentials.",
+      );
+    }
+    if (!accounts.has(email) || !impersonators.get(email)?.has(token.email)) {
+      return apiError(
+        res,
+        403,
+        "PERMISSION_DENIED",
+        `Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist).`,
+      );
+    }
+    let scope: unknown;
+    try {
+      scope = JSON.parse(body).scope;
+    } catch { /* below */ }
+    if (!Array.isArray(scope) || !scope.length) {
+      return apiError(res, 400, "INVALID_ARGUMENT", "Scope required.");
+    }
+    const t = issue(email, scope as string[]);
+    send(res, 200, {
+      accessToken: t.access_token,
+      expireTime: new Date(Date.now() + 3600_000).toISOString(),
+    });
   }
 
   async function tokenEndpoint(req: IncomingMessage, res: ServerResponse) {
@@ -528,6 +644,23 @@ export async function startGcpKmsStandin(): Promise<GcpKmsStandin> {
         if (!res.headersSent) apiError(res, 500, "INTERNAL", String(e));
       });
     if (u.pathname === "/token" && req.method === "POST") return done(tokenEndpoint(req, res));
+    if (u.pathname === "/sts/v1/token" && req.method === "POST") return done(stsEndpoint(req, res));
+    const impersonate =
+      /^\/iamcredentials\/v1\/projects\/-\/serviceAccounts\/([^/:]+):generateAccessToken$/
+        .exec(u.pathname);
+    if (impersonate && req.method === "POST") {
+      return done(generateAccessToken(req, res, decodeURIComponent(impersonate[1])));
+    }
+    if (u.pathname === "/oidc-token" && req.method === "GET") {
+      // A CI's OIDC token service (as GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL).
+      if (req.headers.authorization !== `Bearer ${oidcRequestToken}`) {
+        return send(res, 401, { message: "Bad credentials" });
+      }
+      return done(
+        state.oidcToken("repo:org/app:ref:refs/heads/main", u.searchParams.get("audience") ?? "")
+          .then((value) => send(res, 200, { value })),
+      );
+    }
     if (u.pathname === "/computeMetadata/v1/instance/service-accounts/default/token") {
       if (req.headers["metadata-flavor"] !== "Google") {
         res.writeHead(403, { "content-type": "text/html" });
@@ -572,6 +705,31 @@ export async function startGcpKmsStandin(): Promise<GcpKmsStandin> {
         token_uri: `${url}token`,
       };
     },
+    addWorkloadProvider(audience) {
+      providers.add(audience);
+    },
+    allowImpersonation(principal, email) {
+      if (!impersonators.has(email)) impersonators.set(email, new Set());
+      impersonators.get(email)!.add(principal);
+    },
+    principalOf,
+    oidcToken(sub, aud, lifetime = 300) {
+      return new SignJWT({ repository: "org/app" })
+        .setProtectedHeader({ alg: "ES256", typ: "JWT" })
+        .setIssuer("https://token.actions.githubusercontent.com")
+        .setSubject(sub)
+        .setAudience(aud)
+        .setIssuedAt()
+        .setExpirationTime(Math.floor(Date.now() / 1000) + lifetime)
+        .sign(oidcIssuer.privateKey);
+    },
+    oidcTokenUrl: `${url}oidc-token`,
+    oidcRequestToken,
+    stsUrl: `${url}sts/v1/token`,
+    impersonationUrl: (email) =>
+      `${url}iamcredentials/v1/projects/-/serviceAccounts/${
+        encodeURIComponent(email)
+      }:generateAccessToken`,
     revoke(refreshToken) {
       users.delete(refreshToken);
     },
