@@ -21,6 +21,7 @@
  * @module
  */
 import { CosignError } from "../../core/errors.ts";
+import { httpUrl } from "../../core/http_url.ts";
 import type { Context } from "../../core/plugin.ts";
 import { kmsErrorMessage, kmsRequest } from "../../core/keys/kms_request.ts";
 import { managedIdentityToken } from "./azure_managed_identity.ts";
@@ -46,19 +47,11 @@ export function azureAuthorityHost(ctx: Context): string {
   const host = ctx.env("AZURE_AUTHORITY_HOST") ||
     AUTHORITIES[(ctx.env("AZURE_ENVIRONMENT") ?? "").toUpperCase()] ||
     "https://login.microsoftonline.com/";
-  try {
-    const u = new URL(host);
-    if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error("scheme");
-  } catch {
-    throw new CosignError(
-      "INVALID_INPUT",
-      `Invalid AZURE_AUTHORITY_HOST "${host}": not an http(s) URL`,
-      {
-        hint:
-          "Unset it for the public cloud, or set it to e.g. https://login.microsoftonline.com/.",
-      },
-    );
-  }
+  httpUrl(
+    host,
+    `AZURE_AUTHORITY_HOST "${host}"`,
+    "Unset it for the public cloud, or set it to e.g. https://login.microsoftonline.com/.",
+  );
   return host.endsWith("/") ? host : `${host}/`;
 }
 

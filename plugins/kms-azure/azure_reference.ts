@@ -17,6 +17,7 @@
  * @module
  */
 import { CosignError } from "../../core/errors.ts";
+import { httpUrl } from "../../core/http_url.ts";
 import type { Context } from "../../core/plugin.ts";
 
 /** A parsed `azurekms://` reference. */
@@ -60,18 +61,13 @@ export function parseAzureKmsReference(ref: string): AzureKeyReference {
 export function azureVaultUrl(r: AzureKeyReference, ctx: Context): string {
   const override = ctx.env("COSIGN_TS_AZURE_VAULT_ENDPOINT");
   const url = override ? override.replaceAll("{vault}", r.vaultHost) : `https://${r.vaultHost}`;
-  try {
-    const u = new URL(url);
-    if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error("scheme");
-  } catch {
-    throw new CosignError(
-      "INVALID_INPUT",
-      override
-        ? `Invalid COSIGN_TS_AZURE_VAULT_ENDPOINT "${override}": not an http(s) URL`
-        : `Invalid Azure Key Vault host "${r.vaultHost}" in "${r.ref}"`,
-      { hint: `Write the reference as ${AZURE_REFERENCE_FORM}.` },
-    );
-  }
+  httpUrl(
+    url,
+    override
+      ? `COSIGN_TS_AZURE_VAULT_ENDPOINT "${override}"`
+      : `Azure Key Vault host "${r.vaultHost}" in "${r.ref}"`,
+    `Write the reference as ${AZURE_REFERENCE_FORM}.`,
+  );
   return url.replace(/\/+$/, "");
 }
 

@@ -16,6 +16,7 @@
  * @module
  */
 import { CosignError } from "../../core/errors.ts";
+import { httpUrl } from "../../core/http_url.ts";
 import type { Context } from "../../core/plugin.ts";
 import { kmsErrorMessage, type KmsFailure, kmsRequest } from "../../core/keys/kms_request.ts";
 import { gcpAccessToken } from "./gcp_credentials.ts";
@@ -30,17 +31,11 @@ export const GCP_KMS = "Google Cloud KMS";
 export function gcpKmsEndpoint(ctx: Context): string {
   const override = ctx.env("CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS");
   if (!override) return GCP_KMS_ENDPOINT;
-  let u: URL;
-  try {
-    u = new URL(override);
-    if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error("scheme");
-  } catch {
-    throw new CosignError(
-      "INVALID_INPUT",
-      `Invalid CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS "${override}": not an http(s) URL`,
-      { hint: "Set it to the Cloud KMS base URL, e.g. https://cloudkms.googleapis.com/." },
-    );
-  }
+  const u = httpUrl(
+    override,
+    `CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS "${override}"`,
+    "Set it to the Cloud KMS base URL, e.g. https://cloudkms.googleapis.com/.",
+  );
   return u.href.endsWith("/") ? u.href : `${u.href}/`;
 }
 

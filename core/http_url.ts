@@ -1,0 +1,28 @@
+/**
+ * An http(s) URL taken from configuration (an environment variable, a setting, a reference),
+ * parsed once with a clear error: services' endpoint overrides (`AZURE_AUTHORITY_HOST`,
+ * `CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS`, …) go through it.
+ *
+ * @example
+ * ```ts
+ * const base = httpUrl(ctx.env("AZURE_AUTHORITY_HOST")!, 'AZURE_AUTHORITY_HOST "x"',
+ *   "Set it to e.g. https://login.microsoftonline.com/.");
+ * ```
+ * @module
+ */
+import { CosignError } from "./errors.ts";
+
+/**
+ * `value` as a URL when it is an absolute http: or https: URL. Throws CosignError("INVALID_INPUT")
+ * `Invalid <what>: not an http(s) URL` with `hint` otherwise.
+ */
+export function httpUrl(value: string, what: string, hint: string): URL {
+  let u: URL | undefined;
+  try {
+    u = new URL(value);
+  } catch { /* below */ }
+  if (!u || (u.protocol !== "https:" && u.protocol !== "http:")) {
+    throw new CosignError("INVALID_INPUT", `Invalid ${what}: not an http(s) URL`, { hint });
+  }
+  return u;
+}
