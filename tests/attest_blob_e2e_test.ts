@@ -71,6 +71,16 @@ function p(name: string): string {
   return join(dir, name);
 }
 
+/** attest-blob's key and the SLSA v1 predicate most tests attest. */
+function provenanceArgs(): string[] {
+  return ["--key", key, "--predicate", p("provenance.json"), "--type", "slsaprovenance1"];
+}
+
+/** verify-blob-attestation's key and that predicate type. */
+function keyArgs(): string[] {
+  return ["--key", pub, "--type", "slsaprovenance1"];
+}
+
 async function attest(args: string[]) {
   return await cosign(["attest-blob", ...args], { env: PASSWORD });
 }
@@ -122,12 +132,7 @@ function pythonCheck(envelope: string, publicKey: string): Record<string, any> {
 describe("attest-blob with a key", () => {
   it("writes cosign's envelope and statement; Python's cryptography verifies the PAE signature", async () => {
     const r = await attest([
-      "--key",
-      key,
-      "--predicate",
-      p("provenance.json"),
-      "--type",
-      "slsaprovenance1",
+      ...provenanceArgs(),
       "--tlog-upload=false",
       "--output-signature",
       p("k.att.json"),
@@ -172,12 +177,7 @@ describe("attest-blob with a key", () => {
 
   it("prints the envelope when no --output-signature is given; both files verify", async () => {
     const r = await attest([
-      "--key",
-      key,
-      "--predicate",
-      p("provenance.json"),
-      "--type",
-      "slsaprovenance1",
+      ...provenanceArgs(),
       "--tlog-upload=false",
       blob,
     ]);
@@ -222,12 +222,9 @@ describe("attest-blob with a key", () => {
     env.payload = Buffer.from(st).toString("base64");
     await writeFile(p("tampered.json"), JSON.stringify(env));
     const tampered = await verify([
-      "--key",
-      pub,
+      ...keyArgs(),
       "--signature",
       p("tampered.json"),
-      "--type",
-      "slsaprovenance1",
       "--insecure-ignore-tlog",
       p("other.txt"),
     ]);
@@ -263,12 +260,9 @@ describe("attest-blob with a key", () => {
 
   it("--digest/--digestAlg instead of the blob; --hash and --statement instead of reading it", async () => {
     const byDigest = await verify([
-      "--key",
-      pub,
+      ...keyArgs(),
       "--signature",
       p("k.att.json"),
-      "--type",
-      "slsaprovenance1",
       "--insecure-ignore-tlog",
       "--digest",
       blobSha256,
@@ -277,12 +271,9 @@ describe("attest-blob with a key", () => {
     ]);
     assert.equal(byDigest.code, 0, byDigest.err);
     const wrongDigest = await verify([
-      "--key",
-      pub,
+      ...keyArgs(),
       "--signature",
       p("k.att.json"),
-      "--type",
-      "slsaprovenance1",
       "--insecure-ignore-tlog",
       "--digest",
       "0".repeat(64),
@@ -358,12 +349,7 @@ describe("attest-blob with Sigstore services", () => {
     const out = p("kr.sigstore.json");
     const r = await attest([
       "-y",
-      "--key",
-      key,
-      "--predicate",
-      p("provenance.json"),
-      "--type",
-      "slsaprovenance1",
+      ...provenanceArgs(),
       "--rekor-url",
       svc.rekorUrl,
       "--timestamp-server-url",
@@ -394,12 +380,9 @@ describe("attest-blob with Sigstore services", () => {
     });
     assert.equal(js.ok, true, js.error);
     const ours = await verify([
-      "--key",
-      pub,
+      ...keyArgs(),
       "--bundle",
       out,
-      "--type",
-      "slsaprovenance1",
       "--trusted-root",
       rootPath,
       blob,
@@ -411,12 +394,9 @@ describe("attest-blob with Sigstore services", () => {
     b.dsseEnvelope.payload = Buffer.from(JSON.stringify(st)).toString("base64");
     await writeFile(p("kr-tampered.json"), JSON.stringify(b));
     const bad = await verify([
-      "--key",
-      pub,
+      ...keyArgs(),
       "--bundle",
       p("kr-tampered.json"),
-      "--type",
-      "slsaprovenance1",
       "--trusted-root",
       rootPath,
       blob,
@@ -434,12 +414,7 @@ describe("attest-blob with Sigstore services", () => {
   it("key + Rekor v1 in cosign's legacy bundle: the Rekor bundle verifies offline", async () => {
     const r = await attest([
       "-y",
-      "--key",
-      key,
-      "--predicate",
-      p("provenance.json"),
-      "--type",
-      "slsaprovenance1",
+      ...provenanceArgs(),
       "--rekor-url",
       svc.rekorUrl,
       "--bundle",
@@ -454,12 +429,9 @@ describe("attest-blob with Sigstore services", () => {
     const body = JSON.parse(Buffer.from(legacy.rekorBundle.Payload.body, "base64").toString());
     assert.equal(body.kind, "dsse");
     const v = await verify([
-      "--key",
-      pub,
+      ...keyArgs(),
       "--bundle",
       p("kl.bundle"),
-      "--type",
-      "slsaprovenance1",
       "--trusted-root",
       rootPath,
       blob,
@@ -468,12 +440,9 @@ describe("attest-blob with Sigstore services", () => {
     // The bare envelope carries no log entry: looked up in Rekor by the payload's hash (as cosign
     // does) and verified; with --offline it is refused.
     const bareArgs = [
-      "--key",
-      pub,
+      ...keyArgs(),
       "--signature",
       p("kl.att.json"),
-      "--type",
-      "slsaprovenance1",
       "--trusted-root",
       rootPath,
       "--rekor-url",
@@ -493,12 +462,7 @@ describe("attest-blob with Sigstore services", () => {
 
   it("legacy form with a TSA: the token covers the envelope JSON and verifies with --use-signed-timestamps", async () => {
     const r = await attest([
-      "--key",
-      key,
-      "--predicate",
-      p("provenance.json"),
-      "--type",
-      "slsaprovenance1",
+      ...provenanceArgs(),
       "--tlog-upload=false",
       "--timestamp-server-url",
       svc.tsaUrl,
@@ -512,12 +476,9 @@ describe("attest-blob with Sigstore services", () => {
     const ts = JSON.parse(await readFile(p("kt.tsr.json"), "utf8"));
     assert.deepEqual(Object.keys(ts), ["SignedRFC3161Timestamp"]);
     const args = [
-      "--key",
-      pub,
+      ...keyArgs(),
       "--signature",
       p("kt.att.json"),
-      "--type",
-      "slsaprovenance1",
       "--insecure-ignore-tlog",
       "--use-signed-timestamps",
       "--trusted-root",
@@ -551,12 +512,7 @@ describe("attest-blob with Sigstore services", () => {
     const since = svc.requests.length;
     const r = await attest([
       "-y",
-      "--key",
-      key,
-      "--predicate",
-      p("provenance.json"),
-      "--type",
-      "slsaprovenance1",
+      ...provenanceArgs(),
       "--rekor-url",
       svc.rekorUrl,
       "--rekor-entry-type",
@@ -583,12 +539,9 @@ describe("attest-blob with Sigstore services", () => {
       await readFile(pub, "utf8"),
     );
     const v = await verify([
-      "--key",
-      pub,
+      ...keyArgs(),
       "--bundle",
       p("ki.bundle"),
-      "--type",
-      "slsaprovenance1",
       "--trusted-root",
       rootPath,
       blob,
