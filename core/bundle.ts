@@ -27,6 +27,7 @@ import { CosignError, describeError } from "./errors.ts";
 import type { HashAlgorithm } from "./plugin.ts";
 import { isBase64 } from "./legacy_bundle.ts";
 import { rejectDuplicateKeys } from "./strict_json.ts";
+import { withFastUint8ArrayCopies } from "./fast_copy.ts";
 
 export type { Bundle, TransparencyLogEntry } from "@sigstore/bundle";
 
@@ -255,6 +256,12 @@ export async function checkBundleJSONValue(value: unknown, source = "(input)"): 
   checkedBundles.set(value as object, { text: JSON.stringify(value), parsed });
 }
 
+// Loaded on first use, then reused: a dynamic import() of a loaded module still costs a
+// module-loader round trip per call (≈ 3% of an in-process bundle verification under Bun).
+let bundleLibPromise: Promise<typeof import("@sigstore/bundle")> | undefined;
+const bundleLib = (): Promise<typeof import("@sigstore/bundle")> =>
+  bundleLibPromise ??= import("@sigstore/bundle");
+
 async function parseBundleValue(value: unknown, source: string): Promise<ParsedBundle> {
   if (!isObject(value)) throw invalid(source, "it is not a JSON object");
   if (typeof value.mediaType !== "string") {
@@ -280,10 +287,10 @@ async function parseBundleValue(value: unknown, source: string): Promise<ParsedB
       throw invalid(source, '"verificationMaterial.tlogEntries" is not a list');
     }
   }
-  const lib: typeof import("@sigstore/bundle") = await import("@sigstore/bundle");
+  const lib: typeof import("@sigstore/bundle") = await bundleLib();
   let bundle: Bundle;
   try {
-    bundle = lib.bundleFromJSON(value);
+    bundle = withFastUint8ArrayCopies(() => lib.bundleFromJSON(value));
   } catch (e) {
     const fields = (e as { fields?: string[] }).fields;
     throw invalid(

@@ -52,6 +52,13 @@ export function findDuplicateKey(text: string): { key: string; path: string } | 
   const stack: Frame[] = [];
   const n = text.length;
   let i = 0;
+  // The next backslash at or after a position, found once per backslash (searching for it from
+  // every string scanned the rest of the text each time: quadratic in documents without one).
+  let backslash = -2;
+  const backslashFrom = (j: number): number => {
+    if (backslash !== -1 && backslash < j) backslash = text.indexOf("\\", j);
+    return backslash;
+  };
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
@@ -60,7 +67,7 @@ export function findDuplicateKey(text: string): { key: string; path: string } | 
       let escaped = false;
       while (j < n) {
         const q = text.indexOf('"', j);
-        const b = text.indexOf("\\", j);
+        const b = backslashFrom(j);
         if (b !== -1 && b < q) {
           escaped = true;
           j = b + 2;

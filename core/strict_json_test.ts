@@ -24,6 +24,9 @@ describe("core/strict_json", () => {
       ['{"sigs":[{"k":1},{"sig":"a","k":0,"sig":"b"}]}', "sig", "$.sigs[1]"],
       ['{"a":1,"\\u0061":2}', "a", "$"],
       ['{"we ird":{"b":[1,2,{"c":1,"c":1}]}}', "c", '$["we ird"].b[2]'],
+      // escapes far apart, in values and keys, before and after plain strings
+      ['{"p":"plain","v":"a\\\\b","q":"x","k\\"1":1,"r":"y","k\\"1":2}', 'k"1', "$"],
+      ['{"e":"\\"","f":"plain","g":"\\\\","f":0}', "f", "$"],
     ];
     for (const [text, key, path] of cases) {
       assert.deepEqual(findDuplicateKey(text), { key, path });

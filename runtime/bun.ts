@@ -6,6 +6,7 @@
  */
 import process from "node:process";
 import type { Runtime } from "../core/runtime.ts";
+import { fastUint8ArrayFrom } from "../core/fast_copy.ts";
 import { loadBunFfi } from "./ffi_bun.ts";
 import { collectLine, noTerminal } from "./line.ts";
 
@@ -29,18 +30,8 @@ const B = (globalThis as any).Bun;
  */
 export function fastUint8ArrayCopies(): void {
   if (!B || (Uint8Array.from as { fastCopy?: boolean }).fastCopy) return;
-  const original = Uint8Array.from;
-  const { from } = {
-    from(this: unknown, source: unknown, ...rest: unknown[]): Uint8Array {
-      if (this === Uint8Array && rest.length === 0 && source instanceof Uint8Array) {
-        return new Uint8Array(source);
-      }
-      return Reflect.apply(original, this, [source, ...rest]) as Uint8Array;
-    },
-  };
-  Object.defineProperty(from, "fastCopy", { value: true });
   Object.defineProperty(Uint8Array, "from", {
-    value: from,
+    value: fastUint8ArrayFrom(Uint8Array.from),
     writable: true,
     configurable: true,
     enumerable: false,
@@ -146,4 +137,13 @@ export const bunRuntime: Runtime = {
   },
   // bun:ffi under Bun (and the compiled binary); Node has no FFI.
   ...(B ? { ffi: loadBunFfi } : {}),
+  // Bun's native one-shot hasher (no module to load), answered as a plain Uint8Array of its own
+  // (a copy: the Buffer may share a pooled ArrayBuffer).
+  ...(B
+    ? {
+      digestSync(alg: "sha256" | "sha384" | "sha512", data: Uint8Array): Uint8Array {
+        return new Uint8Array(B.CryptoHasher.hash(alg, data) as Uint8Array);
+      },
+    }
+    : {}),
 };

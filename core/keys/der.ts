@@ -190,6 +190,26 @@ export function derOid(dotted: string): Uint8Array {
 /** Decodes an OBJECT IDENTIFIER's content to dotted text. */
 export function oidToString(value: Uint8Array): string {
   if (value.length === 0 || value.length > 64) throw bad("bad object identifier length");
+  // Fast path with plain numbers while every arc stays below 2^46 (all real-world OIDs); BigInt
+  // per byte was ≈ 5% of an in-process bundle verification. Same text as the BigInt path below.
+  const small: number[] = [];
+  let n = 0;
+  for (let i = 0; i < value.length; i++) {
+    if (n >= 2 ** 39) {
+      small.length = 0;
+      break;
+    }
+    n = n * 128 + (value[i] & 0x7f);
+    if (!(value[i] & 0x80)) {
+      small.push(n);
+      n = 0;
+    } else if (i === value.length - 1) throw bad("truncated object identifier");
+  }
+  if (small.length) {
+    const first = small[0] < 80 ? Math.floor(small[0] / 40) : 2;
+    small[0] -= first * 40;
+    return first + "." + small.join(".");
+  }
   const arcs: bigint[] = [];
   let cur = 0n;
   for (let i = 0; i < value.length; i++) {

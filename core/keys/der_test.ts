@@ -75,4 +75,24 @@ describe("der", () => {
     assert.throws(() => derReadUint(derRead(new Uint8Array([2, 1, 0x80])), "x"), /negative/);
     assert.throws(() => derReadUint(derRead(new Uint8Array([2, 2, 0, 1])), "x"), /non-minimal/);
   });
+  it("reads object identifiers to the same text on the fast and the BigInt path", () => {
+    const oids = [
+      "0.0",
+      "0.39",
+      "1.2.840.10045.3.1.7",
+      "1.3.6.1.4.1.57264.1.8",
+      "2.5.29.37",
+      "2.999.1",
+      "2.100000000000",
+      "1.2.70368744177663", // 2^46 - 1: the largest arc the number path reads
+      "1.2.70368744177664.7", // 2^46: read through BigInt from here
+      "1.2.9007199254740993", // 2^53 + 1, beyond a double's integers
+      "2.18446744073709551616.5",
+    ];
+    for (const text of oids) {
+      const e = derReadAll(derOid(text));
+      assert.equal(oidToString(e.value), text);
+    }
+    assert.throws(() => oidToString(new Uint8Array([0x2a, 0x86])), /truncated/);
+  });
 });

@@ -10,24 +10,35 @@
  */
 import { sha256 } from "./public_key.ts";
 
-/** The leaf hash: SHA-256(0x00 ‖ data). */
-export async function leafHash(data: Uint8Array): Promise<Uint8Array> {
+/**
+ * A synchronous SHA-256 (e.g. `Runtime.digestSync` bound to "sha256"); without one, hashing goes
+ * through WebCrypto. Same bytes either way.
+ */
+export type SyncSha256 = (data: Uint8Array) => Uint8Array;
+
+/** The leaf hash: SHA-256(0x00 ‖ data), with `hash` when given. */
+export async function leafHash(data: Uint8Array, hash?: SyncSha256): Promise<Uint8Array> {
   const b = new Uint8Array(data.length + 1);
   b.set(data, 1);
-  return await sha256(b);
+  return hash ? hash(b) : await sha256(b);
 }
 
-/** The interior node hash: SHA-256(0x01 ‖ left ‖ right). */
-export async function nodeHash(left: Uint8Array, right: Uint8Array): Promise<Uint8Array> {
+/** The interior node hash: SHA-256(0x01 ‖ left ‖ right), with `hash` when given. */
+export async function nodeHash(
+  left: Uint8Array,
+  right: Uint8Array,
+  hash?: SyncSha256,
+): Promise<Uint8Array> {
   const b = new Uint8Array(1 + left.length + right.length);
   b[0] = 1;
   b.set(left, 1);
   b.set(right, 1 + left.length);
-  return await sha256(b);
+  return hash ? hash(b) : await sha256(b);
 }
 
 /**
- * Computes the tree root implied by an inclusion proof (RFC 9162 section 2.1.3.2).
+ * Computes the tree root implied by an inclusion proof (RFC 9162 section 2.1.3.2), hashing with
+ * `hash` when given (a synchronous SHA-256), else WebCrypto.
  * Returns null when the proof is malformed for this index and size (wrong number of hashes,
  * index outside the tree).
  */
@@ -36,6 +47,7 @@ export async function rootFromInclusionProof(
   size: bigint,
   leaf: Uint8Array,
   proof: Uint8Array[],
+  hash?: SyncSha256,
 ): Promise<Uint8Array | null> {
   if (index < 0n || size <= 0n || index >= size) return null;
   let fn = index;
@@ -45,7 +57,7 @@ export async function rootFromInclusionProof(
     if (p.length !== 32) return null;
     if (sn === 0n) return null;
     if ((fn & 1n) === 1n || fn === sn) {
-      r = await nodeHash(p, r);
+      r = await nodeHash(p, r, hash);
       if ((fn & 1n) === 0n) {
         while ((fn & 1n) === 0n && fn !== 0n) {
           fn >>= 1n;
@@ -53,7 +65,7 @@ export async function rootFromInclusionProof(
         }
       }
     } else {
-      r = await nodeHash(r, p);
+      r = await nodeHash(r, p, hash);
     }
     fn >>= 1n;
     sn >>= 1n;
@@ -69,7 +81,7 @@ export async function buildTree(
   leaves: Uint8Array[],
   index: number,
 ): Promise<{ root: Uint8Array; proof: Uint8Array[] }> {
-  const hashes = await Promise.all(leaves.map(leafHash));
+  const hashes = await Promise.all(leaves.map((l) => leafHash(l)));
   const proof: Uint8Array[] = [];
   const mth = async (lo: number, hi: number, target: number): Promise<Uint8Array> => {
     if (hi - lo === 1) return hashes[lo];

@@ -39,19 +39,16 @@ import { parseCertificate, verifyChain } from "./certificate.ts";
 import type { CertificateIdentity, IdentityPolicy } from "./identity.ts";
 import { certificateIdentity, checkIdentity } from "./identity.ts";
 import type { SpkiKind } from "./public_key.ts";
-import {
-  bytesEqual,
-  defaultHash,
-  digest,
-  sha256,
-  spkiKind,
-  toHex,
-  verifySpki,
-} from "./public_key.ts";
+import { bytesEqual, defaultHash, digest, spkiKind, toHex, verifySpki } from "./public_key.ts";
 import { BUNDLE_MEDIA_TYPES } from "../bundle.ts";
 import { SCT_LIST_OID, verifyDetachedSct, verifyEmbeddedScts } from "./sct.ts";
 import type { TlogEntry, TlogExpectation } from "../plugin.ts";
-import { verifyLogEntry, verifyTimestampToken, type WitnessSource } from "./witnesses.ts";
+import {
+  verifyLogEntry,
+  verifyTimestampToken,
+  witnessRuntime,
+  type WitnessSource,
+} from "./witnesses.ts";
 import { rejectDuplicateKeys } from "../strict_json.ts";
 import { pae } from "../dsse.ts";
 
@@ -159,6 +156,12 @@ async function verifyPrehashed(
   }
 }
 
+// Loaded on first use, then reused (a repeated dynamic import() still costs a module-loader
+// round trip per verification).
+let specsPromise: Promise<typeof import("@sigstore/protobuf-specs")> | undefined;
+const protobufSpecs = (): Promise<typeof import("@sigstore/protobuf-specs")> =>
+  specsPromise ??= import("@sigstore/protobuf-specs");
+
 type Hash = "sha256" | "sha384" | "sha512";
 const HASH_BY_ENUM: Record<number, Hash> = { 1: "sha256", 2: "sha384", 3: "sha512" };
 
@@ -243,13 +246,19 @@ export async function verifyBundle(
     );
   }
 
-  // 2. the signature over the artifact
-  const artifactSha256 = "bytes" in artifact ? await sha256(artifact.bytes) : artifact.sha256;
+  // 2. the signature over the artifact. Digests go through the runtime's synchronous digest
+  // where it has one (Bun), else WebCrypto: same bytes.
+  const digestSync = witnessRuntime(witnesses)?.digestSync;
+  const hashOf = async (alg: Hash, data: Uint8Array): Promise<Uint8Array> =>
+    digestSync ? digestSync(alg, data) : await digest(alg, data);
+  const artifactSha256 = "bytes" in artifact
+    ? await hashOf("sha256", artifact.bytes)
+    : artifact.sha256;
   const artifactDigest = async (alg: Hash): Promise<Uint8Array | undefined> =>
     alg === "sha256"
       ? artifactSha256
       : "bytes" in artifact
-      ? await digest(alg, artifact.bytes)
+      ? await hashOf(alg, artifact.bytes)
       : artifact[alg];
   const keyKind = spkiKind(spki);
   const legacyHashes = BUNDLE_MEDIA_TYPES[bundle.mediaType] !== undefined;
@@ -343,8 +352,8 @@ export async function verifyBundle(
         );
       }
     } else if ("bytes" in artifact) {
-      digests.sha512 = toHex(await digest("sha512", artifact.bytes));
-      digests.sha384 = toHex(await digest("sha384", artifact.bytes));
+      digests.sha512 = toHex(await hashOf("sha512", artifact.bytes));
+      digests.sha384 = toHex(await hashOf("sha384", artifact.bytes));
     } else {
       if (artifact.sha512) digests.sha512 = toHex(artifact.sha512);
       if (artifact.sha384) digests.sha384 = toHex(artifact.sha384);
@@ -359,10 +368,10 @@ export async function verifyBundle(
     signed = {
       kind: "dsse",
       signature,
-      digest: await sha256(payload),
+      digest: await hashOf("sha256", payload),
       signedDigest: {
         algorithm: entryHash(keyKind),
-        value: await digest(entryHash(keyKind), signedBytes),
+        value: await hashOf(entryHash(keyKind), signedBytes),
       },
       keyDer,
       payloadType: env.payloadType,
@@ -392,7 +401,7 @@ export async function verifyBundle(
   }
   const timedLogs = new Set<string>();
   const { TransparencyLogEntry } = vm.tlogEntries?.length
-    ? await import("@sigstore/protobuf-specs")
+    ? await protobufSpecs()
     : { TransparencyLogEntry: undefined };
   for (const entry of vm.tlogEntries ?? []) {
     // Each entry goes, in the Sigstore JSON form, to the log plugin that recognizes it.

@@ -18,6 +18,7 @@
  */
 import { CosignError } from "../errors.ts";
 import { tlogEntryFromRekorBundle } from "../legacy_signature.ts";
+import type { Runtime } from "../runtime.ts";
 import type {
   Context,
   TimestampAuthority,
@@ -52,6 +53,20 @@ function split(w: WitnessSource): {
     tlogs: explicit?.tlogs ?? ctx.plugins.tlogs(),
     tsas: explicit?.timestampAuthorities ?? ctx.plugins.timestampAuthorities(),
   };
+}
+
+/**
+ * The runtime of a witness source's context, when it has one (library callers may pass a bare
+ * context without a runtime). Verification uses its optional synchronous digest.
+ *
+ * @example
+ * ```ts
+ * const d = witnessRuntime(witnesses)?.digestSync;
+ * ```
+ */
+export function witnessRuntime(w: WitnessSource): Runtime | undefined {
+  const ctx = "ctx" in w ? w.ctx : w as Context;
+  return ctx?.runtime;
 }
 
 /** The log that verifies `entry`: the first that has `verify()` and recognizes it. */

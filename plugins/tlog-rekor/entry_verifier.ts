@@ -14,6 +14,14 @@
 import { CosignError } from "../../core/errors.ts";
 import type { TlogEntry, TlogExpectation, TlogVerification } from "../../core/plugin.ts";
 import type { LogAuthority } from "../../core/trust/trusted_root.ts";
+import { withFastUint8ArrayCopies } from "../../core/fast_copy.ts";
+import type { SyncSha256 } from "../../core/verify/merkle.ts";
+
+// The heavy parts, loaded on first use and then reused (a repeated dynamic import() still costs
+// a module-loader round trip per entry).
+let modules:
+  | Promise<[typeof import("@sigstore/protobuf-specs"), typeof import("./verify_entry.ts")]>
+  | undefined;
 
 function trustedLogs(trust: unknown): LogAuthority[] | undefined {
   const tlogs = (trust as { tlogs?: unknown } | null | undefined)?.tlogs;
@@ -24,12 +32,14 @@ function trustedLogs(trust: unknown): LogAuthority[] | undefined {
  * Verifies a Rekor v1/v2 entry (Sigstore `TransparencyLogEntry` JSON) against `expected` and
  * the Rekor logs of `trust` (a core/trust `TrustedRoot`). Returns the verified integrated time
  * (when the SET verified), the log's base URL, and, for entries without an integrated time
- * (Rekor v2), the log key's validity window. Throws CosignError("VERIFY", check "tlog-entry").
+ * (Rekor v2), the log key's validity window. `options.sha256` (a synchronous SHA-256) hashes the
+ * audit path; else WebCrypto. Throws CosignError("VERIFY", check "tlog-entry").
  */
 export async function verifyRekorEntry(
   entry: TlogEntry,
   expected: TlogExpectation,
   trust: unknown,
+  options: { sha256?: SyncSha256 } = {},
 ): Promise<TlogVerification> {
   const tlogs = trustedLogs(trust);
   if (!tlogs) {
@@ -38,13 +48,13 @@ export async function verifyRekorEntry(
       hint: "Verify with a trusted root (--trusted-root, or the public-good root).",
     });
   }
-  const [{ TransparencyLogEntry }, { verifyTlogEntry }] = await Promise.all([
+  const [{ TransparencyLogEntry }, { verifyTlogEntry }] = await (modules ??= Promise.all([
     import("@sigstore/protobuf-specs"),
     import("./verify_entry.ts"),
-  ]);
+  ]));
   let parsed: ReturnType<typeof TransparencyLogEntry.fromJSON>;
   try {
-    parsed = TransparencyLogEntry.fromJSON(entry);
+    parsed = withFastUint8ArrayCopies(() => TransparencyLogEntry.fromJSON(entry));
   } catch (e) {
     throw new CosignError(
       "VERIFY",
@@ -56,6 +66,7 @@ export async function verifyRekorEntry(
     parsed as Parameters<typeof verifyTlogEntry>[0],
     expected,
     tlogs,
+    options,
   );
   const untimed = !r.integratedTime && BigInt(parsed.integratedTime || "0") === 0n;
   return {

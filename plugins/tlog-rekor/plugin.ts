@@ -28,6 +28,7 @@ import { recognizesRekorEntry } from "./recognize_entry.ts";
 
 // The clients and the verification load on first use: this file is the light entry main.ts
 // lists, evaluated by every command.
+let entryVerifier: Promise<typeof import("./entry_verifier.ts")> | undefined;
 const defaultUrl = async (): Promise<string> => (await import("./rekor_v1.ts")).DEFAULT_REKOR_URL;
 
 /** The "rekor" transparency log (Rekor v1 and v2). */
@@ -58,9 +59,16 @@ export const rekorTransparencyLog: TransparencyLog = {
     return await findRekorEntries(url, query, ctx.signal);
   },
   recognizes: recognizesRekorEntry,
-  async verify(entry, expected, trust) {
-    const { verifyRekorEntry } = await import("./entry_verifier.ts");
-    return await verifyRekorEntry(entry, expected, trust);
+  async verify(entry, expected, trust, ctx) {
+    const { verifyRekorEntry } = await (entryVerifier ??= import("./entry_verifier.ts"));
+    // The runtime's synchronous digest (Bun) hashes the audit path; else WebCrypto.
+    const digestSync = ctx?.runtime?.digestSync;
+    return await verifyRekorEntry(
+      entry,
+      expected,
+      trust,
+      digestSync ? { sha256: (b) => digestSync("sha256", b) } : {},
+    );
   },
 };
 

@@ -18,10 +18,10 @@ import { CosignError } from "../../core/errors.ts";
 import type { LogAuthority } from "../../core/trust/trusted_root.ts";
 import { withinValidity } from "../../core/trust/trusted_root.ts";
 import { parseCheckpoint } from "../../core/verify/checkpoint.ts";
-import { leafHash, rootFromInclusionProof } from "../../core/verify/merkle.ts";
+import { leafHash, rootFromInclusionProof, type SyncSha256 } from "../../core/verify/merkle.ts";
 import { bytesEqual, toHex, verifySpki } from "../../core/verify/public_key.ts";
 import { rejectDuplicateKeys } from "../../core/strict_json.ts";
-import { base64Decode, pemToDer as pemDer, tryFromHex } from "../../core/encoding.ts";
+import { base64Decode, base64Encode, pemToDer as pemDer, tryFromHex } from "../../core/encoding.ts";
 
 /** What the log entry must describe. */
 export interface SignedContent {
@@ -236,9 +236,7 @@ export function setPayload(
   logId: Uint8Array,
   logIndex: bigint,
 ): Uint8Array {
-  let s = "";
-  for (const b of body) s += String.fromCharCode(b);
-  const text = `{"body":${JSON.stringify(btoa(s))},"integratedTime":${integratedTime},` +
+  const text = `{"body":${JSON.stringify(base64Encode(body))},"integratedTime":${integratedTime},` +
     `"logID":${JSON.stringify(toHex(logId))},"logIndex":${logIndex}}`;
   return new TextEncoder().encode(text);
 }
@@ -255,7 +253,8 @@ function toBig(v: unknown, what: string): bigint {
 
 /**
  * Verifies one log entry against the signed content and the trusted logs. Requires a verified
- * SET or a verified inclusion proof (or both, each checked when present). Throws
+ * SET or a verified inclusion proof (or both, each checked when present). `options.sha256`, a
+ * synchronous SHA-256 (the runtime's `digestSync`), hashes the audit path; else WebCrypto. Throws
  * CosignError("VERIFY") naming the failed check: "tlog entry body", "tlog inclusion promise
  * (SET)", "tlog inclusion proof", "tlog entry" (unknown log, time outside its validFor).
  */
@@ -263,6 +262,7 @@ export async function verifyTlogEntry(
   entry: TransparencyLogEntry,
   content: SignedContent,
   tlogs: LogAuthority[],
+  options: { sha256?: SyncSha256 } = {},
 ): Promise<TlogResult> {
   const kind = entry.kindVersion?.kind ?? "";
   const version = entry.kindVersion?.version ?? "";
@@ -358,7 +358,14 @@ export async function verifyTlogEntry(
       );
     }
     const hashes = (proof.hashes ?? []).map((h) => new Uint8Array(h));
-    const root = await rootFromInclusionProof(index, size, await leafHash(bodyBytes), hashes);
+    const sha = options.sha256;
+    const root = await rootFromInclusionProof(
+      index,
+      size,
+      await leafHash(bodyBytes, sha),
+      hashes,
+      sha,
+    );
     if (!root) {
       fail(
         "tlog inclusion proof",

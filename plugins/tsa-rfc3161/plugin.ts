@@ -20,6 +20,9 @@ import { CosignError } from "../../core/errors.ts";
 import { definePlugin, type Plugin, type TimestampAuthority } from "../../core/plugin.ts";
 import type { CertificateAuthority } from "../../core/trust/trusted_root.ts";
 
+// Loaded on first use, then reused (a repeated dynamic import() costs a loader round trip).
+let verifier: Promise<typeof import("./verify_timestamp.ts")> | undefined;
+
 /** The "rfc3161" timestamp authority. */
 export const rfc3161TimestampAuthority: TimestampAuthority = {
   name: "rfc3161",
@@ -45,7 +48,7 @@ export const rfc3161TimestampAuthority: TimestampAuthority = {
         },
       );
     }
-    const { verifyRfc3161Timestamp } = await import("./verify_timestamp.ts");
+    const { verifyRfc3161Timestamp } = await (verifier ??= import("./verify_timestamp.ts"));
     let signer: CertificateAuthority | undefined;
     const time = await verifyRfc3161Timestamp(
       token,
