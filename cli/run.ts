@@ -499,16 +499,20 @@ function namesTimeout(e: unknown): boolean {
     !/the command did not complete/.test(e.message);
 }
 
+/** How long, after the deadline, the command's own timeout error may take to arrive. */
+const OWN_TIMEOUT_ERROR_GRACE_MS = 1000;
+
 /**
- * At the --timeout deadline: the command's own error when it fails within 200 ms and names
- * what timed out (a service request stopped by the same deadline says which service and URL),
- * else `reason` (the generic timeout error is made from it).
+ * At the --timeout deadline: the command's own error when it fails within 1 s and names what
+ * timed out (a service request stopped by the same deadline says which service and URL; on a
+ * loaded machine its rejection can take a few hundred milliseconds to come through), else
+ * `reason` (the generic timeout error is made from it).
  */
 async function ownTimeoutError(running: Promise<unknown>, reason: unknown): Promise<never> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const own = await Promise.race([
     running.then(() => undefined, (e) => e),
-    new Promise((resolve) => timer = setTimeout(resolve, 200)),
+    new Promise((resolve) => timer = setTimeout(resolve, OWN_TIMEOUT_ERROR_GRACE_MS)),
   ]);
   clearTimeout(timer);
   throw namesTimeout(own) ? own : reason;
