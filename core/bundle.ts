@@ -28,6 +28,7 @@ import type { HashAlgorithm } from "./plugin.ts";
 import { isBase64 } from "./legacy_bundle.ts";
 import { rejectDuplicateKeys } from "./strict_json.ts";
 import { withFastUint8ArrayCopies } from "./fast_copy.ts";
+import { lazyModule } from "./lazy_module.ts";
 
 export type { Bundle, TransparencyLogEntry } from "@sigstore/bundle";
 
@@ -256,11 +257,8 @@ export async function checkBundleJSONValue(value: unknown, source = "(input)"): 
   checkedBundles.set(value as object, { text: JSON.stringify(value), parsed });
 }
 
-// Loaded on first use, then reused: a dynamic import() of a loaded module still costs a
-// module-loader round trip per call (≈ 3% of an in-process bundle verification under Bun).
-let bundleLibPromise: Promise<typeof import("@sigstore/bundle")> | undefined;
-const bundleLib = (): Promise<typeof import("@sigstore/bundle")> =>
-  bundleLibPromise ??= import("@sigstore/bundle");
+// Loaded on first use, then reused (core/lazy_module.ts).
+const bundleLib = lazyModule(() => import("@sigstore/bundle"));
 
 async function parseBundleValue(value: unknown, source: string): Promise<ParsedBundle> {
   if (!isObject(value)) throw invalid(source, "it is not a JSON object");

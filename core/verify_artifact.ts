@@ -48,6 +48,7 @@ import type {
   Verifier,
 } from "./plugin.ts";
 import { MAX_WHOLE_MESSAGE_BYTES, readAll, readUpTo } from "./read_all.ts";
+import { lazyModule } from "./lazy_module.ts";
 import type { TrustedRoot } from "./trust/trusted_root.ts";
 import type { ArtifactInput, VerifyPolicy, VerifyResult } from "./verify/verify_bundle.ts";
 
@@ -160,6 +161,13 @@ async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   );
 }
 
+// Loaded on first use, then reused (core/lazy_module.ts): an import() per signature costs a
+// module-loader round trip each (fifty signatures made a hundred and more).
+const publicKeyLib = lazyModule(() => import("./verify/public_key.ts"));
+const bundleLib = lazyModule(() => import("./bundle.ts"));
+const engineLib = lazyModule(() => import("./verify/verify_bundle.ts"));
+const witnessesLib = lazyModule(() => import("./verify/witnesses.ts"));
+
 /** Public keys whose payload signatures WebCrypto checks natively (same answer on Deno and Bun). */
 const nativeKeys = new WeakMap<Verifier, Promise<Uint8Array | undefined>>();
 
@@ -178,7 +186,7 @@ async function verifyPayloadSignature(
     spki = (async () => {
       try {
         const k = await verifier.publicKey();
-        const { spkiKind } = await import("./verify/public_key.ts");
+        const { spkiKind } = await publicKeyLib();
         const kind = spkiKind(k.spki);
         return kind === "ec-p256" || kind === "ed25519" ? k.spki : undefined;
       } catch {
@@ -190,7 +198,7 @@ async function verifyPayloadSignature(
   try {
     const key = await spki;
     if (key) {
-      const { verifySpki } = await import("./verify/public_key.ts");
+      const { verifySpki } = await publicKeyLib();
       return await verifySpki(key, payload, signature, "sha256");
     }
     return await verifier.verify(payload, signature);
@@ -280,7 +288,7 @@ async function bundleInput(
         spki = (await (await import("./verify/certificate.ts")).parseCertificate(leaf)).spki;
       }
     }
-    const { spkiKind } = await import("./verify/public_key.ts");
+    const { spkiKind } = await publicKeyLib();
     if (spki && !spkiKind(spki).startsWith("ec-")) {
       if (!artifact.open) {
         throw new CosignError(
@@ -387,7 +395,7 @@ async function checkPredicateType(job: Job, payload: Uint8Array): Promise<void> 
 
 async function verifyStoredBundle(job: Job, stored: StoredSignature): Promise<VerifiedSignature> {
   const { artifact, o } = job;
-  const { bundleFromJSONValue, messageSignatureOf } = await import("./bundle.ts");
+  const { bundleFromJSONValue, messageSignatureOf } = await bundleLib();
   const { bundle } = await bundleFromJSONValue(stored.bundle, `"${stored.location}"`);
   if (o.requireTimestamps) {
     const vm = (stored.bundle as {
@@ -411,7 +419,7 @@ async function verifyStoredBundle(job: Job, stored: StoredSignature): Promise<Ve
   const spki = o.verifier ? (await o.verifier.publicKey()).spki : undefined;
   const policy = policyFor(job, spki);
   if (stored.timestamped) policy.timestampedBytes = stored.timestamped;
-  const { verifyBundle } = await import("./verify/verify_bundle.ts");
+  const { verifyBundle } = await engineLib();
   const r = await verifyBundle(
     bundle,
     await bundleInput(artifact, bundle, policy),
@@ -447,9 +455,13 @@ async function verifyLegacy(job: Job, stored: StoredSignature): Promise<Verified
   const { artifact, o } = job;
   let legacy = stored.legacy!;
   const payload = legacy.payload;
-  const signedSha256 = payload
-    ? await sha256(payload)
-    : toBytes((await artifact.digest("sha256")).hex);
+  // The payload's digest is needed only for log evidence and the engine's bundle: computed on
+  // first use (a key-verified image signature without a log never needs it). The artifact's
+  // digest, when there is no payload, is taken up front as before.
+  let payloadSha256: Promise<Uint8Array> | undefined;
+  const contentSha256 = payload ? undefined : toBytes((await artifact.digest("sha256")).hex);
+  const signedSha256 = (): Promise<Uint8Array> =>
+    contentSha256 ? Promise.resolve(contentSha256) : (payloadSha256 ??= sha256(payload!));
   // (Keyless only when there is a certificate to verify with: otherwise that is the answer.)
   const verifiable = !!o.verifier || !!legacy.certificate || !!o.policy?.certificate;
   // True when the log entry came from the online look-up rather than with the signature.
@@ -457,7 +469,7 @@ async function verifyLegacy(job: Job, stored: StoredSignature): Promise<Verified
   if (!legacy.rekorBundle && !o.ignoreTlog && o.lookupTlog && verifiable) {
     // No log evidence with the signature: look it up (cosign does, in Rekor) and verify what
     // the log returned exactly as a carried Rekor bundle (SET against the trusted root).
-    const found = (await o.lookupTlog(signedSha256, legacy.signature))
+    const found = (await o.lookupTlog(await signedSha256(), legacy.signature))
       .map(legacyRekorBundleOf).find((b) => b !== undefined);
     if (found) {
       legacy = { ...legacy, rekorBundle: rekorBundleText(found) };
@@ -487,7 +499,7 @@ async function verifyLegacy(job: Job, stored: StoredSignature): Promise<Verified
     ]);
     const { bundle } = await bundleFromJSONValue(
       // No certificate in the signature but one given (--certificate): the engine takes it.
-      legacySignatureBundleJson(legacy, signedSha256, {
+      legacySignatureBundleJson(legacy, await signedSha256(), {
         publicKey: !!o.verifier || !!o.policy?.certificate,
       }),
       stored.id ? `signature layer ${stored.id}` : `"${stored.location}"`,
@@ -520,10 +532,10 @@ async function verifyLegacy(job: Job, stored: StoredSignature): Promise<Verified
       ? pemCertificates(legacy.certificate)[0] ?? (await o.verifier.publicKey()).spki
       : (await o.verifier.publicKey()).spki;
     try {
-      const { verifyRekorBundle } = await import("./verify/witnesses.ts");
+      const { verifyRekorBundle } = await witnessesLib();
       const t = await verifyRekorBundle(
         legacy.rekorBundle,
-        { kind: "message", signature: legacy.signature, digest: signedSha256, keyDer },
+        { kind: "message", signature: legacy.signature, digest: await signedSha256(), keyDer },
         await job.trust(),
         o.ctx,
       );

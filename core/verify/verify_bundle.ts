@@ -51,6 +51,7 @@ import {
 } from "./witnesses.ts";
 import { rejectDuplicateKeys } from "../strict_json.ts";
 import { pae } from "../dsse.ts";
+import { lazyModule } from "../lazy_module.ts";
 
 /**
  * The artifact: its bytes, or its SHA-256 digest (`sha256:<hex>` on the command line), with
@@ -156,11 +157,8 @@ async function verifyPrehashed(
   }
 }
 
-// Loaded on first use, then reused (a repeated dynamic import() still costs a module-loader
-// round trip per verification).
-let specsPromise: Promise<typeof import("@sigstore/protobuf-specs")> | undefined;
-const protobufSpecs = (): Promise<typeof import("@sigstore/protobuf-specs")> =>
-  specsPromise ??= import("@sigstore/protobuf-specs");
+// Loaded on first use, then reused (core/lazy_module.ts).
+const protobufSpecs = lazyModule(() => import("@sigstore/protobuf-specs"));
 
 type Hash = "sha256" | "sha384" | "sha512";
 const HASH_BY_ENUM: Record<number, Hash> = { 1: "sha256", 2: "sha384", 3: "sha512" };

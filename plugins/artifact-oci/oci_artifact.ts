@@ -22,6 +22,7 @@
  */
 import { base64 } from "@scure/base";
 import { CosignError, isCosignError } from "../../core/errors.ts";
+import { lazyModule } from "../../core/lazy_module.ts";
 import type {
   Artifact,
   ArtifactType,
@@ -357,6 +358,9 @@ function inTotoStatement(
   return undefined;
 }
 
+// Loaded on first use, then reused: checkImageClaims runs once per signature.
+const simpleSigning = lazyModule(() => import("./simple_signing.ts"));
+
 /**
  * Checks that a verified payload is about the image `digest`: cosign's simple-signing claims
  * (digest, annotations), or for a cosign v3 signature (an in-toto statement whose subject the
@@ -392,7 +396,7 @@ export async function checkImageClaims(
     }
     return;
   }
-  const { checkClaims, parseSimpleSigningPayload } = await import("./simple_signing.ts");
+  const { checkClaims, parseSimpleSigningPayload } = await simpleSigning();
   let p;
   try {
     p = parseSimpleSigningPayload(payload);

@@ -15,13 +15,13 @@ import { CosignError } from "../../core/errors.ts";
 import type { TlogEntry, TlogExpectation, TlogVerification } from "../../core/plugin.ts";
 import type { LogAuthority } from "../../core/trust/trusted_root.ts";
 import { withFastUint8ArrayCopies } from "../../core/fast_copy.ts";
+import { lazyModule } from "../../core/lazy_module.ts";
 import type { SyncSha256 } from "../../core/verify/merkle.ts";
 
-// The heavy parts, loaded on first use and then reused (a repeated dynamic import() still costs
-// a module-loader round trip per entry).
-let modules:
-  | Promise<[typeof import("@sigstore/protobuf-specs"), typeof import("./verify_entry.ts")]>
-  | undefined;
+// The heavy parts, loaded on first use and then reused (core/lazy_module.ts).
+const modules = lazyModule(() =>
+  Promise.all([import("@sigstore/protobuf-specs"), import("./verify_entry.ts")])
+);
 
 function trustedLogs(trust: unknown): LogAuthority[] | undefined {
   const tlogs = (trust as { tlogs?: unknown } | null | undefined)?.tlogs;
@@ -48,10 +48,7 @@ export async function verifyRekorEntry(
       hint: "Verify with a trusted root (--trusted-root, or the public-good root).",
     });
   }
-  const [{ TransparencyLogEntry }, { verifyTlogEntry }] = await (modules ??= Promise.all([
-    import("@sigstore/protobuf-specs"),
-    import("./verify_entry.ts"),
-  ]));
+  const [{ TransparencyLogEntry }, { verifyTlogEntry }] = await modules();
   let parsed: ReturnType<typeof TransparencyLogEntry.fromJSON>;
   try {
     parsed = withFastUint8ArrayCopies(() => TransparencyLogEntry.fromJSON(entry));

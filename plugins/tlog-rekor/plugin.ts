@@ -24,11 +24,12 @@
  */
 import { CosignError } from "../../core/errors.ts";
 import { definePlugin, type Plugin, type TransparencyLog } from "../../core/plugin.ts";
+import { lazyModule } from "../../core/lazy_module.ts";
 import { recognizesRekorEntry } from "./recognize_entry.ts";
 
 // The clients and the verification load on first use: this file is the light entry main.ts
 // lists, evaluated by every command.
-let entryVerifier: Promise<typeof import("./entry_verifier.ts")> | undefined;
+const entryVerifier = lazyModule(() => import("./entry_verifier.ts"));
 const defaultUrl = async (): Promise<string> => (await import("./rekor_v1.ts")).DEFAULT_REKOR_URL;
 
 /** The "rekor" transparency log (Rekor v1 and v2). */
@@ -60,7 +61,7 @@ export const rekorTransparencyLog: TransparencyLog = {
   },
   recognizes: recognizesRekorEntry,
   async verify(entry, expected, trust, ctx) {
-    const { verifyRekorEntry } = await (entryVerifier ??= import("./entry_verifier.ts"));
+    const { verifyRekorEntry } = await entryVerifier();
     // The runtime's synchronous digest (Bun) hashes the audit path; else WebCrypto.
     const digestSync = ctx?.runtime?.digestSync;
     return await verifyRekorEntry(

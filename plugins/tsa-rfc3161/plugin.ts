@@ -19,9 +19,10 @@
 import { CosignError } from "../../core/errors.ts";
 import { definePlugin, type Plugin, type TimestampAuthority } from "../../core/plugin.ts";
 import type { CertificateAuthority } from "../../core/trust/trusted_root.ts";
+import { lazyModule } from "../../core/lazy_module.ts";
 
-// Loaded on first use, then reused (a repeated dynamic import() costs a loader round trip).
-let verifier: Promise<typeof import("./verify_timestamp.ts")> | undefined;
+// Loaded on first use, then reused (core/lazy_module.ts).
+const verifier = lazyModule(() => import("./verify_timestamp.ts"));
 
 /** The "rfc3161" timestamp authority. */
 export const rfc3161TimestampAuthority: TimestampAuthority = {
@@ -48,7 +49,7 @@ export const rfc3161TimestampAuthority: TimestampAuthority = {
         },
       );
     }
-    const { verifyRfc3161Timestamp } = await (verifier ??= import("./verify_timestamp.ts"));
+    const { verifyRfc3161Timestamp } = await verifier();
     let signer: CertificateAuthority | undefined;
     const time = await verifyRfc3161Timestamp(
       token,
