@@ -232,8 +232,13 @@ export class RegistryClient {
     digest: string,
     options: GetBlobOptions = {},
   ): Promise<Uint8Array> {
-    const stream = await this.getBlob(repo, digest, options);
-    return await blobs.readAllBlob(stream, `${repositoryString(toRepository(repo))}@${digest}`);
+    const r = toRepository(repo);
+    assertDigest(digest, "blob digest");
+    return await this.#t.run(
+      "download blob",
+      `${repositoryString(r)}@${digest}`,
+      (op) => blobs.getBlobBytes(this.#t, op, r, digest, options),
+    );
   }
 
   /**
