@@ -33,8 +33,6 @@ export const KIND_ANNOTATION = "dev.tekton.image.kind";
 export const NAME_ANNOTATION = "dev.tekton.image.name";
 /** The most resources a bundle holds. */
 export const MAX_BUNDLE_OBJECTS = 10;
-/** The largest resource file read (Kubernetes stores objects up to about 1.5 MiB). */
-export const MAX_RESOURCE_FILE_BYTES = 1536 * 1024;
 
 /** A file given to {@link buildBundle}. */
 export interface BundleSource {

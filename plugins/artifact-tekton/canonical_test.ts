@@ -69,6 +69,29 @@ describe("Tekton canonical form", () => {
     );
   });
 
+  it("matches Tekton's Pipeline.Checksum() test vector (TestPipelineChecksum)", async () => {
+    // The vector's object says apiVersion tekton.dev/v1beta1 (and Checksum keeps it); the spec is
+    // empty, so the v1 and v1beta1 types write the same JSON.
+    for (const extra of [{}, { "kubectl-client-side-apply": "client" }]) {
+      const { checksum } = await canonicalResource({
+        apiVersion: "tekton.dev/v1beta1",
+        kind: "Pipeline",
+        metadata: {
+          name: "pipeline",
+          namespace: "pipeline-ns",
+          uid: "abc",
+          labels: { label: "foo" },
+          annotations: { foo: "bar", ...extra },
+        },
+        spec: {},
+      }, "test");
+      assert.equal(
+        hex(checksum),
+        "ef400089e645c69a588e71fe629ce2a989743e303c058073b0829c6c6338ab8a",
+      );
+    }
+  });
+
   it("verifies the files tkn task sign signed (v1beta1 and v1) and rejects them altered", async () => {
     const verifier = verifierFromPem(fixture("tkn-testdata.pub"));
     for (const name of ["tkn-signed.yaml", "tkn-signed-v1.yaml"]) {

@@ -5,6 +5,7 @@
 export { artifactTektonPlugin, default } from "./plugin.ts";
 export * from "./bundle.ts";
 export * from "./resources.ts";
+export * from "./resource_text.ts";
 export * from "./describe.ts";
 export * from "./upload_tekton.ts";
 export * from "./canonical.ts";

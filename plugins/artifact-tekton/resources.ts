@@ -13,9 +13,9 @@
  * ```
  * @module
  */
-import { parseAllDocuments } from "yaml";
 import { CosignError } from "../../core/errors.ts";
 import { goJsonBytes, goMap } from "../artifact-oci/mod.ts";
+import { parseYamlDocuments } from "./resource_text.ts";
 
 /** Tekton API versions a bundle resource may have. */
 export const TEKTON_VERSIONS: readonly string[] = ["v1", "v1beta1", "v1alpha1"];
@@ -150,18 +150,7 @@ export function parseResources(source: string, text: string): TektonResource[] {
     });
     return out;
   }
-  const docs = parseAllDocuments(text, {
-    version: "1.1",
-    merge: true,
-    uniqueKeys: true,
-    // sigs.k8s.io/yaml (go-yaml v2) leaves timestamps as strings and knows no sexagesimal numbers.
-    customTags: (tags) =>
-      tags.filter((t) =>
-        typeof t === "string" ||
-        (t.tag !== "tag:yaml.org,2002:timestamp" && t.format !== "TIME")
-      ),
-  });
-  const list = Array.isArray(docs) ? docs : [docs];
+  const list = parseYamlDocuments(text);
   list.forEach((doc, i) => {
     if (doc.errors.length > 0) {
       throw invalid(

@@ -242,121 +242,117 @@ const STEP_TAIL: [string, GoType][] = [
   ["stderrConfig", ptr(struct(OUTPUT_CONFIG))],
 ];
 
+/**
+ * The container fields of a Step or StepTemplate, with the compute resources under their
+ * version's name (v1 `computeResources`, v1beta1 `resources`).
+ */
+function containerFields(resources: "computeResources" | "resources"): [string, GoType][] {
+  return [
+    ["image", "string"],
+    ["command", list("string")],
+    ["args", list("string")],
+    ["workingDir", "string"],
+    ["envFrom", list(struct(ENV_FROM))],
+    ["env", list(struct(ENV_VAR))],
+    [resources, struct(RESOURCES)],
+    ["volumeMounts", list(struct(VOLUME_MOUNT))],
+    ["volumeDevices", list(struct(VOLUME_DEVICE))],
+    ["imagePullPolicy", "string"],
+    ["securityContext", ptr(struct(SECURITY_CONTEXT))],
+  ];
+}
+
+/** A PipelineTask with the version's TaskRef. */
+function pipelineTask(taskRef: GoStruct): GoStruct {
+  return s(
+    "PipelineTask",
+    ["name", "string"],
+    ["displayName", "string"],
+    ["description", "string"],
+    ["taskRef", ptr(struct(taskRef))],
+    ["when", list(struct(WHEN))],
+    ["retries", "int"],
+    ["runAfter", list("string")],
+    ["params", list(struct(PARAM))],
+    ["matrix", ptr(struct(s("Matrix", ["params", list(struct(PARAM))])))],
+    [
+      "workspaces",
+      list(struct(s(
+        "WorkspacePipelineTaskBinding",
+        ["name!", "string"],
+        ["workspace", "string"],
+        ["subPath", "string"],
+      ))),
+    ],
+    ["timeout", ptr("duration")],
+  );
+}
+
+/** A PipelineSpec with the version's PipelineTask. */
+function pipelineSpec(task: GoStruct): GoStruct {
+  return s(
+    "PipelineSpec",
+    ["displayName", "string"],
+    ["description", "string"],
+    ["tasks", list(struct(task))],
+    ["params", list(struct(PARAM_SPEC))],
+    [
+      "workspaces",
+      list(struct(s(
+        "PipelineWorkspaceDeclaration",
+        ["name!", "string"],
+        ["description", "string"],
+        ["optional", "bool"],
+      ))),
+    ],
+    [
+      "results",
+      list(struct(s(
+        "PipelineResult",
+        ["name!", "string"],
+        ["type", "string"],
+        ["description!", "string"],
+        ["value!", "paramValue"],
+      ))),
+    ],
+    ["finally", list(struct(task))],
+  );
+}
+
+/** TaskRef fields: name, kind, apiVersion, then v1beta1's bundle, then the resolver. */
+function taskRef(bundle: boolean): GoStruct {
+  return s(
+    "TaskRef",
+    ["name", "string"],
+    ["kind", "string"],
+    ["apiVersion", "string"],
+    ...(bundle ? [["bundle", "string"] as [string, GoType]] : []),
+    ["resolver", "string"],
+    ["params", list(struct(PARAM))],
+  );
+}
+
 // --- tekton.dev/v1 ---------------------------------------------------------------------------
 
-const V1_STEP = s(
-  "Step",
-  ["name!", "string"],
-  ["image", "string"],
-  ["command", list("string")],
-  ["args", list("string")],
-  ["workingDir", "string"],
-  ["envFrom", list(struct(ENV_FROM))],
-  ["env", list(struct(ENV_VAR))],
-  ["computeResources", struct(RESOURCES)],
-  ["volumeMounts", list(struct(VOLUME_MOUNT))],
-  ["volumeDevices", list(struct(VOLUME_DEVICE))],
-  ["imagePullPolicy", "string"],
-  ["securityContext", ptr(struct(SECURITY_CONTEXT))],
-  ...STEP_TAIL,
-);
-const V1_STEP_TEMPLATE = s(
-  "StepTemplate",
-  ["image", "string"],
-  ["command", list("string")],
-  ["args", list("string")],
-  ["workingDir", "string"],
-  ["envFrom", list(struct(ENV_FROM))],
-  ["env", list(struct(ENV_VAR))],
-  ["computeResources", struct(RESOURCES)],
-  ["volumeMounts", list(struct(VOLUME_MOUNT))],
-  ["volumeDevices", list(struct(VOLUME_DEVICE))],
-  ["imagePullPolicy", "string"],
-  ["securityContext", ptr(struct(SECURITY_CONTEXT))],
-);
 const V1_TASK_SPEC = s(
   "TaskSpec",
   ["params", list(struct(PARAM_SPEC))],
   ["displayName", "string"],
   ["description", "string"],
-  ["steps", list(struct(V1_STEP))],
+  [
+    "steps",
+    list(
+      struct(s("Step", ["name!", "string"], ...containerFields("computeResources"), ...STEP_TAIL)),
+    ),
+  ],
   ["volumes", list(struct(VOLUME))],
-  ["stepTemplate", ptr(struct(V1_STEP_TEMPLATE))],
+  ["stepTemplate", ptr(struct(s("StepTemplate", ...containerFields("computeResources"))))],
   ["workspaces", list(struct(WORKSPACE_DECLARATION))],
   ["results", list(struct(TASK_RESULT))],
-);
-const V1_TASK_REF = s(
-  "TaskRef",
-  ["name", "string"],
-  ["kind", "string"],
-  ["apiVersion", "string"],
-  ["resolver", "string"],
-  ["params", list(struct(PARAM))],
-);
-const V1_PIPELINE_TASK = s(
-  "PipelineTask",
-  ["name", "string"],
-  ["displayName", "string"],
-  ["description", "string"],
-  ["taskRef", ptr(struct(V1_TASK_REF))],
-  ["when", list(struct(WHEN))],
-  ["retries", "int"],
-  ["runAfter", list("string")],
-  ["params", list(struct(PARAM))],
-  ["matrix", ptr(struct(s("Matrix", ["params", list(struct(PARAM))])))],
-  [
-    "workspaces",
-    list(struct(s(
-      "WorkspacePipelineTaskBinding",
-      ["name!", "string"],
-      ["workspace", "string"],
-      ["subPath", "string"],
-    ))),
-  ],
-  ["timeout", ptr("duration")],
-);
-const PIPELINE_WORKSPACE = s(
-  "PipelineWorkspaceDeclaration",
-  ["name!", "string"],
-  ["description", "string"],
-  ["optional", "bool"],
-);
-const PIPELINE_RESULT = s(
-  "PipelineResult",
-  ["name!", "string"],
-  ["type", "string"],
-  ["description!", "string"],
-  ["value!", "paramValue"],
-);
-const V1_PIPELINE_SPEC = s(
-  "PipelineSpec",
-  ["displayName", "string"],
-  ["description", "string"],
-  ["tasks", list(struct(V1_PIPELINE_TASK))],
-  ["params", list(struct(PARAM_SPEC))],
-  ["workspaces", list(struct(PIPELINE_WORKSPACE))],
-  ["results", list(struct(PIPELINE_RESULT))],
-  ["finally", list(struct(V1_PIPELINE_TASK))],
 );
 
 // --- tekton.dev/v1beta1 ----------------------------------------------------------------------
 
-const V1BETA1_STEP = s(
-  "Step",
-  ["name!", "string"],
-  ["image", "string"],
-  ["command", list("string")],
-  ["args", list("string")],
-  ["workingDir", "string"],
-  ["envFrom", list(struct(ENV_FROM))],
-  ["env", list(struct(ENV_VAR))],
-  ["resources", struct(RESOURCES)],
-  ["volumeMounts", list(struct(VOLUME_MOUNT))],
-  ["volumeDevices", list(struct(VOLUME_DEVICE))],
-  ["imagePullPolicy", "string"],
-  ["securityContext", ptr(struct(SECURITY_CONTEXT))],
-  ...STEP_TAIL,
-);
 const RESOURCE_DECLARATION = s(
   "TaskResource",
   ["name!", "string"],
@@ -378,51 +374,13 @@ const V1BETA1_TASK_SPEC = s(
   ["params", list(struct(PARAM_SPEC))],
   ["displayName", "string"],
   ["description", "string"],
-  ["steps", list(struct(V1BETA1_STEP))],
+  [
+    "steps",
+    list(struct(s("Step", ["name!", "string"], ...containerFields("resources"), ...STEP_TAIL))),
+  ],
   ["volumes", list(struct(VOLUME))],
   ["workspaces", list(struct(WORKSPACE_DECLARATION))],
   ["results", list(struct(TASK_RESULT))],
-);
-const V1BETA1_TASK_REF = s(
-  "TaskRef",
-  ["name", "string"],
-  ["kind", "string"],
-  ["apiVersion", "string"],
-  ["bundle", "string"],
-  ["resolver", "string"],
-  ["params", list(struct(PARAM))],
-);
-const V1BETA1_PIPELINE_TASK = s(
-  "PipelineTask",
-  ["name", "string"],
-  ["displayName", "string"],
-  ["description", "string"],
-  ["taskRef", ptr(struct(V1BETA1_TASK_REF))],
-  ["when", list(struct(WHEN))],
-  ["retries", "int"],
-  ["runAfter", list("string")],
-  ["params", list(struct(PARAM))],
-  ["matrix", ptr(struct(s("Matrix", ["params", list(struct(PARAM))])))],
-  [
-    "workspaces",
-    list(struct(s(
-      "WorkspacePipelineTaskBinding",
-      ["name!", "string"],
-      ["workspace", "string"],
-      ["subPath", "string"],
-    ))),
-  ],
-  ["timeout", ptr("duration")],
-);
-const V1BETA1_PIPELINE_SPEC = s(
-  "PipelineSpec",
-  ["displayName", "string"],
-  ["description", "string"],
-  ["tasks", list(struct(V1BETA1_PIPELINE_TASK))],
-  ["params", list(struct(PARAM_SPEC))],
-  ["workspaces", list(struct(PIPELINE_WORKSPACE))],
-  ["results", list(struct(PIPELINE_RESULT))],
-  ["finally", list(struct(V1BETA1_PIPELINE_TASK))],
 );
 
 function resource(kind: string, spec: GoStruct): GoStruct {
@@ -438,7 +396,7 @@ function resource(kind: string, spec: GoStruct): GoStruct {
 /** The top-level structs by `<version>/<kind>`. */
 export const SCHEMAS: Record<string, GoStruct> = {
   "v1/Task": resource("Task", V1_TASK_SPEC),
-  "v1/Pipeline": resource("Pipeline", V1_PIPELINE_SPEC),
+  "v1/Pipeline": resource("Pipeline", pipelineSpec(pipelineTask(taskRef(false)))),
   "v1beta1/Task": resource("Task", V1BETA1_TASK_SPEC),
-  "v1beta1/Pipeline": resource("Pipeline", V1BETA1_PIPELINE_SPEC),
+  "v1beta1/Pipeline": resource("Pipeline", pipelineSpec(pipelineTask(taskRef(true)))),
 };

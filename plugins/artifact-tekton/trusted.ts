@@ -15,11 +15,12 @@
  * ```
  * @module
  */
-import { isMap, isScalar, type Node, parseAllDocuments, stringify } from "yaml";
+import { isMap, isScalar, type Node, stringify } from "yaml";
 import { base64 } from "@scure/base";
 import { CosignError } from "../../core/errors.ts";
 import type { Signer, Verifier } from "../../core/plugin.ts";
 import { canonicalResource, signableKind, SIGNATURE_ANNOTATION } from "./canonical.ts";
+import { parseYamlDocuments } from "./resource_text.ts";
 
 /** What a verified resource is. */
 export interface TrustedResource {
@@ -40,19 +41,7 @@ function bad(source: string, why: string, hint?: string): CosignError {
 }
 
 function parseOne(text: string, source: string) {
-  const docs = parseAllDocuments(text, {
-    version: "1.1",
-    merge: true,
-    uniqueKeys: true,
-    customTags: (tags) =>
-      tags.filter((t) =>
-        typeof t === "string" ||
-        (t.tag !== "tag:yaml.org,2002:timestamp" && t.format !== "TIME")
-      ),
-  });
-  const list = (Array.isArray(docs) ? docs : [docs]).filter((d) =>
-    d.contents !== null || d.errors.length > 0
-  );
+  const list = parseYamlDocuments(text).filter((d) => d.contents !== null || d.errors.length > 0);
   for (const d of list) {
     if (d.errors.length > 0) {
       throw bad(source, `it is not valid YAML (${d.errors[0].message.split("\n")[0]})`);

@@ -5,42 +5,11 @@
  * and exits 12 when the signature does not verify.
  * @module
  */
-import { readFile, stat } from "node:fs/promises";
 import { CosignError } from "../../core/errors.ts";
 import type { Invocation } from "../../core/plugin.ts";
 import { writeFileAtomic } from "../../runtime/atomic_file.ts";
-import { MAX_RESOURCE_FILE_BYTES } from "./bundle.ts";
+import { readResourceText } from "./resource_text.ts";
 import { signResourceText, verifyResourceText } from "./trusted.ts";
-
-async function readText(path: string): Promise<string> {
-  let size: number;
-  try {
-    const s = await stat(path);
-    if (!s.isFile()) {
-      throw new CosignError("INVALID_INPUT", `Cannot read "${path}": not a regular file`);
-    }
-    size = s.size;
-  } catch (e) {
-    if (e instanceof CosignError) throw e;
-    const code = (e as { code?: string }).code;
-    throw new CosignError(
-      code === "ENOENT" ? "NOT_FOUND" : "IO",
-      `Cannot read "${path}": ${code === "ENOENT" ? "no such file" : (e as Error).message}`,
-      { hint: "Pass a Task or Pipeline YAML file." },
-    );
-  }
-  if (size > MAX_RESOURCE_FILE_BYTES) {
-    throw new CosignError(
-      "TOO_LARGE",
-      `Cannot read "${path}": it is ${size} bytes, more than a Kubernetes object may be (${MAX_RESOURCE_FILE_BYTES})`,
-    );
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(await readFile(path));
-  } catch {
-    throw new CosignError("INVALID_INPUT", `Cannot read "${path}": it is not UTF-8 text`);
-  }
-}
 
 function keyRef(flags: Invocation["flags"], command: string): string {
   const key = flags.key as string | undefined;
@@ -55,7 +24,7 @@ function keyRef(flags: Invocation["flags"], command: string): string {
 /** Runs `tekton sign`. */
 export async function runTektonSign({ flags, args, ctx, io }: Invocation): Promise<void> {
   const path = args[0];
-  const text = await readText(path);
+  const text = await readResourceText(path, "Pass a Task or Pipeline YAML file.");
   const signer = await ctx.plugins.signer(keyRef(flags, "sign"), ctx);
   try {
     const { text: signed, resource } = await signResourceText(text, path, signer);
@@ -76,7 +45,7 @@ export async function runTektonSign({ flags, args, ctx, io }: Invocation): Promi
 /** Runs `tekton verify`. */
 export async function runTektonVerify({ flags, args, ctx }: Invocation): Promise<void> {
   const path = args[0];
-  const text = await readText(path);
+  const text = await readResourceText(path, "Pass a Task or Pipeline YAML file.");
   const verifier = await ctx.plugins.verifier(keyRef(flags, "verify"), ctx);
   const r = await verifyResourceText(text, path, verifier);
   ctx.log.info(`Verified OK: ${r.kind} "${r.name}" (${r.apiVersion}) in ${path}`);

@@ -6,10 +6,10 @@
  * resources it verified.
  * @module
  */
-import { readFile, stat } from "node:fs/promises";
 import { CosignError } from "../../core/errors.ts";
 import type { FlagValues, Invocation } from "../../core/plugin.ts";
-import { buildBundle, MAX_RESOURCE_FILE_BYTES, pushBundle } from "./bundle.ts";
+import { buildBundle, pushBundle } from "./bundle.ts";
+import { readResourceText } from "./resource_text.ts";
 
 function pairs(list: string[], flag: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -41,40 +41,6 @@ export function parseCtime(value: string | undefined, now: Date = new Date()): D
   return d;
 }
 
-async function readResourceFile(path: string): Promise<string> {
-  let size: number;
-  try {
-    const s = await stat(path);
-    if (!s.isFile()) {
-      throw new CosignError("INVALID_INPUT", `Cannot read "${path}": it is not a regular file`);
-    }
-    size = s.size;
-  } catch (e) {
-    if (e instanceof CosignError) throw e;
-    const code = (e as { code?: string }).code;
-    throw new CosignError(
-      code === "ENOENT" ? "NOT_FOUND" : "IO",
-      `Cannot read "${path}": ${code === "ENOENT" ? "no such file" : (e as Error).message}`,
-      { hint: "Pass Tekton resource files (YAML or JSON) with -f." },
-    );
-  }
-  if (size > MAX_RESOURCE_FILE_BYTES) {
-    throw new CosignError(
-      "TOO_LARGE",
-      `Cannot bundle "${path}": it is ${size} bytes, more than a Kubernetes object may be (${MAX_RESOURCE_FILE_BYTES})`,
-      { hint: "A Tekton resource file is YAML or JSON of a few kilobytes." },
-    );
-  }
-  const bytes = await readFile(path);
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new CosignError("INVALID_INPUT", `Cannot bundle "${path}": it is not UTF-8 text`, {
-      hint: "Pass Tekton resource files (YAML or JSON).",
-    });
-  }
-}
-
 /** Runs `upload tekton` (the command spec is in plugin.ts). */
 export async function runUploadTekton({ flags, args, ctx, io }: Invocation): Promise<void> {
   const f: FlagValues = flags;
@@ -88,7 +54,12 @@ export async function runUploadTekton({ flags, args, ctx, io }: Invocation): Pro
   const labels = pairs((f.label as string[] | undefined) ?? [], "label");
   const annotations = pairs((f.annotate as string[] | undefined) ?? [], "annotate");
   const sources = [];
-  for (const path of files) sources.push({ path, text: await readResourceFile(path) });
+  for (const path of files) {
+    sources.push({
+      path,
+      text: await readResourceText(path, "Pass Tekton resource files (YAML or JSON) with -f."),
+    });
+  }
   const bundle = await buildBundle(sources, { created, labels, annotations });
   ctx.log.info("Creating Tekton Bundle:");
   for (const l of bundle.layers) {
