@@ -136,14 +136,14 @@ export function list(flags: FlagValues, name: string): string[] {
 }
 
 /**
- * Parses `-a key=value` annotations into an object. Throws CosignError("USAGE") for an entry
- * without "=".
+ * Parses `-a key=value` annotations (or other key=value flags, named by `what`) into an object.
+ * Throws CosignError("USAGE") for an entry without "=".
  */
-export function parseAnnotations(values: string[]): Record<string, string> {
+export function parseAnnotations(values: string[], what = "Annotation"): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of values) {
     const eq = v.indexOf("=");
-    if (eq <= 0) throw usage(`Annotation "${v}" is not of the form key=value`);
+    if (eq <= 0) throw usage(`${what} "${v}" is not of the form key=value`);
     out[v.slice(0, eq)] = v.slice(eq + 1);
   }
   return out;

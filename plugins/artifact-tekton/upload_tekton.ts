@@ -8,22 +8,9 @@
  */
 import { CosignError } from "../../core/errors.ts";
 import type { FlagValues, Invocation } from "../../core/plugin.ts";
+import { parseAnnotations } from "../../cli/args.ts";
 import { buildBundle, pushBundle } from "./bundle.ts";
 import { readResourceText } from "./resource_text.ts";
-
-function pairs(list: string[], flag: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const a of list) {
-    const eq = a.indexOf("=");
-    if (eq <= 0) {
-      throw new CosignError("USAGE", `Bad --${flag} value "${a}": expected key=value`, {
-        hint: `Write --${flag} key=value (repeat it for more).`,
-      });
-    }
-    out[a.slice(0, eq)] = a.slice(eq + 1);
-  }
-  return out;
-}
 
 /** tkn's --ctime: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS (both UTC) or RFC 3339; default now. */
 export function parseCtime(value: string | undefined, now: Date = new Date()): Date {
@@ -51,8 +38,11 @@ export async function runUploadTekton({ flags, args, ctx, io }: Invocation): Pro
     });
   }
   const created = parseCtime(f.ctime as string | undefined);
-  const labels = pairs((f.label as string[] | undefined) ?? [], "label");
-  const annotations = pairs((f.annotate as string[] | undefined) ?? [], "annotate");
+  const labels = parseAnnotations((f.label as string[] | undefined) ?? [], "Label (--label)");
+  const annotations = parseAnnotations(
+    (f.annotate as string[] | undefined) ?? [],
+    "Annotation (--annotate)",
+  );
   const sources = [];
   for (const path of files) {
     sources.push({
