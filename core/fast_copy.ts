@@ -52,6 +52,20 @@ function install(value: typeof Uint8Array.from): void {
 }
 
 /**
+ * Installs the fast `Uint8Array.from` for good (unless it already is): for a whole process that
+ * wants it (the CLI under Bun, runtime/bun.ts), never done by the library itself.
+ *
+ * @example
+ * ```ts
+ * installFastUint8ArrayCopies(); // before run(argv)
+ * ```
+ */
+export function installFastUint8ArrayCopies(): void {
+  const original = Uint8Array.from as From;
+  if (!original.fastCopy) install(fastUint8ArrayFrom(original));
+}
+
+/**
  * Runs the synchronous `fn` with the fast `Uint8Array.from` installed (unless it already is)
  * and restores the original afterwards, also when `fn` throws. Returns what `fn` returns.
  *

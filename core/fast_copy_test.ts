@@ -1,6 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { fastUint8ArrayFrom, withFastUint8ArrayCopies } from "./fast_copy.ts";
+import {
+  fastUint8ArrayFrom,
+  installFastUint8ArrayCopies,
+  withFastUint8ArrayCopies,
+} from "./fast_copy.ts";
 
 describe("withFastUint8ArrayCopies", () => {
   it("copies Uint8Arrays into fresh arrays while it runs and restores Uint8Array.from after", () => {
@@ -36,5 +40,22 @@ describe("withFastUint8ArrayCopies", () => {
     assert.deepEqual(from.call(Uint8Array, new Set([5, 6])), new Uint8Array([5, 6]));
     const clamped = from.call(Uint8ClampedArray, new Uint8Array([7]));
     assert.ok(clamped instanceof Uint8ClampedArray);
+  });
+});
+
+describe("installFastUint8ArrayCopies", () => {
+  it("installs the fast copy once and keeps it", () => {
+    const original = Object.getOwnPropertyDescriptor(Uint8Array, "from")!;
+    try {
+      installFastUint8ArrayCopies();
+      const installed = Uint8Array.from;
+      assert.equal((installed as { fastCopy?: boolean }).fastCopy, true);
+      installFastUint8ArrayCopies();
+      assert.equal(Uint8Array.from, installed); // never wrapped twice
+      assert.equal(withFastUint8ArrayCopies(() => Uint8Array.from), installed);
+      assert.equal(Uint8Array.from, installed);
+    } finally {
+      Object.defineProperty(Uint8Array, "from", original);
+    }
   });
 });

@@ -6,7 +6,7 @@
  */
 import process from "node:process";
 import type { Runtime } from "../core/runtime.ts";
-import { fastUint8ArrayFrom } from "../core/fast_copy.ts";
+import { installFastUint8ArrayCopies } from "../core/fast_copy.ts";
 import { loadBunFfi } from "./ffi_bun.ts";
 import { collectLine, noTerminal } from "./line.ts";
 
@@ -29,13 +29,7 @@ const B = (globalThis as any).Bun;
  * ```
  */
 export function fastUint8ArrayCopies(): void {
-  if (!B || (Uint8Array.from as { fastCopy?: boolean }).fastCopy) return;
-  Object.defineProperty(Uint8Array, "from", {
-    value: fastUint8ArrayFrom(Uint8Array.from),
-    writable: true,
-    configurable: true,
-    enumerable: false,
-  });
+  if (B) installFastUint8ArrayCopies();
 }
 
 async function readTerminalLine(prompt: string, echo: boolean): Promise<string> {
