@@ -14,6 +14,7 @@
  * @module
  */
 import { CosignError } from "../core/errors.ts";
+import { parseGoDuration } from "../core/go_duration.ts";
 
 import type { FlagSpec, FlagValues } from "../core/plugin.ts";
 export type { FlagSpec, FlagValues } from "../core/plugin.ts";
@@ -149,17 +150,6 @@ export function parseAnnotations(values: string[], what = "Annotation"): Record<
   return out;
 }
 
-const DURATION_UNITS: Readonly<Record<string, number>> = {
-  ns: 1e-6,
-  us: 1e-3,
-  "µs": 1e-3,
-  "μs": 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
 /**
  * Parses a Go duration (cosign's `--timeout`): `30s`, `2m`, `1h30m`, `1.5h`, `500ms`, or `0`.
  * Returns milliseconds. Throws CosignError("USAGE") naming `flag` and the value when it is not
@@ -175,13 +165,8 @@ export function parseDuration(text: string, flag = "--timeout"): number {
     new CosignError("USAGE", `Flag ${flag} takes a duration like 30s, 2m or 1h30m, not "${text}"`, {
       hint: 'Units are ns, us, ms, s, m and h; "0" means no limit.',
     });
-  const t = text.trim().replace(/^\+/, "");
-  if (t === "0") return 0;
-  if (!/^((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/.test(t)) throw bad();
-  let ms = 0;
-  for (const m of t.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
-    ms += Number(m[1]) * DURATION_UNITS[m[2]];
-  }
-  if (!Number.isFinite(ms)) throw bad();
-  return ms;
+  const t = text.trim();
+  const ns = t.startsWith("-") ? undefined : parseGoDuration(t);
+  if (ns === undefined) throw bad();
+  return Number(ns) / 1e6;
 }

@@ -17,7 +17,8 @@
  */
 import { CosignError } from "../../core/errors.ts";
 import { goJson, goMap, goString } from "../artifact-oci/mod.ts";
-import { canonicalQuantity, goDuration } from "./go_values.ts";
+import { goDuration } from "../../core/go_duration.ts";
+import { canonicalQuantity } from "./go_values.ts";
 import { type GoStruct, type GoType, SCHEMAS } from "./schema.ts";
 
 /** The annotation holding a trusted resource's signature. */

@@ -14,7 +14,7 @@ import { verifierFromPem } from "../../core/keys/verifier.ts";
 import { signerFromPrivateKeyPem } from "../../core/keys/signer.ts";
 import { isCosignError } from "../../core/errors.ts";
 import { canonicalResource } from "./canonical.ts";
-import { canonicalQuantity, goDuration } from "./go_values.ts";
+import { canonicalQuantity } from "./go_values.ts";
 import { insertAnnotation, signResourceText, verifyResourceText } from "./trusted.ts";
 
 const FIXTURES = join(
@@ -204,25 +204,7 @@ describe("Tekton canonical form", () => {
   });
 });
 
-describe("Go value formats", () => {
-  it("writes durations as time.Duration.String()", () => {
-    const cases: [string, string][] = [
-      ["1h", "1h0m0s"],
-      ["90m", "1h30m0s"],
-      ["1.5h", "1h30m0s"],
-      ["30s", "30s"],
-      ["1m30.5s", "1m30.5s"],
-      ["500ms", "500ms"],
-      ["1.5ms", "1.5ms"],
-      ["2us", "2µs"],
-      ["0", "0s"],
-      ["-5m", "-5m0s"],
-      ["100ns", "100ns"],
-    ];
-    for (const [input, want] of cases) assert.equal(goDuration(input), want, input);
-    for (const bad of ["", "1", "h", "1x", "1h 2m"]) assert.equal(goDuration(bad), undefined, bad);
-  });
-
+describe("Kubernetes quantities", () => {
   it("writes quantities in resource.Quantity's canonical form", () => {
     const cases: [string, string][] = [
       ["1024Mi", "1Gi"],
