@@ -282,7 +282,7 @@ async function bundleInput(
     // Digests suffice for ECDSA; other key types need the content.
     let spki = policy.publicKey;
     if (!spki) {
-      const { bundleCertificates } = await import("./bundle.ts");
+      const { bundleCertificates } = await bundleLib();
       const leaf = bundleCertificates(bundle)[0] ?? policy.certificate;
       if (leaf) {
         spki = (await (await import("./verify/certificate.ts")).parseCertificate(leaf)).spki;
@@ -494,8 +494,8 @@ async function verifyLegacy(job: Job, stored: StoredSignature): Promise<Verified
     // Keyless, or content with its log entry: the equivalent Sigstore bundle, by the engine
     // (key or chain, SCTs, identity, the log entry through its plugin).
     const [{ bundleFromJSONValue }, { verifyBundle }] = await Promise.all([
-      import("./bundle.ts"),
-      import("./verify/verify_bundle.ts"),
+      bundleLib(),
+      engineLib(),
     ]);
     const { bundle } = await bundleFromJSONValue(
       // No certificate in the signature but one given (--certificate): the engine takes it.
