@@ -53,6 +53,11 @@ export interface KmsRequest {
   fetch?: typeof fetch;
   /** Words a non-2xx answer; return undefined for the generic error. */
   failure?: (f: KmsFailure) => CosignError | undefined;
+  /**
+   * Statuses that mean "does not exist (yet)": kmsRequest returns undefined for them instead of
+   * calling `failure` and throwing (e.g. `[404]` where a missing key is an answer, not an error).
+   */
+  absentOn?: readonly number[];
 }
 
 /** Largest answer read from a KMS (keys, signatures and error messages are small). */
@@ -75,7 +80,8 @@ export function kmsErrorMessage(json: unknown, text: string): string {
 }
 
 /**
- * Sends one request to a KMS and returns its JSON answer (undefined for an empty 2xx body).
+ * Sends one request to a KMS and returns its JSON answer (undefined for an empty 2xx body, or
+ * for a status listed in `absentOn`).
  * Throws CosignError("NETWORK") when the service cannot be reached, runs out of time (naming the
  * limit and `-t/--timeout`), answers something that is not JSON, or answers with an error status;
  * CosignError("AUTH") for 401/403; whatever `failure` returns for other error statuses.
@@ -129,6 +135,7 @@ export async function kmsRequest(service: string, url: string, req: KmsRequest):
     }
     return json;
   }
+  if (req.absentOn?.includes(res.status)) return undefined;
   const custom = req.failure?.({ status: res.status, json: parsed ? json : undefined, text });
   if (custom) throw custom;
   const auth = res.status === 401 || res.status === 403;

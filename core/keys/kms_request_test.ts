@@ -88,6 +88,26 @@ describe("kmsRequest", () => {
     );
   });
 
+  it("absentOn statuses return undefined without calling failure; others still fail", async () => {
+    let called = false;
+    const failure = () => {
+      called = true;
+      return new CosignError("KEY", "worded");
+    };
+    const absent = await kmsRequest("Vault", `${base}/aws`, {
+      action: "read key",
+      absentOn: [400],
+      failure,
+    });
+    assert.equal(absent, undefined);
+    assert.equal(called, false);
+    await assert.rejects(
+      kmsRequest("Vault", `${base}/denied`, { action: "read key", absentOn: [400], failure }),
+      (e) => isCosignError(e, "KEY") && e.message === "worded",
+    );
+    assert.equal(called, true);
+  });
+
   it("a slow service fails at the deadline or the caller's signal, naming the service", async () => {
     await assert.rejects(
       kmsRequest("AWS KMS", `${base}/slow`, { action: "sign with k", timeoutMs: 300 }),

@@ -89,24 +89,15 @@ export class AzureKeyVaultClient {
       azureVaultScope(this.#ref.vaultHost),
     );
     const url = `${this.#base}/${path}?api-version=${AZURE_KEYVAULT_API_VERSION}`;
-    let missing: CosignError | undefined;
-    try {
-      return await kmsRequest(AZURE_KV, url, {
-        method,
-        body,
-        headers: { authorization: `Bearer ${accessToken}` },
-        action,
-        signal: this.#ctx.signal,
-        failure: (f) => {
-          const e = failure(f, action, principal, this.#ref);
-          if (missingOk && f.status === 404) missing = e;
-          return e;
-        },
-      });
-    } catch (e) {
-      if (e === missing && missing) return undefined;
-      throw e;
-    }
+    return await kmsRequest(AZURE_KV, url, {
+      method,
+      body,
+      headers: { authorization: `Bearer ${accessToken}` },
+      action,
+      signal: this.#ctx.signal,
+      failure: (f) => failure(f, action, principal, this.#ref),
+      absentOn: missingOk ? [404] : undefined,
+    });
   }
 }
 

@@ -83,24 +83,15 @@ export class GcpKmsClient {
   ): Promise<unknown> {
     const { accessToken, principal } = await gcpAccessToken(this.#ctx);
     const url = `${this.#base}v1/${path}`;
-    let missing: CosignError | undefined;
-    try {
-      return await kmsRequest(GCP_KMS, url, {
-        method,
-        body: method === "POST" ? body ?? {} : undefined,
-        headers: { authorization: `Bearer ${accessToken}` },
-        action,
-        signal: this.#ctx.signal,
-        failure: (f) => {
-          const e = failure(f, action, principal);
-          if (missingOk && e.code === "KEY" && (f.status === 404)) missing = e;
-          return e;
-        },
-      });
-    } catch (e) {
-      if (e === missing && missing) return undefined;
-      throw e;
-    }
+    return await kmsRequest(GCP_KMS, url, {
+      method,
+      body: method === "POST" ? body ?? {} : undefined,
+      headers: { authorization: `Bearer ${accessToken}` },
+      action,
+      signal: this.#ctx.signal,
+      failure: (f) => failure(f, action, principal),
+      absentOn: missingOk ? [404] : undefined,
+    });
   }
 }
 
