@@ -86,14 +86,23 @@ export const INTERRUPT_GRACE_MS = 2000;
 /** The exit code of an interrupted command (128 + SIGINT, as shells report it). */
 export const EXIT_INTERRUPTED = 130;
 
-/** Waits up to {@link INTERRUPT_GRACE_MS} for the command to unwind, then rejects with `reason`. */
-async function unwind(running: Promise<unknown>, reason: unknown): Promise<never> {
+/**
+ * Waits up to `ms` for `running` to settle: its rejection reason, or undefined when it resolved or
+ * is still running after `ms`.
+ */
+async function settleWithin(running: Promise<unknown>, ms: number): Promise<unknown> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    running.catch(() => undefined),
-    new Promise((resolve) => timer = setTimeout(resolve, INTERRUPT_GRACE_MS)),
+  const out = await Promise.race([
+    running.then(() => undefined, (e) => e),
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
   ]);
   clearTimeout(timer);
+  return out;
+}
+
+/** Waits up to {@link INTERRUPT_GRACE_MS} for the command to unwind, then rejects with `reason`. */
+async function unwind(running: Promise<unknown>, reason: unknown): Promise<never> {
+  await settleWithin(running, INTERRUPT_GRACE_MS);
   throw reason;
 }
 
@@ -509,12 +518,7 @@ const OWN_TIMEOUT_ERROR_GRACE_MS = 1000;
  * `reason` (the generic timeout error is made from it).
  */
 async function ownTimeoutError(running: Promise<unknown>, reason: unknown): Promise<never> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const own = await Promise.race([
-    running.then(() => undefined, (e) => e),
-    new Promise((resolve) => timer = setTimeout(resolve, OWN_TIMEOUT_ERROR_GRACE_MS)),
-  ]);
-  clearTimeout(timer);
+  const own = await settleWithin(running, OWN_TIMEOUT_ERROR_GRACE_MS);
   throw namesTimeout(own) ? own : reason;
 }
 
