@@ -50,6 +50,7 @@ import {
 import { registryClientFor } from "../../oci/registry_options.ts";
 import { KIND_SUFFIX, signatureReference } from "./signature_location.ts";
 import { type StoredSignature } from "./stored_signature.ts";
+import type { VerificationOutputInput } from "./verification_output.ts";
 import { claimsOciReference, OCI_ARTIFACT_DESCRIPTION } from "./plugin.ts";
 
 /**
@@ -107,20 +108,12 @@ export function coreSignature(
   return out;
 }
 
-/** The oci stored-signature view of a core legacy signature (for cosign's output formats). */
-function ociSignature(s: CoreStoredSignature): StoredSignature {
+/** What cosign's output for a core legacy signature is made of (see verification_output.ts). */
+function outputFields(s: CoreStoredSignature): VerificationOutputInput {
   const l = s.legacy!;
   return {
-    descriptor: {
-      mediaType: "",
-      digest: s.id ?? "",
-      size: l.payload?.length ?? 0,
-      annotations: s.annotations,
-    },
     payload: l.payload ?? new Uint8Array(0),
-    base64Signature: base64.encode(l.signature),
     certificate: l.certificate,
-    chain: l.chain,
     bundle: l.rekorBundle,
     rfc3161Timestamp: l.rfc3161Timestamp,
   };
@@ -165,6 +158,14 @@ function storedManifest(bytes: Uint8Array, where: string): StoredManifest {
   };
 }
 
+// Loaded on first use, then reused: checkPayload, checkImageClaims and verifiedOutput run once
+// per signature, signatures() once per kind.
+const simpleSigning = lazyModule(() => import("./simple_signing.ts"));
+const referrerBundles = lazyModule(() => import("./referrer_bundles.ts"));
+const readSignaturesModule = lazyModule(() => import("./read_signatures.ts"));
+const attestationLayer = lazyModule(() => import("./attestation_layer.ts"));
+const verificationOutputModule = lazyModule(() => import("./verification_output.ts"));
+
 /** An image by reference, with its digest resolved once (lazily) through `client`. */
 function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: RegistryClient): Artifact {
   let client = shared;
@@ -201,7 +202,7 @@ function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: Registr
     },
     async checkPayload(payload, _c, options): Promise<void> {
       if (options?.kind === "attestation") {
-        const { checkAttestationClaims } = await import("./attestation_layer.ts");
+        const { checkAttestationClaims } = await attestationLayer();
         return checkAttestationClaims(payload, await digestString());
       }
       await checkImageClaims(payload, await digestString(), options?.annotations ?? {});
@@ -213,8 +214,8 @@ function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: Registr
         const sigRef = signatureReference(r, d, KIND_SUFFIX[kind], env);
         const unusable: CoreStoredSignature[] = [];
         const [{ readSignatures }, { readSignatureBundles }] = await Promise.all([
-          import("./read_signatures.ts"),
-          import("./referrer_bundles.ts"),
+          readSignaturesModule(),
+          referrerBundles(),
         ]);
         const [sigs, bundles] = await Promise.all([
           readSignatures(registry(), sigRef, undefined, query?.concurrency).catch((e) => {
@@ -244,7 +245,7 @@ function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: Registr
         yield* unusable;
         const where = referenceString(sigRef);
         if (kind === "attestation") {
-          const { attestationOfLayer } = await import("./attestation_layer.ts");
+          const { attestationOfLayer } = await attestationLayer();
           for (const s of sigs) yield attestationOfLayer(s, where);
         } else {
           for (const s of sigs) yield coreSignature(s, where, kind);
@@ -277,12 +278,12 @@ function imageArtifact(r: Reference, ref: string, ctx: Context, shared?: Registr
     },
     async verifiedOutput(v: VerifiedSignature): Promise<string> {
       if (v.stored.legacy) {
-        const { verificationOutput } = await import("./verification_output.ts");
-        return await verificationOutput(ociSignature(v.stored));
+        const { verificationOutput } = await verificationOutputModule();
+        return await verificationOutput(outputFields(v.stored));
       }
       const [{ encodeSimpleSigning }, { SIGN_PREDICATE_TYPE }] = await Promise.all([
-        import("./simple_signing.ts"),
-        import("./referrer_bundles.ts"),
+        simpleSigning(),
+        referrerBundles(),
       ]);
       return encodeSimpleSigning({
         dockerReference: name,
@@ -358,9 +359,6 @@ function inTotoStatement(
   return undefined;
 }
 
-// Loaded on first use, then reused: checkImageClaims runs once per signature.
-const simpleSigning = lazyModule(() => import("./simple_signing.ts"));
-
 /**
  * Checks that a verified payload is about the image `digest`: cosign's simple-signing claims
  * (digest, annotations), or for a cosign v3 signature (an in-toto statement whose subject the
@@ -380,7 +378,7 @@ export async function checkImageClaims(
   const statement = inTotoStatement(payload);
   if (statement) {
     // A cosign v3 signature: the engine checked the subject; the predicate type says "sign".
-    const { SIGN_PREDICATE_TYPE } = await import("./referrer_bundles.ts");
+    const { SIGN_PREDICATE_TYPE } = await referrerBundles();
     if (statement.predicateType !== SIGN_PREDICATE_TYPE) {
       throw claims(`predicate type ${statement.predicateType} is not ${SIGN_PREDICATE_TYPE}`);
     }

@@ -18,6 +18,12 @@ import { base64Decode } from "../../core/encoding.ts";
 
 const OID = "1.3.6.1.4.1.57264.1.";
 
+/** The parts of a stored signature cosign's verify output is made of. */
+export type VerificationOutputInput = Pick<
+  StoredSignature,
+  "payload" | "certificate" | "bundle" | "rfc3161Timestamp"
+>;
+
 function parseJson(text: string | undefined): unknown {
   if (!text) return undefined;
   try {
@@ -36,7 +42,7 @@ function parseJson(text: string | undefined): unknown {
  * await io.out(`[${items.join(",")}]\n`);
  * ```
  */
-export async function verificationOutput(sig: StoredSignature): Promise<string> {
+export async function verificationOutput(sig: VerificationOutputInput): Promise<string> {
   let p;
   try {
     p = parseSimpleSigningPayload(sig.payload);
