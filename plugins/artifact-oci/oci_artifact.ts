@@ -20,7 +20,6 @@
  * ```
  * @module
  */
-import { base64 } from "@scure/base";
 import { CosignError, isCosignError } from "../../core/errors.ts";
 import { lazyModule } from "../../core/lazy_module.ts";
 import type {
@@ -49,7 +48,7 @@ import {
 } from "../../oci/reference.ts";
 import { registryClientFor } from "../../oci/registry_options.ts";
 import { KIND_SUFFIX, signatureReference } from "./signature_location.ts";
-import { type StoredSignature } from "./stored_signature.ts";
+import { signatureBytes, type StoredSignature } from "./stored_signature.ts";
 import type { VerificationOutputInput } from "./verification_output.ts";
 import { claimsOciReference, OCI_ARTIFACT_DESCRIPTION } from "./plugin.ts";
 
@@ -90,16 +89,11 @@ export function coreSignature(
     annotations: { ...(sig.descriptor.annotations ?? {}) },
     legacy: { payload: sig.payload, signature: new Uint8Array(0) },
   };
-  const b64 = sig.base64Signature;
-  const clean = b64?.replace(/[\r\n]/g, "") ?? "";
-  if (b64 === undefined) {
-    out.problem =
-      `signature layer ${sig.descriptor.digest} is missing "dev.cosignproject.cosign/signature" annotation`;
-  } else if (clean === "" || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 !== 0) {
-    out.problem =
-      `signature layer ${sig.descriptor.digest} has a signature annotation that is not base64`;
-  } else {
-    out.legacy!.signature = base64.decode(clean);
+  try {
+    out.legacy!.signature = signatureBytes(sig);
+  } catch (e) {
+    if (!isCosignError(e, "VERIFY")) throw e;
+    out.problem = e.message;
   }
   if (sig.certificate) out.legacy!.certificate = sig.certificate;
   if (sig.chain) out.legacy!.chain = sig.chain;
