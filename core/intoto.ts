@@ -209,18 +209,27 @@ export function parseStatement(
 
 /**
  * True when some subject carries one of `digests` (algorithm → hex, compared case-insensitively).
+ * `statement` is a {@link Statement} or the statement's parsed JSON as it is (the verification
+ * engine's case): a missing or malformed `subject` or `digest` matches nothing.
  *
  * @example
  * ```ts
  * subjectMatches(st, { sha256: "ab12…" });
  * ```
  */
-export function subjectMatches(statement: Statement, digests: Record<string, string>): boolean {
-  return statement.subject.some((s) =>
-    Object.entries(digests).some(([alg, hex]) =>
-      typeof s.digest[alg] === "string" && s.digest[alg].toLowerCase() === hex.toLowerCase()
-    )
-  );
+export function subjectMatches(
+  statement: unknown,
+  digests: Record<string, string>,
+): boolean {
+  const subjects = (statement as { subject?: unknown } | null)?.subject;
+  if (!Array.isArray(subjects)) return false;
+  return subjects.some((s) => {
+    const d = (s as { digest?: Record<string, unknown> } | null)?.digest;
+    if (!d || typeof d !== "object") return false;
+    return Object.entries(digests).some(([alg, hex]) =>
+      typeof d[alg] === "string" && (d[alg] as string).toLowerCase() === hex.toLowerCase()
+    );
+  });
 }
 
 /** What {@link checkStatement} requires. */

@@ -183,18 +183,6 @@ function entryHash(kind: SpkiKind): Hash {
   return kind === "ed25519" ? "sha512" : defaultHash(kind);
 }
 
-function subjectMatches(statement: unknown, digests: Record<string, string>): boolean {
-  const subjects = (statement as { subject?: unknown })?.subject;
-  if (!Array.isArray(subjects)) return false;
-  return subjects.some((s) => {
-    const d = (s as { digest?: Record<string, unknown> })?.digest;
-    if (!d || typeof d !== "object") return false;
-    return Object.entries(digests).some(([alg, hex]) =>
-      typeof d[alg] === "string" && (d[alg] as string).toLowerCase() === hex
-    );
-  });
-}
-
 /**
  * Verifies `bundle` for `artifact` under `policy` with `trust`, its log entries and timestamps
  * through the plugins `witnesses` names (see the module documentation). Returns what was established;
@@ -336,6 +324,7 @@ export async function verifyBundle(
       fail("artifact digest", "the in-toto statement is not JSON");
     }
     rejectDuplicateKeys(payload, "in-toto statement", { code: "VERIFY", check: "bundle" });
+    const { subjectMatches } = await import("../intoto.ts");
     const digests: Record<string, string> = { sha256: toHex(artifactSha256) };
     if (policy.subjectDigests) {
       if (
