@@ -103,6 +103,22 @@ function rekorBundleObject(text: string): unknown {
   } catch {
     return null;
   }
+  return goRekorBundle(b);
+}
+
+/**
+ * A parsed Rekor bundle annotation as Go marshals cosign's `bundle.RekorBundle`: its
+ * `SignedEntryTimestamp` and `Payload` fields in Go's order, missing ones as Go's zero values.
+ *
+ * @example
+ * ```ts
+ * const out = goRekorBundle(JSON.parse(sig.bundle!)); // { SignedEntryTimestamp, Payload }
+ * ```
+ */
+export function goRekorBundle(b: Record<string, unknown>): {
+  SignedEntryTimestamp: unknown;
+  Payload: { body: unknown; integratedTime: unknown; logIndex: unknown; logID: unknown };
+} {
   const p = (b?.Payload ?? {}) as Record<string, unknown>;
   return {
     SignedEntryTimestamp: b.SignedEntryTimestamp ?? null,

@@ -13,7 +13,7 @@
  */
 import { goJson } from "./go_json.ts";
 import { encodeSimpleSigning, parseSimpleSigningPayload } from "./simple_signing.ts";
-import type { StoredSignature } from "./stored_signature.ts";
+import { goRekorBundle, type StoredSignature } from "./stored_signature.ts";
 import { base64Decode } from "../../core/encoding.ts";
 
 const OID = "1.3.6.1.4.1.57264.1.";
@@ -83,18 +83,7 @@ export async function verificationOutput(sig: VerificationOutputInput): Promise<
     }
   }
   const bundle = parseJson(sig.bundle) as Record<string, unknown> | undefined;
-  if (bundle && typeof bundle === "object") {
-    const pl = (bundle.Payload ?? {}) as Record<string, unknown>;
-    extra.Bundle = {
-      SignedEntryTimestamp: bundle.SignedEntryTimestamp ?? null,
-      Payload: {
-        body: pl.body ?? null,
-        integratedTime: pl.integratedTime ?? 0,
-        logIndex: pl.logIndex ?? 0,
-        logID: pl.logID ?? "",
-      },
-    };
-  }
+  if (bundle && typeof bundle === "object") extra.Bundle = goRekorBundle(bundle);
   const ts = parseJson(sig.rfc3161Timestamp) as Record<string, unknown> | undefined;
   if (ts && typeof ts === "object") {
     extra.RFC3161Timestamp = { SignedRFC3161Timestamp: ts.SignedRFC3161Timestamp ?? null };
