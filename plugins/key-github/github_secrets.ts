@@ -18,6 +18,7 @@
  * ```
  * @module
  */
+import { base64Encode } from "../../core/encoding.ts";
 import { CosignError, isCosignError } from "../../core/errors.ts";
 import type {
   Context,
@@ -91,12 +92,6 @@ function notReadable(ref: string, what: string): CosignError {
     },
   );
 }
-
-const b64 = (bytes: Uint8Array): string => {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-};
 
 /** The "github" key provider. */
 export const githubKeyProvider: KeyProvider = {
@@ -180,7 +175,7 @@ export const githubKeyProvider: KeyProvider = {
     const written: string[] = [];
     for (const name of GITHUB_SECRET_NAMES) {
       const body: Record<string, unknown> = {
-        encrypted_value: b64(sealBox(new TextEncoder().encode(values[name]), recipient)),
+        encrypted_value: base64Encode(sealBox(new TextEncoder().encode(values[name]), recipient)),
         key_id: key.key_id,
       };
       if (!target.repo) body.visibility = "private";

@@ -19,6 +19,7 @@
  * ```
  * @module
  */
+import { base64Encode } from "../../core/encoding.ts";
 import { CosignError } from "../../core/errors.ts";
 import type {
   Context,
@@ -44,12 +45,7 @@ export const SECRET_KEYS = {
   password: "cosign.password",
 } as const;
 
-const b64 = (text: string): string => {
-  const bytes = new TextEncoder().encode(text);
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-};
+const b64 = (text: string): string => base64Encode(new TextEncoder().encode(text));
 
 function unb64(value: string, what: string, ref: string): string {
   try {
