@@ -50,7 +50,7 @@ import {
   type WitnessSource,
 } from "./witnesses.ts";
 import { rejectDuplicateKeys } from "../strict_json.ts";
-import { pae } from "../dsse.ts";
+import { INTOTO_PAYLOAD_TYPE, pae } from "../dsse.ts";
 import { lazyModule } from "../lazy_module.ts";
 
 /**
@@ -311,7 +311,7 @@ export async function verifyBundle(
       if ((ok = await verifySpki(spki, signedBytes, signature, h))) break;
     }
     if (!ok) fail("signature", "the DSSE signature does not verify with the signer's key");
-    if (env.payloadType !== "application/vnd.in-toto+json") {
+    if (env.payloadType !== INTOTO_PAYLOAD_TYPE) {
       fail(
         "artifact digest",
         `the DSSE payload type is ${JSON.stringify(env.payloadType)}, not in-toto`,
