@@ -11,6 +11,7 @@
  * ```
  * @module
  */
+import { toHex } from "../../core/encoding.ts";
 import { CosignError } from "../../core/errors.ts";
 import type {
   Artifact,
@@ -22,6 +23,7 @@ import type {
 } from "../../core/plugin.ts";
 import { storedSignatureFromBundleJSON } from "../../core/legacy_signature.ts";
 import { rejectDuplicateKeys } from "../../core/strict_json.ts";
+import { digest as hashBytes } from "../../core/verify/public_key.ts";
 import { readSmallFile } from "../../cli/blob_input.ts";
 import { MAX_WASM_BYTES } from "./wasm_oci.ts";
 import { SIGNATURE_SECTION, splitSignature, type SplitWasm } from "./wasm_signature.ts";
@@ -64,11 +66,7 @@ export function wasmFileArtifact(ref: string, _ctx: Context): Artifact {
     ref,
     name: path,
     async digest(algorithm: HashAlgorithm = "sha256"): Promise<Digest> {
-      const name = { sha256: "SHA-256", sha384: "SHA-384", sha512: "SHA-512" }[algorithm];
-      const d = new Uint8Array(
-        await crypto.subtle.digest(name, (await load()).unsigned as BufferSource),
-      );
-      return { algorithm, hex: [...d].map((x) => x.toString(16).padStart(2, "0")).join("") };
+      return { algorithm, hex: toHex(await hashBytes(algorithm, (await load()).unsigned)) };
     },
     async open(): Promise<ReadableStream<Uint8Array>> {
       const { unsigned } = await load();

@@ -21,6 +21,7 @@
  * ```
  * @module
  */
+import { concatBytes } from "../../core/concat_bytes.ts";
 import { CosignError } from "../../core/errors.ts";
 import { leb128, parseWasm, type WasmInfo } from "./wasm_binary.ts";
 
@@ -64,13 +65,7 @@ export function splitSignature(bytes: Uint8Array, what: string): SplitWasm {
       keep.push(bytes.subarray(s.start, s.end));
     }
   }
-  const unsigned = new Uint8Array(keep.reduce((n, k) => n + k.length, 0));
-  let off = 0;
-  for (const k of keep) {
-    unsigned.set(k, off);
-    off += k.length;
-  }
-  return { info, unsigned, bundles };
+  return { info, unsigned: concatBytes(keep), bundles };
 }
 
 /**
@@ -88,10 +83,5 @@ export function embedSignature(unsigned: Uint8Array, bundleJson: string): Uint8A
   const data = enc.encode(bundleJson);
   const content = [...leb128(name.length), ...name];
   const size = content.length + data.length;
-  const header = new Uint8Array([0x00, ...leb128(size), ...content]);
-  const out = new Uint8Array(unsigned.length + header.length + data.length);
-  out.set(unsigned, 0);
-  out.set(header, unsigned.length);
-  out.set(data, unsigned.length + header.length);
-  return out;
+  return concatBytes([unsigned, new Uint8Array([0x00, ...leb128(size), ...content]), data]);
 }
