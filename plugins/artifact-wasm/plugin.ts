@@ -18,6 +18,7 @@
  * ```
  * @module
  */
+import { CosignError } from "../../core/errors.ts";
 import {
   type Artifact,
   type ArtifactType,
@@ -80,7 +81,6 @@ const uploadWasmCommand: Command = {
   ],
   args: { min: 1, max: 1 },
   async run({ flags, args, ctx, io }) {
-    const { CosignError } = await import("../../core/errors.ts");
     const path = typeof flags.file === "string" ? flags.file : "";
     if (!path) {
       throw new CosignError("USAGE", "upload wasm needs a file: -f MODULE.wasm", {
@@ -126,7 +126,6 @@ const signWasmCommand: Command = {
   async run({ flags, args, ctx, io }) {
     const key = typeof flags.key === "string" ? flags.key : "";
     if (!key) {
-      const { CosignError } = await import("../../core/errors.ts");
       throw new CosignError("USAGE", "sign-wasm needs a key: --key KEY", {
         hint: "Example: cosign-ts sign-wasm --key cosign.key app.wasm",
       });
