@@ -131,13 +131,24 @@ async function witnesses(
   return await collectWitnesses(options.ctx, submission, timestamped, plan);
 }
 
-/** cosign's legacy form keeps the log entry as a Rekor bundle and the first timestamp as JSON. */
-function addLegacyWitnesses(
-  legacy: LegacySignature,
+/**
+ * cosign's legacy form of a signature: the signature, its payload, the signer's certificate and
+ * the chain above it, the log entry as a Rekor bundle and the first timestamp as JSON.
+ */
+function legacyForm(
   artifact: Artifact,
+  signature: Uint8Array,
+  payload: Uint8Array | undefined,
+  chain: string[],
   tlogEntries: TlogEntry[],
   timestamps: Uint8Array[],
-): void {
+): LegacySignature {
+  const legacy: LegacySignature = { signature };
+  if (payload) legacy.payload = payload;
+  if (chain[0]) {
+    legacy.certificate = chain[0];
+    legacy.chain = chain.slice(1).join("\n");
+  }
   if (tlogEntries.length) {
     const rb = tlogEntries.map(legacyRekorBundleOf).find((x) => x !== undefined);
     if (!rb) {
@@ -156,16 +167,21 @@ function addLegacyWitnesses(
       SignedRFC3161Timestamp: base64.encode(timestamps[0]),
     });
   }
+  return legacy;
 }
 
-/** Attaches to the artifact's store; CosignError("UNSUPPORTED") when it has none. */
+/**
+ * Attaches `result.stored` to the artifact's store unless `upload` is false, and returns the
+ * result with what the store did. CosignError("UNSUPPORTED") when the artifact has no store.
+ */
 async function attach(
   artifact: Artifact,
-  stored: StoredSignature,
   signer: Signer,
-  ctx: Context,
+  options: SignArtifactOptions,
+  result: SignArtifactResult,
   replace?: boolean,
-): Promise<AttachResult> {
+): Promise<SignArtifactResult> {
+  if (options.upload === false) return result;
   if (!artifact.attach) {
     throw new CosignError(
       "UNSUPPORTED",
@@ -174,9 +190,10 @@ async function attach(
       { hint: "Write the signature to a file instead (sign-blob --bundle)." },
     );
   }
-  const options: AttachOptions = { publicKey: await signer.publicKey() };
-  if (replace) options.replace = true;
-  return await artifact.attach(stored, ctx, options);
+  const attachOptions: AttachOptions = { publicKey: await signer.publicKey() };
+  if (replace) attachOptions.replace = true;
+  const attached = await artifact.attach(result.stored, options.ctx, attachOptions);
+  return { ...result, stored: { ...result.stored, location: attached.location }, attached };
 }
 
 /**
@@ -190,11 +207,11 @@ async function signEnvelope(
   options: SignArtifactOptions,
   env: { payloadType: string; payload: Uint8Array },
 ): Promise<SignArtifactResult> {
-  const { ctx } = options;
   const format = options.format ?? "legacy";
   const dsse = await import("./dsse.ts");
   const signature = await signer.sign(dsse.pae(env.payloadType, env.payload));
-  const envelope = dsse.envelopeJSON({ ...env, signatures: [{ keyid: "", sig: signature }] });
+  const signed = { ...env, signatures: [{ keyid: "", sig: signature }] };
+  const envelope = dsse.envelopeJSON(signed);
   const envelopeBytes = new TextEncoder().encode(envelope);
   const chain = (await signer.certificateChain?.()) ?? [];
   const certificate = chain[0];
@@ -211,7 +228,7 @@ async function signEnvelope(
   if (format === "bundle") {
     const { assembleBundleJSON } = await import("./bundle.ts");
     bundleJson = await assembleBundleJSON({
-      envelope: dsse.envelopeBundleField({ ...env, signatures: [{ keyid: "", sig: signature }] }),
+      envelope: dsse.envelopeBundleField(signed),
       ...(certificate
         ? { certificate: pemCertificates(certificate)[0] }
         : { publicKey: publicKey.spki }),
@@ -227,12 +244,7 @@ async function signEnvelope(
     }
     stored = { kind, location: artifact.ref, bundle: value };
   } else {
-    const legacy: LegacySignature = { signature, payload: envelopeBytes };
-    if (certificate) {
-      legacy.certificate = certificate;
-      legacy.chain = chain.slice(1).join("\n");
-    }
-    addLegacyWitnesses(legacy, artifact, tlogEntries, timestamps);
+    const legacy = legacyForm(artifact, signature, envelopeBytes, chain, tlogEntries, timestamps);
     stored = { kind, location: artifact.ref, legacy };
     // cosign's legacy attestation bundle: base64Signature is the whole envelope; cert the
     // signer's PEM (certificate or public key).
@@ -242,12 +254,7 @@ async function signEnvelope(
       certificate: certificate ?? publicKey.pem,
     });
   }
-  let attached: AttachResult | undefined;
-  if (options.upload !== false) {
-    attached = await attach(artifact, stored, signer, ctx, options.replace);
-    stored = { ...stored, location: attached.location };
-  }
-  return {
+  return await attach(artifact, signer, options, {
     signature,
     payload: env.payload,
     digest: { algorithm: "sha256", value: await sha256(env.payload) },
@@ -257,9 +264,9 @@ async function signEnvelope(
     bundleJson,
     tlogEntries,
     timestamps,
-    attached,
+    attached: undefined,
     envelope,
-  };
+  }, options.replace);
 }
 
 /** What a signature covers: a payload, or the artifact's content (digest or whole message). */
@@ -359,23 +366,11 @@ export async function signArtifact(
     bundleJson = await b.serializeBundle(bundle);
     stored = { kind, location: artifact.ref, bundle: JSON.parse(bundleJson) };
   } else {
-    const legacy: LegacySignature = { signature };
-    if (payload) legacy.payload = payload;
-    if (certificate) {
-      legacy.certificate = certificate;
-      legacy.chain = chain.slice(1).join("\n");
-    }
-    addLegacyWitnesses(legacy, artifact, tlogEntries, timestamps);
+    const legacy = legacyForm(artifact, signature, payload, chain, tlogEntries, timestamps);
     stored = { kind, location: artifact.ref, legacy };
     if (!payload) bundleJson = legacyBlobBundleText(legacy);
   }
-
-  let attached: AttachResult | undefined;
-  if (options.upload !== false) {
-    attached = await attach(artifact, stored, signer, ctx);
-    stored = { ...stored, location: attached.location };
-  }
-  return {
+  return await attach(artifact, signer, options, {
     signature,
     payload,
     digest,
@@ -385,6 +380,6 @@ export async function signArtifact(
     bundleJson,
     tlogEntries,
     timestamps,
-    attached,
-  };
+    attached: undefined,
+  });
 }
