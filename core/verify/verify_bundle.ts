@@ -159,6 +159,7 @@ async function verifyPrehashed(
 
 // Loaded on first use, then reused (core/lazy_module.ts).
 const protobufSpecs = lazyModule(() => import("@sigstore/protobuf-specs"));
+const intotoLib = lazyModule(() => import("../intoto.ts"));
 
 type Hash = "sha256" | "sha384" | "sha512";
 const HASH_BY_ENUM: Record<number, Hash> = { 1: "sha256", 2: "sha384", 3: "sha512" };
@@ -324,7 +325,7 @@ export async function verifyBundle(
       fail("artifact digest", "the in-toto statement is not JSON");
     }
     rejectDuplicateKeys(payload, "in-toto statement", { code: "VERIFY", check: "bundle" });
-    const { subjectMatches } = await import("../intoto.ts");
+    const { subjectMatches } = await intotoLib();
     const digests: Record<string, string> = { sha256: toHex(artifactSha256) };
     if (policy.subjectDigests) {
       if (
