@@ -15,10 +15,10 @@
  * ```
  * @module
  */
-import { execFile } from "node:child_process";
 import process from "node:process";
 import { isAbsolute, resolve } from "node:path";
-import { CosignError, describeError } from "../../core/errors.ts";
+import { CosignError } from "../../core/errors.ts";
+import { runCredentialCommand } from "../../core/keys/credential_command.ts";
 import type { Context } from "../../core/plugin.ts";
 
 /** Credentials an exec plugin gave. */
@@ -104,29 +104,25 @@ export async function execCredential(
   const file = command.includes("/") && !isAbsolute(command)
     ? resolve(kubeconfigDir, command)
     : command;
-  const stdout = await new Promise<string>((done, reject) => {
-    execFile(file, args, {
-      env,
-      timeout: EXEC_TIMEOUT_MS,
-      maxBuffer: 1 << 20,
-      signal: ctx.signal,
-      encoding: "utf8",
-    }, (err, out, errText) => {
-      if (!err) return done(out);
-      const e = err as { code?: unknown; killed?: boolean; name?: string };
-      if (e.code === "ENOENT") {
-        return reject(
-          failure("the command was not found", "Install it, or fix the command in the kubeconfig."),
+  const stdout = await runCredentialCommand(
+    file,
+    args,
+    { env, timeoutMs: EXEC_TIMEOUT_MS, signal: ctx.signal },
+    (f) => {
+      if (f.kind === "not-found") {
+        return failure(
+          "the command was not found",
+          "Install it, or fix the command in the kubeconfig.",
         );
       }
-      if (e.name === "AbortError") {
-        return reject(failure("cancelled (-t/--timeout)", "Allow more time with -t/--timeout."));
+      if (f.kind === "cancelled") {
+        return failure("cancelled (-t/--timeout)", "Allow more time with -t/--timeout.");
       }
-      if (e.killed) return reject(failure(`it ran longer than ${EXEC_TIMEOUT_MS / 1000} s`));
-      const why = (errText || describeError(err)).trim().split("\n").slice(-3).join(" ");
-      reject(failure(`it failed: ${why.slice(0, 300)}`));
-    });
-  });
+      if (f.kind === "timed-out") return failure(`it ran longer than ${EXEC_TIMEOUT_MS / 1000} s`);
+      const why = f.output.trim().split("\n").slice(-3).join(" ");
+      return failure(`it failed: ${why.slice(0, 300)}`);
+    },
+  );
   let json: unknown;
   try {
     json = JSON.parse(stdout);

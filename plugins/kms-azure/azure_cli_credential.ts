@@ -12,8 +12,8 @@
  * ```
  * @module
  */
-import { execFile } from "node:child_process";
-import { CosignError, describeError } from "../../core/errors.ts";
+import { CosignError } from "../../core/errors.ts";
+import { runCredentialCommand } from "../../core/keys/credential_command.ts";
 import type { Context } from "../../core/plugin.ts";
 
 /** An access token from the Azure CLI and who it speaks for. */
@@ -46,44 +46,35 @@ export async function azureCliToken(
     new CosignError("AUTH", `Cannot sign in to Azure Key Vault with ${principal}: ${why}`, {
       hint,
     });
-  const stdout = await new Promise<string>((done, reject) => {
-    execFile("az", args, {
-      timeout: AZ_TIMEOUT_MS,
-      maxBuffer: 1 << 20,
-      signal: ctx.signal,
-      encoding: "utf8",
-    }, (err, out, errText) => {
-      if (!err) return done(out);
-      const e = err as { code?: unknown; killed?: boolean; name?: string };
-      if (e.code === "ENOENT") {
-        return reject(failure(
+  const stdout = await runCredentialCommand(
+    "az",
+    args,
+    { timeoutMs: AZ_TIMEOUT_MS, signal: ctx.signal },
+    (f) => {
+      if (f.kind === "not-found") {
+        return failure(
           `${
             missing.length ? `${missing.join(", ")} not set` : "AZURE_AUTH_METHOD=cli"
           } and the Azure CLI (az) is not installed`,
           "Set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH) to a service principal, install the Azure CLI and run az login, or use AZURE_AUTH_METHOD=environment for the managed identity on Azure.",
-        ));
-      }
-      if (e.name === "AbortError") {
-        return reject(failure("az timed out (-t/--timeout)", "Allow more time with -t/--timeout."));
-      }
-      if (e.killed) {
-        return reject(
-          failure(
-            `az timed out after ${AZ_TIMEOUT_MS / 1000} s`,
-            "Run az account get-access-token yourself to see why it hangs.",
-          ),
         );
       }
-      const why = (errText || describeError(err)).trim().split("\n").filter((l) => l.trim())
-        .slice(-2).join(" ");
-      reject(
-        failure(
-          `az account get-access-token failed: ${why.slice(0, 300)}`,
-          "Run az login (with --tenant for the vault's tenant), then try again.",
-        ),
+      if (f.kind === "cancelled") {
+        return failure("az timed out (-t/--timeout)", "Allow more time with -t/--timeout.");
+      }
+      if (f.kind === "timed-out") {
+        return failure(
+          `az timed out after ${AZ_TIMEOUT_MS / 1000} s`,
+          "Run az account get-access-token yourself to see why it hangs.",
+        );
+      }
+      const why = f.output.trim().split("\n").filter((l) => l.trim()).slice(-2).join(" ");
+      return failure(
+        `az account get-access-token failed: ${why.slice(0, 300)}`,
+        "Run az login (with --tenant for the vault's tenant), then try again.",
       );
-    });
-  });
+    },
+  );
   let token: unknown;
   try {
     token = (JSON.parse(stdout) as { accessToken?: unknown })?.accessToken;
