@@ -51,18 +51,17 @@ export async function resolveBlob(ctx: Context, ref: string): Promise<Artifact> 
  * The signature an artifact other than a plain blob carries itself (e.g. `wasm://FILE`, whose
  * bundle is embedded in the file), for `verify-blob` without `--signature`/`--bundle`: the first
  * stored signature of a non-"blob" artifact's store, or undefined (plain files, stdin, digests,
- * or nothing stored).
+ * or nothing stored). `artifact` is what {@link resolveBlob} gave for the reference.
  *
  * @example
  * ```ts
- * const stored = await carriedSignature(ctx, "wasm://app.wasm");
+ * const stored = await carriedSignature(await resolveBlob(ctx, "wasm://app.wasm"), ctx);
  * ```
  */
 export async function carriedSignature(
+  artifact: Artifact,
   ctx: Context,
-  ref: string,
 ): Promise<StoredSignature | undefined> {
-  const artifact = await resolveBlob(ctx, ref);
   if (artifact.kind === "blob" || !artifact.signatures) return undefined;
   for await (const s of artifact.signatures(ctx, { kind: "signature" })) return s;
   return undefined;

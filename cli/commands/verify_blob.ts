@@ -18,14 +18,14 @@ import { CosignError } from "../../core/errors.ts";
 import type { StoredSignature } from "../../core/plugin.ts";
 import { verifyArtifact } from "../../core/verify_artifact.ts";
 import { bool, str } from "../args.ts";
+import { carriedSignature, readBundleFile, readSignatureArg, resolveBlob } from "../blob_input.ts";
 import {
-  carriedSignature,
-  readBundleFile,
-  readSignatureArg,
-  readSmallFile,
-  resolveBlob,
-} from "../blob_input.ts";
-import { BLOB_VERIFY_FLAGS, blobVerifyOptions, TLOG_SKIP_FLAGS } from "../blob_verify_options.ts";
+  BLOB_VERIFY_FLAGS,
+  blobVerifyOptions,
+  readTimestampFile,
+  TLOG_SKIP_FLAGS,
+  tlogSkipped,
+} from "../blob_verify_options.ts";
 import type { Command } from "../command.ts";
 import { keyDisplayName, keyReference, SECURITY_KEY_FLAGS } from "../security_key.ts";
 import { KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
@@ -78,11 +78,12 @@ export const command: Command = {
     const sigArg = str(flags, "signature");
     const bundlePath = str(flags, "bundle");
     // cosign-ts extension: an artifact that carries its own signature (`wasm://FILE`, a bundle
-    // embedded in the .wasm) needs neither flag; its bundle is verified like a --bundle.
-    const carried = !sigArg && !bundlePath ? await carriedSignature(ctx, ref) : undefined;
+    // embedded in the .wasm) needs neither flag; its bundle is verified like a --bundle. The
+    // artifact resolved for it is the one verified below (a wasm file is read and parsed once).
+    const resolved = !sigArg && !bundlePath ? await resolveBlob(ctx, ref) : undefined;
+    const carried = resolved && await carriedSignature(resolved, ctx);
     const bundled = !!bundlePath || !!carried;
-    const ignoreTlog = bool(flags, "insecure-ignore-tlog") ||
-      bool(flags, "private-infrastructure");
+    const ignoreTlog = tlogSkipped(flags);
     // A key and no log requirement (or no bundle): the signature alone, by the key provider.
     const keyOnly = !!key && (!bundled || ignoreTlog);
     if (!sigArg && !bundled) {
@@ -125,15 +126,7 @@ export const command: Command = {
           signature: await readSignatureArg(sigArg),
           // --rfc3161-timestamp: cosign's {"SignedRFC3161Timestamp": …} file for this signature
           ...(str(flags, "rfc3161-timestamp")
-            ? {
-              rfc3161Timestamp: new TextDecoder().decode(
-                await readSmallFile(
-                  str(flags, "rfc3161-timestamp")!,
-                  1 << 20,
-                  "RFC 3161 timestamp",
-                ),
-              ),
-            }
+            ? { rfc3161Timestamp: await readTimestampFile(str(flags, "rfc3161-timestamp")!) }
             : {}),
         },
       }
@@ -147,7 +140,7 @@ export const command: Command = {
           "auditability verification for the blob.",
       );
     }
-    const blob = await resolveBlob(ctx, ref);
+    const blob = resolved ?? await resolveBlob(ctx, ref);
     const [v] = await verifyArtifact(blob, {
       ctx,
       verifier,
