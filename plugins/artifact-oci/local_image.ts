@@ -29,7 +29,8 @@ import { rejectDuplicateKeys } from "../../core/strict_json.ts";
 import { checkImageClaims, coreSignature } from "./oci_artifact.ts";
 import {
   BUNDLE_ARTIFACT_TYPE,
-  PREDICATE_TYPE_ANNOTATION,
+  bundleLayer,
+  isSignatureReferrer,
   SIGN_PREDICATE_TYPE,
 } from "./referrer_bundles.ts";
 import type { Descriptor } from "./layout.ts";
@@ -112,11 +113,11 @@ export async function localImageArtifact(dir: string, _ctx: Context): Promise<Ar
         const location = `${dir} (saved referrer ${d.digest})`;
         const manifest = JSON.parse(new TextDecoder().decode(await layout.readBlob(d)));
         const type = manifest?.artifactType ?? manifest?.config?.mediaType;
-        const pt = manifest?.annotations?.[PREDICATE_TYPE_ANNOTATION];
-        const sign = pt === undefined || pt === SIGN_PREDICATE_TYPE;
-        if (type !== BUNDLE_ARTIFACT_TYPE || sign === att) continue;
+        if (type !== BUNDLE_ARTIFACT_TYPE || isSignatureReferrer(manifest?.annotations) === att) {
+          continue;
+        }
         const layers: Descriptor[] = Array.isArray(manifest.layers) ? manifest.layers : [];
-        const layer = layers.find((l) => l?.mediaType === BUNDLE_ARTIFACT_TYPE) ?? layers[0];
+        const layer = bundleLayer(layers);
         if (!layer?.digest) {
           yield { kind, location, id: d.digest, problem: "it has no bundle layer" };
           continue;

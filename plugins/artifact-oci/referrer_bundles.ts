@@ -27,6 +27,33 @@ export const SIGN_PREDICATE_TYPE = "https://sigstore.dev/cosign/sign/v1";
 /** Manifest annotation naming a bundle referrer's predicate type. */
 export const PREDICATE_TYPE_ANNOTATION = "dev.sigstore.bundle.predicateType";
 
+/**
+ * Whether a bundle referrer with these manifest annotations holds an image signature (predicate
+ * type sign/v1, or none given) rather than an attestation.
+ *
+ * @example
+ * ```ts
+ * const wanted = refs.filter((d) => isSignatureReferrer(d.annotations));
+ * ```
+ */
+export function isSignatureReferrer(annotations: Record<string, string> | undefined): boolean {
+  const pt = annotations?.[PREDICATE_TYPE_ANNOTATION];
+  return pt === undefined || pt === SIGN_PREDICATE_TYPE;
+}
+
+/**
+ * The layer of a bundle referrer's manifest that holds the bundle: the one with the bundle
+ * media type, else the first (undefined when there are none).
+ *
+ * @example
+ * ```ts
+ * const layer = bundleLayer(manifest.layers ?? []);
+ * ```
+ */
+export function bundleLayer<T extends { mediaType?: string }>(layers: T[]): T | undefined {
+  return layers.find((l) => l?.mediaType === BUNDLE_ARTIFACT_TYPE) ?? layers[0];
+}
+
 /** A bundle found as a referrer. */
 export interface ReferrerBundle {
   /** Digest of the referrer manifest. */
@@ -65,11 +92,7 @@ export async function readSignatureBundles(
     if (isCosignError(e, "NOT_FOUND")) return [];
     throw e;
   }
-  const wanted = refs.filter((d) => {
-    const pt = d.annotations?.[PREDICATE_TYPE_ANNOTATION];
-    const sign = pt === undefined || pt === SIGN_PREDICATE_TYPE;
-    return kind === "signature" ? sign : !sign;
-  });
+  const wanted = refs.filter((d) => isSignatureReferrer(d.annotations) === (kind === "signature"));
   const { bundleFromJSONValue } = await import("../../core/bundle.ts");
   const found = await mapLimit(
     wanted,
@@ -79,9 +102,9 @@ export async function readSignatureBundles(
       try {
         const m = await client.getManifest(withDigest(repo, d.digest));
         const doc = JSON.parse(new TextDecoder().decode(m.bytes));
-        const layer = (doc.layers ?? []).find((l: { mediaType?: string }) =>
-          l?.mediaType === BUNDLE_ARTIFACT_TYPE
-        ) ?? doc.layers?.[0];
+        const layer = bundleLayer<{ mediaType?: string; digest?: string; size?: number }>(
+          doc.layers ?? [],
+        );
         if (!layer?.digest) {
           throw new CosignError("INVALID_INPUT", "it has no bundle layer");
         }
