@@ -20,7 +20,7 @@ import { bool, str } from "./args.ts";
 import { readSmallFile } from "./blob_input.ts";
 import { keyReference } from "./security_key.ts";
 import { detachedSctFromFlags, identityPolicyFromFlags } from "./keyless_flags.ts";
-import { applyTrustFlags, loadTrustedRoot } from "./trust_root.ts";
+import { trustedRootFromFlags } from "./trust_root.ts";
 
 /** `--insecure-ignore-tlog` and `--private-infrastructure`, as the blob verify commands take them. */
 export const TLOG_SKIP_FLAGS: FlagSpec[] = [
@@ -111,10 +111,5 @@ export async function blobVerifyOptions(
   const verifier = key
     ? await ctx.plugins.verifier(key, ctx, { rsaPss: bool(flags, "rsa-pss") })
     : undefined;
-  let trust: Promise<TrustedRoot> | undefined;
-  const trustedRoot = () =>
-    trust ??= (async () =>
-      // --certificate-chain, --ca-roots/--ca-intermediates, --timestamp-certificate-chain
-      await applyTrustFlags(await loadTrustedRoot(ctx, str(flags, "trusted-root")), flags))();
-  return { policy, verifier, trustedRoot };
+  return { policy, verifier, trustedRoot: trustedRootFromFlags(ctx, flags) };
 }

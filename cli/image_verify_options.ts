@@ -14,13 +14,12 @@
  */
 import { CosignError } from "../core/errors.ts";
 import type { Artifact, Context, VerifiedSignature } from "../core/plugin.ts";
-import type { TrustedRoot } from "../core/trust/trusted_root.ts";
 import type { VerifyArtifactOptions } from "../core/verify_artifact.ts";
 import type { VerifyPolicy } from "../core/verify/verify_bundle.ts";
 import { bool, type FlagValues, str } from "./args.ts";
 import { keyDisplayName, keyReference } from "./security_key.ts";
 import { detachedSctFromFlags, identityPolicyFromFlags } from "./keyless_flags.ts";
-import { applyTrustFlags, loadTrustedRoot } from "./trust_root.ts";
+import { trustedRootFromFlags } from "./trust_root.ts";
 
 /** `--max-workers`: a whole number of at least 1 (cosign's default 10). */
 export function maxWorkersOf(flags: FlagValues): number {
@@ -85,11 +84,7 @@ export async function imageVerifyOptions(
   if (bool(flags, "insecure-ignore-sct")) policy.ctlogThreshold = 0;
   const sct = await detachedSctFromFlags(flags);
   if (sct) policy.detachedSct = sct;
-  let trustRoot: Promise<TrustedRoot> | undefined;
-  const trustedRoot = () =>
-    trustRoot ??= loadTrustedRoot(ctx, str(flags, "trusted-root")).then((r) =>
-      applyTrustFlags(r, flags)
-    );
+  const trustedRoot = trustedRootFromFlags(ctx, flags);
   // Keyless verification needs the trusted root; load it (and fail on it) before anything else.
   if (!keyRef) await trustedRoot();
   if (ignoreTlog) {

@@ -27,8 +27,9 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { CosignError, describeError } from "../core/errors.ts";
-import type { Context } from "../core/plugin.ts";
+import type { Context, FlagValues } from "../core/plugin.ts";
 import type { TrustedRoot } from "../core/trust/trusted_root.ts";
+import { str } from "./args.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 
 /** Largest trusted_root.json accepted. */
@@ -344,4 +345,27 @@ export async function applyTrustFlags(
     }];
   }
   return out;
+}
+
+/**
+ * The trusted root the verify flags ask for, loaded on the first call and then reused:
+ * {@link loadTrustedRoot} with `--trusted-root`, then {@link applyTrustFlags}
+ * (`--certificate-chain`, `--ca-roots`/`--ca-intermediates`, `--timestamp-certificate-chain`).
+ * The returned function rejects with their errors (every call, once failed).
+ *
+ * @example
+ * ```ts
+ * const trustedRoot = trustedRootFromFlags(ctx, flags);
+ * await verifyArtifact(artifact, { ctx, policy, trustedRoot });
+ * ```
+ */
+export function trustedRootFromFlags(
+  ctx: Context,
+  flags: FlagValues,
+): () => Promise<TrustedRoot> {
+  let trust: Promise<TrustedRoot> | undefined;
+  return () =>
+    trust ??= loadTrustedRoot(ctx, str(flags, "trusted-root")).then((r) =>
+      applyTrustFlags(r, flags)
+    );
 }
