@@ -112,6 +112,15 @@ const status = (code: number, reason: string, message: string, details?: unknown
   code,
 });
 
+/** Answers `code` with a Kubernetes Status object. */
+const fail = (
+  res: ServerResponse,
+  code: number,
+  reason: string,
+  message: string,
+  details?: unknown,
+): void => sendJson(res, code, status(code, reason, message, details));
+
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const isSubdomain = (n: string) => n.length <= 253 && n.split(".").every((l) => LABEL.test(l));
 const isBase64 = (v: unknown) =>
@@ -181,7 +190,7 @@ export async function startK8sStandIn(options: K8sStandInOptions): Promise<K8sSt
     const entry: StandInRequest = { method: req.method ?? "", path: url.pathname };
     requests.push(entry);
     Object.assign(entry, authenticate(req));
-    if (!entry.user) return sendJson(res, 401, status(401, "Unauthorized", "Unauthorized"));
+    if (!entry.user) return fail(res, 401, "Unauthorized", "Unauthorized");
     if (url.pathname === "/version" && req.method === "GET") {
       const v = options.version ?? { major: "1", minor: "30" };
       return sendJson(res, 200, {
@@ -193,11 +202,7 @@ export async function startK8sStandIn(options: K8sStandInOptions): Promise<K8sSt
     }
     const m = /^\/api\/v1\/namespaces\/([^/]+)\/secrets(?:\/([^/]+))?$/.exec(url.pathname);
     if (!m) {
-      return sendJson(
-        res,
-        404,
-        status(404, "NotFound", "the server could not find the requested resource"),
-      );
+      return fail(res, 404, "NotFound", "the server could not find the requested resource");
     }
     const ns = decodeURIComponent(m[1]);
     const name = m[2] === undefined ? undefined : decodeURIComponent(m[2]);
@@ -209,53 +214,40 @@ export async function startK8sStandIn(options: K8sStandInOptions): Promise<K8sSt
       ? "update"
       : "";
     if (!verb || (verb === "create") !== (name === undefined)) {
-      return sendJson(
+      return fail(
         res,
         405,
-        status(
-          405,
-          "MethodNotAllowed",
-          "the server does not allow this method on the requested resource",
-        ),
+        "MethodNotAllowed",
+        "the server does not allow this method on the requested resource",
       );
     }
     if (forbidden.has(entry.user)) {
-      return sendJson(
+      return fail(
         res,
         403,
-        status(
-          403,
-          "Forbidden",
-          `secrets${
-            name ? ` "${name}"` : ""
-          } is forbidden: User "${entry.user}" cannot ${verb} resource "secrets" in API group "" in the namespace "${ns}"`,
-          { name, kind: "secrets" },
-        ),
+        "Forbidden",
+        `secrets${
+          name ? ` "${name}"` : ""
+        } is forbidden: User "${entry.user}" cannot ${verb} resource "secrets" in API group "" in the namespace "${ns}"`,
+        { name, kind: "secrets" },
       );
     }
     const notFound = () =>
-      sendJson(
-        res,
-        404,
-        status(404, "NotFound", `secrets "${name}" not found`, { name, kind: "secrets" }),
-      );
+      fail(res, 404, "NotFound", `secrets "${name}" not found`, { name, kind: "secrets" });
     if (verb === "get") {
       const s = secrets.get(`${ns}/${name}`);
       return s ? sendJson(res, 200, { kind: "Secret", apiVersion: "v1", ...s }) : notFound();
     }
     if (!/^application\/json\b/.test(req.headers["content-type"] ?? "")) {
-      return sendJson(
+      return fail(
         res,
         415,
-        status(
-          415,
-          "UnsupportedMediaType",
-          `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`,
-        ),
+        "UnsupportedMediaType",
+        `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`,
       );
     }
     const { value, error } = await readJson(req);
-    if (error) return sendJson(res, 400, status(400, "BadRequest", error));
+    if (error) return fail(res, 400, "BadRequest", error);
     entry.body = value;
     const body = value as {
       kind?: unknown;
@@ -270,93 +262,69 @@ export async function startK8sStandIn(options: K8sStandInOptions): Promise<K8sSt
       (body.kind !== undefined && body.kind !== "Secret") ||
       (body.apiVersion !== undefined && body.apiVersion !== "v1")
     ) {
-      return sendJson(
-        res,
-        400,
-        status(400, "BadRequest", "the object provided is not a v1 Secret"),
-      );
+      return fail(res, 400, "BadRequest", "the object provided is not a v1 Secret");
     }
     const bodyName = body.metadata?.name;
     if (typeof bodyName !== "string" || bodyName === "") {
-      return sendJson(
+      return fail(
         res,
         422,
-        status(
-          422,
-          "Invalid",
-          `Secret "" is invalid: metadata.name: Required value: name or generateName is required`,
-        ),
+        "Invalid",
+        `Secret "" is invalid: metadata.name: Required value: name or generateName is required`,
       );
     }
     if (body.metadata?.namespace !== undefined && body.metadata.namespace !== ns) {
-      return sendJson(
+      return fail(
         res,
         400,
-        status(
-          400,
-          "BadRequest",
-          "the namespace of the provided object does not match the namespace sent on the request",
-        ),
+        "BadRequest",
+        "the namespace of the provided object does not match the namespace sent on the request",
       );
     }
     if (name !== undefined && bodyName !== name) {
-      return sendJson(
+      return fail(
         res,
         400,
-        status(
-          400,
-          "BadRequest",
-          `the name of the object (${bodyName}) does not match the name on the URL (${name})`,
-        ),
+        "BadRequest",
+        `the name of the object (${bodyName}) does not match the name on the URL (${name})`,
       );
     }
     if (!isSubdomain(bodyName)) {
-      return sendJson(
+      return fail(
         res,
         422,
-        status(
-          422,
-          "Invalid",
-          `Secret "${bodyName}" is invalid: metadata.name: Invalid value: "${bodyName}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
-        ),
+        "Invalid",
+        `Secret "${bodyName}" is invalid: metadata.name: Invalid value: "${bodyName}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
       );
     }
     const data = body.data ?? {};
     for (const [k, v] of Object.entries(data)) {
       if (!isBase64(v)) {
-        return sendJson(
+        return fail(
           res,
           400,
-          status(
-            400,
-            "BadRequest",
-            `Secret in version "v1" cannot be handled as a Secret: illegal base64 data at data[${
-              JSON.stringify(k)
-            }]`,
-          ),
+          "BadRequest",
+          `Secret in version "v1" cannot be handled as a Secret: illegal base64 data at data[${
+            JSON.stringify(k)
+          }]`,
         );
       }
     }
     if (!namespaces.has(ns)) {
-      return sendJson(
-        res,
-        404,
-        status(404, "NotFound", `namespaces "${ns}" not found`, { name: ns, kind: "namespaces" }),
-      );
+      return fail(res, 404, "NotFound", `namespaces "${ns}" not found`, {
+        name: ns,
+        kind: "namespaces",
+      });
     }
     const key = `${ns}/${bodyName}`;
     const existing = secrets.get(key);
     const immutable = body.immutable === true ? true : undefined;
     if (verb === "create") {
       if (existing) {
-        return sendJson(
-          res,
-          409,
-          status(409, "AlreadyExists", `secrets "${bodyName}" already exists`, {
-            name: bodyName,
-            kind: "secrets",
-          }),
-        );
+        return fail(res, 409, "AlreadyExists", `secrets "${bodyName}" already exists`, {
+          name: bodyName,
+          kind: "secrets",
+        });
       }
       const s: StandInSecret = {
         metadata: {
@@ -376,28 +344,22 @@ export async function startK8sStandIn(options: K8sStandInOptions): Promise<K8sSt
     if (!existing) return notFound();
     const rv = body.metadata?.resourceVersion;
     if (rv !== undefined && rv !== existing.metadata.resourceVersion) {
-      return sendJson(
+      return fail(
         res,
         409,
-        status(
-          409,
-          "Conflict",
-          `Operation cannot be fulfilled on secrets "${bodyName}": the object has been modified; please apply your changes to the latest version and try again`,
-          { name: bodyName, kind: "secrets" },
-        ),
+        "Conflict",
+        `Operation cannot be fulfilled on secrets "${bodyName}": the object has been modified; please apply your changes to the latest version and try again`,
+        { name: bodyName, kind: "secrets" },
       );
     }
     if (
       existing.immutable && (JSON.stringify(data) !== JSON.stringify(existing.data) || !immutable)
     ) {
-      return sendJson(
+      return fail(
         res,
         422,
-        status(
-          422,
-          "Invalid",
-          `Secret "${bodyName}" is invalid: data: Forbidden: field is immutable when \`immutable\` is set`,
-        ),
+        "Invalid",
+        `Secret "${bodyName}" is invalid: data: Forbidden: field is immutable when \`immutable\` is set`,
       );
     }
     const s: StandInSecret = {
@@ -418,7 +380,7 @@ export async function startK8sStandIn(options: K8sStandInOptions): Promise<K8sSt
     rejectUnauthorized: false,
   }, (req, res) => {
     handle(req, res).catch((e) => {
-      if (!res.headersSent) sendJson(res, 500, status(500, "InternalError", String(e)));
+      if (!res.headersSent) fail(res, 500, "InternalError", String(e));
     });
   });
   const port = await listenLoopback(server as unknown as import("node:http").Server);
