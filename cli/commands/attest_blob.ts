@@ -226,15 +226,14 @@ export const command: Command = {
     const { signer, plan, keyless } = await openSigstoreSigner({ flags, ctx, io, what: ref });
     // Keyless attestations are written as Sigstore bundles, as cosign v3 does.
     const newBundle = bool(flags, "new-bundle-format") || keyless;
-    if (plan.witnesses.tsaUrls.length && !tsPath && !newBundle) {
-      await signer.close?.();
-      throw new CosignError(
-        "USAGE",
-        "expected either new bundle or an rfc3161-timestamp path when using a TSA server",
-        { hint: "Pass --new-bundle-format (with --bundle) or --rfc3161-timestamp-bundle FILE." },
-      );
-    }
     try {
+      if (plan.witnesses.tsaUrls.length && !tsPath && !newBundle) {
+        throw new CosignError(
+          "USAGE",
+          "expected either new bundle or an rfc3161-timestamp path when using a TSA server",
+          { hint: "Pass --new-bundle-format (with --bundle) or --rfc3161-timestamp-bundle FILE." },
+        );
+      }
       const r = await signArtifact(
         artifact,
         signer,
