@@ -38,6 +38,19 @@ export const TLOG_SKIP_FLAGS: FlagSpec[] = [
   },
 ];
 
+/**
+ * True when {@link TLOG_SKIP_FLAGS} say the transparency log is not required
+ * (`--insecure-ignore-tlog` or `--private-infrastructure`).
+ *
+ * @example
+ * ```ts
+ * const ignoreTlog = tlogSkipped(flags);
+ * ```
+ */
+export function tlogSkipped(flags: FlagValues): boolean {
+  return bool(flags, "insecure-ignore-tlog") || bool(flags, "private-infrastructure");
+}
+
 /** `--offline`, `--rfc3161-timestamp`, `--rekor-url`, `--rsa-pss` of the blob verify commands. */
 export const BLOB_VERIFY_FLAGS: FlagSpec[] = [
   { name: "offline", type: "boolean", description: "only allow offline verification" },
@@ -60,6 +73,19 @@ export const BLOB_VERIFY_FLAGS: FlagSpec[] = [
     description: "RSA keys: verify RSASSA-PSS instead of PKCS#1 v1.5 (cosign-ts extension)",
   },
 ];
+
+/**
+ * The text of an `--rfc3161-timestamp` file (cosign's `{"SignedRFC3161Timestamp": …}` JSON, at
+ * most 1 MiB). Throws the errors of `readSmallFile` (missing file, too large).
+ *
+ * @example
+ * ```ts
+ * legacy.rfc3161Timestamp = await readTimestampFile(str(flags, "rfc3161-timestamp")!);
+ * ```
+ */
+export async function readTimestampFile(path: string): Promise<string> {
+  return new TextDecoder().decode(await readSmallFile(path, 1 << 20, "RFC 3161 timestamp"));
+}
 
 /** True when a stored signature carries a certificate (a bundle's or a legacy one's). */
 export function hasCertificate(s: StoredSignature): boolean {

@@ -18,7 +18,13 @@ import type { Artifact, LegacySignature, StoredSignature, TlogEntry } from "../.
 import { verifyArtifact } from "../../core/verify_artifact.ts";
 import { bool, str } from "../args.ts";
 import { MAX_BUNDLE_BYTES, readSmallFile, resolveBlob } from "../blob_input.ts";
-import { BLOB_VERIFY_FLAGS, blobVerifyOptions, TLOG_SKIP_FLAGS } from "../blob_verify_options.ts";
+import {
+  BLOB_VERIFY_FLAGS,
+  blobVerifyOptions,
+  readTimestampFile,
+  TLOG_SKIP_FLAGS,
+  tlogSkipped,
+} from "../blob_verify_options.ts";
 import type { Command } from "../command.ts";
 import { checkPolicies, policyPaths } from "../policy_check.ts";
 import { KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
@@ -99,9 +105,7 @@ async function readAttestation(
   }
   const env = dsse.parseEnvelope(envelopeText, what);
   if (timestampPath) {
-    legacy.rfc3161Timestamp = new TextDecoder().decode(
-      await readSmallFile(timestampPath, 1 << 20, "RFC 3161 timestamp"),
-    );
+    legacy.rfc3161Timestamp = await readTimestampFile(timestampPath);
   }
   const { legacySignatureBundleJson } = await import("../../core/legacy_signature.ts");
   const sha256 = new Uint8Array(
@@ -250,8 +254,7 @@ export const command: Command = {
         { hint: "Pass the blob whose digest the attestation's subject must name." },
       );
     }
-    const ignoreTlog = bool(flags, "insecure-ignore-tlog") ||
-      bool(flags, "private-infrastructure");
+    const ignoreTlog = tlogSkipped(flags);
     // A legacy attestation without its log entry is looked up in Rekor (--rekor-url), unless
     // --offline or the log is not required.
     const lookupTlog = !ignoreTlog && !bool(flags, "offline")
