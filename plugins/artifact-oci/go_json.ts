@@ -15,6 +15,8 @@
  * @module
  */
 
+import { compareUtf8 } from "../../core/go_json.ts";
+
 const GO_MAP: unique symbol = Symbol("goMap");
 
 /** A plain object marked as a Go map: {@link goJson} writes its keys sorted. */
@@ -120,17 +122,6 @@ function encode(v: unknown, inMap: boolean): string {
     default:
       throw new TypeError(`json: unsupported type: ${typeof v}`);
   }
-}
-
-/** Compares strings by their UTF-8 bytes (Go's map key order). */
-function compareUtf8(a: string, b: string): number {
-  // UTF-16 code unit order equals UTF-8 byte order except around surrogates; compare code points.
-  const ca = Array.from(a, (c) => c.codePointAt(0)!);
-  const cb = Array.from(b, (c) => c.codePointAt(0)!);
-  for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
-    if (ca[i] !== cb[i]) return ca[i] - cb[i];
-  }
-  return ca.length - cb.length;
 }
 
 /**
