@@ -23,6 +23,7 @@ import { getManifest, headManifest, putManifest } from "./manifests.ts";
 import { ALL_MANIFEST_TYPES, OCI_INDEX } from "./media_types.ts";
 import { type Repository, repositoryString } from "./reference.ts";
 import { sleep } from "./retry.ts";
+import { attemptBackoff, settleWaits } from "./tag_write_timing.ts";
 import { type Operation, type RegistryTransport, type RequestSpec } from "./transport.ts";
 import { malformed, readCapped } from "./registry_errors.ts";
 
@@ -277,13 +278,6 @@ export async function putReferrer(
   return { digest, via: "tag" };
 }
 
-/**
- * Least settling delay, ms, before the confirming re-read of the fallback index: it must outlast
- * a concurrent writer's gap between its tag check and its PUT (as for cosign's `.sig` appends,
- * plugins/artifact-oci/append_signatures.ts MIN_SETTLE_MS).
- */
-export const INDEX_MIN_SETTLE_MS = 50;
-
 /** The fallback index of `subject` with the digest of the manifest it was read from ("" if none). */
 async function readFallbackIndex(
   t: RegistryTransport,
@@ -309,7 +303,8 @@ async function readFallbackIndex(
  * Read-modify-write of the fallback index (see RegistryClient.updateReferrersIndex), race-free
  * the way cosign-ts appends `.sig` layers: read the index, apply `change`; check with a HEAD
  * that the tag still holds what was read and PUT at once (else merge again without writing);
- * then, after a jittered settling delay that outlasts a concurrent writer's check-and-PUT,
+ * then, after a jittered settling delay that outlasts a concurrent writer's check-and-PUT
+ * (oci/tag_write_timing.ts),
  * re-read: `change` must have nothing left to do, else our write was overwritten and the cycle
  * repeats (with longer, doubled confirmations under evident contention). Registry errors
  * (5xx on a tag being rewritten) retry within the same budget of 20 attempts.
@@ -340,12 +335,7 @@ export async function updateReferrersIndex(
     wrote = true;
     const window = Date.now() - checked;
     const cycle = Date.now() - started;
-    const settle = overwritten
-      ? Math.max(40, 2 * cycle)
-      : Math.max(INDEX_MIN_SETTLE_MS, 2 * window);
-    const waits = [settle + Math.random() * settle];
-    if (overwritten) waits.push(settle + Math.random() * settle);
-    for (const wait of waits) {
+    for (const wait of settleWaits(overwritten, cycle, window)) {
       await sleep(wait, op.signal);
       if (change((await readFallbackIndex(t, op, r, tag)).entries)) {
         overwritten = true;
@@ -360,8 +350,7 @@ export async function updateReferrersIndex(
     } catch (e) {
       if (!(e instanceof CosignError && e.code === "NETWORK") || attempt === maxAttempts) throw e;
     }
-    const backoff = Math.min(1000, 25 * 2 ** Math.min(attempt, 6));
-    await sleep(backoff / 2 + Math.random() * backoff, op.signal);
+    await sleep(attemptBackoff(attempt), op.signal);
   }
   throw new CosignError(
     "NETWORK",

@@ -14,9 +14,10 @@
  * 4. re-read the tag after a short jittered settling delay: our layers must be present. A
  *    concurrent cosign-ts writer can only overwrite us when its check came before our PUT and
  *    its PUT after, so the delay only has to outlast one check-and-PUT (twice the time ours
- *    took, at least {@link MIN_SETTLE_MS}), not a whole read-modify-write: a lone signer waits
- *    tens of milliseconds. Once we have been overwritten (evident contention), every later attempt
- *    waits twice its whole read-modify-write and confirms twice;
+ *    took, at least MIN_SETTLE_MS of oci/tag_write_timing.ts), not a whole read-modify-write:
+ *    a lone signer waits tens of milliseconds. Once we have been overwritten (evident
+ *    contention), every later attempt waits twice its whole read-modify-write and confirms
+ *    twice;
  * 5. otherwise wait a jittered, growing backoff and go back to 2, merging with whatever is
  *    there now, so layers other signers added are never dropped.
  *
@@ -34,6 +35,8 @@ import { CosignError, isCosignError } from "../../core/errors.ts";
 import type { Logger } from "../../core/plugin.ts";
 import type { RegistryClient } from "../../oci/client.ts";
 import { type Reference, referenceString } from "../../oci/reference.ts";
+import { sleep } from "../../oci/retry.ts";
+import { attemptBackoff, settleWaits } from "../../oci/tag_write_timing.ts";
 import {
   buildSignatureImage,
   type Descriptor,
@@ -42,14 +45,6 @@ import {
   type SignatureLayer,
 } from "./layout.ts";
 import { readSignatureImage } from "./read_signatures.ts";
-
-/**
- * Least settling delay before the confirming re-read, ms. It must outlast a concurrent writer's
- * gap between its tag check and its PUT, which on a loaded machine (8 signer processes on two
- * cores) includes being descheduled: with a 15 ms floor one full test run at load 16 lost a
- * signature; 50 ms leaves room for that and still keeps a lone signer's wait short.
- */
-export const MIN_SETTLE_MS = 50;
 
 /** Options for {@link appendSignatures}. */
 export interface AppendOptions {
@@ -91,10 +86,6 @@ export interface AppendResult {
   manifestDigest: string;
   /** Write attempts made (1 when nobody raced us). */
   attempts: number;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 function hasAll(layers: Descriptor[], ours: Descriptor[]): boolean {
@@ -186,10 +177,7 @@ export async function appendSignatures(
     const cycle = Date.now() - started;
     // Confirm: still present after a settling delay that outlasts a concurrent check-and-PUT;
     // under evident contention (a previous attempt was overwritten) longer, and twice.
-    const settle = options.settleMs ??
-      (overwritten ? Math.max(40, 2 * cycle) : Math.max(MIN_SETTLE_MS, 2 * window));
-    const waits = [settle + Math.random() * settle];
-    if (overwritten) waits.push(settle + Math.random() * settle);
+    const waits = settleWaits(overwritten, cycle, window, options.settleMs);
     for (const wait of waits) {
       await sleep(wait);
       const now = await readSignatureImage(client, sigRef);
@@ -222,8 +210,7 @@ export async function appendSignatures(
       );
     }
     if (outcome) return outcome;
-    const backoff = Math.min(1000, 25 * 2 ** Math.min(attempt, 6));
-    await sleep(backoff / 2 + Math.random() * backoff);
+    await sleep(attemptBackoff(attempt));
   }
   throw new CosignError(
     "NETWORK",
