@@ -28,6 +28,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CosignError, describeError } from "../core/errors.ts";
 import { describeFetchFailure } from "../core/fetch_failure.ts";
+import { isLoopbackHost } from "../core/http_url.ts";
 import type { PluginRegistry } from "../core/plugin.ts";
 import { readBodyCapped } from "../core/service_request.ts";
 import { sha256, toHex } from "../core/verify/public_key.ts";
@@ -78,12 +79,6 @@ export function pluginsFromEnv(value: string | undefined): string[] {
 /** True for specifiers that are URLs fetched over the network. */
 export function isRemotePluginSpec(spec: string): boolean {
   return /^https?:\/\//i.test(spec);
-}
-
-/** True when `hostname` (as `URL.hostname` gives it) is a loopback address or `localhost`. */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, "");
-  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 function refused(spec: string, what: string, hint: string): CosignError {

@@ -5,12 +5,8 @@ import { join } from "node:path";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHash } from "node:crypto";
-import {
-  isLoopbackHost,
-  loadPlugins,
-  parsePinnedPluginUrl,
-  pluginsFromEnv,
-} from "./plugin_loader.ts";
+import { loadPlugins, parsePinnedPluginUrl, pluginsFromEnv } from "./plugin_loader.ts";
+import { isLoopbackHost } from "../core/http_url.ts";
 import { PluginRegistry } from "../core/plugin.ts";
 import { isCosignError } from "../core/errors.ts";
 import { tempDir } from "../tests/helpers/cli.ts";

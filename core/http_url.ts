@@ -26,3 +26,17 @@ export function httpUrl(value: string, what: string, hint: string): URL {
   }
   return u;
 }
+
+/**
+ * True when `hostname` (as `URL.hostname` gives it) is a loopback address or `localhost`: where
+ * plain http:// is acceptable (plugin URLs, `--key http://…`).
+ *
+ * @example
+ * ```ts
+ * isLoopbackHost(new URL("http://127.0.0.1:8080/k.pub").hostname); // true
+ * ```
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}

@@ -15,6 +15,7 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { CosignError, describeError } from "../../core/errors.ts";
+import { isLoopbackHost } from "../../core/http_url.ts";
 import type { Context } from "../../core/plugin.ts";
 import { postToService, readBodyCapped } from "../../core/service_request.ts";
 
@@ -84,14 +85,11 @@ function readEnvKey(ref: string, ctx: Context): string {
   return value;
 }
 
-function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
-  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
-}
-
 /** Refuses what is not https (plain http only to loopback). Throws CosignError("INVALID_INPUT"). */
 function checkKeyUrl(ref: string, url: URL): void {
-  if (url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url.hostname))) return;
+  if (url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname))) {
+    return;
+  }
   throw new CosignError(
     "INVALID_INPUT",
     `Cannot read key "${ref}": ${url.protocol === "http:" ? "plain http" : url.protocol} is only ` +
