@@ -6,7 +6,7 @@
 import process from "node:process";
 import { basename } from "node:path";
 import type { Plugin } from "./core/plugin.ts";
-import { run } from "./cli/run.ts";
+import { EXIT_INTERRUPTED, run } from "./cli/run.ts";
 import { currentRuntime, prepareCliProcess } from "./runtime/mod.ts";
 import { artifactBlobPlugin } from "./plugins/artifact-blob/plugin.ts";
 import { artifactOciPlugin } from "./plugins/artifact-oci/plugin.ts";
@@ -72,7 +72,7 @@ if (import.meta.main) {
   // sessions closed) and exits 130; a second one exits at once.
   const interrupt = new AbortController();
   process.on("SIGINT", () => {
-    if (interrupt.signal.aborted) process.exit(130);
+    if (interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
     interrupt.abort(new Error("interrupted"));
   });
   const code = await run(args, { runtime, builtins: BUILTIN_PLUGINS, interrupt: interrupt.signal });
