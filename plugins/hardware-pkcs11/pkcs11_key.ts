@@ -20,6 +20,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { toHex } from "../../core/encoding.ts";
 import { CosignError } from "../../core/errors.ts";
 import { bytesToBigint, derReadAll, oidToString } from "../../core/keys/der.ts";
 import { pemEncode } from "../../core/keys/pem.ts";
@@ -217,7 +218,7 @@ export async function openPkcs11Key(
       throw new CosignError(
         "KEY",
         `Cannot use ${name}: no private key with ${
-          uri.id?.length ? `id ${hex(uri.id)}` : `label "${uri.object}"`
+          uri.id?.length ? `id ${toHex(uri.id)}` : `label "${uri.object}"`
         } on token "${token.label}"${loggedIn ? "" : " (not logged in: is a PIN needed?)"}`,
         {
           hint:
@@ -250,7 +251,7 @@ export async function openPkcs11Key(
       throw new CosignError(
         "KEY",
         `Cannot use ${name}: no public key or certificate with ${
-          uri.id?.length ? `id ${hex(uri.id)}` : `label "${uri.object}"`
+          uri.id?.length ? `id ${toHex(uri.id)}` : `label "${uri.object}"`
         } on token "${token.label}"`,
         {
           hint:
@@ -291,10 +292,6 @@ function decodeUlong(v: Uint8Array | undefined): bigint | undefined {
   return v && v.length === 8
     ? new DataView(v.buffer, v.byteOffset).getBigUint64(0, true)
     : undefined;
-}
-
-function hex(b: Uint8Array): string {
-  return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 }
 
 /**
