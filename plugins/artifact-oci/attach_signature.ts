@@ -11,8 +11,8 @@
 import type { Context } from "../../core/plugin.ts";
 import { parseReference, repositoryString, withDigest } from "../../oci/reference.ts";
 import { registryClientFor } from "../../oci/registry_options.ts";
-import { appendSignatures } from "./append_signatures.ts";
-import { newSignatureLayer, useDockerMediaTypes } from "./layout.ts";
+import { newSignatureLayer } from "./layout.ts";
+import { appendSignatureLayer } from "./sign_image.ts";
 import { signatureReference } from "./signature_location.ts";
 import { simpleSigningPayload } from "./simple_signing.ts";
 
@@ -47,8 +47,5 @@ export async function attachSignature(
     chain: options.chain ? [options.chain.trimEnd()] : undefined,
   });
   const at = signatureReference(withDigest(ref, digest), digest, "sig", (n) => ctx.env(n));
-  await appendSignatures(client, at, [layer], {
-    docker: useDockerMediaTypes((n) => ctx.env(n)),
-    log: ctx.log,
-  });
+  await appendSignatureLayer(client, at, layer, { env: (n) => ctx.env(n), log: ctx.log });
 }
