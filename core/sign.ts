@@ -46,6 +46,7 @@ import type {
 } from "./plugin.ts";
 import { MAX_WHOLE_MESSAGE_BYTES, readAll } from "./read_all.ts";
 import { collectWitnesses, type WitnessPlan } from "./signature_witnesses.ts";
+import { sha256 } from "./verify/public_key.ts";
 
 /** Options for {@link signArtifact}. */
 export interface SignArtifactOptions {
@@ -113,12 +114,6 @@ export interface SignArtifactResult {
 }
 
 const NO_WITNESSES: WitnessPlan = { rekor: [], tsaUrls: [] };
-
-async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(
-    await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
-  );
-}
 
 /** Timestamps and log entries for a signature, as the plan asks (none by default). */
 async function witnesses(

@@ -19,6 +19,7 @@ import { base64 } from "@scure/base";
 import { CosignError } from "../errors.ts";
 import { encodeSpki, parsePublicKeyPem, type PublicKey } from "../keys/public_key.ts";
 import { certificatesFromPemOrDer, parseCertificate } from "../verify/certificate.ts";
+import { sha256 } from "../verify/public_key.ts";
 import { leafFirst } from "./trusted_root.ts";
 
 /** A certificate authority or timestamp authority to list. */
@@ -79,10 +80,6 @@ function keyDetails(key: PublicKey): string {
     : bits > 2048
     ? "PKIX_RSA_PKCS1V15_3072_SHA256"
     : "PKIX_RSA_PKCS1V15_2048_SHA256";
-}
-
-async function sha256(data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(data)));
 }
 
 const iso = (d: Date) => d.toISOString().replace(/\.000Z$/, "Z");
