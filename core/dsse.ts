@@ -120,6 +120,19 @@ export interface ParseEnvelopeOptions {
   check?: FailedCheck;
 }
 
+function envelopeFailure(
+  code: ErrorCode,
+  source: string,
+  options: ParseEnvelopeOptions,
+  what: string,
+): never {
+  throw new CosignError(code, `Cannot read DSSE envelope ${source}: ${what}`, {
+    hint: 'A DSSE envelope is JSON: {"payloadType": …, "payload": <base64>, ' +
+      '"signatures": [{"keyid": "", "sig": <base64>}]}.',
+    ...(code === "VERIFY" ? { check: options.check ?? "bundle" } : {}),
+  });
+}
+
 /**
  * Reads a DSSE envelope from JSON text or bytes: an object with a string `payloadType`, a
  * standard-base64 `payload` and at least one signature with a base64 `sig` (and an optional
@@ -138,13 +151,6 @@ export function parseEnvelope(
   options: ParseEnvelopeOptions = {},
 ): Envelope {
   const code = options.code ?? "INVALID_INPUT";
-  const fail = (what: string): never => {
-    throw new CosignError(code, `Cannot read DSSE envelope ${source}: ${what}`, {
-      hint: 'A DSSE envelope is JSON: {"payloadType": …, "payload": <base64>, ' +
-        '"signatures": [{"keyid": "", "sig": <base64>}]}.',
-      ...(code === "VERIFY" ? { check: options.check ?? "bundle" } : {}),
-    });
-  };
   const size = typeof text === "string" ? text.length : text.length;
   if (size > MAX_ENVELOPE_BYTES) {
     throw new CosignError(
@@ -157,13 +163,33 @@ export function parseEnvelope(
   try {
     v = JSON.parse(s);
   } catch (e) {
-    return fail(`it is not JSON (${(e as Error).message})`);
+    return envelopeFailure(code, source, options, `it is not JSON (${(e as Error).message})`);
   }
   rejectDuplicateKeys(
     s,
     `DSSE envelope ${source}`,
     code === "VERIFY" ? { code, check: options.check ?? "bundle" } : { code },
   );
+  return envelopeFromJSON(v, source, options);
+}
+
+/**
+ * The envelope in JSON that was already parsed (and checked for repeated keys) by the caller,
+ * with {@link parseEnvelope}'s checks and errors on its fields: for a file read as JSON first to
+ * tell what it holds, so it is not parsed twice.
+ *
+ * @example
+ * ```ts
+ * const env = envelopeFromJSON(JSON.parse(text), '"att.json"');
+ * ```
+ */
+export function envelopeFromJSON(
+  v: unknown,
+  source = "(input)",
+  options: ParseEnvelopeOptions = {},
+): Envelope {
+  const code = options.code ?? "INVALID_INPUT";
+  const fail = (what: string): never => envelopeFailure(code, source, options, what);
   if (typeof v !== "object" || v === null || Array.isArray(v)) fail("it is not a JSON object");
   const o = v as Record<string, unknown>;
   if (typeof o.payloadType !== "string") fail('"payloadType" is missing or not a string');

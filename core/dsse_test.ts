@@ -1,7 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { isCosignError } from "./errors.ts";
-import { envelopeBundleField, envelopeJSON, isEnvelopeJSON, pae, parseEnvelope } from "./dsse.ts";
+import {
+  envelopeBundleField,
+  envelopeFromJSON,
+  envelopeJSON,
+  isEnvelopeJSON,
+  pae,
+  parseEnvelope,
+} from "./dsse.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -30,6 +37,7 @@ describe("DSSE", () => {
     );
     const back = parseEnvelope(text, "t");
     assert.deepEqual(back, env);
+    assert.deepEqual(envelopeFromJSON(JSON.parse(text), "t"), env);
     assert.ok(isEnvelopeJSON(JSON.parse(text)));
     assert.deepEqual(envelopeBundleField(env), {
       payload: "eyJhIjoxfQ==",
@@ -55,6 +63,13 @@ describe("DSSE", () => {
         text,
       );
     }
+    // Already-parsed JSON gets the same field checks and wording.
+    assert.throws(
+      () => envelopeFromJSON({ payloadType: "t", payload: "", signatures: [] }, '"a.json"'),
+      (e) =>
+        isCosignError(e, "INVALID_INPUT") &&
+        e.message === 'Cannot read DSSE envelope "a.json": "signatures" is missing or empty',
+    );
     assert.throws(
       () => parseEnvelope("{}", "x", { code: "VERIFY" }),
       (e) => isCosignError(e, "VERIFY") && e.check === "bundle",

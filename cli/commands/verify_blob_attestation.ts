@@ -13,6 +13,7 @@
  * @module
  */
 import { base64 } from "@scure/base";
+import type { Envelope } from "../../core/dsse.ts";
 import { CosignError } from "../../core/errors.ts";
 import type { Artifact, LegacySignature, StoredSignature, TlogEntry } from "../../core/plugin.ts";
 import { verifyArtifact } from "../../core/verify_artifact.ts";
@@ -67,6 +68,7 @@ async function readAttestation(
   const dsse = await import("../../core/dsse.ts");
   const legacy: Partial<LegacySignature> = {};
   let envelopeText: Uint8Array;
+  let env: Envelope;
   if (isBundle && (value as { mediaType?: unknown })?.mediaType !== undefined) {
     const { checkBundleJSONValue } = await import("../../core/bundle.ts");
     await checkBundleJSONValue(value, `"${path}"`);
@@ -100,10 +102,12 @@ async function readAttestation(
       const { rekorBundleText } = await import("../../core/legacy_signature.ts");
       legacy.rekorBundle = rekorBundleText(b.rekorBundle);
     }
+    env = dsse.parseEnvelope(envelopeText, what);
   } else {
+    // The file was read as JSON above (and checked for repeated keys): not parsed a second time.
     envelopeText = bytes;
+    env = dsse.envelopeFromJSON(value, what);
   }
-  const env = dsse.parseEnvelope(envelopeText, what);
   if (timestampPath) {
     legacy.rfc3161Timestamp = await readTimestampFile(timestampPath);
   }
