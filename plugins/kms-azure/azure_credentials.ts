@@ -24,6 +24,7 @@ import { CosignError } from "../../core/errors.ts";
 import { httpUrl } from "../../core/http_url.ts";
 import type { Context } from "../../core/plugin.ts";
 import { kmsErrorMessage, kmsRequest } from "../../core/keys/kms_request.ts";
+import { tokenCache } from "../../core/keys/token_cache.ts";
 import { managedIdentityToken } from "./azure_managed_identity.ts";
 import { azureCliToken } from "./azure_cli_credential.ts";
 import { clientAssertion, JWT_CLIENT_ASSERTION_TYPE } from "./azure_client_certificate.ts";
@@ -55,7 +56,8 @@ export function azureAuthorityHost(ctx: Context): string {
   return host.endsWith("/") ? host : `${host}/`;
 }
 
-const cache = new Map<string, Promise<AzureAccessToken>>();
+/** One token per key for the run (a failed attempt is forgotten). */
+const cached = tokenCache<AzureAccessToken>();
 
 /**
  * An access token for `scope` from the client-credentials flow, the managed identity or the Azure
@@ -101,17 +103,6 @@ type ClientCredential = { secret: string; certificate?: undefined } | {
   secret?: undefined;
   certificate: string;
 };
-
-/** One token per key for the run (a failed attempt is forgotten). */
-function cached(key: string, get: () => Promise<AzureAccessToken>): Promise<AzureAccessToken> {
-  let p = cache.get(key);
-  if (!p) {
-    p = get();
-    cache.set(key, p);
-    p.catch(() => cache.delete(key));
-  }
-  return p;
-}
 
 async function fetchToken(
   ctx: Context,

@@ -29,6 +29,7 @@ import { importPKCS8, SignJWT } from "jose";
 import { CosignError, describeError } from "../../core/errors.ts";
 import type { Context } from "../../core/plugin.ts";
 import { kmsErrorMessage, kmsRequest } from "../../core/keys/kms_request.ts";
+import { tokenCache } from "../../core/keys/token_cache.ts";
 import { type ExternalAccountJson, externalAccountToken } from "./gcp_external_account.ts";
 
 /** The OAuth2 scope asked for (Cloud KMS accepts cloud-platform and cloudkms). */
@@ -45,7 +46,7 @@ export interface GcpAccessToken {
   principal: string;
 }
 
-const cache = new Map<string, Promise<GcpAccessToken>>();
+const cached = tokenCache<GcpAccessToken>();
 
 /** Where a credentials file was named, for messages. */
 interface CredentialsFile {
@@ -83,13 +84,10 @@ export function gcpAccessToken(ctx: Context): Promise<GcpAccessToken> {
   const key = `${ctx.env("GOOGLE_APPLICATION_CREDENTIALS") ?? ""}\0${ctx.env("HOME") ?? ""}\0${
     ctx.env("CLOUDSDK_CONFIG") ?? ""
   }\0${ctx.env("GCE_METADATA_HOST") ?? ""}`;
-  let p = cache.get(key);
-  if (!p) {
-    p = credentialsFile(ctx).then((file) => file ? fileToken(file, ctx) : metadataToken(ctx));
-    cache.set(key, p);
-    p.catch(() => cache.delete(key));
-  }
-  return p;
+  return cached(
+    key,
+    () => credentialsFile(ctx).then((file) => file ? fileToken(file, ctx) : metadataToken(ctx)),
+  );
 }
 
 /** The fields of a credentials file that are used. */
