@@ -1,7 +1,8 @@
 /**
- * A plugin {@link Context} for unit tests of key providers: the given plugins registered, the
- * environment from a record (never the process's), a fixed password (or none: ABORTED, as with no
- * terminal) and a fixed answer to confirmations, recording what was asked and logged.
+ * A plugin {@link Context} for unit tests: the given plugins registered (and third-party ones,
+ * if any), the environment from a record (never the process's), a fixed password (or none:
+ * ABORTED, as with no terminal) and a fixed answer to confirmations, recording what was asked and
+ * logged.
  *
  * @example
  * ```ts
@@ -22,6 +23,8 @@ export interface TestContext {
   asked: string[];
   /** Lines given to `ctx.log.info`. */
   info: string[];
+  /** Lines given to `ctx.log.debug`. */
+  debug: string[];
 }
 
 /** Options for {@link testContext}. */
@@ -30,9 +33,14 @@ export interface TestContextOptions {
   password?: string;
   /** The answer to `ctx.confirm` (default false). */
   yes?: boolean;
+  /** Plugins registered after `plugins` as third-party ones (origin `test plugin NAME`). */
+  thirdParty?: Plugin[];
 }
 
-/** A context with `plugins` registered (built-in origin) and `env` as its environment. */
+/**
+ * A context with `plugins` registered (built-in origin), `options.thirdParty` as third-party
+ * ones, and `env` as its environment.
+ */
 export function testContext(
   plugins: Plugin[],
   env: Record<string, string>,
@@ -40,13 +48,15 @@ export function testContext(
 ): TestContext {
   const asked: string[] = [];
   const info: string[] = [];
+  const debug: string[] = [];
   const registry = new PluginRegistry();
   for (const p of plugins) registry.register(p);
+  for (const p of options.thirdParty ?? []) registry.register(p, `test plugin ${p.name}`);
   const ctx: Context = {
     runtime: currentRuntime(),
     plugins: registry,
     env: (name) => env[name],
-    log: { info: (m) => info.push(m), warn() {}, debug() {} },
+    log: { info: (m) => info.push(m), warn() {}, debug: (m) => debug.push(m) },
     password(req) {
       asked.push(`password: ${req.purpose}`);
       return options.password === undefined
@@ -58,5 +68,5 @@ export function testContext(
       return Promise.resolve(options.yes ?? false);
     },
   };
-  return { ctx, asked, info };
+  return { ctx, asked, info, debug };
 }

@@ -23,25 +23,13 @@ import {
   type TlogExpectation,
   type TlogSubmission,
 } from "../../core/plugin.ts";
-import { currentRuntime } from "../../runtime/mod.ts";
 import { tlogRekorPlugin } from "../../plugins/tlog-rekor/plugin.ts";
 import { tsaRfc3161Plugin } from "../../plugins/tsa-rfc3161/plugin.ts";
+import { testContext } from "./plugin_context.ts";
 
 /** A context with the built-in witness plugins and `thirdParty` (registered as third-party). */
 export function witnessContext(thirdParty: Plugin[] = []): { ctx: Context; debug: string[] } {
-  const plugins = new PluginRegistry();
-  plugins.register(tlogRekorPlugin);
-  plugins.register(tsaRfc3161Plugin);
-  for (const p of thirdParty) plugins.register(p, `test plugin ${p.name}`);
-  const debug: string[] = [];
-  const ctx: Context = {
-    runtime: currentRuntime(),
-    plugins,
-    env: () => undefined,
-    log: { info() {}, warn() {}, debug: (m) => debug.push(m) },
-    password: () => Promise.reject(new CosignError("ABORTED", "no password in tests")),
-    confirm: () => Promise.resolve(false),
-  };
+  const { ctx, debug } = testContext([tlogRekorPlugin, tsaRfc3161Plugin], {}, { thirdParty });
   return { ctx, debug };
 }
 
