@@ -7,11 +7,11 @@ export * from "./plugin.ts";
 export * from "./keys/mod.ts";
 export {
   type ArtifactInput,
-  pae,
   verifyBundle,
   type VerifyPolicy,
   type VerifyResult,
 } from "./verify/verify_bundle.ts";
+export { pae } from "./dsse.ts";
 export type { CertificateIdentity, IdentityPolicy } from "./verify/identity.ts";
 export {
   logForEntry,

@@ -132,9 +132,6 @@ function fail(check: string, what: string, hint?: string): never {
   });
 }
 
-/** DSSE pre-authentication encoding (core/dsse.ts), kept exported here for existing callers. */
-export { pae };
-
 async function verifyPrehashed(
   spki: Uint8Array,
   hash: Uint8Array,

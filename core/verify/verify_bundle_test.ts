@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import { parseBundle } from "../bundle.ts";
 import { isCosignError } from "../errors.ts";
 import { publicGoodTrustedRoot } from "../trust/trusted_root.ts";
-import { pae, verifyBundle } from "./verify_bundle.ts";
+import { pae } from "../dsse.ts";
+import { verifyBundle } from "./verify_bundle.ts";
 import { witnessContext } from "../../tests/helpers/witnesses.ts";
 
 const dir = new URL("../../tests/fixtures/public_good/", import.meta.url);
