@@ -23,17 +23,13 @@ import { type Repository, repositoryString, withDigest, withTag } from "../../oc
 import { registrySink, registrySource } from "../../oci/registry_endpoint.ts";
 import { type ImageSink, transferImage } from "../../oci/transfer.ts";
 import type { SignatureSuffix } from "./layout.ts";
-
-/** The predicate type of cosign v3's image signatures (bundles of a DSSE statement). */
-export const COSIGN_SIGN_PREDICATE = "https://sigstore.dev/cosign/sign/v1";
+import { PREDICATE_TYPE_ANNOTATION, SIGN_PREDICATE_TYPE } from "./referrer_bundles.ts";
 
 /** Which `--only` kind a referrer belongs to, or undefined for other artifacts. */
 export function referrerKind(d: Descriptor): SignatureSuffix | undefined {
   const at = d.artifactType ?? "";
   if (at.startsWith("application/vnd.dev.sigstore.bundle")) {
-    return d.annotations?.["dev.sigstore.bundle.predicateType"] === COSIGN_SIGN_PREDICATE
-      ? "sig"
-      : "att";
+    return d.annotations?.[PREDICATE_TYPE_ANNOTATION] === SIGN_PREDICATE_TYPE ? "sig" : "att";
   }
   if (at === "application/vnd.in-toto+json" || at === "application/vnd.dsse.envelope.v1+json") {
     return "att";
