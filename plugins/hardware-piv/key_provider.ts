@@ -8,14 +8,16 @@
  * ```
  * @module
  */
-import type { KeyProvider } from "../../core/plugin.ts";
+import type { Context, KeyProvider } from "../../core/plugin.ts";
 import { tokenSigner, tokenVerifier } from "../hardware-pkcs11/mod.ts";
 import { PIV_KEY_DESCRIPTION } from "./plugin.ts";
 import { securityKeyUri, slotOfReference } from "./security_key.ts";
 
-function openOptions(ref: string) {
+/** The PKCS#11 URI of the slot `ref` names, and how messages and the PIN prompt name it. */
+async function slotKey(ref: string, ctx: Context) {
   const slot = slotOfReference(ref);
-  return { slot, name: `security key slot "${slot.name}"`, pinPrompt: "security key" };
+  const uri = await securityKeyUri(ctx, slot);
+  return { uri, open: { name: `security key slot "${slot.name}"`, pinPrompt: "security key" } };
 }
 
 /** The "piv" key provider. */
@@ -23,13 +25,11 @@ export const pivKeyProvider: KeyProvider = {
   scheme: "piv",
   description: PIV_KEY_DESCRIPTION,
   async signer(ref, ctx, options) {
-    const { slot, name, pinPrompt } = openOptions(ref);
-    const uri = await securityKeyUri(ctx, slot);
-    return await tokenSigner(uri, ctx, options, { login: true, name, pinPrompt });
+    const { uri, open } = await slotKey(ref, ctx);
+    return await tokenSigner(uri, ctx, options, open);
   },
   async verifier(ref, ctx, options) {
-    const { slot, name, pinPrompt } = openOptions(ref);
-    const uri = await securityKeyUri(ctx, slot);
-    return await tokenVerifier(uri, ctx, options, { login: false, name, pinPrompt });
+    const { uri, open } = await slotKey(ref, ctx);
+    return await tokenVerifier(uri, ctx, options, open);
   },
 };

@@ -31,7 +31,7 @@ export async function tokenSigner(
   ref: string,
   ctx: Context,
   options: SignerOptions | undefined,
-  open: OpenKeyOptions = { login: true },
+  open: Omit<OpenKeyOptions, "login"> = {},
 ): Promise<Signer> {
   refusePss(open.name ?? `PKCS#11 key "${redactPkcs11Uri(ref)}"`, options);
   return pkcs11Signer(await openPkcs11Key(ctx, ref, { ...open, login: true }));
@@ -42,7 +42,7 @@ export async function tokenVerifier(
   ref: string,
   ctx: Context,
   options: SignerOptions | undefined,
-  open: OpenKeyOptions = { login: false },
+  open: Omit<OpenKeyOptions, "login"> = {},
 ): Promise<Verifier> {
   const key = await openPkcs11Key(ctx, ref, { ...open, login: false });
   key.close();
