@@ -65,10 +65,6 @@ async function readAttestation(
   const value = parseJsonFile(bytes, what);
   const { rejectDuplicateKeys } = await import("../../core/strict_json.ts");
   rejectDuplicateKeys(bytes, what);
-  const dsse = await import("../../core/dsse.ts");
-  const legacy: Partial<LegacySignature> = {};
-  let envelopeText: Uint8Array;
-  let env: Envelope;
   if (isBundle && (value as { mediaType?: unknown })?.mediaType !== undefined) {
     const { checkBundleJSONValue } = await import("../../core/bundle.ts");
     await checkBundleJSONValue(value, `"${path}"`);
@@ -81,6 +77,14 @@ async function readAttestation(
     }
     return { kind: "attestation", location: path, bundle: value };
   }
+  // cosign's legacy forms: the envelope, as the equivalent bundle (core/legacy_signature.ts).
+  const [dsse, legacyLib] = await Promise.all([
+    import("../../core/dsse.ts"),
+    import("../../core/legacy_signature.ts"),
+  ]);
+  const legacy: Partial<LegacySignature> = {};
+  let envelopeText: Uint8Array;
+  let env: Envelope;
   if (isBundle) {
     const { legacyBundleFromJSON } = await import("../../core/legacy_bundle.ts");
     const b = legacyBundleFromJSON(value, `"${path}"`);
@@ -98,10 +102,7 @@ async function readAttestation(
         );
       }
     }
-    if (b.rekorBundle) {
-      const { rekorBundleText } = await import("../../core/legacy_signature.ts");
-      legacy.rekorBundle = rekorBundleText(b.rekorBundle);
-    }
+    if (b.rekorBundle) legacy.rekorBundle = legacyLib.rekorBundleText(b.rekorBundle);
     env = dsse.parseEnvelope(envelopeText, what);
   } else {
     // The file was read as JSON above (and checked for repeated keys): not parsed a second time.
@@ -111,21 +112,17 @@ async function readAttestation(
   if (timestampPath) {
     legacy.rfc3161Timestamp = await readTimestampFile(timestampPath);
   }
-  const { legacySignatureBundleJson } = await import("../../core/legacy_signature.ts");
   const sha256 = new Uint8Array(
     await crypto.subtle.digest("SHA-256", env.payload as Uint8Array<ArrayBuffer>),
   );
   if (!legacy.rekorBundle && lookupTlog) {
     // No log entry with the envelope: look it up in Rekor by the payload's hash, as cosign does,
     // and verify what the log returned as if the bundle carried it (SET, trusted root).
-    const { legacyRekorBundleOf, rekorBundleText } = await import(
-      "../../core/legacy_signature.ts"
-    );
-    const found = (await lookupTlog(sha256, env.signatures[0].sig)).map(legacyRekorBundleOf)
-      .find((b) => b !== undefined);
-    if (found) legacy.rekorBundle = rekorBundleText(found);
+    const found = (await lookupTlog(sha256, env.signatures[0].sig))
+      .map(legacyLib.legacyRekorBundleOf).find((b) => b !== undefined);
+    if (found) legacy.rekorBundle = legacyLib.rekorBundleText(found);
   }
-  const bundle = legacySignatureBundleJson(
+  const bundle = legacyLib.legacySignatureBundleJson(
     { ...legacy, signature: env.signatures[0].sig },
     sha256,
     { publicKey: withKey && !legacy.certificate, envelope: env },
