@@ -17,6 +17,7 @@ import { runProcess } from "./helpers/cli.ts";
 import type { TestRegistry } from "./helpers/registry.ts";
 import { uploadHonoursRegistryFlags } from "./helpers/upload_registry_flags.ts";
 import { attestRoundTrip } from "./helpers/attest_roundtrip.ts";
+import { copyVerifies } from "./helpers/transfer_verify.ts";
 import { type RegistryReader, sha256 } from "./helpers/registry_read.ts";
 import { type SigningFixture, startSigningFixture } from "./helpers/signing_fixture.ts";
 import { bpfObject, compileWithLlc } from "./helpers/bpf_object.ts";
@@ -147,17 +148,10 @@ describe("upload ebpf (e2e, real registry)", () => {
     );
     // attest: an in-toto statement about the eBPF image, verified with verify-attestation.
     await attestRoundTrip(run, { key, pub, ref, dir });
-    const cp = await run(["copy", ref, `${reg.host}/bpf/copied:v1`]);
-    assert.equal(cp.code, 0, cp.err);
-    const vc = await run([
-      "verify",
-      "--key",
-      pub,
-      "--insecure-ignore-tlog",
-      `${reg.host}/bpf/copied:v1`,
-    ]);
-    assert.equal(vc.code, 0, vc.err);
-    assert.match(vc.err, /eBPF bytecode image \(prog\.o\): 2 programs/);
+    assert.match(
+      await copyVerifies(run, { ref, to: `${reg.host}/bpf/copied:v1`, pub }),
+      /eBPF bytecode image \(prog\.o\): 2 programs/,
+    );
   });
 
   it("verifies an image built by other tools, and fails one whose labels lie", async () => {

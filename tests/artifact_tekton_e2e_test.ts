@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { cosign, ROOT, runProcess, tempDir } from "./helpers/cli.ts";
 import { startRegistry, type TestRegistry } from "./helpers/registry.ts";
 import { attestRoundTrip } from "./helpers/attest_roundtrip.ts";
+import { copyVerifies, saveLoadVerifies } from "./helpers/transfer_verify.ts";
 
 const CHECK = join(ROOT, "tests", "helpers", "tekton_bundle_check.py");
 
@@ -231,36 +232,25 @@ describe("upload tekton (e2e, real registry, read back by Python)", () => {
     const payload = JSON.parse(v.out);
     assert.equal(payload[0].critical.image["docker-manifest-digest"], at.split("@")[1]);
 
-    const cp = await run(["copy", at, `${reg.host}/tekton/copied:v1`]);
-    assert.equal(cp.code, 0, cp.err);
-    const v2 = await run([
-      "verify",
-      "--key",
-      "k.pub",
-      "--insecure-ignore-tlog",
-      `${reg.host}/tekton/copied:v1`,
-    ]);
-    assert.equal(v2.code, 0, v2.err);
-    assert.match(v2.err, /task hello \(tekton\.dev\/v1\)/);
+    assert.match(
+      await copyVerifies(run, { ref: at, to: `${reg.host}/tekton/copied:v1`, pub: "k.pub" }),
+      /task hello \(tekton\.dev\/v1\)/,
+    );
     // An attestation about the bundle (legacy layout), verified with verify-attestation.
     await attestRoundTrip(run, { key: join(dir, "k.key"), pub: join(dir, "k.pub"), ref: at, dir });
     // tree shows the signature; save/load carries the bundle and its signature.
     const tree = await run(["tree", at]);
     assert.equal(tree.code, 0, tree.err);
     assert.match(tree.out, /Signatures for an image tag: .*sha256-[0-9a-f]{64}\.sig/);
-    const saved = await run(["save", "--dir", "layout", at]);
-    assert.equal(saved.code, 0, saved.err);
-    const loaded = await run(["load", "--dir", "layout", `${reg.host}/tekton/loaded:v1`]);
-    assert.equal(loaded.code, 0, loaded.err);
-    const v3 = await run([
-      "verify",
-      "--key",
-      "k.pub",
-      "--insecure-ignore-tlog",
-      `${reg.host}/tekton/loaded:v1`,
-    ]);
-    assert.equal(v3.code, 0, v3.err);
-    assert.match(v3.err, /task hello \(tekton\.dev\/v1\)/);
+    assert.match(
+      await saveLoadVerifies(run, {
+        ref: at,
+        layout: "layout",
+        to: `${reg.host}/tekton/loaded:v1`,
+        pub: "k.pub",
+      }),
+      /task hello \(tekton\.dev\/v1\)/,
+    );
     const copied = await check("tekton/copied", "v1");
     assert.equal(copied.layers[0].json, (await check("tekton/signed", "v1")).layers[0].json);
 

@@ -16,6 +16,7 @@ import { runProcess } from "./helpers/cli.ts";
 import type { TestRegistry } from "./helpers/registry.ts";
 import { uploadHonoursRegistryFlags } from "./helpers/upload_registry_flags.ts";
 import { attestRoundTrip } from "./helpers/attest_roundtrip.ts";
+import { copyVerifies, saveLoadVerifies } from "./helpers/transfer_verify.ts";
 import { type RegistryReader, sha256 } from "./helpers/registry_read.ts";
 import { type SigningFixture, startSigningFixture } from "./helpers/signing_fixture.ts";
 import { coreModule, sampleComponent, sampleModule, section } from "./helpers/wasm_module.ts";
@@ -200,32 +201,14 @@ describe("upload wasm (e2e, real registry)", () => {
     );
 
     // copy: the copy verifies and still describes itself.
-    const cp = await run(["copy", ref, `${reg.host}/wasm/copied:v1`]);
-    assert.equal(cp.code, 0, cp.err);
-    const vc = await run([
-      "verify",
-      "--key",
-      pub,
-      "--insecure-ignore-tlog",
-      `${reg.host}/wasm/copied:v1`,
-    ]);
-    assert.equal(vc.code, 0, vc.err);
-    assert.match(vc.err, /wasm module \(cosign layout\)/);
+    assert.match(
+      await copyVerifies(run, { ref, to: `${reg.host}/wasm/copied:v1`, pub }),
+      /wasm module \(cosign layout\)/,
+    );
 
     // save/load through an OCI layout.
     const layout = join(dir, "saved");
-    const sv = await run(["save", "--dir", layout, ref]);
-    assert.equal(sv.code, 0, sv.err);
-    const ld = await run(["load", "--dir", layout, `${reg.host}/wasm/loaded:v1`]);
-    assert.equal(ld.code, 0, ld.err);
-    const vl = await run([
-      "verify",
-      "--key",
-      pub,
-      "--insecure-ignore-tlog",
-      `${reg.host}/wasm/loaded:v1`,
-    ]);
-    assert.equal(vl.code, 0, vl.err);
+    await saveLoadVerifies(run, { ref, layout, to: `${reg.host}/wasm/loaded:v1`, pub });
 
     // sget: the module, verified by the signature.
     const g = await run(["sget", "--key", pub, "--insecure-ignore-tlog", ref]);
