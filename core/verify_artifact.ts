@@ -331,15 +331,29 @@ interface Job {
   trust: () => Promise<TrustedRoot>;
 }
 
-function policyFor(job: Job, spki?: Uint8Array): VerifyPolicy {
+/** The engine's policy: the caller's, with the key's SPKI and the tlog/timestamp options. */
+async function policyFor(job: Job): Promise<VerifyPolicy> {
   const policy: VerifyPolicy = { ...(job.o.policy ?? {}) };
-  if (spki) policy.publicKey = spki;
+  if (job.o.verifier) policy.publicKey = (await job.o.verifier.publicKey()).spki;
   if (job.o.subjectDigests) policy.subjectDigests = job.o.subjectDigests;
   if (job.o.ignoreTlog) policy.tlogThreshold = 0;
   if (job.o.requireTimestamps) {
     policy.signedTimestampThreshold = Math.max(1, policy.signedTimestampThreshold ?? 1);
   }
   return policy;
+}
+
+/** The verification engine over a bundle; its errors get the check they name. */
+async function runEngine(
+  job: Job,
+  bundle: import("@sigstore/bundle").Bundle,
+  input: ArtifactInput,
+  policy: VerifyPolicy,
+): Promise<VerifyResult> {
+  const { verifyBundle } = await engineLib();
+  return await verifyBundle(bundle, input, policy, await job.trust(), job.o.ctx).catch((e) => {
+    throw withCheck(e);
+  });
 }
 
 /** `--use-signed-timestamps` and a signature without any RFC 3161 timestamp: rejected. */
@@ -416,20 +430,9 @@ async function verifyStoredBundle(job: Job, stored: StoredSignature): Promise<Ve
     }
     return { stored, tlogVerified: false, times: [] };
   }
-  const spki = o.verifier ? (await o.verifier.publicKey()).spki : undefined;
-  const policy = policyFor(job, spki);
+  const policy = await policyFor(job);
   if (stored.timestamped) policy.timestampedBytes = stored.timestamped;
-  const { verifyBundle } = await engineLib();
-  const r = await verifyBundle(
-    bundle,
-    await bundleInput(artifact, bundle, policy),
-    policy,
-    await job.trust(),
-    o.ctx,
-  )
-    .catch((e) => {
-      throw withCheck(e);
-    });
+  const r = await runEngine(job, bundle, await bundleInput(artifact, bundle, policy), policy);
   const payload = r.dssePayload?.payload;
   if (payload) await checkPredicateType(job, payload);
   if (payload) await checkClaims(job, payload);
@@ -493,10 +496,7 @@ async function verifyLegacy(job: Job, stored: StoredSignature): Promise<Verified
     }
     // Keyless, or content with its log entry: the equivalent Sigstore bundle, by the engine
     // (key or chain, SCTs, identity, the log entry through its plugin).
-    const [{ bundleFromJSONValue }, { verifyBundle }] = await Promise.all([
-      bundleLib(),
-      engineLib(),
-    ]);
+    const { bundleFromJSONValue } = await bundleLib();
     const { bundle } = await bundleFromJSONValue(
       // No certificate in the signature but one given (--certificate): the engine takes it.
       legacySignatureBundleJson(legacy, await signedSha256(), {
@@ -504,14 +504,9 @@ async function verifyLegacy(job: Job, stored: StoredSignature): Promise<Verified
       }),
       stored.id ? `signature layer ${stored.id}` : `"${stored.location}"`,
     );
-    const policy = policyFor(
-      job,
-      o.verifier ? (await o.verifier.publicKey()).spki : undefined,
-    );
+    const policy = await policyFor(job);
     const input = payload ? { bytes: payload } : await bundleInput(artifact, bundle, policy);
-    const r = await verifyBundle(bundle, input, policy, await job.trust(), o.ctx).catch((e) => {
-      throw withCheck(e);
-    });
+    const r = await runEngine(job, bundle, input, policy);
     if (payload) await checkClaims(job, payload);
     const v = resultOf(stored, r, payload);
     if (online && v.tlogVerified) v.tlogOnline = true;
