@@ -60,25 +60,19 @@ export async function digestFile(
     throw fileError(path, e);
   }
   let hs: ReturnType<typeof hashers> | undefined;
-  let whole: Uint8Array | undefined;
+  const buf = new Uint8Array(READ_CHUNK_BYTES);
+  let filled = 0;
   try {
-    const buf = new Uint8Array(READ_CHUNK_BYTES);
-    let first = true;
+    // The buffer is filled before it is hashed (a pipe or FIFO answers short reads), so a file
+    // that fits it is hashed in one go below.
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      const { bytesRead } = await fh.read(buf, filled, buf.length - filled, null);
       if (bytesRead === 0) break;
-      const chunk = buf.subarray(0, bytesRead);
-      if (first && bytesRead < buf.length) {
-        // Perhaps the whole file: hashed in one go below unless more follows.
-        whole = chunk;
-        first = false;
-        continue;
-      }
+      filled += bytesRead;
+      if (filled < buf.length) continue;
       hs ??= hashers(algorithms);
-      if (whole) { for (const h of hs) h.hash.update(whole); }
-      whole = undefined;
-      first = false;
-      for (const h of hs) h.hash.update(chunk);
+      for (const h of hs) h.hash.update(buf);
+      filled = 0;
     }
   } catch (e) {
     throw fileError(path, e);
@@ -89,7 +83,7 @@ export async function digestFile(
   if (!hs) {
     // A file that fits one read (or is empty): one-shot WebCrypto digests, so node:crypto is
     // loaded only for larger files (it costs a small command several milliseconds).
-    const data = whole ?? new Uint8Array(0);
+    const data = buf.subarray(0, filled);
     for (const a of new Set(algorithms.length ? algorithms : ["sha256" as const])) {
       out[a] = new Uint8Array(
         await crypto.subtle.digest(WEB_HASH[a], data as Uint8Array<ArrayBuffer>),
@@ -97,7 +91,10 @@ export async function digestFile(
     }
     return out;
   }
-  for (const h of hs) out[h.algorithm] = new Uint8Array(h.hash.digest());
+  for (const h of hs) {
+    if (filled > 0) h.hash.update(buf.subarray(0, filled));
+    out[h.algorithm] = new Uint8Array(h.hash.digest());
+  }
   return out;
 }
 
