@@ -37,6 +37,8 @@ export interface WasmSection {
   end: number;
   /** Custom sections: the name. */
   name?: string;
+  /** Custom sections: the offset of the data after the name. */
+  dataStart?: number;
 }
 
 /** What {@link parseWasm} found. */
@@ -154,6 +156,7 @@ function parseBinary(
     if (id === 0) {
       const nr = new Reader(b, contentStart, sectionEnd);
       section.name = nr.name();
+      section.dataStart = nr.pos;
     } else if (kind === "module") {
       if (seen.has(id)) throw new Malformed(`section ${id} appears twice (byte ${sectionStart})`);
       seen.add(id);

@@ -49,11 +49,9 @@ export function splitSignature(bytes: Uint8Array, what: string): SplitWasm {
   const bundles: string[] = [];
   for (const s of info.sections) {
     if (s.id === 0 && s.name === SIGNATURE_SECTION) {
-      const nameLen = new TextEncoder().encode(SIGNATURE_SECTION).length;
-      const dataStart = s.contentStart + leb128(nameLen).length + nameLen;
       try {
         bundles.push(
-          new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(dataStart, s.end)),
+          new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(s.dataStart, s.end)),
         );
       } catch {
         throw new CosignError(

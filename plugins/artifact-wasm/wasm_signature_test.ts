@@ -1,7 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { embedSignature, SIGNATURE_SECTION, splitSignature } from "./wasm_signature.ts";
-import { customSection, sampleComponent, sampleModule } from "../../tests/helpers/wasm_module.ts";
+import {
+  customSection,
+  sampleComponent,
+  sampleModule,
+  section,
+} from "../../tests/helpers/wasm_module.ts";
 
 describe("embedded wasm signatures", () => {
   it("embedding then splitting gives back the unsigned bytes and the bundle; engines accept it", () => {
@@ -23,6 +28,16 @@ describe("embedded wasm signatures", () => {
     const split = splitSignature(withTwo, "two.wasm");
     assert.equal(split.bundles.length, 2);
     assert.deepEqual(split.unsigned, sampleModule(customSection("name", [1, 2])));
+  });
+
+  it("reads the bundle after a name length written as a padded (non-minimal) LEB128", () => {
+    const name = [...new TextEncoder().encode(SIGNATURE_SECTION)];
+    assert.ok(name.length < 0x80);
+    const content = [name.length | 0x80, 0x80, 0x80, 0x80, 0x00, ...name, 0x7b, 0x7d]; // "{}"
+    const signed = sampleModule(section(0, content));
+    const split = splitSignature(signed, "padded.wasm");
+    assert.deepEqual(split.bundles, ["{}"]);
+    assert.deepEqual(split.unsigned, sampleModule());
   });
 
   it("refuses a signature section that is not UTF-8 and a binary that is not wasm", () => {
