@@ -69,15 +69,10 @@ async function cleanBundleReferrers(
   digest: string,
   kind: "signature" | "attestation",
 ): Promise<void> {
-  const { BUNDLE_ARTIFACT_TYPE, PREDICATE_TYPE_ANNOTATION, SIGN_PREDICATE_TYPE } = await import(
-    "./referrer_bundles.ts"
-  );
+  const { BUNDLE_ARTIFACT_TYPE, isSignatureReferrer } = await import("./referrer_bundles.ts");
   const all = await client.referrers(repo, digest, BUNDLE_ARTIFACT_TYPE);
-  const gone = all.filter((d) => {
-    const pt = d.annotations?.[PREDICATE_TYPE_ANNOTATION];
-    const sign = pt === undefined || pt === SIGN_PREDICATE_TYPE;
-    return kind === "signature" ? sign : !sign;
-  }).map((d) => d.digest);
+  const gone = all.filter((d) => isSignatureReferrer(d.annotations) === (kind === "signature"))
+    .map((d) => d.digest);
   if (gone.length === 0) return;
   for (const d of gone) {
     try {
