@@ -9,7 +9,8 @@
  * (`new Uint8Array(source)`); every other call goes to the original unchanged.
  * {@link withFastUint8ArrayCopies} installs it only while a synchronous function runs (nothing
  * else can run meanwhile) and restores the original after, so the library changes no global for
- * its callers; the CLI installs it for the whole process (runtime/bun.ts).
+ * its callers; the CLI installs it for the whole process under Bun (runtime/mod.ts
+ * prepareCliProcess).
  *
  * @example
  * ```ts
@@ -53,7 +54,8 @@ function install(value: typeof Uint8Array.from): void {
 
 /**
  * Installs the fast `Uint8Array.from` for good (unless it already is): for a whole process that
- * wants it (the CLI under Bun, runtime/bun.ts), never done by the library itself.
+ * wants it (the CLI under Bun: runtime/mod.ts prepareCliProcess), never done by the library
+ * itself.
  *
  * @example
  * ```ts

@@ -6,31 +6,11 @@
  */
 import process from "node:process";
 import type { Runtime } from "../core/runtime.ts";
-import { installFastUint8ArrayCopies } from "../core/fast_copy.ts";
 import { loadBunFfi } from "./ffi_bun.ts";
 import { collectLine, noTerminal } from "./line.ts";
 
 // deno-lint-ignore no-explicit-any
 const B = (globalThis as any).Bun;
-
-/**
- * For the CLI process under Bun (called once by main.ts; a no-op elsewhere, and never done by the
- * library on import): `Uint8Array.from(bytes)` with a Uint8Array (e.g. a Buffer) copies through
- * the iterator protocol on JavaScriptCore, byte by byte, and hot enough that the JIT compiles the
- * iteration: ≈ 35 ms of compilation (on its threads, counted in the process's CPU) in a keyless
- * `verify-blob`, whose bundle, log entry and trusted root `@sigstore/protobuf-specs` decodes
- * with `Uint8Array.from(Buffer.from(b64, "base64"))`. A call on Uint8Array itself with a
- * Uint8Array source and no mapping function returns the same fresh copy, made natively by
- * `new Uint8Array(source)`; every other call goes to the original unchanged.
- *
- * @example
- * ```ts
- * fastUint8ArrayCopies(); // before run(argv)
- * ```
- */
-export function fastUint8ArrayCopies(): void {
-  if (B) installFastUint8ArrayCopies();
-}
 
 async function readTerminalLine(prompt: string, echo: boolean): Promise<string> {
   const stdin = process.stdin;
