@@ -19,7 +19,7 @@ import type { VerifyPolicy } from "../core/verify/verify_bundle.ts";
 import { bool, str } from "./args.ts";
 import { readSmallFile } from "./blob_input.ts";
 import { keyReference } from "./security_key.ts";
-import { detachedSctFromFlags, identityPolicyFromFlags } from "./keyless_flags.ts";
+import { applySctFlags, identityPolicyFromFlags } from "./keyless_flags.ts";
 import { trustedRootFromFlags } from "./trust_root.ts";
 
 /** `--insecure-ignore-tlog` and `--private-infrastructure`, as the blob verify commands take them. */
@@ -129,9 +129,7 @@ export async function blobVerifyOptions(
     flags,
     (hasCertificate(stored) || !!str(flags, "certificate")) && !key,
   );
-  if (bool(flags, "insecure-ignore-sct")) policy.ctlogThreshold = 0;
-  const sct = await detachedSctFromFlags(flags);
-  if (sct) policy.detachedSct = sct;
+  await applySctFlags(policy, flags);
   const certFile = str(flags, "certificate");
   if (certFile) policy.certificate = (await certificatesOf(certFile, "certificate"))[0];
   const verifier = key

@@ -18,7 +18,7 @@ import type { VerifyArtifactOptions } from "../core/verify_artifact.ts";
 import type { VerifyPolicy } from "../core/verify/verify_bundle.ts";
 import { bool, type FlagValues, str } from "./args.ts";
 import { keyDisplayName, keyReference } from "./security_key.ts";
-import { detachedSctFromFlags, identityPolicyFromFlags } from "./keyless_flags.ts";
+import { applySctFlags, identityPolicyFromFlags } from "./keyless_flags.ts";
 import { trustedRootFromFlags } from "./trust_root.ts";
 
 /** `--max-workers`: a whole number of at least 1 (cosign's default 10). */
@@ -81,9 +81,7 @@ export async function imageVerifyOptions(
       policy.certificate = der[0];
     }
   }
-  if (bool(flags, "insecure-ignore-sct")) policy.ctlogThreshold = 0;
-  const sct = await detachedSctFromFlags(flags);
-  if (sct) policy.detachedSct = sct;
+  await applySctFlags(policy, flags);
   const trustedRoot = trustedRootFromFlags(ctx, flags);
   // Keyless verification needs the trusted root; load it (and fail on it) before anything else.
   if (!keyRef) await trustedRoot();

@@ -6,6 +6,7 @@
  */
 import { CosignError } from "../core/errors.ts";
 import type { IdentityPolicy } from "../core/verify/identity.ts";
+import type { VerifyPolicy } from "../core/verify/verify_bundle.ts";
 import type { FlagSpec, FlagValues } from "./args.ts";
 
 /** The flags. */
@@ -169,20 +170,22 @@ export function identityPolicyFromFlags(
 }
 
 /**
- * `--sct FILE`: the detached SCT's bytes (an RFC 6962 AddChainResponse), or undefined without
- * the flag. Throws CosignError("IO") when the file cannot be read.
+ * The SCT flags into `policy`: `--insecure-ignore-sct` (no SCT required: `ctlogThreshold` 0) and
+ * `--sct FILE` (`detachedSct`: the detached SCT's bytes, an RFC 6962 AddChainResponse). Throws
+ * CosignError("IO") when the file cannot be read.
  *
  * @example
  * ```ts
- * const sct = await detachedSctFromFlags(flags); // policy.detachedSct = sct
+ * await applySctFlags(policy, flags);
  * ```
  */
-export async function detachedSctFromFlags(flags: FlagValues): Promise<Uint8Array | undefined> {
+export async function applySctFlags(policy: VerifyPolicy, flags: FlagValues): Promise<void> {
+  if (flags["insecure-ignore-sct"] === true) policy.ctlogThreshold = 0;
   const path = s(flags, "sct");
-  if (!path) return undefined;
+  if (!path) return;
   const { readFile } = await import("node:fs/promises");
   try {
-    return new Uint8Array(await readFile(path));
+    policy.detachedSct = new Uint8Array(await readFile(path));
   } catch (e) {
     throw new CosignError("IO", `Cannot read SCT "${path}": ${(e as Error).message}`, {
       hint: "Pass the detached SCT file (an RFC 6962 AddChainResponse) with --sct.",
