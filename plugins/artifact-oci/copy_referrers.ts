@@ -23,13 +23,14 @@ import { type Repository, repositoryString, withDigest, withTag } from "../../oc
 import { registrySink, registrySource } from "../../oci/registry_endpoint.ts";
 import { type ImageSink, transferImage } from "../../oci/transfer.ts";
 import type { SignatureSuffix } from "./layout.ts";
-import { PREDICATE_TYPE_ANNOTATION, SIGN_PREDICATE_TYPE } from "./referrer_bundles.ts";
+import { isSignatureReferrer } from "./referrer_bundles.ts";
 
 /** Which `--only` kind a referrer belongs to, or undefined for other artifacts. */
 export function referrerKind(d: Descriptor): SignatureSuffix | undefined {
   const at = d.artifactType ?? "";
   if (at.startsWith("application/vnd.dev.sigstore.bundle")) {
-    return d.annotations?.[PREDICATE_TYPE_ANNOTATION] === SIGN_PREDICATE_TYPE ? "sig" : "att";
+    // The rule verify, clean and --local-image use: no predicate type annotation = a signature.
+    return isSignatureReferrer(d.annotations) ? "sig" : "att";
   }
   if (at === "application/vnd.in-toto+json" || at === "application/vnd.dsse.envelope.v1+json") {
     return "att";
