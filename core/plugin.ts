@@ -796,6 +796,41 @@ function assertPluginShape(p: unknown, origin: string): asserts p is Plugin {
 }
 
 /**
+ * The artifact type of a content plugin (see {@link ArtifactType.describeStored}): it claims no
+ * references (its artifacts live in another type's store, e.g. images in a registry) and answers
+ * `describeStored` with `describe`, which a light plugin entry loads on first use.
+ *
+ * @example
+ * ```ts
+ * const tekton = contentArtifactType("tekton", "Tekton bundles", async (a, ctx) =>
+ *   (await import("./describe.ts")).describeTektonBundle(a, ctx));
+ * ```
+ */
+export function contentArtifactType(
+  kind: string,
+  description: string,
+  describe: (artifact: Artifact, ctx: Context) => Promise<string[] | undefined>,
+): ArtifactType {
+  return {
+    kind,
+    description,
+    claims: () => false,
+    resolve(ref: string): Promise<never> {
+      return Promise.reject(
+        new CosignError(
+          "UNSUPPORTED",
+          `The "${kind}" type does not resolve references ("${ref}")`,
+          {
+            hint: "Its artifacts are images: pass the reference as for any image.",
+          },
+        ),
+      );
+    },
+    describeStored: describe,
+  };
+}
+
+/**
  * Declares a plugin, checking its shape. Use it as the default export of a plugin module.
  * Throws CosignError("PLUGIN") for a malformed plugin or another apiVersion.
  */

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   type Artifact,
   type ArtifactType,
+  contentArtifactType,
   definePlugin,
   type KeyProvider,
   PluginRegistry,
@@ -150,5 +151,24 @@ describe("PluginRegistry.describe", () => {
       definePlugin({ name: "a", apiVersion: 1, artifacts: [contentType("other", "x")] }),
     );
     assert.deepEqual(await reg.describe(base(), ctx), []);
+  });
+});
+
+describe("contentArtifactType", () => {
+  it("claims nothing, refuses to resolve with UNSUPPORTED, and describes through its function", async () => {
+    // deno-lint-ignore no-explicit-any
+    const ctx = {} as any;
+    const t = contentArtifactType("thing", "things", (a) => Promise.resolve([`a ${a.kind}`]));
+    assert.equal(t.claims("localhost:5000/x:y"), false);
+    await assert.rejects(
+      t.resolve("x", ctx),
+      (e) => isCosignError(e) && e.code === "UNSUPPORTED" && /"thing" type/.test(e.message),
+    );
+    const a: Artifact = {
+      kind: "oci",
+      ref: "r",
+      digest: () => Promise.resolve({ algorithm: "sha256", hex: "0".repeat(64) }),
+    };
+    assert.deepEqual(await t.describeStored!(a, ctx), ["a oci"]);
   });
 });

@@ -17,28 +17,20 @@
  * @module
  */
 import {
-  type Artifact,
   type ArtifactType,
   type Command,
-  type Context,
+  contentArtifactType,
   definePlugin,
   type Plugin,
 } from "../../core/plugin.ts";
 import { REGISTRY_FLAGS } from "../../cli/registry_flags.ts";
 
 /** The "ebpf" type as registered. */
-const ebpfArtifactEntry: ArtifactType = {
-  kind: "ebpf",
-  description: "eBPF bytecode images in OCI registries (bpfman's io.ebpf.* labels)",
-  claims: () => false,
-  resolve(ref: string): Promise<Artifact> {
-    return Promise.reject(new Error(`the ebpf type claims no references (${ref})`));
-  },
-  async describeStored(artifact: Artifact, ctx: Context): Promise<string[] | undefined> {
-    const { describeEbpfImage } = await import("./ebpf_describe.ts");
-    return await describeEbpfImage(artifact, ctx);
-  },
-};
+const ebpfArtifactEntry: ArtifactType = contentArtifactType(
+  "ebpf",
+  "eBPF bytecode images in OCI registries (bpfman's io.ebpf.* labels)",
+  async (artifact, ctx) => (await import("./ebpf_describe.ts")).describeEbpfImage(artifact, ctx),
+);
 
 /** `upload ebpf -f prog.o [-f more.o] [--arch ARCH] REF`. */
 const uploadEbpfCommand: Command = {

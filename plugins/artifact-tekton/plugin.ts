@@ -18,28 +18,21 @@
  * ```
  * @module
  */
-import { CosignError } from "../../core/errors.ts";
-import { type ArtifactType, type Command, definePlugin, type Plugin } from "../../core/plugin.ts";
+import {
+  type ArtifactType,
+  type Command,
+  contentArtifactType,
+  definePlugin,
+  type Plugin,
+} from "../../core/plugin.ts";
 import { REGISTRY_FLAGS } from "../../cli/registry_flags.ts";
 
 /** The "tekton" content type: recognises verified Tekton bundles for verify's output. */
-export const tektonArtifactType: ArtifactType = {
-  kind: "tekton",
-  description:
-    "Tekton bundles (images made by upload tekton or tkn bundle push), described by verify",
-  claims: () => false,
-  resolve(ref: string): Promise<never> {
-    return Promise.reject(
-      new CosignError("UNSUPPORTED", `The "tekton" type does not resolve references ("${ref}")`, {
-        hint: "A Tekton bundle is an image: pass its reference as for any image.",
-      }),
-    );
-  },
-  async describeStored(artifact, ctx) {
-    const { describeTektonBundle } = await import("./describe.ts");
-    return await describeTektonBundle(artifact, ctx);
-  },
-};
+export const tektonArtifactType: ArtifactType = contentArtifactType(
+  "tekton",
+  "Tekton bundles (images made by upload tekton or tkn bundle push), described by verify",
+  async (artifact, ctx) => (await import("./describe.ts")).describeTektonBundle(artifact, ctx),
+);
 
 /** `upload tekton`. */
 export const uploadTektonCommand: Command = {
