@@ -446,11 +446,17 @@ export async function assembleBundleJSON(opts: AssembleOptions): Promise<string>
     verificationMaterial: {
       ...content,
       tlogEntries: opts.tlogEntries ?? [],
-      timestampVerificationData: {
-        rfc3161Timestamps: (opts.rfc3161Timestamps ?? []).map((t) => ({
-          signedTimestamp: base64.encode(t),
-        })),
-      },
+      // No timestamps, no timestampVerificationData (not an empty one), as cosign's
+      // AssembleNewBundle and the message-signature bundles sign-blob writes.
+      ...(opts.rfc3161Timestamps?.length
+        ? {
+          timestampVerificationData: {
+            rfc3161Timestamps: opts.rfc3161Timestamps.map((t) => ({
+              signedTimestamp: base64.encode(t),
+            })),
+          },
+        }
+        : {}),
     },
   };
   if (opts.message) {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { isCosignError } from "./errors.ts";
 import {
+  assembleBundleJSON,
   buildMessageSignatureBundle,
   BUNDLE_V03_MEDIA_TYPE,
   bundleCertificates,
@@ -51,6 +52,41 @@ describe("Sigstore bundle", () => {
       },
     });
     assert.deepEqual(Object.keys(json), ["mediaType", "verificationMaterial", "messageSignature"]);
+  });
+
+  it("assembles a bundle with timestampVerificationData only when there are timestamps", async () => {
+    const hint = createHash("sha256").update(spki).digest("base64");
+    const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64");
+    const messageSignature = `"messageSignature":{"messageDigest":{"algorithm":"SHA2_256",` +
+      `"digest":"${b64(digest)}"},"signature":"${b64(signature)}"}`;
+    assert.equal(
+      await assembleBundleJSON({ message: { signature, sha256: digest }, publicKey: spki }),
+      `{"mediaType":"${BUNDLE_V03_MEDIA_TYPE}","verificationMaterial":{"publicKey":{"hint":` +
+        `"${hint}"}},${messageSignature}}`,
+    );
+    const envelope = {
+      payload: "e30=",
+      payloadType: "application/vnd.in-toto+json",
+      signatures: [{ sig: "AAAA", keyid: "" }],
+    };
+    // The DSSE bundle sign writes: no empty timestampVerificationData either.
+    assert.equal(
+      await assembleBundleJSON({ envelope, publicKey: spki, tlogEntries: [] }),
+      `{"mediaType":"${BUNDLE_V03_MEDIA_TYPE}","verificationMaterial":{"publicKey":{"hint":` +
+        `"${hint}"}},"dsseEnvelope":{"payload":"e30=","payloadType":` +
+        `"application/vnd.in-toto+json","signatures":[{"sig":"AAAA"}]}}`,
+    );
+    const ts = new Uint8Array([0x30, 3, 2, 1, 0]);
+    assert.equal(
+      await assembleBundleJSON({
+        message: { signature, sha256: digest },
+        publicKey: spki,
+        rfc3161Timestamps: [ts, ts],
+      }),
+      `{"mediaType":"${BUNDLE_V03_MEDIA_TYPE}","verificationMaterial":{"publicKey":{"hint":` +
+        `"${hint}"},"timestampVerificationData":{"rfc3161Timestamps":[{"signedTimestamp":` +
+        `"${b64(ts)}"},{"signedTimestamp":"${b64(ts)}"}]}},${messageSignature}}`,
+    );
   });
 
   it("parses every supported media type and round-trips", async () => {

@@ -230,14 +230,7 @@ async function signEnvelope(
       tlogEntries,
       rfc3161Timestamps: timestamps,
     });
-    const value = JSON.parse(bundleJson);
-    // No timestamps: no empty timestampVerificationData (as the message-signature bundles).
-    const tvd = value.verificationMaterial?.timestampVerificationData;
-    if (tvd && Object.keys(tvd).length === 0) {
-      delete value.verificationMaterial.timestampVerificationData;
-      bundleJson = JSON.stringify(value);
-    }
-    stored = { kind, location: artifact.ref, bundle: value };
+    stored = { kind, location: artifact.ref, bundle: JSON.parse(bundleJson) };
   } else {
     const legacy = legacyForm(artifact, signature, envelopeBytes, chain, tlogEntries, timestamps);
     stored = { kind, location: artifact.ref, legacy };
