@@ -12,14 +12,13 @@
  * ```
  * @module
  */
-import { CosignError } from "../core/errors.ts";
 import type { Context, FlagSpec, FlagValues, StoredSignature, Verifier } from "../core/plugin.ts";
 import type { TrustedRoot } from "../core/trust/trusted_root.ts";
 import type { VerifyPolicy } from "../core/verify/verify_bundle.ts";
 import { bool, str } from "./args.ts";
 import { readSmallFile } from "./blob_input.ts";
 import { keyReference } from "./security_key.ts";
-import { applySctFlags, identityPolicyFromFlags } from "./keyless_flags.ts";
+import { applySctFlags, identityPolicyFromFlags, readCertificateFile } from "./keyless_flags.ts";
 import { trustedRootFromFlags } from "./trust_root.ts";
 
 /** `--insecure-ignore-tlog` and `--private-infrastructure`, as the blob verify commands take them. */
@@ -94,16 +93,6 @@ export function hasCertificate(s: StoredSignature): boolean {
   return !!vm && ("certificate" in vm || "x509CertificateChain" in vm);
 }
 
-/** Reads the certificates of a `--certificate`/`--certificate-chain` file (DER, leaf first). */
-async function certificatesOf(path: string, what: string): Promise<Uint8Array[]> {
-  const { certificatesFromPemOrDer } = await import("../core/verify/certificate.ts");
-  const der = certificatesFromPemOrDer(await readSmallFile(path, 1024 * 1024, what));
-  if (der.length === 0) {
-    throw new CosignError("INVALID_INPUT", `Cannot read ${what} "${path}": no certificate in it`);
-  }
-  return der;
-}
-
 /** What {@link blobVerifyOptions} resolved. */
 export interface BlobVerifyOptions {
   /** Identity policy, `--certificate`, SCT settings. */
@@ -131,7 +120,7 @@ export async function blobVerifyOptions(
   );
   await applySctFlags(policy, flags);
   const certFile = str(flags, "certificate");
-  if (certFile) policy.certificate = (await certificatesOf(certFile, "certificate"))[0];
+  if (certFile) policy.certificate = (await readCertificateFile(certFile))[0];
   const verifier = key
     ? await ctx.plugins.verifier(key, ctx, { rsaPss: bool(flags, "rsa-pss") })
     : undefined;

@@ -18,7 +18,7 @@ import type { VerifyArtifactOptions } from "../core/verify_artifact.ts";
 import type { VerifyPolicy } from "../core/verify/verify_bundle.ts";
 import { bool, type FlagValues, str } from "./args.ts";
 import { keyDisplayName, keyReference } from "./security_key.ts";
-import { applySctFlags, identityPolicyFromFlags } from "./keyless_flags.ts";
+import { applySctFlags, identityPolicyFromFlags, readCertificateFile } from "./keyless_flags.ts";
 import { trustedRootFromFlags } from "./trust_root.ts";
 
 /** `--max-workers`: a whole number of at least 1 (cosign's default 10). */
@@ -39,8 +39,8 @@ export function maxWorkersOf(flags: FlagValues): number {
 
 /**
  * The verifyArtifact options the flags ask for (see the module documentation). Throws USAGE for
- * bad flags, IO/INVALID_INPUT for an unreadable `--certificate`, and the trusted root's errors
- * (keyless).
+ * bad flags, NOT_FOUND/IO/TOO_LARGE/INVALID_INPUT for an unreadable `--certificate` (see
+ * readCertificateFile), and the trusted root's errors (keyless).
  *
  * @example
  * ```ts
@@ -60,26 +60,7 @@ export async function imageVerifyOptions(
   if (!keyRef) {
     policy = identityPolicyFromFlags(flags, true);
     const certFile = str(flags, "certificate");
-    if (certFile) {
-      const { readFile } = await import("node:fs/promises");
-      const { certificatesFromPemOrDer } = await import("../core/verify/certificate.ts");
-      let der: Uint8Array[];
-      try {
-        der = certificatesFromPemOrDer(new Uint8Array(await readFile(certFile)));
-      } catch (e) {
-        throw new CosignError(
-          "IO",
-          `Cannot read certificate "${certFile}": ${(e as Error).message}`,
-        );
-      }
-      if (!der.length) {
-        throw new CosignError(
-          "INVALID_INPUT",
-          `Cannot read certificate "${certFile}": no certificate in it`,
-        );
-      }
-      policy.certificate = der[0];
-    }
+    if (certFile) policy.certificate = (await readCertificateFile(certFile))[0];
   }
   await applySctFlags(policy, flags);
   const trustedRoot = trustedRootFromFlags(ctx, flags);

@@ -4,7 +4,7 @@
  * verify-blob and the other verify commands, and turned into a verification policy.
  * @module
  */
-import { CosignError } from "../core/errors.ts";
+import { CosignError, describeError } from "../core/errors.ts";
 import type { IdentityPolicy } from "../core/verify/identity.ts";
 import type { VerifyPolicy } from "../core/verify/verify_bundle.ts";
 import type { FlagSpec, FlagValues } from "./args.ts";
@@ -167,6 +167,42 @@ export function identityPolicyFromFlags(
     }
   }
   return p;
+}
+
+/** Largest `--certificate` file read (as verify-blob's other small inputs). */
+export const MAX_CERTIFICATE_FILE_BYTES = 1024 * 1024;
+
+/**
+ * The certificates of a `--certificate` file (PEM or DER; DER, leaf first), read through the
+ * shared size-capped reader. Throws CosignError NOT_FOUND/IO, TOO_LARGE beyond
+ * {@link MAX_CERTIFICATE_FILE_BYTES} (naming the file and the limit), and INVALID_INPUT when it
+ * holds no certificate.
+ *
+ * @example
+ * ```ts
+ * policy.certificate = (await readCertificateFile("cert.pem"))[0];
+ * ```
+ */
+export async function readCertificateFile(path: string): Promise<Uint8Array[]> {
+  const { readSmallFile } = await import("./blob_input.ts");
+  const { certificatesFromPemOrDer } = await import("../core/verify/certificate.ts");
+  const data = await readSmallFile(path, MAX_CERTIFICATE_FILE_BYTES, "certificate");
+  let der: Uint8Array[];
+  try {
+    der = certificatesFromPemOrDer(data);
+  } catch (e) {
+    throw new CosignError(
+      "INVALID_INPUT",
+      `Cannot read certificate "${path}": ${describeError(e)}`,
+    );
+  }
+  if (der.length === 0) {
+    throw new CosignError(
+      "INVALID_INPUT",
+      `Cannot read certificate "${path}": no certificate in it`,
+    );
+  }
+  return der;
 }
 
 /**
