@@ -166,6 +166,31 @@ export function parseStatement(
   source = "(input)",
   options: ParseStatementOptions = {},
 ): Statement {
+  return readStatement(bytes, source, options).statement;
+}
+
+/** A statement as {@link readStatement} read it, and the JSON value it was read from. */
+export interface ReadStatement {
+  /** The checked statement. */
+  statement: Statement;
+  /** The payload's JSON object as it is (what policies see). */
+  json: Record<string, unknown>;
+}
+
+/**
+ * {@link parseStatement}, also returning the parsed JSON value, for callers that need both
+ * (verify-attestation's policies) without parsing the payload twice. Same errors.
+ *
+ * @example
+ * ```ts
+ * const { statement, json } = readStatement(verified.payload!, "attestation", { code: "VERIFY" });
+ * ```
+ */
+export function readStatement(
+  bytes: Uint8Array | string,
+  source = "(input)",
+  options: ParseStatementOptions = {},
+): ReadStatement {
   const code = options.code ?? "INVALID_INPUT";
   const extra = code === "VERIFY" ? { check: options.check ?? "claims" } : {};
   const fail = (what: string): never => {
@@ -200,10 +225,13 @@ export function parseStatement(
     return { name: (x.name as string) ?? "", digest: digest as Record<string, string> };
   });
   return {
-    type: o._type as string,
-    subject,
-    predicateType: o.predicateType as string,
-    predicate: o.predicate,
+    statement: {
+      type: o._type as string,
+      subject,
+      predicateType: o.predicateType as string,
+      predicate: o.predicate,
+    },
+    json: o,
   };
 }
 

@@ -7,6 +7,7 @@ import {
   parseStatement,
   PREDICATE_TYPES,
   predicateTypeURI,
+  readStatement,
   STATEMENT_TYPE_V01,
   subjectMatches,
 } from "./intoto.ts";
@@ -169,7 +170,20 @@ describe("in-toto statements as cosign writes them", () => {
         () => parseStatement(bad, "bad", { code: "VERIFY" }),
         (e) => isCosignError(e, "VERIFY") && e.check === "claims",
       );
+      assert.throws(
+        () => readStatement(bad, "bad", { code: "VERIFY" }),
+        (e) => isCosignError(e, "VERIFY") && e.check === "claims",
+      );
     }
+  });
+
+  it("readStatement: the checked statement and the JSON value it was read from", () => {
+    const text = build("custom", "x").replace("{", '{"extra":[1],');
+    const { statement, json } = readStatement(enc.encode(text), "test");
+    assert.deepEqual(statement, parseStatement(text, "test"));
+    // The value as JSON.parse gives it, unknown fields and all (what policies are given).
+    assert.deepEqual(json, JSON.parse(text));
+    assert.deepEqual(json.extra, [1]);
   });
 });
 

@@ -71,17 +71,19 @@ export async function verifiedAttestations(
     }
     throw e;
   }
-  const { parseStatement } = await import("../../core/intoto.ts");
+  const { readStatement } = await import("../../core/intoto.ts");
   const found: string[] = [];
   const out: AttestationsVerified = { artifact, verified: [], statements: [], envelopes: [] };
   for (const v of all) {
-    const st = parseStatement(v.payload ?? new Uint8Array(0), v.stored.location, {
-      code: "VERIFY",
-    });
+    const { statement: st, json } = readStatement(
+      v.payload ?? new Uint8Array(0),
+      v.stored.location,
+      { code: "VERIFY" },
+    );
     found.push(st.predicateType);
     if (st.predicateType !== predicateType) continue;
     out.verified.push(v);
-    out.statements.push(JSON.parse(new TextDecoder().decode(v.payload)));
+    out.statements.push(json);
     out.envelopes.push(await envelopeText(v));
   }
   if (out.verified.length === 0) {
