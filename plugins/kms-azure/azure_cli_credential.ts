@@ -15,6 +15,7 @@
 import { CosignError } from "../../core/errors.ts";
 import { runCredentialCommand } from "../../core/keys/credential_command.ts";
 import type { Context } from "../../core/plugin.ts";
+import { tokenExpiry } from "../../core/keys/token_cache.ts";
 
 /** An access token from the Azure CLI and who it speaks for. */
 export interface AzureCliToken {
@@ -22,6 +23,8 @@ export interface AzureCliToken {
   accessToken: string;
   /** For messages: `the Azure CLI login (az)`. */
   principal: string;
+  /** When it expires (ms since the epoch), if the answer said. */
+  expiresAt?: number;
 }
 
 /** Longest `az account get-access-token` may run. */
@@ -76,8 +79,10 @@ export async function azureCliToken(
     },
   );
   let token: unknown;
+  let answer: unknown;
   try {
-    token = (JSON.parse(stdout) as { accessToken?: unknown })?.accessToken;
+    answer = JSON.parse(stdout);
+    token = (answer as { accessToken?: unknown })?.accessToken;
   } catch { /* below */ }
   if (typeof token !== "string" || token === "") {
     throw failure(
@@ -85,5 +90,5 @@ export async function azureCliToken(
       "Update the Azure CLI, then run az login.",
     );
   }
-  return { accessToken: token, principal };
+  return { accessToken: token, principal, expiresAt: tokenExpiry(answer, token) };
 }

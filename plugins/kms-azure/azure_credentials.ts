@@ -11,7 +11,7 @@
  * managed identity (azure_managed_identity.ts); with `AZURE_AUTH_METHOD=cli`, or otherwise when
  * they are not all set, the Azure CLI's login (azure_cli_credential.ts).
  *
- * Tokens are kept for the run. The secret and the token never appear in a message.
+ * Tokens are kept until a minute before they expire. The secret and the token never appear in a message.
  *
  * @example
  * ```ts
@@ -24,7 +24,7 @@ import { CosignError } from "../../core/errors.ts";
 import { httpUrl } from "../../core/http_url.ts";
 import type { Context } from "../../core/plugin.ts";
 import { kmsErrorMessage, kmsRequest } from "../../core/keys/kms_request.ts";
-import { tokenCache } from "../../core/keys/token_cache.ts";
+import { tokenCache, tokenExpiry } from "../../core/keys/token_cache.ts";
 import { managedIdentityToken } from "./azure_managed_identity.ts";
 import { azureCliToken } from "./azure_cli_credential.ts";
 import { clientAssertion, JWT_CLIENT_ASSERTION_TYPE } from "./azure_client_certificate.ts";
@@ -35,6 +35,8 @@ export interface AzureAccessToken {
   accessToken: string;
   /** For messages: `client "ID" of tenant "T"`. */
   principal: string;
+  /** When it expires (ms since the epoch), if the answer said. */
+  expiresAt?: number;
 }
 
 const AUTHORITIES: Record<string, string> = {
@@ -56,7 +58,7 @@ export function azureAuthorityHost(ctx: Context): string {
   return host.endsWith("/") ? host : `${host}/`;
 }
 
-/** One token per key for the run (a failed attempt is forgotten). */
+/** One token per key until it nears its expiry (a failed attempt is forgotten). */
 const cached = tokenCache<AzureAccessToken>();
 
 /**
@@ -149,5 +151,9 @@ async function fetchToken(
       { hint: "Check AZURE_AUTHORITY_HOST: it must point at Microsoft Entra ID." },
     );
   }
-  return { accessToken: json.access_token, principal };
+  return {
+    accessToken: json.access_token,
+    principal,
+    expiresAt: tokenExpiry(json, json.access_token),
+  };
 }

@@ -21,6 +21,7 @@
 import { CosignError } from "../../core/errors.ts";
 import type { Context } from "../../core/plugin.ts";
 import { kmsErrorMessage, kmsRequest } from "../../core/keys/kms_request.ts";
+import { tokenExpiry } from "../../core/keys/token_cache.ts";
 
 /** An access token and who it speaks for. */
 export interface ManagedIdentityToken {
@@ -28,6 +29,8 @@ export interface ManagedIdentityToken {
   accessToken: string;
   /** For messages: `the managed identity (IMDS at 169.254.169.254)`. */
   principal: string;
+  /** When it expires (ms since the epoch), if the answer said. */
+  expiresAt?: number;
 }
 
 /**
@@ -98,5 +101,5 @@ export async function managedIdentityToken(
       { hint: "Check IDENTITY_ENDPOINT / AZURE_POD_IDENTITY_AUTHORITY_HOST." },
     );
   }
-  return { accessToken: token, principal };
+  return { accessToken: token, principal, expiresAt: tokenExpiry(json, token) };
 }

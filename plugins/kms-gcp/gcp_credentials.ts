@@ -15,7 +15,8 @@
  *    (`http://metadata.google.internal`, or `GCE_METADATA_HOST` as Google's libraries honour it),
  *    asked with `Metadata-Flavor: Google` for the default service account's token.
  *
- * Tokens are kept for the run (one exchange per process). Neither the private key, the client
+ * Tokens are kept until a minute before they expire (`expires_in`): one exchange per process
+ * unless the run outlasts a token. Neither the private key, the client
  * secret, the refresh token, the assertion nor the access token ever appears in a message.
  *
  * @example
@@ -29,7 +30,7 @@ import { importPKCS8, SignJWT } from "jose";
 import { CosignError, describeError } from "../../core/errors.ts";
 import type { Context } from "../../core/plugin.ts";
 import { kmsErrorMessage, kmsRequest } from "../../core/keys/kms_request.ts";
-import { tokenCache } from "../../core/keys/token_cache.ts";
+import { tokenCache, tokenExpiry } from "../../core/keys/token_cache.ts";
 import { type ExternalAccountJson, externalAccountToken } from "./gcp_external_account.ts";
 
 /** The OAuth2 scope asked for (Cloud KMS accepts cloud-platform and cloudkms). */
@@ -44,6 +45,8 @@ export interface GcpAccessToken {
   accessToken: string;
   /** Who the token is for, for messages: `service account "x@p.iam.gserviceaccount.com"`. */
   principal: string;
+  /** When it expires (ms since the epoch), if the answer said. */
+  expiresAt?: number;
 }
 
 const cached = tokenCache<GcpAccessToken>();
@@ -202,7 +205,8 @@ async function fileToken(file: CredentialsFile, ctx: Context): Promise<GcpAccess
         { hint },
       ),
   });
-  return { accessToken: tokenFrom(answer, "Google OAuth2", tokenUri), principal };
+  const accessToken = tokenFrom(answer, "Google OAuth2", tokenUri);
+  return { accessToken, principal, expiresAt: tokenExpiry(answer, accessToken) };
 }
 
 /** The RFC 7523 assertion of a service account: RS256 with its key, for `tokenUri`, one hour. */
@@ -264,7 +268,8 @@ async function metadataToken(ctx: Context): Promise<GcpAccessToken> {
       },
     );
   }
-  return { accessToken: tokenFrom(json, "the GCE metadata server", host), principal };
+  const accessToken = tokenFrom(json, "the GCE metadata server", host);
+  return { accessToken, principal, expiresAt: tokenExpiry(json, accessToken) };
 }
 
 /** The `access_token` of an OAuth2 token answer; CosignError("NETWORK") when there is none. */

@@ -18,6 +18,7 @@
 import { CosignError, describeError } from "../../core/errors.ts";
 import type { Context } from "../../core/plugin.ts";
 import { kmsErrorMessage, kmsRequest } from "../../core/keys/kms_request.ts";
+import { tokenExpiry } from "../../core/keys/token_cache.ts";
 
 /** The fields of an external_account file that are used. */
 export interface ExternalAccountJson {
@@ -41,6 +42,8 @@ export interface ExternalAccountToken {
   accessToken: string;
   /** For messages. */
   principal: string;
+  /** When it expires (ms since the epoch), if the answer said. */
+  expiresAt?: number;
 }
 
 const SCOPE = "https://www.googleapis.com/auth/cloud-platform";
@@ -110,7 +113,11 @@ export async function externalAccountToken(
   }
   const url = json.service_account_impersonation_url;
   if (!url) {
-    return { accessToken: federated, principal: `the workload identity of "${json.audience}"` };
+    return {
+      accessToken: federated,
+      principal: `the workload identity of "${json.audience}"`,
+      expiresAt: tokenExpiry(sts, federated),
+    };
   }
   const email = /serviceAccounts\/([^/:]+):generateAccessToken/.exec(url)?.[1] ?? url;
   const principal = `service account "${decodeURIComponent(email)}" (workload identity)`;
@@ -130,7 +137,7 @@ export async function externalAccountToken(
             "Grant the workload identity roles/iam.workloadIdentityUser on the service account (gcloud iam service-accounts add-iam-policy-binding).",
         },
       ),
-  }) as { accessToken?: unknown };
+  }) as { accessToken?: unknown; expireTime?: unknown };
   if (typeof iam?.accessToken !== "string" || !iam.accessToken) {
     throw new CosignError(
       "NETWORK",
@@ -140,7 +147,7 @@ export async function externalAccountToken(
       },
     );
   }
-  return { accessToken: iam.accessToken, principal };
+  return { accessToken: iam.accessToken, principal, expiresAt: tokenExpiry(iam, iam.accessToken) };
 }
 
 /** Reads the subject token from the file or URL source, in its format. */
