@@ -13,10 +13,10 @@
  */
 import { concatBytes } from "../core/concat_bytes.ts";
 import { CosignError } from "../core/errors.ts";
-import { sha256Digest, sha256Hasher } from "./digest.ts";
+import { type DigestHasher, sha256Digest, sha256Hasher } from "./digest.ts";
 import type { Descriptor } from "./manifests.ts";
 import { type Repository, repositoryString } from "./reference.ts";
-import { type Operation, type RegistryTransport } from "./transport.ts";
+import { type Operation, type RegistryTransport, type RequestSpec } from "./transport.ts";
 import { headerDigest, readStep, tooLarge } from "./registry_errors.ts";
 
 /** Options of RegistryClient.putBlob. */
@@ -75,6 +75,20 @@ async function blobSize(
   return Number(res.headers.get("content-length") ?? 0);
 }
 
+/** A blob's GET, for the stream of {@link getBlob} or the whole read of {@link getBlobBytes}. */
+function blobRequest(r: Repository, digest: string, target: string): RequestSpec {
+  return {
+    method: "GET",
+    repo: r,
+    path: `${r.repository}/blobs/${digest}`,
+    actions: "pull",
+    what: "download blob",
+    target,
+    retryable: true,
+    expect: [200],
+  };
+}
+
 /** Sends a blob's GET and refuses a declared size or length over the cap (TOO_LARGE). */
 async function requestBlob(
   t: RegistryTransport,
@@ -86,22 +100,21 @@ async function requestBlob(
   size: number | undefined,
 ): Promise<Response> {
   if (size !== undefined && size > max) throw tooLarge(`blob ${target}`, size, max);
-  const res = await t.send({
-    method: "GET",
-    repo: r,
-    path: `${r.repository}/blobs/${digest}`,
-    actions: "pull",
-    what: "download blob",
-    target,
-    retryable: true,
-    expect: [200],
-  }, op);
+  const res = await t.send(blobRequest(r, digest, target), op);
   const len = Number(res.headers.get("content-length") ?? NaN);
   if (Number.isFinite(len) && len > max) {
     await res.body?.cancel();
     throw tooLarge(`blob ${target}`, len, max);
   }
   return res;
+}
+
+function longerThan(target: string, size: number): CosignError {
+  return new CosignError(
+    "VERIFY",
+    `Blob ${target} is longer than its descriptor's size ${size}`,
+    { hint: "The registry (or something between) returned tampered or wrong content." },
+  );
 }
 
 /**
@@ -113,24 +126,26 @@ function blobChecks(
   digest: string,
   max: number,
   expectedSize: number | undefined,
-): { chunk(piece: Uint8Array): void; end(): void } {
-  const hasher = sha256Hasher();
+): { chunk(piece: Uint8Array): void; end(whole?: Uint8Array): void } {
+  let hasher: DigestHasher | undefined;
   let total = 0;
   return {
     chunk(piece) {
       total += piece.length;
       if (total > max) throw tooLarge(`blob ${target}`, total, max);
       if (expectedSize !== undefined && total > expectedSize) {
-        throw new CosignError(
-          "VERIFY",
-          `Blob ${target} is longer than its descriptor's size ${expectedSize}`,
-          { hint: "The registry (or something between) returned tampered or wrong content." },
-        );
+        throw longerThan(target, expectedSize);
       }
-      hasher.update(piece);
+      (hasher ??= sha256Hasher()).update(piece);
     },
-    end() {
-      const got = hasher.digest();
+    end(whole) {
+      // `whole`: the blob in one piece, checked as one chunk and hashed in one call.
+      if (whole) total = whole.length;
+      if (total > max) throw tooLarge(`blob ${target}`, total, max);
+      if (expectedSize !== undefined && total > expectedSize) {
+        throw longerThan(target, expectedSize);
+      }
+      const got = whole ? sha256Digest(whole) : (hasher ?? sha256Hasher()).digest();
       if (got !== digest) {
         throw new CosignError(
           "VERIFY",
@@ -190,27 +205,17 @@ export async function getBlobBytes(
 ): Promise<Uint8Array> {
   const target = `${repositoryString(r)}@${digest}`;
   const max = options.maxSize ?? t.maxBlobSize;
-  const res = await requestBlob(t, op, r, digest, target, max, options.size);
-  const checks = blobChecks(target, digest, max, options.size);
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  if (res.body) {
-    const reader = res.body.getReader();
-    for (;;) {
-      const step = await readStep(reader, "download blob", target);
-      if (step.done) break;
-      try {
-        checks.chunk(step.value);
-      } catch (e) {
-        await reader.cancel().catch(() => {});
-        throw e;
-      }
-      parts.push(step.value);
-      total += step.value.length;
-    }
+  if (options.size !== undefined && options.size > max) {
+    throw tooLarge(`blob ${target}`, options.size, max);
   }
-  checks.end();
-  return concatBytes(parts, total);
+  const size = options.size;
+  const { bytes } = await t.sendRead(blobRequest(r, digest, target), op, max, `blob ${target}`, {
+    announced: (len) => {
+      if (size !== undefined && len > size) throw longerThan(target, size);
+    },
+  });
+  blobChecks(target, digest, max, options.size).end(bytes);
+  return bytes;
 }
 
 /** Mounts a blob from another repository of the same registry; false when declined. */

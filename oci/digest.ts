@@ -15,7 +15,13 @@ const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
 
 /** "sha256:<hex>" of `data`. */
 export function sha256Digest(data: Uint8Array): string {
-  return `sha256:${createNodeHash("sha256").update(data).digest("hex")}`;
+  const c = nodeCrypto();
+  // crypto.hash (Node 21.7+, Bun): one call, no Hash object.
+  return `sha256:${
+    typeof c.hash === "function"
+      ? c.hash("sha256", data, "hex")
+      : c.createHash("sha256").update(data).digest("hex")
+  }`;
 }
 
 /** True when `s` is a well-formed "sha256:<64 hex>" digest. */
@@ -57,8 +63,14 @@ export interface DigestHasher {
  * ```
  */
 export function createNodeHash(algorithm: string): Hash {
-  return (process.getBuiltinModule("node:crypto") as typeof import("node:crypto"))
-    .createHash(algorithm);
+  return nodeCrypto().createHash(algorithm);
+}
+
+let crypto: typeof import("node:crypto") | undefined;
+
+/** node:crypto, loaded on first use and kept. */
+function nodeCrypto(): typeof import("node:crypto") {
+  return crypto ??= process.getBuiltinModule("node:crypto") as typeof import("node:crypto");
 }
 
 /** Creates an incremental SHA-256 hasher. */

@@ -14,7 +14,7 @@ import { sha256Digest } from "./digest.ts";
 import { ALL_MANIFEST_TYPES } from "./media_types.ts";
 import { identifier, type Reference, repositoryString } from "./reference.ts";
 import { type Operation, type RegistryTransport } from "./transport.ts";
-import { headerDigest, notFound, readCapped, refText } from "./registry_errors.ts";
+import { headerDigest, notFound, refText } from "./registry_errors.ts";
 
 /** An OCI content descriptor. */
 export interface Descriptor {
@@ -71,18 +71,22 @@ export async function getManifest(
   accept: readonly string[] = ALL_MANIFEST_TYPES,
 ): Promise<ManifestResult> {
   const target = refText(r);
-  const res = await t.send({
-    method: "GET",
-    repo: r,
-    path: `${r.repository}/manifests/${identifier(r)}`,
-    actions: "pull",
-    headers: { accept: accept.join(", ") },
-    what: "get manifest",
-    target,
-    retryable: true,
-    expect: [200],
-  }, op);
-  const bytes = await readCapped(res, t.maxManifestSize, `manifest ${target}`);
+  const { res, bytes } = await t.sendRead(
+    {
+      method: "GET",
+      repo: r,
+      path: `${r.repository}/manifests/${identifier(r)}`,
+      actions: "pull",
+      headers: { accept: accept.join(", ") },
+      what: "get manifest",
+      target,
+      retryable: true,
+      expect: [200],
+    },
+    op,
+    t.maxManifestSize,
+    `manifest ${target}`,
+  );
   const digest = sha256Digest(bytes);
   const expected = r.digest ?? headerDigest(res);
   if (expected && expected.startsWith("sha256:") && expected !== digest) {

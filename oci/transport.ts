@@ -6,7 +6,9 @@
  * registry's origin, and three clocks:
  *
  * - `timeoutMs` (default 60 s): time allowed for one response's headers, and for each chunk of
- *   its body (a registry that goes silent mid-body);
+ *   its body (a registry that goes silent mid-body); an answer whose body is at most 1 MiB and
+ *   read whole ({@link RegistryTransport.sendRead}: manifests, signature layers) gets it once,
+ *   for headers and body together;
  * - `deadlineMs` (default 3 minutes, cosign's `--timeout`): TOTAL time of one client operation
  *   (every attempt, retry, scheme, redirect, token request, and the body), so a registry that
  *   drips one byte every few seconds cannot keep a command alive;
@@ -68,7 +70,14 @@ import {
   envCount,
   type RegistryClientOptions,
 } from "./client_options.ts";
-import { errorSummary, isTimeout, isTransient, networkError } from "./registry_errors.ts";
+import {
+  errorSummary,
+  isTimeout,
+  isTransient,
+  networkError,
+  readCapped,
+  tooLarge,
+} from "./registry_errors.ts";
 
 /** Token scopes a request needs. */
 export type Actions = "pull" | "push" | "delete";
@@ -97,6 +106,29 @@ export interface RequestSpec {
   retryable: boolean;
   /** Statuses the caller handles itself (no error thrown). */
   expect: number[];
+}
+
+/**
+ * Hands a successful response's body to {@link RegistryTransport.sendRead} unwrapped: set by
+ * `fetch` when it returns the raw response; `done` ends the request's abort link.
+ */
+interface RawBody {
+  /** Statuses whose body the caller reads itself. */
+  statuses: number[];
+  /** The URL answered (after redirects), when the body was left unwrapped. */
+  url?: string;
+  /** True once the request's timer (still running for the body) has fired. */
+  timedOut?: () => boolean;
+  /** Ends the request: stops its timer and unlinks it from the operation's signal. */
+  done?: () => void;
+}
+
+/** Largest body {@link RegistryTransport.sendRead} reads in one piece (larger: chunk by chunk). */
+const WHOLE_READ_MAX = 1024 * 1024;
+
+function wholeReadable(res: Response): boolean {
+  const len = Number(res.headers.get("content-length") ?? NaN);
+  return len <= WHOLE_READ_MAX;
 }
 
 /** One client operation: its total deadline (see {@link RegistryTransport.begin}). */
@@ -350,9 +382,12 @@ export class RegistryTransport {
    * Sends one request with authentication and retries; returns the response when its status is
    * in `spec.expect`, else throws the CosignError for the status (see the module doc).
    */
-  async send(spec: RequestSpec, op: Operation): Promise<Response> {
+  async send(spec: RequestSpec, op: Operation, raw?: RawBody): Promise<Response> {
     const base = await this.base(spec.repo.registry, op);
-    const url = /^https?:\/\//.test(spec.path) ? spec.path : `${base}/v2/${spec.path}`;
+    const absolute = /^https?:\/\//.test(spec.path);
+    const url = absolute ? spec.path : `${base}/v2/${spec.path}`;
+    // Credentials go only to the registry's own origin (an upload location may be elsewhere).
+    const sameOrigin = !absolute || new URL(url).origin === new URL(base).origin;
     let authRetried = false;
     for (let attempt = 0;; attempt++) {
       const headers: Record<string, string> = { ...spec.headers };
@@ -363,16 +398,21 @@ export class RegistryTransport {
         authRetried,
         op,
       );
-      if (auth && new URL(url).origin === new URL(base).origin) headers.authorization = auth;
+      if (auth && sameOrigin) headers.authorization = auth;
       let res: Response;
       try {
-        res = await this.fetch(url, {
-          method: spec.method,
-          headers,
-          body: spec.body as BodyInit | undefined,
-          // deno-lint-ignore no-explicit-any
-          ...(spec.body instanceof ReadableStream ? { duplex: "half" } as any : {}),
-        }, op);
+        res = await this.fetch(
+          url,
+          {
+            method: spec.method,
+            headers,
+            body: spec.body as BodyInit | undefined,
+            // deno-lint-ignore no-explicit-any
+            ...(spec.body instanceof ReadableStream ? { duplex: "half" } as any : {}),
+          },
+          op,
+          raw,
+        );
       } catch (e) {
         if (
           spec.retryable && attempt < this.retry.retries && isTransient(e) && !op.signal.aborted
@@ -404,6 +444,53 @@ export class RegistryTransport {
       }
       throw await this.#statusError(spec, res);
     }
+  }
+
+  /**
+   * {@link RegistryTransport.send}, then the whole body of an answer whose status is in
+   * `spec.expect`, at most `max` bytes (TOO_LARGE naming `what` beyond). A small body of known
+   * length is read in one piece straight from the response, within one `timeoutMs` (no stream
+   * wrapper: the hot path of reading signature layers and manifests); others chunk by chunk as
+   * {@link readCapped} does, with the idle timeout per chunk. Read failures are
+   * CosignError("NETWORK") naming the URL, as from the body of {@link RegistryTransport.send}.
+   * `announced` sees a declared Content-Length (within `max`) before the body is read, and may
+   * refuse it by throwing.
+   */
+  async sendRead(
+    spec: RequestSpec,
+    op: Operation,
+    max: number,
+    what: string,
+    options: { announced?: (length: number) => void } = {},
+  ): Promise<{ res: Response; bytes: Uint8Array }> {
+    const raw: RawBody = { statuses: spec.expect };
+    const res = await this.send(spec, op, raw);
+    const { done, timedOut } = raw;
+    if (!done || !timedOut) return { res, bytes: await readCapped(res, max, what) };
+    let bytes: Uint8Array;
+    try {
+      const len = Number(res.headers.get("content-length") ?? NaN);
+      if (len > max) throw tooLarge(what, len, max);
+      if (Number.isFinite(len)) options.announced?.(len);
+      bytes = new Uint8Array(await res.arrayBuffer());
+      if (bytes.length > max) throw tooLarge(what, bytes.length, max);
+    } catch (e) {
+      if (e instanceof CosignError) {
+        await res.body?.cancel().catch(() => {});
+        throw e;
+      }
+      const url = new URL(raw.url ?? "", "http://invalid");
+      throw op.signal.aborted ? abortError(op, e) : networkError(
+        "read the answer from",
+        `${url.host}${url.pathname}`,
+        timedOut()
+          ? new Error(`timed out: the answer did not arrive within ${this.timeoutMs} ms`)
+          : e,
+      );
+    } finally {
+      done();
+    }
+    return { res, bytes };
   }
 
   /** Drops a retryable answer and waits before the next attempt, as its Retry-After asks. */
@@ -514,7 +601,7 @@ export class RegistryTransport {
    * never leave the registry's origin), the body watched (see the module doc), all under the
    * operation's deadline.
    */
-  async fetch(url: string, init: RequestInit, op: Operation): Promise<Response> {
+  async fetch(url: string, init: RequestInit, op: Operation, raw?: RawBody): Promise<Response> {
     if (this.#fetchReady) await this.#fetchReady;
     const f = this.#customFetch ?? this.#fetch;
     const ctrl = new AbortController();
@@ -530,33 +617,58 @@ export class RegistryTransport {
     this.requests++;
     let status = 0;
     let watched = false;
+    let keepTimer = false;
     try {
-      const headers = new Headers(init.headers);
-      if (this.options.userAgent) headers.set("user-agent", this.options.userAgent);
+      let headers: HeadersInit | undefined = init.headers;
+      if (this.options.userAgent) {
+        const h = new Headers(init.headers);
+        h.set("user-agent", this.options.userAgent);
+        headers = h;
+      }
       let res = await f(url, { ...init, headers, signal: ctrl.signal, redirect: "manual" });
       // Follow redirects of reads ourselves (blob downloads go to CDNs): credentials never
       // leave the registry's origin.
       const method = (init.method ?? "GET").toUpperCase();
-      let current = new URL(url);
+      let current: URL | undefined;
       for (let hop = 0; hop < 10 && (method === "GET" || method === "HEAD"); hop++) {
+        if (res.status < 301 || res.status > 308 || res.status === 304) break;
         const loc = res.headers.get("location");
         if (![301, 302, 303, 307, 308].includes(res.status) || !loc) break;
         await res.body?.cancel();
+        current ??= new URL(url);
         const next = new URL(loc, current);
         if (next.protocol !== "https:" && next.protocol !== "http:") break;
         if (current.protocol === "https:" && next.protocol === "http:") {
           throw new Error(`refusing a redirect from HTTPS to plain HTTP (${next.origin})`);
         }
-        if (next.origin !== current.origin) headers.delete("authorization");
+        if (next.origin !== current.origin) {
+          const h = new Headers(headers);
+          h.delete("authorization");
+          headers = h;
+        }
         current = next;
         this.requests++;
         res = await f(next.href, { method, headers, signal: ctrl.signal, redirect: "manual" });
       }
       status = res.status;
+      if (
+        raw && res.body && res.status >= 200 && res.status < 300 &&
+        raw.statuses.includes(res.status) && wholeReadable(res)
+      ) {
+        // sendRead reads this small body in one piece, within the same timer, then calls done.
+        keepTimer = true;
+        raw.url = current?.href ?? url;
+        raw.timedOut = () => timedOut;
+        raw.done = () => {
+          clearTimeout(timer);
+          op.signal.removeEventListener("abort", onAbort);
+        };
+        watched = true;
+        return res;
+      }
       clearTimeout(timer);
-      const watchedRes = this.#watchBody(res, ctrl, op, current, () => {
-        op.signal.removeEventListener("abort", onAbort);
-      });
+      const done = () => op.signal.removeEventListener("abort", onAbort);
+      const watchedRes = this.#watchBody(res, ctrl, op, current ?? new URL(url), done);
       watched = watchedRes !== res;
       return watchedRes;
     } catch (e) {
@@ -564,7 +676,7 @@ export class RegistryTransport {
       if (timedOut) throw new Error(`timed out: no answer within ${formatDuration(timeout)}`);
       throw e;
     } finally {
-      clearTimeout(timer);
+      if (!keepTimer) clearTimeout(timer);
       if (!watched) op.signal.removeEventListener("abort", onAbort);
       this.options.onRequest?.({ method: init.method ?? "GET", url, status });
       this.options.log?.debug(`registry: ${init.method ?? "GET"} ${url} -> ${status || "failed"}`);

@@ -194,6 +194,13 @@ describe("registry faults", () => {
           res.on("close", () => clearInterval(t));
           return;
         }
+        if (mode === "drip-known-length" && url.includes("/manifests/")) {
+          // A declared length, then one byte every 100 ms.
+          res.writeHead(200, { "content-type": OCI_MANIFEST, "content-length": "1000" });
+          const t = setInterval(() => res.write(" "), 100);
+          res.on("close", () => clearInterval(t));
+          return;
+        }
         if ((mode === "big-sigs" || mode === "many-sigs") && url.includes("/manifests/")) {
           // big: 20 distinct 16 MiB layers (320 MiB); many: 3000 distinct 1-byte layers.
           const many = mode === "many-sigs";
@@ -533,9 +540,21 @@ describe("registry faults", () => {
       const c = new RegistryClient({ ...quick, retry: { retries: 0 }, timeoutMs: 300 });
       await assert.rejects(c.getBlobBytes(`${srv.host}/r`, blobDigest), (e: unknown) => {
         assert.ok(isCosignError(e, "NETWORK"), String(e));
-        assert.match((e as Error).message, /no data for 300 ms/);
+        assert.match((e as Error).message, /the answer did not arrive within 300 ms/);
         return true;
       });
+    });
+
+    it("a small answer of known length that drips in is bounded by one idle timeout", async () => {
+      set("drip-known-length");
+      const c = new RegistryClient({ ...quick, retry: { retries: 0 }, timeoutMs: 300 });
+      const t0 = Date.now();
+      await assert.rejects(c.getManifest(`${srv.host}/r:v1`), (e: unknown) => {
+        assert.ok(isCosignError(e, "NETWORK"), String(e));
+        assert.match((e as Error).message, /the answer did not arrive within 300 ms/);
+        return true;
+      });
+      assert.ok(Date.now() - t0 < 1500, `took ${Date.now() - t0} ms`);
     });
 
     it("malformed tag lists are a clear error", async () => {
