@@ -27,6 +27,7 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { CosignError, describeError } from "../core/errors.ts";
+import { httpUrl } from "../core/http_url.ts";
 import type { Context, FlagValues } from "../core/plugin.ts";
 import type { TrustedRoot } from "../core/trust/trusted_root.ts";
 import { str } from "./args.ts";
@@ -187,13 +188,7 @@ export async function refreshTrustedRoot(
   const { TufClient } = await import("../core/trust/tuf_client.ts");
   const { parseTrustedRoot } = await import("../core/trust/trusted_root.ts");
   mirror = mirror.replace(/\/+$/, "");
-  let url: URL;
-  try {
-    url = new URL(mirror);
-    if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("not http(s)");
-  } catch {
-    throw new CosignError("USAGE", `Invalid ${flag} "${mirror}": not an http(s) URL`);
-  }
+  const url = httpUrl(mirror, `${flag} "${mirror}"`, undefined, "USAGE");
   const cache = trustCacheDir(ctx);
   const metaDir = join(cache, "tuf", encodeURIComponent(url.host + url.pathname));
   try {

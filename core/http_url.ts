@@ -10,19 +10,25 @@
  * ```
  * @module
  */
-import { CosignError } from "./errors.ts";
+import { CosignError, type ErrorCode } from "./errors.ts";
 
 /**
- * `value` as a URL when it is an absolute http: or https: URL. Throws CosignError("INVALID_INPUT")
- * `Invalid <what>: not an http(s) URL` with `hint` otherwise.
+ * `value` as a URL when it is an absolute http: or https: URL. Throws CosignError(`code`, default
+ * "INVALID_INPUT"; "USAGE" for a command-line flag) `Invalid <what>: not an http(s) URL` with
+ * `hint` otherwise.
  */
-export function httpUrl(value: string, what: string, hint: string): URL {
+export function httpUrl(
+  value: string,
+  what: string,
+  hint?: string,
+  code: ErrorCode = "INVALID_INPUT",
+): URL {
   let u: URL | undefined;
   try {
     u = new URL(value);
   } catch { /* below */ }
   if (!u || (u.protocol !== "https:" && u.protocol !== "http:")) {
-    throw new CosignError("INVALID_INPUT", `Invalid ${what}: not an http(s) URL`, { hint });
+    throw new CosignError(code, `Invalid ${what}: not an http(s) URL`, { hint });
   }
   return u;
 }

@@ -16,5 +16,12 @@ describe("httpUrl", () => {
           e.hint === "do this",
       );
     }
+    // A command-line flag's URL: USAGE (exit 2), as `--mirror` is refused.
+    assert.throws(
+      () => httpUrl("tuf.example", '--mirror "tuf.example"', undefined, "USAGE"),
+      (e) =>
+        isCosignError(e, "USAGE") &&
+        e.message === 'Invalid --mirror "tuf.example": not an http(s) URL' && e.hint === undefined,
+    );
   });
 });

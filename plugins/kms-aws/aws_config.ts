@@ -29,6 +29,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Context } from "../../core/plugin.ts";
 import { CosignError } from "../../core/errors.ts";
+import { httpUrl } from "../../core/http_url.ts";
 import type { AwsKeyReference } from "./aws_reference.ts";
 import type { AwsCredentials } from "./sigv4.ts";
 import { containerCredentials, imdsCredentials } from "./aws_instance_credentials.ts";
@@ -167,15 +168,10 @@ export async function awsConfig(
     ? `https://${key.endpoint}`
     : env("AWS_ENDPOINT_URL_KMS") ?? env("AWS_ENDPOINT_URL") ?? profile.endpoint_url ??
       `https://kms.${region}.amazonaws.com`;
-  try {
-    const u = new URL(endpoint);
-    if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error("not http(s)");
-  } catch {
-    throw new CosignError(
-      "INVALID_INPUT",
-      `Cannot use key "${ref}": the AWS KMS endpoint "${endpoint}" is not an http(s) URL`,
-      { hint: "Check AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL or the reference's endpoint." },
-    );
-  }
+  httpUrl(
+    endpoint,
+    `AWS KMS endpoint "${endpoint}" for key "${ref}"`,
+    "Check AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL or the reference's endpoint.",
+  );
   return { endpoint: endpoint.replace(/\/+$/, ""), region, credentials };
 }

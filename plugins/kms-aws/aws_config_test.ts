@@ -127,5 +127,23 @@ describe("AWS configuration", () => {
       ),
       (e) => isCosignError(e, "INVALID_INPUT") && /no AWS region/.test(e.message),
     );
+    await assert.rejects(
+      awsConfig(
+        alias,
+        "r",
+        ctxWith({
+          HOME: dir,
+          AWS_ACCESS_KEY_ID: "A",
+          AWS_SECRET_ACCESS_KEY: "s",
+          AWS_REGION: "x",
+          AWS_ENDPOINT_URL: "localhost:4566",
+        }),
+      ),
+      (e) =>
+        isCosignError(e, "INVALID_INPUT") &&
+        e.message ===
+          'Invalid AWS KMS endpoint "localhost:4566" for key "r": not an http(s) URL' &&
+        /AWS_ENDPOINT_URL/.test(e.hint ?? ""),
+    );
   });
 });

@@ -24,16 +24,15 @@
 import { readFile } from "node:fs/promises";
 import { CosignError, describeError } from "../../core/errors.ts";
 import { startDeadline } from "../../core/deadline.ts";
+import { httpUrl, isLoopbackHost } from "../../core/http_url.ts";
 import type { AwsCredentials } from "./sigv4.ts";
 
 /** Reads an environment variable (trimmed, empty as unset). */
 export type EnvReader = (name: string) => string | undefined;
 
 const ECS_HOST = "http://169.254.170.2";
-const ALLOWED_HTTP_HOSTS = new Set([
-  "127.0.0.1",
-  "localhost",
-  "[::1]",
+/** Besides loopback ({@link isLoopbackHost}), where a FULL_URI may use plain HTTP (ECS, EKS). */
+const ECS_EKS_HOSTS = new Set([
   "169.254.170.2",
   "169.254.170.23",
   "[fd00:ec2::23]",
@@ -87,18 +86,17 @@ export async function containerCredentials(
   const full = env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
   if (!relative && !full) return undefined;
   const url = relative ? `${ECS_HOST}${relative.startsWith("/") ? "" : "/"}${relative}` : full!;
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new CosignError(
-      "INVALID_INPUT",
-      `AWS_CONTAINER_CREDENTIALS_FULL_URI "${url}" is not a URL`,
-    );
-  }
+  const name = relative
+    ? "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+    : "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+  const u = httpUrl(
+    url,
+    `${name} "${relative ?? url}"`,
+    "Point it at the container credentials endpoint, as the AWS SDKs require.",
+  );
   if (
     !relative && u.protocol !== "https:" &&
-    !(u.protocol === "http:" && ALLOWED_HTTP_HOSTS.has(u.hostname))
+    !(u.protocol === "http:" && (isLoopbackHost(u.hostname) || ECS_EKS_HOSTS.has(u.hostname)))
   ) {
     throw new CosignError(
       "INVALID_INPUT",

@@ -91,5 +91,25 @@ describe("AWS container and instance credentials", () => {
       ),
       (e) => isCosignError(e, "INVALID_INPUT") && /must be HTTPS/.test(e.message),
     );
+    // httpUrl: what is not an http(s) URL is named as such.
+    for (const bad of ["creds", "ftp://127.0.0.1/creds"]) {
+      await assert.rejects(
+        containerCredentials(envOf({ AWS_CONTAINER_CREDENTIALS_FULL_URI: bad })),
+        (e) =>
+          isCosignError(e, "INVALID_INPUT") &&
+          e.message === `Invalid AWS_CONTAINER_CREDENTIALS_FULL_URI "${bad}": not an http(s) URL`,
+      );
+    }
+    // Plain HTTP to any loopback address (isLoopbackHost), as the SDKs allow.
+    const loopback = full.replace("127.0.0.1", "127.0.0.2");
+    if (loopback !== full) {
+      const l = await containerCredentials(
+        envOf({
+          AWS_CONTAINER_CREDENTIALS_FULL_URI: loopback,
+          AWS_CONTAINER_AUTHORIZATION_TOKEN: "ctok",
+        }),
+      ).catch((e) => e);
+      assert.ok(!isCosignError(l, "INVALID_INPUT"), String(l));
+    }
   });
 });

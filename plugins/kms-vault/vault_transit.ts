@@ -31,6 +31,7 @@ import { join } from "node:path";
 import { base64 } from "@scure/base";
 import type { Context, HashAlgorithm, PublicKeyMaterial } from "../../core/plugin.ts";
 import { CosignError, describeError } from "../../core/errors.ts";
+import { httpUrl } from "../../core/http_url.ts";
 import { kmsErrorMessage, type KmsFailure, kmsRequest } from "../../core/keys/kms_request.ts";
 import {
   parsePublicKeyPem,
@@ -107,18 +108,11 @@ export async function vaultConfig(ref: string, ctx: Context): Promise<VaultConfi
       hint: "Set VAULT_ADDR to the Vault server's address, e.g. https://vault.example.com:8200.",
     });
   }
-  try {
-    const u = new URL(addr);
-    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("not http(s)");
-  } catch {
-    throw new CosignError(
-      "INVALID_INPUT",
-      `Cannot use key "${ref}": VAULT_ADDR "${addr}" is not an http(s) URL`,
-      {
-        hint: "Set VAULT_ADDR to the Vault server's address, e.g. https://vault.example.com:8200.",
-      },
-    );
-  }
+  httpUrl(
+    addr,
+    `VAULT_ADDR "${addr}" for key "${ref}"`,
+    "Set VAULT_ADDR to the Vault server's address, e.g. https://vault.example.com:8200.",
+  );
   let token = ctx.env("VAULT_TOKEN")?.trim();
   if (!token) {
     const file = join(ctx.env("HOME") || homedir(), ".vault-token");
