@@ -29,6 +29,15 @@ import type { FlagSpec, FlagValues } from "./args.ts";
 
 /** Default Rekor (public good). */
 export const DEFAULT_REKOR_URL = "https://rekor.sigstore.dev";
+
+/** `--rekor-url` of the signing commands (sign, attest, sign-blob, attest-blob). */
+export const SIGNING_REKOR_URL_FLAG: FlagSpec = {
+  name: "rekor-url",
+  type: "string",
+  placeholder: "URL",
+  default: DEFAULT_REKOR_URL,
+  description: "Address of the Rekor server.",
+};
 /** Default OIDC issuer (only informative: no browser flow). */
 export const DEFAULT_OIDC_ISSUER = "https://oauth2.sigstore.dev/auth";
 

@@ -15,9 +15,10 @@ import { CosignError } from "../../core/errors.ts";
 import { signArtifact } from "../../core/sign.ts";
 import { bool, str } from "../args.ts";
 import type { Command } from "../command.ts";
+import { ISSUE_CERTIFICATE_FLAG, YES_TLOG_FLAG } from "../common_flags.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
 import { REGISTRY_FLAGS } from "../registry_flags.ts";
-import { DEFAULT_REKOR_URL, SIGSTORE_SIGNING_FLAGS } from "../sigstore_options.ts";
+import { SIGNING_REKOR_URL_FLAG, SIGSTORE_SIGNING_FLAGS } from "../sigstore_options.ts";
 
 /** Largest predicate file read (cosign reads it whole; SBOMs can be large). */
 export const MAX_PREDICATE_BYTES = 32 * 1024 * 1024;
@@ -97,31 +98,15 @@ export const command: Command = {
       default: true,
       description: "Upload the attestation to the transparency log (Rekor).",
     },
-    {
-      name: "rekor-url",
-      type: "string",
-      default: DEFAULT_REKOR_URL,
-      description: "Address of the Rekor server.",
-    },
+    SIGNING_REKOR_URL_FLAG,
     {
       name: "rekor-entry-type",
       type: "string",
       default: "dsse",
       description: "Rekor entry type for the attestation: dsse or intoto.",
     },
-    {
-      name: "yes",
-      short: "y",
-      type: "boolean",
-      description: "Skip confirmation prompts (transparency log upload).",
-    },
-    {
-      name: "issue-certificate",
-      type: "boolean",
-      default: false,
-      description:
-        "With --key: also get a Fulcio certificate for the key (needs an identity token).",
-    },
+    YES_TLOG_FLAG,
+    ISSUE_CERTIFICATE_FLAG,
     ...SIGSTORE_SIGNING_FLAGS,
     ...REGISTRY_FLAGS,
   ],

@@ -21,8 +21,14 @@ import { bool, str } from "../args.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
 import { readSmallFile, resolveBlob } from "../blob_input.ts";
 import type { Command } from "../command.ts";
+import {
+  BLOB_PREDICATE_TYPE_FLAG,
+  ISSUE_CERTIFICATE_FLAG,
+  SIGN_RSA_PSS_FLAG,
+  YES_TLOG_FLAG,
+} from "../common_flags.ts";
 import { SECURITY_KEY_FLAGS } from "../security_key.ts";
-import { DEFAULT_REKOR_URL, SIGSTORE_SIGNING_FLAGS } from "../sigstore_options.ts";
+import { SIGNING_REKOR_URL_FLAG, SIGSTORE_SIGNING_FLAGS } from "../sigstore_options.ts";
 
 /** Predicates and statements larger than this are refused (large SBOMs fit). */
 export const MAX_PREDICATE_BYTES = 64 * 1024 * 1024;
@@ -61,13 +67,7 @@ export const command: Command = {
       placeholder: "FILE",
       description: "path to the statement file (an in-toto statement, signed as it is)",
     },
-    {
-      name: "type",
-      type: "string",
-      default: "custom",
-      description: "specify a predicate type (slsaprovenance|slsaprovenance02|slsaprovenance1|" +
-        "link|spdx|spdxjson|cyclonedx|vuln|openvex|custom) or an URI",
-    },
+    BLOB_PREDICATE_TYPE_FLAG,
     {
       name: "hash",
       type: "string",
@@ -111,13 +111,7 @@ export const command: Command = {
       default: true,
       description: "whether or not to upload to the tlog",
     },
-    {
-      name: "rekor-url",
-      type: "string",
-      placeholder: "URL",
-      default: DEFAULT_REKOR_URL,
-      description: "address of the Rekor server",
-    },
+    SIGNING_REKOR_URL_FLAG,
     {
       name: "rekor-entry-type",
       type: "string",
@@ -131,24 +125,9 @@ export const command: Command = {
       description: "path to an RFC 3161 timestamp bundle FILE (written with " +
         "--timestamp-server-url)",
     },
-    {
-      name: "yes",
-      short: "y",
-      type: "boolean",
-      description: "skip confirmation prompts for non-destructive operations",
-    },
-    {
-      name: "issue-certificate",
-      type: "boolean",
-      default: false,
-      description:
-        "with --key: also get a Fulcio certificate for the key (needs an identity token)",
-    },
-    {
-      name: "rsa-pss",
-      type: "boolean",
-      description: "RSA keys: sign with RSASSA-PSS instead of PKCS#1 v1.5 (cosign-ts extension)",
-    },
+    YES_TLOG_FLAG,
+    ISSUE_CERTIFICATE_FLAG,
+    SIGN_RSA_PSS_FLAG,
     ...SIGSTORE_SIGNING_FLAGS,
     ...SECURITY_KEY_FLAGS,
   ],

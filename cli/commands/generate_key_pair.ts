@@ -9,6 +9,7 @@
  */
 import { bool, str } from "../args.ts";
 import type { Command } from "../command.ts";
+import { YES_OVERWRITE_FLAG } from "../common_flags.ts";
 import { CosignError } from "../../core/errors.ts";
 
 /** The generate-key-pair command. */
@@ -37,12 +38,7 @@ export const command: Command = {
       placeholder: "REF",
       description: "Create the key in a KMS or other key provider (e.g. hashivault://name).",
     },
-    {
-      name: "yes",
-      short: "y",
-      type: "boolean",
-      description: "Skip confirmation prompts (overwrite existing files).",
-    },
+    YES_OVERWRITE_FLAG,
   ],
   args: { max: 1 },
   async run({ flags, args, ctx, io }) {

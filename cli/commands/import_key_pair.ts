@@ -7,6 +7,7 @@
  */
 import { bool, str } from "../args.ts";
 import type { Command } from "../command.ts";
+import { YES_OVERWRITE_FLAG } from "../common_flags.ts";
 import { CosignError } from "../../core/errors.ts";
 
 /** RSA modulus sizes cosign imports. */
@@ -37,12 +38,7 @@ export const command: Command = {
       placeholder: "PREFIX",
       description: "Write the keys to PREFIX.key and PREFIX.pub.",
     },
-    {
-      name: "yes",
-      short: "y",
-      type: "boolean",
-      description: "Skip confirmation prompts (overwrite existing files).",
-    },
+    YES_OVERWRITE_FLAG,
   ],
   args: { max: 0 },
   async run({ flags, ctx, io }) {

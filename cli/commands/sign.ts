@@ -21,10 +21,11 @@ import type { Artifact } from "../../core/plugin.ts";
 import { signArtifact } from "../../core/sign.ts";
 import { list, parseAnnotations, str } from "../args.ts";
 import type { Command } from "../command.ts";
+import { ISSUE_CERTIFICATE_FLAG, YES_TLOG_FLAG } from "../common_flags.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
 import { REGISTRY_FLAGS } from "../registry_flags.ts";
 import { SECURITY_KEY_FLAGS } from "../security_key.ts";
-import { DEFAULT_REKOR_URL, SIGSTORE_SIGNING_FLAGS } from "../sigstore_options.ts";
+import { SIGNING_REKOR_URL_FLAG, SIGSTORE_SIGNING_FLAGS } from "../sigstore_options.ts";
 
 /** The sign command. */
 export const command: Command = {
@@ -64,12 +65,7 @@ export const command: Command = {
       default: true,
       description: "Upload the signature to the transparency log (Rekor).",
     },
-    {
-      name: "rekor-url",
-      type: "string",
-      default: DEFAULT_REKOR_URL,
-      description: "Address of the Rekor server.",
-    },
+    SIGNING_REKOR_URL_FLAG,
     {
       name: "upload",
       type: "boolean",
@@ -94,19 +90,8 @@ export const command: Command = {
       placeholder: "FILE",
       description: "Also write the signed payload to this file.",
     },
-    {
-      name: "yes",
-      short: "y",
-      type: "boolean",
-      description: "Skip confirmation prompts (transparency log upload).",
-    },
-    {
-      name: "issue-certificate",
-      type: "boolean",
-      default: false,
-      description:
-        "With --key: also get a Fulcio certificate for the key (needs an identity token).",
-    },
+    YES_TLOG_FLAG,
+    ISSUE_CERTIFICATE_FLAG,
     {
       name: "new-bundle-format",
       type: "boolean",

@@ -18,8 +18,9 @@ import { bool, str } from "../args.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
 import { resolveBlob } from "../blob_input.ts";
 import type { Command } from "../command.ts";
+import { ISSUE_CERTIFICATE_FLAG, SIGN_RSA_PSS_FLAG, YES_TLOG_FLAG } from "../common_flags.ts";
 import { SECURITY_KEY_FLAGS } from "../security_key.ts";
-import { DEFAULT_REKOR_URL, SIGSTORE_SIGNING_FLAGS } from "../sigstore_options.ts";
+import { SIGNING_REKOR_URL_FLAG, SIGSTORE_SIGNING_FLAGS } from "../sigstore_options.ts";
 
 /** The sign-blob command. */
 export const command: Command = {
@@ -82,31 +83,10 @@ export const command: Command = {
       default: true,
       description: "upload the signature to the transparency log (Rekor)",
     },
-    {
-      name: "rekor-url",
-      type: "string",
-      placeholder: "URL",
-      default: DEFAULT_REKOR_URL,
-      description: "address of the Rekor server",
-    },
-    {
-      name: "rsa-pss",
-      type: "boolean",
-      description: "RSA keys: sign with RSASSA-PSS instead of PKCS#1 v1.5 (cosign-ts extension)",
-    },
-    {
-      name: "yes",
-      short: "y",
-      type: "boolean",
-      description: "skip confirmation prompts for non-destructive operations",
-    },
-    {
-      name: "issue-certificate",
-      type: "boolean",
-      default: false,
-      description:
-        "with --key: also get a Fulcio certificate for the key (needs an identity token)",
-    },
+    SIGNING_REKOR_URL_FLAG,
+    SIGN_RSA_PSS_FLAG,
+    YES_TLOG_FLAG,
+    ISSUE_CERTIFICATE_FLAG,
     ...SIGSTORE_SIGNING_FLAGS,
     ...SECURITY_KEY_FLAGS,
   ],

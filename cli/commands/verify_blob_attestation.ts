@@ -27,6 +27,7 @@ import {
   tlogSkipped,
 } from "../blob_verify_options.ts";
 import type { Command } from "../command.ts";
+import { BLOB_PREDICATE_TYPE_FLAG } from "../common_flags.ts";
 import { checkPolicies, policyPaths } from "../policy_check.ts";
 import { KEYLESS_VERIFY_FLAGS } from "../keyless_flags.ts";
 import { keyDisplayName, keyReference, SECURITY_KEY_FLAGS } from "../security_key.ts";
@@ -162,13 +163,7 @@ export const command: Command = {
       placeholder: "FILE",
       description: "path to the DSSE envelope signature (attest-blob --output-signature)",
     },
-    {
-      name: "type",
-      type: "string",
-      default: "custom",
-      description: "specify a predicate type (slsaprovenance|slsaprovenance02|slsaprovenance1|" +
-        "link|spdx|spdxjson|cyclonedx|vuln|openvex|custom) or an URI",
-    },
+    BLOB_PREDICATE_TYPE_FLAG,
     {
       name: "check-claims",
       type: "boolean",
