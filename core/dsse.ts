@@ -22,6 +22,7 @@
  */
 import { base64 } from "@scure/base";
 import { CosignError, type ErrorCode, type FailedCheck } from "./errors.ts";
+import { goQuote } from "./go_json.ts";
 import { isBase64 } from "./legacy_bundle.ts";
 import { rejectDuplicateKeys } from "./strict_json.ts";
 
@@ -85,15 +86,10 @@ export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
  */
 export function envelopeJSON(env: Envelope): string {
   // Go's encoder escapes <, > and & in strings; base64 never holds them, a payload type might.
-  const goString = (s: string) =>
-    JSON.stringify(s).replace(
-      /[<>&\u2028\u2029]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-    );
   const sigs = env.signatures.map((s) =>
-    `{"keyid":${goString(s.keyid)},"sig":"${base64.encode(s.sig)}"}`
+    `{"keyid":${goQuote(s.keyid)},"sig":"${base64.encode(s.sig)}"}`
   );
-  return `{"payloadType":${goString(env.payloadType)},"payload":"${
+  return `{"payloadType":${goQuote(env.payloadType)},"payload":"${
     base64.encode(env.payload)
   }","signatures":[${sigs.join(",")}]}`;
 }

@@ -1,21 +1,30 @@
 /**
- * JSON text as cosign's Go encoders write it, for the documents cosign-ts must reproduce byte
- * for byte (in-toto statements):
+ * JSON text as cosign's Go encoders write it, for what cosign-ts must reproduce byte for byte
+ * (payloads, manifests, configs, in-toto statements, envelopes, bundles). The one encoder:
  *
- * - {@link protoJSON}: `protojson.Marshal` of a `google.protobuf.Struct`-shaped value (object keys
- *   sorted by UTF-8 bytes, compact, no HTML escaping; numbers as Go formats float64);
- * - {@link goJSON}: `encoding/json.Marshal` of `map[string]any` (the same, plus `<`, `>`, `&`,
- *   U+2028 and U+2029 escaped as `\u003c` … as Go does);
- * - {@link goString}: Go's `string(bytes)` (each invalid UTF-8 byte becomes U+FFFD, as Go's
- *   encoder writes it) and {@link toWellFormed} for strings Go's decoder would have repaired.
+ * - {@link goJson}: `encoding/json.Marshal`: compact, no trailing newline, struct fields in
+ *   declaration order (a plain object keeps its insertion order), map keys sorted by UTF-8 bytes
+ *   (wrap a map in {@link goMap}; plain objects inside a map are maps too), `Uint8Array` as
+ *   base64, strings escaped by {@link goQuote};
+ * - {@link protoJSON}: `protojson.Marshal` of a `google.protobuf.Struct`-shaped value (every
+ *   object a map, keys sorted, compact, no HTML or U+2028/U+2029 escaping);
+ * - {@link goString}: Go's `string(bytes)`, and {@link toWellFormed} for strings Go's decoder
+ *   would have repaired.
+ *
+ * Go strings are bytes, JavaScript strings UTF-16: the one thing a JavaScript string holds that
+ * is not Unicode text is a lone surrogate, and it stands for what is not UTF-8 in Go, which
+ * `encoding/json` writes as `\ufffd` (encode.go appendString: `utf8.RuneError` of size 1).
+ * {@link goString} turns each invalid byte into one lone surrogate so that this holds; text that
+ * went through Go's decoder (where `"\ud800"` became U+FFFD) is repaired by the caller with
+ * {@link toWellFormed} first. protojson refuses invalid UTF-8; nothing it is given has any.
  *
  * protojson inserts a random space after some commas in some builds (its output is deliberately
  * unstable); both forms are what cosign writes, this module writes the compact one.
  *
  * @example
  * ```ts
+ * goJson({ b: 1, a: goMap({ z: "<", y: null }) }); // '{"b":1,"a":{"y":null,"z":"\u003c"}}'
  * protoJSON({ b: 1, a: "<x>" }); // {"a":"<x>","b":1}
- * goJSON({ b: 1, a: "<x>" });    // {"a":"\u003cx\u003e","b":1}
  * ```
  * @module
  */
@@ -40,53 +49,159 @@ export function toWellFormed(s: string): string {
   );
 }
 
-function encode(v: unknown, html: boolean): string {
-  if (v === null || v === undefined) return "null";
-  switch (typeof v) {
-    case "string": {
-      const s = JSON.stringify(toWellFormed(v));
-      return html
-        ? s.replace(
-          /[<>&\u2028\u2029]/g,
-          (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-        )
-        : s;
-    }
-    case "number":
-      if (!Number.isFinite(v)) throw new RangeError(`${v} cannot be written as JSON`);
-      return Object.is(v, -0) ? "-0" : JSON.stringify(v);
-    case "boolean":
-      return v ? "true" : "false";
-  }
-  if (Array.isArray(v)) return `[${v.map((x) => encode(x, html)).join(",")}]`;
-  if (typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort(compareUtf8);
-    return `{${keys.map((k) => `${encode(k, html)}:${encode(o[k], html)}`).join(",")}}`;
-  }
-  throw new TypeError(`a ${typeof v} cannot be written as JSON`);
-}
+const GO_MAP: unique symbol = Symbol("goMap");
+
+/** A plain object marked as a Go map: {@link goJson} writes its keys sorted. */
+export type GoMap = Record<string, unknown> & { readonly [GO_MAP]: true };
 
 /**
- * protojson's text for a Struct-shaped value (see the module documentation). Throws RangeError
- * for non-finite numbers (Go refuses them too).
- */
-export function protoJSON(value: unknown): string {
-  return encode(value, false);
-}
-
-/** Go `encoding/json`'s text for a map-shaped value (see the module documentation). */
-export function goJSON(value: unknown): string {
-  return encode(value, true);
-}
-
-/**
- * Go's `string(b)` as its encoders see it: valid UTF-8 decoded, every byte of an invalid sequence
- * replaced by U+FFFD (one per byte, unlike TextDecoder's maximal-subpart rule).
+ * Marks an object as a Go map (keys sorted when encoded). Returns a shallow copy; nested plain
+ * objects found inside a map are treated as maps too (as Go's `map[string]interface{}` values).
  *
  * @example
  * ```ts
- * goString(new Uint8Array([0xe2, 0x82, 0x41])); // "\ufffd\ufffdA"
+ * goJson(goMap({ b: "1", a: "2" })); // '{"a":"2","b":"1"}'
+ * ```
+ */
+export function goMap(obj: Record<string, unknown>): GoMap {
+  const copy = { ...obj } as GoMap;
+  Object.defineProperty(copy, GO_MAP, { value: true, enumerable: false });
+  return copy;
+}
+
+function isGoMap(v: object): boolean {
+  return (v as Record<symbol, unknown>)[GO_MAP] === true;
+}
+
+/**
+ * A string as Go writes it in JSON: `encoding/json` (`html`, the default: `<` `>` `&` and
+ * U+2028/U+2029 escaped) or protojson (`html` false: neither). Both: `\b` `\f` `\n` `\r` `\t`
+ * short escapes, other control characters as lower-case `\u00xx`, lone surrogates (invalid
+ * UTF-8 in Go, see the module documentation) as `\ufffd`.
+ *
+ * @example
+ * ```ts
+ * goQuote("<a>"); // '"\u003ca\u003e"'
+ * ```
+ */
+export function goQuote(s: string, html = true): string {
+  let out = '"';
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let esc: string | undefined;
+    if (c < 0x20) {
+      esc = c === 0x08
+        ? "\\b"
+        : c === 0x0c
+        ? "\\f"
+        : c === 0x0a
+        ? "\\n"
+        : c === 0x0d
+        ? "\\r"
+        : c === 0x09
+        ? "\\t"
+        : "\\u00" + c.toString(16).padStart(2, "0");
+    } else if (c === 0x22) esc = '\\"';
+    else if (c === 0x5c) esc = "\\\\";
+    else if (html && c === 0x3c) esc = "\\u003c";
+    else if (html && c === 0x3e) esc = "\\u003e";
+    else if (html && c === 0x26) esc = "\\u0026";
+    else if (html && c === 0x2028) esc = "\\u2028";
+    else if (html && c === 0x2029) esc = "\\u2029";
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i++; // a valid pair: written as is
+        continue;
+      }
+      esc = "\\ufffd";
+    } else if (c >= 0xdc00 && c <= 0xdfff) esc = "\\ufffd";
+    if (esc !== undefined) {
+      out += s.slice(start, i) + esc;
+      start = i + 1;
+    }
+  }
+  return out + s.slice(start) + '"';
+}
+
+function goNumber(n: number): string {
+  if (!Number.isFinite(n)) {
+    throw new TypeError(`json: unsupported value: ${n}`);
+  }
+  if (Object.is(n, -0)) return "-0";
+  // JavaScript's shortest round-trip form matches Go's float64 encoding ('f' between 1e-6 and
+  // 1e21, else 'e' with a two-digit-minimum exponent trimmed: Go writes 1e-07 as 1e-7).
+  return String(n);
+}
+
+function encode(v: unknown, html: boolean, inMap: boolean): string {
+  if (v === null || v === undefined) return "null";
+  switch (typeof v) {
+    case "string":
+      return goQuote(v, html);
+    case "number":
+      return goNumber(v);
+    case "boolean":
+      return v ? "true" : "false";
+    case "bigint":
+      return v.toString();
+    case "object": {
+      if (Array.isArray(v)) return "[" + v.map((x) => encode(x, html, inMap)).join(",") + "]";
+      if (v instanceof Uint8Array) {
+        // Go encodes []byte as standard base64.
+        let bin = "";
+        for (const b of v) bin += String.fromCharCode(b);
+        return goQuote(btoa(bin), html);
+      }
+      const asMap = inMap || isGoMap(v);
+      const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) =>
+        x !== undefined
+      );
+      if (asMap) entries.sort(([a], [b]) => compareUtf8(a, b));
+      return "{" +
+        entries.map(([k, x]) => goQuote(k, html) + ":" + encode(x, html, asMap)).join(",") + "}";
+    }
+    default:
+      throw new TypeError(`json: unsupported type: ${typeof v}`);
+  }
+}
+
+/**
+ * Encodes a value as Go's `json.Marshal` would. Objects keep insertion order (structs) unless
+ * marked with {@link goMap}; `undefined` fields are left out (Go's `omitempty` for the caller to
+ * decide); `Uint8Array` becomes base64. Throws TypeError for NaN/Infinity (as Go does).
+ *
+ * @example
+ * ```ts
+ * goJson({ critical: { type: "x" }, optional: null }); // '{"critical":{"type":"x"},"optional":null}'
+ * ```
+ */
+export function goJson(value: unknown): string {
+  return encode(value, true, false);
+}
+
+/** {@link goJson} as UTF-8 bytes. */
+export function goJsonBytes(value: unknown): Uint8Array {
+  return new TextEncoder().encode(goJson(value));
+}
+
+/**
+ * protojson's text for a Struct-shaped value (see the module documentation). Throws TypeError
+ * for non-finite numbers (Go refuses them too).
+ */
+export function protoJSON(value: unknown): string {
+  return encode(value, false, true);
+}
+
+/**
+ * Go's `string(b)`: valid UTF-8 decoded; each byte of an invalid sequence (Go decodes them one
+ * byte at a time, unlike TextDecoder's maximal-subpart rule) becomes the lone surrogate
+ * U+DC00 + byte, which {@link goJson} writes as `\ufffd`, as Go's encoder writes such a byte.
+ *
+ * @example
+ * ```ts
+ * goString(new Uint8Array([0xe2, 0x82, 0x41])); // "\udce2\udc82A"
  * ```
  */
 export function goString(b: Uint8Array): string {
@@ -118,7 +233,7 @@ export function goString(b: Uint8Array): string {
       out += String.fromCodePoint(cp);
       i += n;
     } else {
-      out += "\ufffd";
+      out += String.fromCharCode(0xdc00 + c);
       i += 1;
     }
   }

@@ -24,7 +24,7 @@
  * @module
  */
 import { CosignError, type ErrorCode, type FailedCheck } from "./errors.ts";
-import { goJSON, protoJSON } from "./go_json.ts";
+import { goJson, goMap, protoJSON } from "./go_json.ts";
 import { shapePredicate } from "./intoto_predicate.ts";
 import { rejectDuplicateKeys } from "./strict_json.ts";
 
@@ -108,7 +108,8 @@ export interface StatementOptions {
 function subjectText(s: Subject, json: (v: unknown) => string): string {
   const parts = [];
   if (s.name) parts.push(`"name":${json(s.name)}`);
-  if (Object.keys(s.digest).length) parts.push(`"digest":${json(s.digest)}`);
+  // A map (Go map[string]string, a protobuf map): keys sorted.
+  if (Object.keys(s.digest).length) parts.push(`"digest":${json(goMap(s.digest))}`);
   return `{${parts.join(",")}}`;
 }
 
@@ -130,9 +131,9 @@ export function buildStatement(opts: StatementOptions): Uint8Array {
   let text: string;
   if (shaped.legacyString) {
     // encoding/json of map[string]any: keys sorted; subjects keep their struct field order.
-    text = `{"_type":${goJSON(STATEMENT_TYPE_V01)},"predicate":${goJSON(shaped.predicate)},` +
-      `"predicateType":${goJSON(predicateType)},"subject":[${
-        opts.subjects.map((s) => subjectText(s, goJSON)).join(",")
+    text = `{"_type":${goJson(STATEMENT_TYPE_V01)},"predicate":${goJson(shaped.predicate)},` +
+      `"predicateType":${goJson(predicateType)},"subject":[${
+        opts.subjects.map((s) => subjectText(s, goJson)).join(",")
       }]}`;
   } else {
     // protojson of in_toto_attestation.v1.Statement: fields in proto order.

@@ -20,6 +20,7 @@
  */
 import { base64 } from "@scure/base";
 import { CosignError } from "./errors.ts";
+import { goQuote } from "./go_json.ts";
 import { rejectDuplicateKeys } from "./strict_json.ts";
 
 /** `RekorPayload`: the log entry a Rekor "SignedEntryTimestamp" signs. */
@@ -159,14 +160,6 @@ export function parseLegacyBundle(text: string | Uint8Array, source = "(input)")
   return legacyBundleFromJSON(value, source);
 }
 
-/** JSON text of a string as Go's encoding/json writes it (HTML-safe escapes). */
-function goString(s: string): string {
-  return JSON.stringify(s).replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"),
-  );
-}
-
 /**
  * Serializes a legacy bundle exactly as cosign's `json.Marshal(LocalSignedPayload)` does: no
  * whitespace, no trailing newline, `cert` and `rekorBundle` omitted when empty.
@@ -177,15 +170,13 @@ function goString(s: string): string {
  * ```
  */
 export function serializeLegacyBundle(b: LegacyBundle): string {
-  let s = `{"base64Signature":${goString(b.base64Signature)}`;
-  if (b.cert) s += `,"cert":${goString(b.cert)}`;
+  let s = `{"base64Signature":${goQuote(b.base64Signature)}`;
+  if (b.cert) s += `,"cert":${goQuote(b.cert)}`;
   if (b.rekorBundle) {
     const r = b.rekorBundle;
-    s += `,"rekorBundle":{"SignedEntryTimestamp":${goString(r.SignedEntryTimestamp)}` +
-      `,"Payload":{"body":${
-        goString(r.Payload.body)
-      },"integratedTime":${r.Payload.integratedTime}` +
-      `,"logIndex":${r.Payload.logIndex},"logID":${goString(r.Payload.logID)}}}`;
+    s += `,"rekorBundle":{"SignedEntryTimestamp":${goQuote(r.SignedEntryTimestamp)}` +
+      `,"Payload":{"body":${goQuote(r.Payload.body)},"integratedTime":${r.Payload.integratedTime}` +
+      `,"logIndex":${r.Payload.logIndex},"logID":${goQuote(r.Payload.logID)}}}`;
   }
   return s + "}";
 }

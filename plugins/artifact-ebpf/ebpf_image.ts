@@ -24,7 +24,7 @@ import { sha256Digest } from "../../oci/digest.ts";
 import { OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST } from "../../oci/media_types.ts";
 import { parseReference, repositoryString } from "../../oci/reference.ts";
 import { registryClientFor } from "../../oci/registry_options.ts";
-import { goJsonBytes, goMap } from "../artifact-oci/go_json.ts";
+import { goJsonBytes, goMap } from "../../core/go_json.ts";
 import { goTime } from "../artifact-oci/layout.ts";
 import { type BpfObject, parseBpfObject } from "./bpf_elf.ts";
 import { gzip, tarFiles } from "../../oci/tar_layer.ts";

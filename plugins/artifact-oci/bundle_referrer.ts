@@ -28,7 +28,7 @@ import type { Descriptor, PutReferrerResult, RegistryClient } from "../../oci/cl
 import { digestHex, sha256Digest } from "../../oci/digest.ts";
 import { OCI_CONFIG, OCI_EMPTY, OCI_MANIFEST } from "../../oci/media_types.ts";
 import { type Reference, referenceString } from "../../oci/reference.ts";
-import { goJsonBytes, goMap } from "./go_json.ts";
+import { goJsonBytes, goMap } from "../../core/go_json.ts";
 import { TITLE_ANNOTATION } from "./upload_files.ts";
 import { BUNDLE_ARTIFACT_TYPE, PREDICATE_TYPE_ANNOTATION } from "./referrer_bundles.ts";
 

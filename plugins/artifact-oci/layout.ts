@@ -24,7 +24,7 @@ import { base64 } from "@scure/base";
 import { CosignError } from "../../core/errors.ts";
 import { sha256Digest } from "../../oci/digest.ts";
 import { DOCKER_CONFIG, DOCKER_MANIFEST, OCI_CONFIG, OCI_MANIFEST } from "../../oci/media_types.ts";
-import { goJson, goMap } from "./go_json.ts";
+import { goJson, goMap } from "../../core/go_json.ts";
 
 /** Media type of a simple-signing payload layer. */
 export const SIMPLE_SIGNING_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json";

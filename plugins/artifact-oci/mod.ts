@@ -6,7 +6,6 @@
  */
 export { artifactOciPlugin, default } from "./plugin.ts";
 export * from "./oci_artifact.ts";
-export * from "./go_json.ts";
 export * from "./simple_signing.ts";
 export * from "./layout.ts";
 export * from "./signature_location.ts";

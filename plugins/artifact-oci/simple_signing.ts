@@ -15,7 +15,7 @@
  * @module
  */
 import { CosignError } from "../../core/errors.ts";
-import { goJson, goMap } from "./go_json.ts";
+import { goJson, goMap } from "../../core/go_json.ts";
 import { rejectDuplicateKeys } from "../../core/strict_json.ts";
 
 /** The value of `critical.type` in a cosign image signature payload. */

@@ -12,7 +12,7 @@
  */
 import { base64 } from "@scure/base";
 import { CosignError } from "../../core/errors.ts";
-import { goJson } from "./go_json.ts";
+import { goJson } from "../../core/go_json.ts";
 import {
   BUNDLE_ANNOTATION,
   CERTIFICATE_ANNOTATION,

@@ -21,7 +21,7 @@ import { OCI_CONFIG, OCI_INDEX, OCI_MANIFEST } from "../../oci/media_types.ts";
 import { parseReference, repositoryString, withDigest } from "../../oci/reference.ts";
 import { registryClientFor } from "../../oci/registry_options.ts";
 import { digestFile, hex, openFileStream } from "../artifact-blob/mod.ts";
-import { goJsonBytes, goMap } from "./go_json.ts";
+import { goJsonBytes, goMap } from "../../core/go_json.ts";
 import { goTime } from "./layout.ts";
 import { SNIFF_LENGTH, sniffContentType } from "./sniff_content_type.ts";
 import { withProgress } from "../../core/progress_stream.ts";

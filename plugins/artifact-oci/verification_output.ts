@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { goJson } from "./go_json.ts";
+import { goJson } from "../../core/go_json.ts";
 import { encodeSimpleSigning, parseSimpleSigningPayload } from "./simple_signing.ts";
 import { goRekorBundle, type StoredSignature } from "./stored_signature.ts";
 import { base64Decode } from "../../core/encoding.ts";

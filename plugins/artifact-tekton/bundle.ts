@@ -21,7 +21,8 @@ import { sha256Digest } from "../../oci/digest.ts";
 import { DOCKER_CONFIG, DOCKER_LAYER_GZIP, DOCKER_MANIFEST } from "../../oci/media_types.ts";
 import { parseReference, repositoryString } from "../../oci/reference.ts";
 import { registryClientFor } from "../../oci/registry_options.ts";
-import { goJsonBytes, goMap, goTime } from "../artifact-oci/mod.ts";
+import { goJsonBytes, goMap } from "../../core/go_json.ts";
+import { goTime } from "../artifact-oci/mod.ts";
 import { parseResources, type TektonResource } from "./resources.ts";
 import { gzip, tarFiles } from "../../oci/tar_layer.ts";
 

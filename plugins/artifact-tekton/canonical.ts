@@ -16,7 +16,7 @@
  * @module
  */
 import { CosignError } from "../../core/errors.ts";
-import { goJson, goMap, goString } from "../artifact-oci/mod.ts";
+import { goJson, goMap, goQuote } from "../../core/go_json.ts";
 import { goDuration } from "../../core/go_duration.ts";
 import { canonicalQuantity } from "./go_values.ts";
 import { type GoStruct, type GoType, SCHEMAS } from "./schema.ts";
@@ -68,7 +68,7 @@ function encode(
         if (typeof v !== "string") {
           throw refuse(source, path, `is a ${typeof v}, not a string`, "Quote the value.");
         }
-        return omitempty && v === "" ? undefined : goString(v);
+        return omitempty && v === "" ? undefined : goQuote(v);
       case "bool":
         if (absent) return omitempty ? undefined : "false";
         if (typeof v !== "boolean") throw refuse(source, path, "is not true or false");
@@ -90,7 +90,7 @@ function encode(
             "Write e.g. 1h30m.",
           );
         }
-        return goString(d);
+        return goQuote(d);
       }
       case "quantity": {
         if (absent) return omitempty ? undefined : '"0"';
@@ -104,14 +104,14 @@ function encode(
             `is a quantity cosign-ts cannot canonicalize (${JSON.stringify(v)})`,
           );
         }
-        return goString(q);
+        return goQuote(q);
       }
       case "paramValue": {
         if (absent) {
           if (omitempty) return undefined;
           throw refuse(source, path, "is missing");
         }
-        if (typeof v === "string") return goString(v);
+        if (typeof v === "string") return goQuote(v);
         if (Array.isArray(v) && v.every((x) => typeof x === "string")) return goJson(v);
         if (
           typeof v === "object" && !Array.isArray(v) &&
@@ -169,7 +169,7 @@ function encode(
     const keys = Object.keys(v as object).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (omitempty && keys.length === 0) return undefined;
     return "{" + keys.map((k) =>
-      goString(k) + ":" +
+      goQuote(k) + ":" +
       (encode((v as Record<string, unknown>)[k], t.map, false, `${path}.${k}`, source) ?? "null")
     ).join(",") + "}";
   }
@@ -201,7 +201,7 @@ function encodeStruct(v: unknown, st: GoStruct, path: string, source: string): s
       path ? `${path}.${f.json}` : f.json,
       source,
     );
-    if (text !== undefined) parts.push(goString(f.json) + ":" + text);
+    if (text !== undefined) parts.push(goQuote(f.json) + ":" + text);
   }
   return "{" + parts.join(",") + "}";
 }

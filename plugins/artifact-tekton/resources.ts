@@ -14,7 +14,7 @@
  * @module
  */
 import { CosignError } from "../../core/errors.ts";
-import { goJsonBytes, goMap } from "../artifact-oci/mod.ts";
+import { goJsonBytes, goMap } from "../../core/go_json.ts";
 import { parseYamlDocuments } from "./resource_text.ts";
 
 /** Tekton API versions a bundle resource may have. */

@@ -26,7 +26,7 @@ import { sha256Digest } from "../../oci/digest.ts";
 import { OCI_MANIFEST } from "../../oci/media_types.ts";
 import { parseReference, referenceString, repositoryString } from "../../oci/reference.ts";
 import { registryClientFor } from "../../oci/registry_options.ts";
-import { goJsonBytes } from "../artifact-oci/go_json.ts";
+import { goJsonBytes } from "../../core/go_json.ts";
 import { parseWasm, type WasmInfo } from "./wasm_binary.ts";
 
 /** cosign's wasm config media type. */
