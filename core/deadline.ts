@@ -16,6 +16,7 @@
  * ```
  * @module
  */
+import { formatGoDuration } from "./go_duration.ts";
 
 /** The abort reason of an expired {@link Deadline}: `timed out: no complete answer within 3m0s`. */
 export class DeadlineError extends Error {
@@ -84,15 +85,12 @@ export function abortPromise(signal: AbortSignal): Promise<never> {
   return p;
 }
 
-/** Go-style duration text, as cosign prints its timeouts: `300ms`, `1s`, `1m30s`, `3m0s`. */
+/**
+ * A limit in milliseconds as cosign prints its timeouts, Go's `time.Duration.String()`
+ * (core/go_duration.ts): `300ms`, `1s`, `1m30s`, `3m0s`, `1.5ms` (to the nanosecond).
+ */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const totalS = ms / 1000;
-  if (totalS < 60) return `${Number(totalS.toFixed(3))}s`;
-  const h = Math.floor(totalS / 3600);
-  const m = Math.floor((totalS % 3600) / 60);
-  const s = Number((totalS % 60).toFixed(3));
-  return h ? `${h}h${m}m${s}s` : `${m}m${s}s`;
+  return formatGoDuration(BigInt(Math.round(ms * 1e6)));
 }
 
 /**

@@ -18,6 +18,11 @@ describe("deadlines", () => {
     assert.equal(formatDuration(90_000), "1m30s");
     assert.equal(formatDuration(180_000), "3m0s");
     assert.equal(formatDuration(5_400_000), "1h30m0s");
+    assert.equal(formatDuration(3_600_000), "1h0m0s");
+    // Below the millisecond, as Go's time.Duration.String() (was rounded: "2ms", "1s", "0ms").
+    assert.equal(formatDuration(1.5), "1.5ms");
+    assert.equal(formatDuration(1000.4), "1.0004s");
+    assert.equal(formatDuration(0.0001), "100ns");
   });
 
   it("aborts at the deadline with a DeadlineError naming the limit and what ran", async () => {
