@@ -26,13 +26,9 @@ import {
 } from "../../oci/reference.ts";
 import { registrySink, registrySource } from "../../oci/registry_endpoint.ts";
 import { registryClientFor } from "../../oci/registry_options.ts";
-import {
-  manifestChildren,
-  type ManifestData,
-  MAX_INDEX_DEPTH,
-  transferImage,
-} from "../../oci/transfer.ts";
+import { type ManifestData, transferImage } from "../../oci/transfer.ts";
 import { copyReferrers } from "./copy_referrers.ts";
+import { walkManifests } from "./manifest_walk.ts";
 import type { SignatureSuffix } from "./layout.ts";
 import { selectPlatform } from "./select_platform.ts";
 import { signatureReference } from "./signature_location.ts";
@@ -114,28 +110,6 @@ async function remoteCopy(
   return true;
 }
 
-/** Every manifest of the graph under `root` (root first), as cosign's walk visits them. */
-async function walk(
-  client: RegistryClient,
-  repo: Repository,
-  root: ManifestData,
-): Promise<ManifestData[]> {
-  const out: ManifestData[] = [];
-  const seen = new Set<string>();
-  const visit = async (m: ManifestData, depth: number) => {
-    if (seen.has(m.digest)) return;
-    seen.add(m.digest);
-    out.push(m);
-    if (depth >= MAX_INDEX_DEPTH) return;
-    for (const c of manifestChildren(m).manifests) {
-      const child = await client.getManifest(withDigest(repo, c.digest));
-      await visit({ ...child, mediaType: c.mediaType || child.mediaType }, depth + 1);
-    }
-  };
-  await visit(root, 0);
-  return out;
-}
-
 /**
  * Copies one manifest of the graph by digest and tags it `sha256-<hex>` in DST as cosign does,
  * but only where that tag is free: it is a mere anchor, and on registries without the referrers
@@ -175,7 +149,7 @@ export async function copyImage(ctx: Context, options: CopyImageOptions): Promis
   let root = await client.getManifest(src);
   if (options.platform) root = await selectPlatform(client, src, root, options.platform);
   const env = (n: string) => ctx.env(n);
-  for (const m of await walk(client, src, root)) {
+  for (const m of await walkManifests(client, src, root)) {
     for (const suffix of suffixes) {
       const from = signatureReference(src, m.digest, suffix, env);
       await remoteCopy(client, from, withTag(dst, from.tag!), force, ctx);

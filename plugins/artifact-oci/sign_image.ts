@@ -18,7 +18,6 @@ import { CosignError } from "../../core/errors.ts";
 import type { Logger, Signer } from "../../core/plugin.ts";
 import { verifierFromSpki } from "../../core/keys/verifier.ts";
 import type { RegistryClient } from "../../oci/client.ts";
-import { isIndexMediaType } from "../../oci/media_types.ts";
 import {
   type Reference,
   type Repository,
@@ -34,6 +33,7 @@ import {
 } from "./layout.ts";
 import { signatureReference } from "./signature_location.ts";
 import { simpleSigningPayload } from "./simple_signing.ts";
+import { walkManifests } from "./manifest_walk.ts";
 
 /** Options for {@link signImageDigest}. */
 export interface SignImageOptions {
@@ -160,13 +160,14 @@ export async function appendSignatureLayer(
   });
 }
 
-/** Deepest index nesting followed by {@link manifestTree}. */
-export const MAX_INDEX_DEPTH = 8;
+/** Deepest index nesting followed by {@link manifestTree} (the copy walk's too). */
+export { MAX_INDEX_DEPTH } from "../../oci/transfer.ts";
 
 /**
  * The digests `cosign sign --recursive` signs for `digest`: the manifest itself and, when it is
- * an index, every manifest it lists (recursively), parents first, each once. Throws NOT_FOUND
- * when the root does not exist; INVALID_INPUT for a malformed or too deeply nested index.
+ * an index, every manifest it lists (recursively), parents first, each once (walkManifests, as
+ * `copy` walks). Throws NOT_FOUND when the root does not exist; INVALID_INPUT for a malformed or
+ * too deeply nested index.
  *
  * @example
  * ```ts
@@ -178,36 +179,6 @@ export async function manifestTree(
   repo: Repository,
   digest: string,
 ): Promise<string[]> {
-  const out: string[] = [];
-  const seen = new Set<string>();
-  const walk = async (d: string, depth: number): Promise<void> => {
-    if (seen.has(d)) return;
-    seen.add(d);
-    out.push(d);
-    const m = await client.getManifest(withDigest(repo, d));
-    if (!isIndexMediaType(m.mediaType)) return;
-    if (depth >= MAX_INDEX_DEPTH) {
-      throw new CosignError(
-        "INVALID_INPUT",
-        `Cannot walk index ${
-          repositoryString(repo)
-        }@${d}: nested more than ${MAX_INDEX_DEPTH} deep`,
-      );
-    }
-    let doc: { manifests?: { digest?: unknown }[] };
-    try {
-      doc = JSON.parse(new TextDecoder().decode(m.bytes));
-    } catch {
-      throw new CosignError(
-        "INVALID_INPUT",
-        `Cannot read index ${repositoryString(repo)}@${d}: not JSON`,
-      );
-    }
-    for (const child of doc.manifests ?? []) {
-      if (typeof child?.digest !== "string") continue;
-      await walk(child.digest, depth + 1);
-    }
-  };
-  await walk(digest, 0);
-  return out;
+  const root = await client.getManifest(withDigest(repo, digest));
+  return (await walkManifests(client, repo, { ...root, digest })).map((m) => m.digest);
 }
