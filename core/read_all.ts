@@ -15,8 +15,10 @@ import { CosignError } from "./errors.ts";
 export const MAX_WHOLE_MESSAGE_BYTES: number = 2 * 1024 * 1024 * 1024 - 1;
 
 /**
- * Reads a whole stream into memory, refusing more than `limit` bytes with
- * CosignError("TOO_LARGE") (the stream is cancelled). `what` names the input in the message.
+ * Reads a whole stream into memory, refusing more than `limit` bytes (the stream is cancelled):
+ * with CosignError("TOO_LARGE") `Cannot read <what>: it is larger than <limit> bytes` when
+ * `what` names the input, or with the error `what()` makes, for callers that word it
+ * themselves (service_request.ts readBodyCapped, login's password).
  *
  * @example
  * ```ts
@@ -26,7 +28,7 @@ export const MAX_WHOLE_MESSAGE_BYTES: number = 2 * 1024 * 1024 * 1024 - 1;
 export async function readAll(
   stream: ReadableStream<Uint8Array>,
   limit: number,
-  what: string,
+  what: string | (() => Error),
 ): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let n = 0;
@@ -38,6 +40,7 @@ export async function readAll(
       n += value.length;
       if (n > limit) {
         await reader.cancel().catch(() => {});
+        if (typeof what === "function") throw what();
         throw new CosignError(
           "TOO_LARGE",
           `Cannot read ${what}: it is larger than ${limit} bytes`,

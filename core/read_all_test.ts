@@ -35,6 +35,13 @@ describe("readAll / readUpTo", () => {
     assert.equal(await readUpTo(b, 3), undefined);
     assert.equal((b as unknown as { cancelled: boolean }).cancelled, true);
   });
+  it("over the limit with an error maker: its error, and the stream is cancelled", async () => {
+    const a = chunks(2, 2);
+    const mine = new Error("mine");
+    await assert.rejects(readAll(a, 3, () => mine), (e) => e === mine);
+    assert.equal((a as unknown as { cancelled: boolean }).cancelled, true);
+    assert.deepEqual(await readAll(chunks(1, 2), 3, () => mine), new Uint8Array([1, 2, 2]));
+  });
   it("passes stream errors through", async () => {
     const bad = new ReadableStream<Uint8Array>({
       pull(c) {

@@ -16,7 +16,6 @@
  * ```
  * @module
  */
-import { concatBytes } from "./concat_bytes.ts";
 import {
   type Deadline,
   DeadlineError,
@@ -26,6 +25,7 @@ import {
 } from "./deadline.ts";
 import { CosignError, describeError } from "./errors.ts";
 import { describeFetchFailure } from "./fetch_failure.ts";
+import { readAll } from "./read_all.ts";
 
 /** A request for {@link postToService}. */
 export interface ServiceRequest {
@@ -102,20 +102,7 @@ export async function readBodyCapped(
     throw tooLarge();
   }
   if (!res.body) return new Uint8Array();
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    n += value.length;
-    if (n > max) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    parts.push(value);
-  }
-  return concatBytes(parts, n);
+  return await readAll(res.body, max, tooLarge);
 }
 
 /**

@@ -7,26 +7,16 @@
  */
 import type { Command } from "../command.ts";
 import { bool, str } from "../args.ts";
-import { concatBytes } from "../../core/concat_bytes.ts";
 import { CosignError } from "../../core/errors.ts";
+import { readAll } from "../../core/read_all.ts";
 
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > 64 * 1024) {
-      throw new CosignError(
-        "TOO_LARGE",
-        "Cannot read the password from standard input: over 64 KiB",
-      );
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(concatBytes(chunks, total));
+async function readPassword(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const bytes = await readAll(stream, 64 * 1024, () =>
+    new CosignError(
+      "TOO_LARGE",
+      "Cannot read the password from standard input: over 64 KiB",
+    ));
+  return new TextDecoder().decode(bytes);
 }
 
 /** The login command. */
@@ -74,7 +64,7 @@ export const command: Command = {
           hint: "Use --password-stdin alone.",
         });
       }
-      password = (await readAll(io.stdin())).replace(/\r?\n$/, "");
+      password = (await readPassword(io.stdin())).replace(/\r?\n$/, "");
     }
     if (!username || password === undefined || password === "") {
       throw new CosignError(
