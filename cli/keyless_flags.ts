@@ -172,6 +172,9 @@ export function identityPolicyFromFlags(
 /** Largest `--certificate` file read (as verify-blob's other small inputs). */
 export const MAX_CERTIFICATE_FILE_BYTES = 1024 * 1024;
 
+/** Largest `--sct` file read (an AddChainResponse is well under a kilobyte). */
+export const MAX_SCT_FILE_BYTES = 1024 * 1024;
+
 /**
  * The certificates of a `--certificate` file (PEM or DER; DER, leaf first), read through the
  * shared size-capped reader. Throws CosignError NOT_FOUND/IO, TOO_LARGE beyond
@@ -207,8 +210,9 @@ export async function readCertificateFile(path: string): Promise<Uint8Array[]> {
 
 /**
  * The SCT flags into `policy`: `--insecure-ignore-sct` (no SCT required: `ctlogThreshold` 0) and
- * `--sct FILE` (`detachedSct`: the detached SCT's bytes, an RFC 6962 AddChainResponse). Throws
- * CosignError("IO") when the file cannot be read.
+ * `--sct FILE` (`detachedSct`: the detached SCT's bytes, an RFC 6962 AddChainResponse, at most
+ * {@link MAX_SCT_FILE_BYTES}). Throws CosignError NOT_FOUND/IO/TOO_LARGE naming the file when it
+ * cannot be read.
  *
  * @example
  * ```ts
@@ -219,12 +223,6 @@ export async function applySctFlags(policy: VerifyPolicy, flags: FlagValues): Pr
   if (flags["insecure-ignore-sct"] === true) policy.ctlogThreshold = 0;
   const path = s(flags, "sct");
   if (!path) return;
-  const { readFile } = await import("node:fs/promises");
-  try {
-    policy.detachedSct = new Uint8Array(await readFile(path));
-  } catch (e) {
-    throw new CosignError("IO", `Cannot read SCT "${path}": ${(e as Error).message}`, {
-      hint: "Pass the detached SCT file (an RFC 6962 AddChainResponse) with --sct.",
-    });
-  }
+  const { readSmallFile } = await import("./blob_input.ts");
+  policy.detachedSct = await readSmallFile(path, MAX_SCT_FILE_BYTES, "SCT");
 }

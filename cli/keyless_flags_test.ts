@@ -6,7 +6,12 @@ import { join } from "node:path";
 import { CosignError, exitCodeFor } from "../core/errors.ts";
 import type { Context } from "../core/plugin.ts";
 import { imageVerifyOptions } from "./image_verify_options.ts";
-import { MAX_CERTIFICATE_FILE_BYTES, readCertificateFile } from "./keyless_flags.ts";
+import {
+  applySctFlags,
+  MAX_CERTIFICATE_FILE_BYTES,
+  MAX_SCT_FILE_BYTES,
+  readCertificateFile,
+} from "./keyless_flags.ts";
 
 /** A sparse file of `size` bytes (nothing is written but its end). */
 async function sparse(path: string, size: number): Promise<void> {
@@ -63,6 +68,30 @@ describe("--certificate FILE", () => {
         code: "INVALID_INPUT",
         message: `Cannot read certificate "${bad}": Cannot read certificate: invalid base64 in PEM`,
       });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("--sct FILE", () => {
+  it("is read whole when small, refused by its size when huge", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "cosign-ts-sct-"));
+    try {
+      const small = join(dir, "a.sct");
+      await writeFile(small, '{"sct_version":0}');
+      const policy: Record<string, unknown> = {};
+      await applySctFlags(policy, { sct: small, "insecure-ignore-sct": false });
+      assert.equal(new TextDecoder().decode(policy.detachedSct as Uint8Array), '{"sct_version":0}');
+      const huge = join(dir, "huge.sct");
+      await sparse(huge, 4 * 1024 * 1024 * 1024);
+      await assert.rejects(applySctFlags({}, { sct: huge }), (e: unknown) => {
+        assert.ok(e instanceof CosignError);
+        assert.equal(e.code, "TOO_LARGE");
+        assert.match(e.message, new RegExp(`SCT "${huge}".*more than the ${MAX_SCT_FILE_BYTES}`));
+        return true;
+      });
+      await assert.rejects(applySctFlags({}, { sct: join(dir, "nope.sct") }), /Cannot read SCT/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
