@@ -16,12 +16,12 @@
  * ```
  * @module
  */
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CosignError, describeError } from "../core/errors.ts";
+import { sha256Hasher } from "../oci/digest.ts";
 import { type AtomicFile, openAtomicFile, writeFileAtomic } from "../runtime/atomic_file.ts";
 
 /** Content up to this size is held in memory; larger content goes to a temporary file. */
@@ -112,7 +112,7 @@ export async function stageVerified(
   options: StageOptions = {},
 ): Promise<StagedContent> {
   const limit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
-  const hash = createHash("sha256");
+  const hash = sha256Hasher();
   const reader = stream.getReader();
   let size = 0;
   const tooBig = () =>
@@ -142,7 +142,7 @@ export async function stageVerified(
       await reader.cancel().catch(() => {});
       throw e;
     }
-    const got = "sha256:" + hash.digest("hex");
+    const got = hash.digest();
     if (!matches(expected, got, size)) throw mismatch(expected, got, size);
     const bytes = new Uint8Array(size);
     let o = 0;
@@ -199,7 +199,7 @@ export async function stageVerified(
       await reader.cancel().catch(() => {});
       throw e;
     }
-    const got = "sha256:" + hash.digest("hex");
+    const got = hash.digest();
     if (!matches(expected, got, size)) throw mismatch(expected, got, size);
   } catch (e) {
     await cleanup();

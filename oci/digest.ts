@@ -7,21 +7,14 @@
  * ```
  * @module
  */
-import type { Hash } from "node:crypto";
-import process from "node:process";
 import { CosignError } from "../core/errors.ts";
+import { createHasher, hashHex } from "../core/native_hash.ts";
 
 const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
 
 /** "sha256:<hex>" of `data`. */
 export function sha256Digest(data: Uint8Array): string {
-  const c = nodeCrypto();
-  // crypto.hash (Node 21.7+, Bun): one call, no Hash object.
-  return `sha256:${
-    typeof c.hash === "function"
-      ? c.hash("sha256", data, "hex")
-      : c.createHash("sha256").update(data).digest("hex")
-  }`;
+  return `sha256:${hashHex("sha256", data)}`;
 }
 
 /** True when `s` is a well-formed "sha256:<64 hex>" digest. */
@@ -52,33 +45,12 @@ export interface DigestHasher {
   digest(): string;
 }
 
-/**
- * node:crypto's `createHash(algorithm)`, with node:crypto loaded on first use: importing it at
- * start-up costs every command (even `version`) several milliseconds of CPU. Throws what
- * createHash throws for an unknown algorithm.
- *
- * @example
- * ```ts
- * const hex = createNodeHash("sha512").update(bytes).digest("hex");
- * ```
- */
-export function createNodeHash(algorithm: string): Hash {
-  return nodeCrypto().createHash(algorithm);
-}
-
-let crypto: typeof import("node:crypto") | undefined;
-
-/** node:crypto, loaded on first use and kept. */
-function nodeCrypto(): typeof import("node:crypto") {
-  return crypto ??= process.getBuiltinModule("node:crypto") as typeof import("node:crypto");
-}
-
 /** Creates an incremental SHA-256 hasher. */
 export function sha256Hasher(): DigestHasher {
-  const h = createNodeHash("sha256");
+  const h = createHasher("sha256");
   return {
-    update: (d) => void h.update(d),
-    digest: () => `sha256:${h.digest("hex")}`,
+    update: (d) => h.update(d),
+    digest: () => `sha256:${h.digestHex()}`,
   };
 }
 

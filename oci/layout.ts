@@ -19,13 +19,12 @@
  * ```
  * @module
  */
-import { createHash } from "node:crypto";
 import { constants as fsConstants, type Stats } from "node:fs";
 import { type FileHandle, lstat, mkdir, open, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { CosignError, describeError } from "../core/errors.ts";
 import { type AtomicFile, openAtomicFile, writeFileAtomic } from "../runtime/atomic_file.ts";
-import { sha256Digest } from "./digest.ts";
+import { sha256Digest, sha256Hasher } from "./digest.ts";
 import { OCI_INDEX } from "./media_types.ts";
 
 /** The `imageLayoutVersion` written to and accepted from the `oci-layout` file. */
@@ -298,7 +297,7 @@ export class OciLayout {
       await stream.cancel().catch(() => {});
       return;
     }
-    const hash = createHash("sha256");
+    const hash = sha256Hasher();
     let size = 0;
     let out: AtomicFile | undefined;
     try {
@@ -323,7 +322,7 @@ export class OciLayout {
         await reader.cancel().catch(() => {});
         throw e;
       }
-      const got = "sha256:" + hash.digest("hex");
+      const got = hash.digest();
       if (got !== expected.digest || size !== expected.size) {
         throw new CosignError(
           "VERIFY",
@@ -446,7 +445,7 @@ export class OciLayout {
    * a size limit.
    */
   async verifyBlob(desc: { digest: string; size?: number }): Promise<void> {
-    const hash = createHash("sha256");
+    const hash = sha256Hasher();
     let size = 0;
     const reader = (await this.#blobStream(desc)).getReader();
     for (;;) {
@@ -455,7 +454,7 @@ export class OciLayout {
       size += value.length;
       hash.update(value);
     }
-    const got = "sha256:" + hash.digest("hex");
+    const got = hash.digest();
     if (got !== desc.digest || (desc.size !== undefined && desc.size !== size)) {
       throw new CosignError(
         "VERIFY",

@@ -5,6 +5,7 @@
  * @module
  */
 import process from "node:process";
+import type { NativeHasher, SyncHashAlgorithm, SyncHasher } from "../core/native_hash.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { loadBunFfi } from "./ffi_bun.ts";
 import { collectLine, noTerminal } from "./line.ts";
@@ -121,3 +122,22 @@ export const bunRuntime: Runtime = {
     }
     : {}),
 };
+
+/**
+ * Bun's native SHA-2 (`Bun.CryptoHasher`) for core/native_hash.ts, installed by
+ * prepareCliProcess: no `node:crypto` to load. Digests are copied into plain Uint8Arrays (the
+ * Buffers Bun returns may share a pooled ArrayBuffer). Undefined outside Bun.
+ */
+export const bunHasher: NativeHasher | undefined = B
+  ? {
+    create(alg: SyncHashAlgorithm): SyncHasher {
+      const h = new B.CryptoHasher(alg);
+      return {
+        update: (d: Uint8Array) => void h.update(d),
+        digest: () => new Uint8Array(h.digest() as Uint8Array),
+        digestHex: () => h.digest("hex") as string,
+      };
+    },
+    hex: (alg: SyncHashAlgorithm, data: Uint8Array) => B.CryptoHasher.hash(alg, data, "hex"),
+  }
+  : undefined;

@@ -1,5 +1,5 @@
 /**
- * Streaming message digests of files and streams with `node:crypto` `createHash` (native speed on
+ * Streaming message digests of files and streams with core/native_hash.ts (native speed on
  * Deno and Bun) and a fixed read buffer, so memory stays flat whatever the input size.
  *
  * @example
@@ -10,7 +10,7 @@
  * @module
  */
 import { open } from "node:fs/promises";
-import { createNodeHash } from "../../oci/digest.ts";
+import { createHasher } from "../../core/native_hash.ts";
 import { CosignError, describeError } from "../../core/errors.ts";
 import type { HashAlgorithm } from "../../core/plugin.ts";
 import { toHex, tryFromHex } from "../../core/encoding.ts";
@@ -37,7 +37,7 @@ export function fromHex(text: string): Uint8Array {
 
 function hashers(algorithms: readonly HashAlgorithm[]) {
   const unique = [...new Set(algorithms.length ? algorithms : ["sha256" as const])];
-  return unique.map((a) => ({ algorithm: a, hash: createNodeHash(a) }));
+  return unique.map((a) => ({ algorithm: a, hash: createHasher(a) }));
 }
 
 /**
@@ -93,7 +93,7 @@ export async function digestFile(
   }
   for (const h of hs) {
     if (filled > 0) h.hash.update(buf.subarray(0, filled));
-    out[h.algorithm] = new Uint8Array(h.hash.digest());
+    out[h.algorithm] = h.hash.digest();
   }
   return out;
 }
@@ -128,7 +128,7 @@ export async function digestStream(
     reader.releaseLock();
   }
   const out: Digests = {};
-  for (const h of hs) out[h.algorithm] = new Uint8Array(h.hash.digest());
+  for (const h of hs) out[h.algorithm] = h.hash.digest();
   return out;
 }
 
