@@ -23,6 +23,39 @@ describe("Go encoding/json string escaping", () => {
   it("uses short escapes for \\b \\f \\n \\r \\t and \\u00xx for other controls", () => {
     assert.equal(goQuote("\b\f\n\r\t\x00\x1f\x7f"), `"\\b\\f\\n\\r\\t\\u0000\\u001f\x7f"`);
   });
+  it("every character alone and amid plain text is escaped as Go's table says", () => {
+    // Go's encode.go appendString, written out as a table per UTF-16 unit.
+    const go = (c: number, html: boolean): string =>
+      c === 0x22
+        ? '\\"'
+        : c === 0x5c
+        ? "\\\\"
+        : c === 0x08
+        ? "\\b"
+        : c === 0x0c
+        ? "\\f"
+        : c === 0x0a
+        ? "\\n"
+        : c === 0x0d
+        ? "\\r"
+        : c === 0x09
+        ? "\\t"
+        : c < 0x20
+        ? "\\u00" + c.toString(16).padStart(2, "0")
+        : html && (c === 0x3c || c === 0x3e || c === 0x26 || c === 0x2028 || c === 0x2029)
+        ? "\\u" + c.toString(16).padStart(4, "0")
+        : c >= 0xd800 && c <= 0xdfff
+        ? "\\ufffd"
+        : String.fromCharCode(c);
+    const units = [...Array(0x80).keys(), 0xe9, 0x2028, 0x2029, 0xd800, 0xdbff, 0xdc00, 0xdfff];
+    for (const html of [true, false]) {
+      for (const c of units) {
+        const ch = String.fromCharCode(c);
+        assert.equal(goQuote(ch, html), `"${go(c, html)}"`, `U+${c.toString(16)} html=${html}`);
+        assert.equal(goQuote(`ab${ch}cd`, html), `"ab${go(c, html)}cd"`);
+      }
+    }
+  });
   it("keeps non-ASCII and valid surrogate pairs, writes lone surrogates \\ufffd", () => {
     assert.equal(goQuote("é😀\ufffd"), `"é😀\ufffd"`);
     assert.equal(goQuote("a\ud800b\udc00"), `"a\\ufffdb\\ufffd"`);

@@ -89,6 +89,18 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * ```
  */
 export function parseSimpleSigningPayload(bytes: Uint8Array): SimpleSigningPayload {
+  // verify parses each payload twice (claims, then its output line): parsed once per bytes.
+  const hit = parsedPayloads.get(bytes);
+  if (hit) return { ...hit };
+  const p = parsePayload(bytes);
+  parsedPayloads.set(bytes, p);
+  return { ...p };
+}
+
+/** Payloads parsed so far, by their bytes (never mutated once read). */
+const parsedPayloads = new WeakMap<Uint8Array, SimpleSigningPayload>();
+
+function parsePayload(bytes: Uint8Array): SimpleSigningPayload {
   let doc: unknown;
   try {
     doc = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));

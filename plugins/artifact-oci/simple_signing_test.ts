@@ -40,6 +40,18 @@ describe("simple signing payload (sigstore vectors)", () => {
       `{"critical":{"identity":{"docker-reference":"example.com/cosign/test/image"},"image":{"docker-manifest-digest":"sha256:d34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33f"},"type":"cosign container image signature"},"optional":{"CamelCase WithSpace":8.314,"creator":"anyone","some_struct":{"false":true,"foo":"bar","nothing":null}}}`,
     );
   });
+  it("a payload parsed again gives an equal, separate object", () => {
+    const bytes = simpleSigningPayload("r.io/app", "sha256:" + "a".repeat(64), { k: "v" });
+    const first = parseSimpleSigningPayload(bytes);
+    first.optional = { changed: true };
+    first.digest = "sha256:" + "b".repeat(64);
+    const second = parseSimpleSigningPayload(bytes);
+    assert.notEqual(second, first);
+    assert.equal(second.digest, "sha256:" + "a".repeat(64));
+    assert.deepEqual(second.optional, { k: "v" });
+    // Other bytes with the same text are parsed on their own.
+    assert.deepEqual(parseSimpleSigningPayload(new Uint8Array(bytes)), second);
+  });
   it("round-trips through parse and re-encode", () => {
     const bytes = enc(
       `{"critical":{"identity":{"docker-reference":"example.com/cosign/test/image"},"image":{"docker-manifest-digest":"sha256:d34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33fd34db33f"},"type":"cosign container image signature"},"optional":{"CamelCase WithSpace":8.314,"creator":"anyone","some_struct":{"false":true,"foo":"bar","nothing":null}}}`,
