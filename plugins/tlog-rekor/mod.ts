@@ -11,6 +11,7 @@ export * from "./rekor_search.ts";
 export * from "./legacy_rekor_bundle.ts";
 export * from "./rekor_bundle.ts";
 export * from "./verification_key.ts";
+export * from "./entry_body.ts";
 export * from "./entry_check.ts";
 export * from "./recognize_entry.ts";
 export * from "./entry_verifier.ts";

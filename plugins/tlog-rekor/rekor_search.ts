@@ -16,6 +16,7 @@ import { base64, hex } from "@scure/base";
 import { CosignError } from "../../core/errors.ts";
 import type { TlogEntry } from "../../core/plugin.ts";
 import { getFromService, postToService, responseJson } from "../../core/service_request.ts";
+import { loggedSignatures } from "./entry_body.ts";
 import { entryFromRekorV1, REKOR_V1_ENTRIES_PATH } from "./rekor_v1.ts";
 
 /** Path of the v1 index search endpoint. */
@@ -62,21 +63,6 @@ export async function searchRekorV1(
   return [...new Set(list as string[])];
 }
 
-function bodySignatures(entry: TlogEntry): string[] {
-  try {
-    const body = JSON.parse(
-      new TextDecoder().decode(base64.decode(String(entry.canonicalizedBody))),
-    );
-    const spec = body?.spec ?? {};
-    return [
-      spec.signature?.content,
-      ...(spec.signatures ?? []).map((s: { signature?: string }) => s.signature),
-    ].filter((s): s is string => typeof s === "string");
-  } catch {
-    return [];
-  }
-}
-
 /**
  * Looks the artifact up in Rekor v1 and returns the entries (at most {@link MAX_SEARCH_RESULTS})
  * that hold `query.signature` (all of them when no signature is given). Errors as
@@ -93,7 +79,7 @@ export async function findRekorEntries(
   for (const uuid of uuids) {
     const url = `${baseUrl.replace(/\/+$/, "")}${REKOR_V1_ENTRIES_PATH}/${uuid}`;
     const entry = entryFromRekorV1(await getFromService("Rekor", url, signal), url);
-    if (!wanted || bodySignatures(entry).includes(wanted)) out.push(entry);
+    if (!wanted || loggedSignatures(entry).includes(wanted)) out.push(entry);
   }
   return out;
 }

@@ -196,10 +196,10 @@ export async function submitRekorV1(
     }
     const existing = new URL(location, url).href;
     const found = entryFromRekorV1(await getFromService("Rekor", existing, signal), existing);
-    assertEntryDescribes(found, submission, existing);
+    await assertEntryDescribes(found, submission, existing);
     return found;
   }
   const entry = entryFromRekorV1(await responseJson("Rekor", url, res), url);
-  assertEntryDescribes(entry, submission, url);
+  await assertEntryDescribes(entry, submission, url);
   return entry;
 }

@@ -92,6 +92,6 @@ export async function submitRekorV2(
     signal,
   });
   const entry = entryFromRekorV2(await responseJson("Rekor", url, res), url);
-  assertEntryDescribes(entry, submission, url);
+  await assertEntryDescribes(entry, submission, url);
   return entry;
 }

@@ -14,14 +14,14 @@
  * @module
  */
 import type { TransparencyLogEntry } from "@sigstore/bundle";
-import { CosignError } from "../../core/errors.ts";
 import type { LogAuthority } from "../../core/trust/trusted_root.ts";
 import { withinValidity } from "../../core/trust/trusted_root.ts";
 import { parseCheckpoint } from "../../core/verify/checkpoint.ts";
 import { leafHash, rootFromInclusionProof, type SyncSha256 } from "../../core/verify/merkle.ts";
 import { bytesEqual, toHex, verifySpki } from "../../core/verify/public_key.ts";
 import { rejectDuplicateKeys } from "../../core/strict_json.ts";
-import { base64Decode, base64Encode, pemToDer as pemDer, tryFromHex } from "../../core/encoding.ts";
+import { base64Encode } from "../../core/encoding.ts";
+import { failEntry, isKnownEntryKind, readEntryBody } from "./entry_body.ts";
 
 /** What the log entry must describe. */
 export interface SignedContent {
@@ -56,55 +56,10 @@ export interface TlogResult {
 }
 
 const dec = new TextDecoder();
-
-function fail(check: string, what: string, hint?: string): never {
-  throw new CosignError("VERIFY", `Cannot verify ${check}: ${what}`, {
-    check: "tlog-entry",
-    hint: hint ??
-      "The transparency log entry in the bundle does not match; obtain the bundle again.",
-  });
-}
-
-function b64(s: unknown, what: string): Uint8Array {
-  if (typeof s !== "string") return fail("tlog entry body", `${what} is missing`);
-  try {
-    return base64Decode(s);
-  } catch {
-    return fail("tlog entry body", `${what} is not base64`);
-  }
-}
-
-function hexBytes(s: unknown, what: string): Uint8Array {
-  const bytes = typeof s === "string" ? tryFromHex(s) : undefined;
-  return bytes ?? fail("tlog entry body", `${what} is not hex`);
-}
-
-/** DER of the first PEM block (certificate or public key) in text, or undefined. */
-function pemToDer(text: string): Uint8Array | undefined {
-  try {
-    return pemDer(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Decodes a base64 PEM as Rekor v1 stores keys (sometimes base64 twice, for intoto). */
-function keyFromBase64Pem(value: unknown, what: string): Uint8Array {
-  let text = dec.decode(b64(value, what));
-  if (!text.includes("-----BEGIN")) text = dec.decode(b64(text.trim(), what));
-  const der = pemToDer(text);
-  if (!der) fail("tlog entry body", `${what} is not a PEM key or certificate`);
-  return der as Uint8Array;
-}
+const fail = failEntry;
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
-
-const V2_HASHES: Record<string, "sha256" | "sha384" | "sha512"> = {
-  SHA2_256: "sha256",
-  SHA2_384: "sha384",
-  SHA2_512: "sha512",
-};
 
 /**
  * What a hashedrekord entry must log: for a message signature the artifact's digest with the
@@ -119,114 +74,44 @@ function hashedDigest(c: SignedContent): { algorithm: string; value: Uint8Array 
 }
 
 function checkBody(body: Json, kind: string, version: string, c: SignedContent): void {
-  const sigMismatch = () =>
+  const known = isKnownEntryKind(kind, version);
+  const spec = body?.spec;
+  if (known && typeof spec === "object" && spec !== null) {
+    // What the bundle cannot have, before what the body holds.
+    if (kind === "hashedrekord") hashedDigest(c);
+    else if (c.kind !== "dsse") {
+      fail(
+        "tlog entry body",
+        `a${kind === "intoto" ? "n" : ""} ${kind} entry for a message-signature bundle`,
+      );
+    }
+  }
+  const logged = readEntryBody(body, kind, version, { oneSignature: true });
+  const [{ signature, keyDer }] = logged.signatures;
+  if (!bytesEqual(signature, c.signature)) {
     fail("tlog entry body", "the logged signature is not the bundle's signature");
-  const keyMismatch = () =>
+  }
+  if (!bytesEqual(keyDer, c.keyDer)) {
     fail("tlog entry body", "the logged key/certificate is not the bundle's signer");
-  const digestMismatch = () =>
+  }
+  if (kind === "intoto" && c.payloadType !== undefined && logged.payloadType !== c.payloadType) {
+    fail("tlog entry body", "the logged payload type is not the envelope's");
+  }
+  const want = kind === "hashedrekord" ? hashedDigest(c) : { algorithm: "sha256", value: c.digest };
+  if (logged.digest.algorithm !== want.algorithm) {
+    fail(
+      "tlog entry body",
+      `the logged digest is ${logged.digest.algorithm}, the bundle's is ${want.algorithm}`,
+    );
+  }
+  if (!bytesEqual(logged.digest.value, want.value)) {
     fail(
       "tlog entry body",
       c.kind === "message"
         ? "the logged artifact digest is not the artifact's digest"
         : "the logged payload hash is not the envelope payload's hash",
     );
-  const spec = body?.spec;
-  if (typeof spec !== "object" || spec === null) fail("tlog entry body", "it has no spec");
-  if (kind === "hashedrekord" && version === "0.0.1") {
-    const want = hashedDigest(c);
-    if (!bytesEqual(b64(spec.signature?.content, "signature.content"), c.signature)) sigMismatch();
-    if (!bytesEqual(keyFromBase64Pem(spec.signature?.publicKey?.content, "publicKey"), c.keyDer)) {
-      keyMismatch();
-    }
-    const alg = spec.data?.hash?.algorithm;
-    if (alg !== "sha256" && alg !== "sha384" && alg !== "sha512") {
-      fail("tlog entry body", `unsupported digest algorithm ${JSON.stringify(alg)}`);
-    }
-    if (alg !== want.algorithm) {
-      fail("tlog entry body", `the logged digest is ${alg}, the bundle's is ${want.algorithm}`);
-    }
-    if (!bytesEqual(hexBytes(spec.data.hash.value, "data.hash.value"), want.value)) {
-      digestMismatch();
-    }
-    return;
   }
-  if (kind === "dsse" && version === "0.0.1") {
-    if (c.kind !== "dsse") fail("tlog entry body", "a dsse entry for a message-signature bundle");
-    const sigs = spec.signatures;
-    if (!Array.isArray(sigs) || sigs.length !== 1) {
-      fail("tlog entry body", "signature count mismatch");
-    }
-    if (!bytesEqual(b64(sigs[0].signature, "signature"), c.signature)) sigMismatch();
-    if (!bytesEqual(keyFromBase64Pem(sigs[0].verifier, "verifier"), c.keyDer)) keyMismatch();
-    if (spec.payloadHash?.algorithm !== "sha256") {
-      fail("tlog entry body", "payload hash is not sha256");
-    }
-    if (!bytesEqual(hexBytes(spec.payloadHash.value, "payloadHash"), c.digest)) digestMismatch();
-    return;
-  }
-  if (kind === "intoto" && version === "0.0.2") {
-    if (c.kind !== "dsse") {
-      fail("tlog entry body", "an intoto entry for a message-signature bundle");
-    }
-    const env = spec.content?.envelope;
-    const sigs = env?.signatures;
-    if (!Array.isArray(sigs) || sigs.length !== 1) {
-      fail("tlog entry body", "signature count mismatch");
-    }
-    const sig = b64(dec.decode(b64(sigs[0].sig, "sig")).trim(), "sig");
-    if (!bytesEqual(sig, c.signature)) sigMismatch();
-    if (!bytesEqual(keyFromBase64Pem(sigs[0].publicKey, "publicKey"), c.keyDer)) keyMismatch();
-    if (c.payloadType !== undefined && env.payloadType !== c.payloadType) {
-      fail("tlog entry body", "the logged payload type is not the envelope's");
-    }
-    if (spec.content?.payloadHash?.algorithm !== "sha256") {
-      fail("tlog entry body", "payload hash is not sha256");
-    }
-    if (!bytesEqual(hexBytes(spec.content.payloadHash.value, "payloadHash"), c.digest)) {
-      digestMismatch();
-    }
-    return;
-  }
-  if ((kind === "hashedrekord" || kind === "dsse") && version === "0.0.2") {
-    const verifierDer = (v: Json): Uint8Array =>
-      v?.x509Certificate?.rawBytes !== undefined
-        ? b64(v.x509Certificate.rawBytes, "verifier.x509Certificate")
-        : b64(v?.publicKey?.rawBytes, "verifier.publicKey");
-    if (kind === "hashedrekord") {
-      const want = hashedDigest(c);
-      const s = spec.hashedRekordV002;
-      if (!s) fail("tlog entry body", "hashedRekordV002 spec missing");
-      if (!bytesEqual(b64(s.signature?.content, "signature.content"), c.signature)) sigMismatch();
-      if (!bytesEqual(verifierDer(s.signature?.verifier), c.keyDer)) keyMismatch();
-      const alg = V2_HASHES[s.data?.algorithm as string];
-      if (!alg) {
-        fail(
-          "tlog entry body",
-          `unsupported digest algorithm ${JSON.stringify(s.data?.algorithm)}`,
-        );
-      }
-      if (alg !== want.algorithm) {
-        fail("tlog entry body", `the logged digest is ${alg}, the bundle's is ${want.algorithm}`);
-      }
-      if (!bytesEqual(b64(s.data.digest, "data.digest"), want.value)) digestMismatch();
-    } else {
-      if (c.kind !== "dsse") fail("tlog entry body", "a dsse entry for a message-signature bundle");
-      const s = spec.dsseV002;
-      if (!s) fail("tlog entry body", "dsseV002 spec missing");
-      const sigs = s.signatures;
-      if (!Array.isArray(sigs) || sigs.length !== 1) {
-        fail("tlog entry body", "signature count mismatch");
-      }
-      if (!bytesEqual(b64(sigs[0].content, "signature"), c.signature)) sigMismatch();
-      if (!bytesEqual(verifierDer(sigs[0].verifier), c.keyDer)) keyMismatch();
-      if (s.payloadHash?.algorithm !== "SHA2_256") {
-        fail("tlog entry body", "payload hash is not SHA2_256");
-      }
-      if (!bytesEqual(b64(s.payloadHash.digest, "payloadHash.digest"), c.digest)) digestMismatch();
-    }
-    return;
-  }
-  fail("tlog entry body", `unsupported entry kind ${kind} ${version}`);
 }
 
 /** Canonical JSON of the SET payload (keys sorted, no spaces), as Rekor signs it. */
