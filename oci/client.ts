@@ -242,6 +242,48 @@ export class RegistryClient {
   }
 
   /**
+   * Downloads several blobs of one repository into memory, each checked and capped as by
+   * {@link RegistryClient.getBlobBytes}, `concurrency` (default 10) at a time, as ONE operation:
+   * one deadline for all of them (e.g. an image's signature layers). The first failure is
+   * thrown, through `mapError` when given (with the blob's index). Results in `blobs` order.
+   */
+  async getBlobsBytes(
+    repo: Repository | string,
+    blobs_: readonly { digest: string; size?: number }[],
+    options: {
+      concurrency?: number;
+      what?: string;
+      mapError?: (e: unknown, index: number) => unknown;
+    } = {},
+  ): Promise<Uint8Array[]> {
+    const r = toRepository(repo);
+    for (const b of blobs_) assertDigest(b.digest, "blob digest");
+    const out = new Array<Uint8Array>(blobs_.length);
+    if (blobs_.length === 0) return out;
+    return await this.#t.run(
+      options.what ?? "download blobs of",
+      repositoryString(r),
+      async (op) => {
+        let next = 0;
+        const worker = async () => {
+          while (next < blobs_.length) {
+            const i = next++;
+            const { digest, size } = blobs_[i];
+            try {
+              out[i] = await blobs.getBlobBytes(this.#t, op, r, digest, { size });
+            } catch (e) {
+              throw options.mapError ? options.mapError(e, i) : e;
+            }
+          }
+        };
+        const n = Math.max(1, Math.min(options.concurrency ?? 10, blobs_.length));
+        await Promise.all(Array.from({ length: n }, worker));
+        return out;
+      },
+    );
+  }
+
+  /**
    * Mounts a blob from another repository of the same registry. True when mounted; false when
    * the registry declined (the caller must upload). Throws AUTH, NETWORK.
    */

@@ -106,19 +106,22 @@ export async function readSignatures(
   const distinct = [...new Map(layers.map((l) => [l.digest, l])).values()];
   checkSignatureBudget(client, distinct, referenceString(sigRef));
   const repo = { registry: sigRef.registry, repository: sigRef.repository };
-  const blobs = await mapLimit(distinct, Math.max(1, concurrency), async (l) => {
-    try {
-      return await client.getBlobBytes(repo, l.digest, { size: l.size });
-    } catch (e) {
-      if (isCosignError(e) && e.code !== "NOT_FOUND") throw e;
-      throw new CosignError(
+  // One registry operation for all the layers: one deadline, not one per layer.
+  const blobs = await client.getBlobsBytes(repo, distinct, {
+    concurrency: Math.max(1, concurrency),
+    what: "download the signature layers of",
+    mapError: (e, i) => {
+      // A missing layer is the signature image's fault; anything else (network, deadline,
+      // cancel: the operation reports those) passes as it is.
+      if (!isCosignError(e, "NOT_FOUND")) return e;
+      return new CosignError(
         "INVALID_INPUT",
-        `Cannot read signature layer ${l.digest} of ${referenceString(sigRef)}: ${
+        `Cannot read signature layer ${distinct[i].digest} of ${referenceString(sigRef)}: ${
           (e as Error).message
         }`,
         { cause: e },
       );
-    }
+    },
   });
   const byDigest = new Map(distinct.map((l, i) => [l.digest, blobs[i]]));
   return layers.map((l) => storedSignature(l, byDigest.get(l.digest)!));

@@ -5,8 +5,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import type { RegistryClient } from "../../oci/client.ts";
+import { RegistryClient } from "../../oci/client.ts";
 import { parseReference } from "../../oci/reference.ts";
+import { isCosignError } from "../../core/errors.ts";
 import { FETCH_CONCURRENCY, readSignatures } from "./read_signatures.ts";
 import type { Descriptor } from "./layout.ts";
 
@@ -25,21 +26,30 @@ const layers: { d: Descriptor; bytes: Uint8Array }[] = Array.from({ length: 40 }
   };
 });
 
-function countingClient(): { client: RegistryClient; peak: () => number } {
+/** A real RegistryClient whose HTTP exchanges go to a counting in-memory registry. */
+function countingClient(
+  answer: (digest: string) => Response | undefined = () => undefined,
+): { client: RegistryClient; peak: () => number } {
   let running = 0;
   let peak = 0;
   const byDigest = new Map(layers.map((l) => [l.d.digest, l.bytes]));
-  const client = {
-    maxSignatureLayers: 1000,
-    maxSignatureBytes: 1 << 30,
-    async getBlobBytes(_repo: unknown, digest: string): Promise<Uint8Array> {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 3));
-      running--;
-      return byDigest.get(digest)!;
-    },
-  } as unknown as RegistryClient;
+  const fetch = async (input: string | URL | Request): Promise<Response> => {
+    const url = String(input instanceof Request ? input.url : input);
+    const digest = /\/blobs\/(sha256:[0-9a-f]{64})$/.exec(url)?.[1];
+    if (!digest) return new Response("{}", { status: 200 }); // the /v2/ ping
+    running++;
+    peak = Math.max(peak, running);
+    await new Promise((r) => setTimeout(r, 3));
+    running--;
+    const special = answer(digest);
+    if (special) return special;
+    const bytes = byDigest.get(digest)!;
+    return new Response(bytes, { headers: { "content-length": String(bytes.length) } });
+  };
+  const client = new RegistryClient({
+    fetch: fetch as typeof globalThis.fetch,
+    credentials: () => Promise.resolve(undefined),
+  });
   return { client, peak: () => peak };
 }
 
@@ -67,5 +77,23 @@ describe("readSignatures concurrency", () => {
     const { client, peak } = countingClient();
     await readSignatures(client, sigRef, state);
     assert.equal(peak(), FETCH_CONCURRENCY);
+  });
+  it("a missing layer is an INVALID_INPUT error naming it; other failures pass as they are", async () => {
+    const missing = layers[7].d.digest;
+    const { client } = countingClient((d) =>
+      d === missing ? new Response("", { status: 404 }) : undefined
+    );
+    await assert.rejects(readSignatures(client, sigRef, state, 4), (e: unknown) => {
+      assert.ok(isCosignError(e, "INVALID_INPUT"), String(e));
+      assert.match((e as Error).message, new RegExp(`signature layer ${missing} of localhost`));
+      return true;
+    });
+    const { client: failing } = countingClient((d) =>
+      d === missing ? new Response("", { status: 403 }) : undefined
+    );
+    await assert.rejects(
+      readSignatures(failing, sigRef, state, 4),
+      (e: unknown) => isCosignError(e, "AUTH"),
+    );
   });
 });
