@@ -210,13 +210,3 @@ export function envelopeFromJSON(
     signatures,
   };
 }
-
-/**
- * True when parsed JSON looks like a DSSE envelope (string `payloadType` and `payload`, a
- * `signatures` list), e.g. to tell an envelope file from a bundle.
- */
-export function isEnvelopeJSON(value: unknown): boolean {
-  const o = value as Record<string, unknown> | null;
-  return typeof o === "object" && o !== null && typeof o.payloadType === "string" &&
-    typeof o.payload === "string" && Array.isArray(o.signatures);
-}

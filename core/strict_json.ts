@@ -2,9 +2,9 @@
  * Strict JSON for everything that is signed or verified (issue 13 item 6): `JSON.parse` keeps the
  * last of two equal keys, while other readers (Go's encoding/json keeps the last too, but many
  * keep the first) may see the other value, so a signed document with a repeated key can mean two
- * things. {@link parseStrictJson} parses with `JSON.parse` and refuses any object that repeats a
- * key (compared after unescaping, so `"a"` and `"\u0061"` are the same key), naming the key and
- * where it is (`$.signatures[0].sig`).
+ * things. {@link rejectDuplicateKeys}, called on text `JSON.parse` accepted, refuses any object
+ * that repeats a key (compared after unescaping, so `"a"` and `"\u0061"` are the same key),
+ * naming the key and where it is (`$.signatures[0].sig`).
  *
  * No npm package made for this fits the rules here (runtime-neutral, no dependencies, exact
  * JSON.parse semantics otherwise), so this is a small scanner over text that JSON.parse has
@@ -13,15 +13,16 @@
  *
  * @example
  * ```ts
- * const doc = parseStrictJson(text, "bundle \"artifact.sigstore.json\"");
+ * const doc = JSON.parse(text);
+ * rejectDuplicateKeys(text, "bundle \"artifact.sigstore.json\"");
  * // '{"a":1,"a":2}' → CosignError INVALID_INPUT:
- * //   Cannot read bundle "artifact.sigstore.json": the key "a" appears twice in $
+ * //   Cannot accept bundle "artifact.sigstore.json": the key "a" appears twice in $
  * ```
  * @module
  */
 import { CosignError, type ErrorCode, type FailedCheck } from "./errors.ts";
 
-/** Options for {@link parseStrictJson}. */
+/** Options for {@link rejectDuplicateKeys}. */
 export interface StrictJsonOptions {
   /** Error code for a repeated key (default "INVALID_INPUT"). */
   code?: ErrorCode;
@@ -132,21 +133,4 @@ export function rejectDuplicateKeys(
       },
     );
   }
-}
-
-/**
- * Parses `text` (or UTF-8 bytes) as JSON and refuses repeated keys. `what` names the document in
- * errors (e.g. `bundle "x.sigstore.json"`). Throws the SyntaxError of `JSON.parse` for text that
- * is not JSON (callers keep their own wording for that), and CosignError (`options.code`,
- * default "INVALID_INPUT") naming the key and its place for a repeated key.
- */
-export function parseStrictJson(
-  text: string | Uint8Array,
-  what: string,
-  options: StrictJsonOptions = {},
-): unknown {
-  const s = typeof text === "string" ? text : new TextDecoder().decode(text);
-  const value: unknown = JSON.parse(s);
-  rejectDuplicateKeys(s, what, options);
-  return value;
 }

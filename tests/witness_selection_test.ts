@@ -23,8 +23,9 @@ import { collectWitnesses } from "../core/signature_witnesses.ts";
 import { SIGNING_CONFIG_MEDIA_TYPE } from "../core/signing_config.ts";
 import { parseTrustedRoot, type TrustedRoot } from "../core/trust/trusted_root.ts";
 import { verifyBundle } from "../core/verify/verify_bundle.ts";
+import { verifyRekorBundle } from "../core/verify/witnesses.ts";
+import { legacyRekorBundleOf } from "../core/legacy_signature.ts";
 import { signingPlan } from "../cli/sigstore_options.ts";
-import { legacyRekorBundle, verifyRekorBundle } from "../plugins/tlog-rekor/mod.ts";
 import { fileLog, trustedRootCommand } from "../examples/plugins/file_log.ts";
 import { tempDir } from "./helpers/cli.ts";
 import { type SigstoreServices, startSigstoreServices } from "./helpers/sigstore_services.ts";
@@ -118,7 +119,7 @@ describe("witness plugins are chosen by URL or name", () => {
     }]);
 
     // cosign's legacy form of the entry (rekorBundle / bundle annotation) goes the same way.
-    const legacy = legacyRekorBundle(w.tlogEntries[0]);
+    const legacy = legacyRekorBundleOf(w.tlogEntries[0]);
     assert.ok(legacy);
     const when = await verifyRekorBundle(
       JSON.stringify(legacy),

@@ -5,7 +5,7 @@ import { Buffer } from "node:buffer";
 import { isCosignError } from "../../core/errors.ts";
 import { entryFromRekorV1, submitRekorV1 } from "./rekor_v1.ts";
 import { submitRekorV2 } from "./rekor_v2.ts";
-import { legacyRekorBundle } from "./legacy_rekor_bundle.ts";
+import { legacyRekorBundleOf } from "../../core/legacy_signature.ts";
 import { verificationKey } from "./verification_key.ts";
 import {
   PATHS,
@@ -62,7 +62,7 @@ describe("Rekor v1", () => {
     );
     assert.ok(e.inclusionProof.checkpoint.envelope.includes("\n1\n"));
     // The SET signs the canonical JSON of the legacy payload, checked with node:crypto.
-    const legacy = legacyRekorBundle(e)!;
+    const legacy = legacyRekorBundleOf(e)!;
     const p = legacy.Payload;
     const canonical = `{"body":"${p.body}","integratedTime":${p.integratedTime},` +
       `"logID":"${p.logID}","logIndex":${p.logIndex}}`;
@@ -243,7 +243,7 @@ describe("Rekor v2", () => {
       logged.spec.hashedRekordV002.data.digest,
       Buffer.from(digest).toString("base64"),
     );
-    assert.equal(legacyRekorBundle(e), undefined, "no SET in Rekor v2");
+    assert.equal(legacyRekorBundleOf(e), undefined, "no SET in Rekor v2");
     const envelope = { payloadType: "t", payload: "e30=", signatures: [{ sig: "AA==" }] };
     const d: Json = await submitRekorV2(svc.rekorV2Url, {
       kind: "dsse",

@@ -1,8 +1,14 @@
+/**
+ * cosign's legacy Rekor bundle (`rekorBundle`, the `dev.sigstore.cosign/bundle` annotation): read
+ * as a Sigstore TransparencyLogEntry (legacy_signature.ts tlogEntryFromRekorBundle) and verified
+ * through the log plugins (verify/witnesses.ts verifyRekorBundle).
+ */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { isCosignError } from "../../core/errors.ts";
-import { entryFromRekorBundle, verifyRekorBundle } from "./rekor_bundle.ts";
-import { witnessContext } from "../../tests/helpers/witnesses.ts";
+import { isCosignError } from "./errors.ts";
+import { tlogEntryFromRekorBundle } from "./legacy_signature.ts";
+import { verifyRekorBundle } from "./verify/witnesses.ts";
+import { witnessContext } from "../tests/helpers/witnesses.ts";
 
 const body = btoa(JSON.stringify({ apiVersion: "0.0.1", kind: "hashedrekord", spec: {} }));
 const good = {
@@ -12,12 +18,13 @@ const good = {
 
 describe("Rekor bundle annotation", () => {
   it("maps cosign's bundle onto a TransparencyLogEntry", () => {
-    const e = entryFromRekorBundle(JSON.stringify(good)) as unknown as Record<string, unknown>;
+    const e = tlogEntryFromRekorBundle(JSON.stringify(good)) as Record<string, unknown>;
     assert.equal(e.logIndex, "42");
     assert.equal(e.integratedTime, "1700000000");
     assert.deepEqual(e.kindVersion, { kind: "hashedrekord", version: "0.0.1" });
-    assert.equal((e.logId as { keyId: Uint8Array }).keyId.length, 32);
-    assert.equal(new TextDecoder().decode(e.canonicalizedBody as Uint8Array), atob(body));
+    assert.deepEqual(e.logId, { keyId: Buffer.from("ab".repeat(32), "hex").toString("base64") });
+    assert.deepEqual(e.inclusionPromise, { signedEntryTimestamp: btoa("set") });
+    assert.equal(e.canonicalizedBody, body);
   });
   it("rejects malformed bundles with clear VERIFY errors", () => {
     const cases: unknown[] = [
@@ -32,7 +39,7 @@ describe("Rekor bundle annotation", () => {
     ];
     for (const c of cases) {
       assert.throws(
-        () => entryFromRekorBundle(typeof c === "string" ? c : JSON.stringify(c)),
+        () => tlogEntryFromRekorBundle(typeof c === "string" ? c : JSON.stringify(c)),
         (e) => isCosignError(e, "VERIFY") && /Rekor bundle is malformed/.test(e.message),
         JSON.stringify(c),
       );
