@@ -16,7 +16,7 @@ import type { CertificateAuthority } from "../trust/trusted_root.ts";
 import { withinValidity } from "../trust/trusted_root.ts";
 import { bytesEqual, verifySpki } from "./public_key.ts";
 import { derChildren, type DerElement, derEncode, derReadAll, oidToString } from "../keys/der.ts";
-import { base64Decode, derToPem } from "../encoding.ts";
+import { base64Decode } from "../encoding.ts";
 
 /** One extension. */
 export interface Extension {
@@ -229,11 +229,6 @@ export function certificatesFromPemOrDer(data: Uint8Array): Uint8Array[] {
     return out;
   }
   return [data];
-}
-
-/** PEM text of a DER certificate. */
-export function certificateToPem(der: Uint8Array): string {
-  return derToPem("CERTIFICATE", der);
 }
 
 const SIG_ALGS: Record<string, { hash: "sha256" | "sha384" | "sha512"; pss?: boolean }> = {

@@ -44,7 +44,9 @@ function countingClient(
     const special = answer(digest);
     if (special) return special;
     const bytes = byDigest.get(digest)!;
-    return new Response(bytes, { headers: { "content-length": String(bytes.length) } });
+    return new Response(bytes as Uint8Array<ArrayBuffer>, {
+      headers: { "content-length": String(bytes.length) },
+    });
   };
   const client = new RegistryClient({
     fetch: fetch as typeof globalThis.fetch,
