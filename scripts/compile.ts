@@ -32,6 +32,13 @@ const r = spawnSync(
     // Bytecode: start-up skips parsing (about 15-25% less CPU for version/verify-blob);
     // with ESM output it accepts main.ts's top-level await.
     "--bytecode",
+    // JIT tier-up thresholds 16 times the default: a command lives 30-300 ms, and compiling the
+    // code it makes hot cost more CPU (on JavaScriptCore's compiler threads) than it saved.
+    // Measured on the binary (interleaved medians): image verify 1 / 50 signatures 121 / 174 ->
+    // 110 / 139 ms CPU, 400 signatures 439 -> 384 ms, keyless verify-blob 78-83 -> 70-80 ms,
+    // `version` 50 -> 40 ms; a JavaScript-heavy 16 MiB attest-blob predicate 2.2-2.5 -> 2.2-2.65 s
+    // (higher scales cost that case more: 100: +8%, 1000: +25%). Loops still tier up, later.
+    "--compile-jit-policy=16",
     "--format=esm",
     "--sourcemap=none",
     join(root, "main.ts"),
