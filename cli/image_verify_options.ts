@@ -96,6 +96,22 @@ export interface HeaderOptions {
   annotations?: boolean;
   /** Verified with a key (else certificates). */
   keyed: boolean;
+  /**
+   * What content plugins say the artifact holds, when already asked for (see
+   * {@link describeAhead}); else asked here.
+   */
+  described?: Promise<string[]>;
+}
+
+/**
+ * Starts asking the content plugins what the artifact holds (registry reads of its manifest and
+ * config), to run while its signatures are fetched and verified: the answer, or its error, is
+ * taken by {@link printVerificationHeader} once verification succeeded, and ignored if it failed.
+ */
+export function describeAhead(artifact: Artifact, ctx: Context): Promise<string[]> {
+  const p = ctx.plugins.describe(artifact, ctx);
+  p.catch(() => {}); // reported when awaited; never unhandled when verification fails first
+  return p;
 }
 
 /**
@@ -140,6 +156,8 @@ export async function printVerificationHeader(
       "  - The code-signing certificate was verified using trusted certificate authority certificates",
     );
   }
-  for (const d of await ctx.plugins.describe(artifact, ctx)) lines.push(`  - ${d}`);
+  for (const d of await (o.described ?? ctx.plugins.describe(artifact, ctx))) {
+    lines.push(`  - ${d}`);
+  }
   ctx.log.info(lines.join("\n"));
 }

@@ -212,6 +212,20 @@ describe("upload ebpf (e2e, real registry)", () => {
       l.err,
       /does not hold what its labels say: "rootkit" is in the label but not in the bytecode/,
     );
+    // A signature that does not verify is the answer, whatever the content (described while
+    // the signatures are fetched, its verdict is only taken after they verified).
+    const other = await run(["generate-key-pair", "--output-key-prefix", "other"]);
+    assert.equal(other.code, 0, other.err);
+    const n = await run([
+      "verify",
+      "--key",
+      join(dir, "other.pub"),
+      "--insecure-ignore-tlog",
+      liar,
+    ]);
+    assert.equal(n.code, 12, n.err);
+    assert.match(n.err, /no matching signatures/);
+    assert.doesNotMatch(n.err, /labels say/);
     const wrongType = await push("bpf/wrongtype", { xdp_pass: "tc", trace_clone: "kprobe" });
     const w = await run(["verify", "--key", pub, "--insecure-ignore-tlog", wrongType]);
     assert.equal(w.code, 12, w.err);

@@ -102,7 +102,7 @@ export const command: Command = {
     const annotationList = list(flags, "annotations");
     const annotations = annotationList.length ? parseAnnotations(annotationList) : undefined;
     const checkClaims = flags["check-claims"] !== false;
-    const { imageVerifyOptions, printVerificationHeader } = await import(
+    const { describeAhead, imageVerifyOptions, printVerificationHeader } = await import(
       "../image_verify_options.ts"
     );
     const options = await imageVerifyOptions(flags, ctx);
@@ -110,11 +110,13 @@ export const command: Command = {
       const artifact = bool(flags, "local-image")
         ? await (await import("../../plugins/artifact-oci/mod.ts")).localImageArtifact(ref, ctx)
         : await ctx.plugins.resolve(ref, ctx);
+      const described = describeAhead(artifact, ctx);
       const verified = await verifyArtifact(artifact, { ...options, annotations, checkClaims });
       await printVerificationHeader(artifact, verified, {
         checkClaims,
         annotations: !!annotations,
         keyed: !!keyRef,
+        described,
       }, ctx);
       if (output === "text") {
         // As cosign: per signature, the certificate's subject and issuer (stderr), then the

@@ -187,7 +187,7 @@ export const command: Command = {
     const predicateType = predicateTypeURI(typeName);
     const checkClaims = flags["check-claims"] !== false;
     const policies = policyPaths(flags.policy as string[] | undefined);
-    const { imageVerifyOptions, printVerificationHeader } = await import(
+    const { describeAhead, imageVerifyOptions, printVerificationHeader } = await import(
       "../image_verify_options.ts"
     );
     const options = await imageVerifyOptions(flags, ctx);
@@ -195,6 +195,7 @@ export const command: Command = {
       const artifact = flags["local-image"] === true
         ? await (await import("../../plugins/artifact-oci/mod.ts")).localImageArtifact(ref, ctx)
         : await ctx.plugins.resolve(ref, ctx);
+      const described = describeAhead(artifact, ctx);
       const r = await verifiedAttestations(
         artifact,
         { ...options, checkClaims },
@@ -206,6 +207,7 @@ export const command: Command = {
       await printVerificationHeader(artifact, r.verified, {
         checkClaims,
         keyed: !!options.verifier,
+        described,
       }, ctx);
       for (const [i, v] of r.verified.entries()) {
         printIdentity(v, ctx);
