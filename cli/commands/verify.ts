@@ -105,12 +105,19 @@ export const command: Command = {
     const { describeAhead, imageVerifyOptions, printVerificationHeader } = await import(
       "../image_verify_options.ts"
     );
-    const options = await imageVerifyOptions(flags, ctx);
-    for (const ref of args) {
+    const resolve = async (ref: string) => {
       const artifact = bool(flags, "local-image")
         ? await (await import("../../plugins/artifact-oci/mod.ts")).localImageArtifact(ref, ctx)
         : await ctx.plugins.resolve(ref, ctx);
-      const described = describeAhead(artifact, ctx);
+      return { artifact, described: describeAhead(artifact, ctx) };
+    };
+    // The first image is resolved, and its registry reached, while the key and trust material
+    // load; its errors come after theirs, as before.
+    const first = resolve(args[0]);
+    first.catch(() => {});
+    const options = await imageVerifyOptions(flags, ctx);
+    for (const [i, ref] of args.entries()) {
+      const { artifact, described } = await (i === 0 ? first : resolve(ref));
       const verified = await verifyArtifact(artifact, { ...options, annotations, checkClaims });
       await printVerificationHeader(artifact, verified, {
         checkClaims,
