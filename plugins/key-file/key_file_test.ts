@@ -153,7 +153,7 @@ describe("key-file provider", () => {
   it("gives clear errors: missing file, public key for signing, wrong password, huge file", async () => {
     const { ctx } = context("nope", false);
     const cases: [string, string, RegExp][] = [
-      [join(dir, "absent.key"), "IO", /Cannot read key ".*absent\.key"/],
+      [join(dir, "absent.key"), "IO", /Cannot read key ".*absent\.key": no such file$/],
       [join(dir, "gen.pub"), "KEY", /holds a public key/],
       [join(dir, "gen.key"), "KEY_PASSWORD", /wrong password/],
       [dir, "IO", /not a regular file/],

@@ -43,7 +43,8 @@ export async function readKeyFile(ref: string): Promise<string> {
     return await readFile(path, "utf8");
   } catch (e) {
     if (e instanceof CosignError) throw e;
-    throw new CosignError("IO", `Cannot read key "${ref}": ${describeError(e)}`, {
+    const why = (e as { code?: string })?.code === "ENOENT" ? "no such file" : describeError(e);
+    throw new CosignError("IO", `Cannot read key "${ref}": ${why}`, {
       hint: "Check the path given to --key.",
       cause: e,
     });
