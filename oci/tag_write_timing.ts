@@ -7,11 +7,12 @@
  *
  * @example
  * ```ts
- * for (const wait of settleWaits(overwritten, cycleMs, windowMs)) await sleep(wait);
- * await sleep(attemptBackoff(attempt));
+ * const c = await confirmTagWrite({ contended, cycleMs, windowMs, written: digest, read });
+ * if (!c.held) await sleep(attemptBackoff(attempt));
  * ```
  * @module
  */
+import { sleep } from "./retry.ts";
 
 /**
  * Least settling delay before the confirming re-read, ms. It must outlast a concurrent writer's
@@ -57,4 +58,81 @@ export function settleWaits(
 export function attemptBackoff(attempt: number): number {
   const backoff = Math.min(1000, 25 * 2 ** Math.min(attempt, 6));
   return backoff / 2 + Math.random() * backoff;
+}
+
+/** Most confirming reads of one write (the settling waits grow under evident contention). */
+export const MAX_CONFIRMS = 4;
+
+/** What a confirming read of the tag found. */
+export interface TagState {
+  /** The tag's digest now ("" when it does not exist). */
+  digest: string;
+  /** True when our change is still there. */
+  held: boolean;
+}
+
+/** Options of {@link confirmTagWrite}. */
+export interface ConfirmOptions {
+  /** Contention already evident (an earlier attempt overwritten, the tag moved while merging). */
+  contended: boolean;
+  /** Our whole read-modify-write, ms. */
+  cycleMs: number;
+  /** Our check-and-PUT, ms. */
+  windowMs: number;
+  /** Replaces the base settling delay (tests). */
+  settleMs?: number;
+  /** The digest the tag held after our write (what we PUT, or found). */
+  written: string;
+  /** Reads the tag. */
+  read(): Promise<TagState>;
+  /** Stops the waits. */
+  signal?: AbortSignal;
+}
+
+/** What {@link confirmTagWrite} concluded. */
+export interface Confirmation {
+  /** Our change held through every confirming read. */
+  held: boolean;
+  /** The tag's digest at the last read. */
+  digest: string;
+  /** Contention became evident (pass it to the next attempt). */
+  contended: boolean;
+  /** Time spent waiting, ms. */
+  settledMs: number;
+}
+
+/**
+ * Confirms a race-free tag write: re-reads the tag after the settling waits of
+ * {@link settleWaits}; our change must hold at each read. A concurrent writer can only undo it
+ * when its check came before our PUT and its PUT after, so the first wait outlasts one
+ * check-and-PUT. When a read finds the tag rewritten by someone else since we last saw it
+ * (another writer merged on top of ours), writers are active and one that read before our PUT
+ * may still be on its way: contention is then evident and we confirm again, later (at most
+ * {@link MAX_CONFIRMS} reads). A lone writer reads once.
+ *
+ * @example
+ * ```ts
+ * const c = await confirmTagWrite({ contended: false, cycleMs: 30, windowMs: 12,
+ *   written: putDigest, read: async () => ({ digest: d, held: true }) });
+ * ```
+ */
+export async function confirmTagWrite(o: ConfirmOptions): Promise<Confirmation> {
+  let contended = o.contended;
+  const waits = settleWaits(contended, o.cycleMs, o.windowMs, o.settleMs);
+  let digest = o.written;
+  let settledMs = 0;
+  for (let k = 0; k < waits.length; k++) {
+    await sleep(waits[k], o.signal);
+    settledMs += waits[k];
+    const now = await o.read();
+    if (!now.held) return { held: false, digest: now.digest, contended: true, settledMs };
+    if (now.digest !== digest) {
+      contended = true;
+      if (k === waits.length - 1 && waits.length < MAX_CONFIRMS) {
+        waits.push(settleWaits(true, o.cycleMs, o.windowMs, o.settleMs)[0]);
+      }
+    }
+    digest = now.digest;
+  }
+  return { held: true, digest, contended, settledMs };
 }

@@ -23,7 +23,7 @@ import { getManifest, headManifest, putManifest } from "./manifests.ts";
 import { ALL_MANIFEST_TYPES, OCI_INDEX } from "./media_types.ts";
 import { type Repository, repositoryString } from "./reference.ts";
 import { sleep } from "./retry.ts";
-import { attemptBackoff, settleWaits } from "./tag_write_timing.ts";
+import { attemptBackoff, confirmTagWrite } from "./tag_write_timing.ts";
 import { type Operation, type RegistryTransport, type RequestSpec } from "./transport.ts";
 import { malformed, readCapped } from "./registry_errors.ts";
 
@@ -320,7 +320,7 @@ export async function updateReferrersIndex(
   const tag = `sha256-${digestHex(subject)}`;
   const tagRef = { ...r, tag, original: "" };
   const maxAttempts = 20;
-  let overwritten = false;
+  let contended = false;
   let wrote = false;
   const attemptOnce = async (): Promise<boolean> => {
     const started = Date.now();
@@ -330,19 +330,25 @@ export async function updateReferrersIndex(
     const bytes = new TextEncoder().encode(JSON.stringify({ ...EMPTY_INDEX, manifests: next }));
     const checked = Date.now();
     const now = await headManifest(t, op, tagRef);
-    if ((now?.digest ?? "") !== current.digest) return false; // moved while we merged
-    await putManifest(t, op, tagRef, bytes, OCI_INDEX);
-    wrote = true;
-    const window = Date.now() - checked;
-    const cycle = Date.now() - started;
-    for (const wait of settleWaits(overwritten, cycle, window)) {
-      await sleep(wait, op.signal);
-      if (change((await readFallbackIndex(t, op, r, tag)).entries)) {
-        overwritten = true;
-        return false;
-      }
+    if ((now?.digest ?? "") !== current.digest) {
+      contended = true; // moved while we merged
+      return false;
     }
-    return true;
+    const put = await putManifest(t, op, tagRef, bytes, OCI_INDEX);
+    wrote = true;
+    const c = await confirmTagWrite({
+      contended,
+      cycleMs: Date.now() - started,
+      windowMs: Date.now() - checked,
+      written: put.digest,
+      signal: op.signal,
+      read: async () => {
+        const index = await readFallbackIndex(t, op, r, tag);
+        return { digest: index.digest, held: !change(index.entries) };
+      },
+    });
+    contended = c.contended;
+    return c.held;
   };
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     try {

@@ -15,9 +15,10 @@
  *    concurrent cosign-ts writer can only overwrite us when its check came before our PUT and
  *    its PUT after, so the delay only has to outlast one check-and-PUT (twice the time ours
  *    took, at least MIN_SETTLE_MS of oci/tag_write_timing.ts), not a whole read-modify-write:
- *    a lone signer waits tens of milliseconds. Once we have been overwritten (evident
- *    contention), every later attempt waits twice its whole read-modify-write and confirms
- *    twice;
+ *    a lone signer waits tens of milliseconds. Under evident contention (we were overwritten,
+ *    the tag moved while we merged, or a confirming read finds it rewritten by someone else
+ *    since we last saw it) the waits are twice the whole read-modify-write and we confirm
+ *    again, up to four times: a writer that read before our PUT may still be on its way;
  * 5. otherwise wait a jittered, growing backoff and go back to 2, merging with whatever is
  *    there now, so layers other signers added are never dropped.
  *
@@ -36,7 +37,7 @@ import type { Logger } from "../../core/plugin.ts";
 import type { RegistryClient } from "../../oci/client.ts";
 import { type Reference, referenceString } from "../../oci/reference.ts";
 import { sleep } from "../../oci/retry.ts";
-import { attemptBackoff, settleWaits } from "../../oci/tag_write_timing.ts";
+import { attemptBackoff, confirmTagWrite } from "../../oci/tag_write_timing.ts";
 import {
   buildSignatureImage,
   type Descriptor,
@@ -123,7 +124,7 @@ export async function appendSignatures(
   let ours: Descriptor[] | undefined;
   let removed: Descriptor[] = [];
   let skipped: Descriptor[] = [];
-  let overwritten = false;
+  let contended = false;
   const attemptOnce = async (attempt: number): Promise<AppendResult | undefined> => {
     const started = Date.now();
     let window = 0;
@@ -166,6 +167,7 @@ export async function appendSignatures(
       const checked = Date.now();
       const now = await client.headManifest(sigRef);
       if ((now?.digest ?? "") !== (current?.digest ?? "")) {
+        contended = true;
         options.log?.debug(
           `signature image at ${target} changed while we merged; merging again (attempt ${attempt})`,
         );
@@ -175,24 +177,34 @@ export async function appendSignatures(
       window = Date.now() - checked;
     }
     const cycle = Date.now() - started;
-    // Confirm: still present after a settling delay that outlasts a concurrent check-and-PUT;
-    // under evident contention (a previous attempt was overwritten) longer, and twice.
-    const waits = settleWaits(overwritten, cycle, window, options.settleMs);
-    for (const wait of waits) {
-      await sleep(wait);
-      const now = await readSignatureImage(client, sigRef);
-      if (!now || !hasAll(now.manifest.layers, wanted) || now.manifest.layers.some(gone)) {
-        overwritten = true;
-        options.log?.debug(
-          `signature layers at ${target} were overwritten by a concurrent writer; retrying (attempt ${attempt})`,
-        );
-        return undefined;
-      }
-      digest = now.digest;
+    // Confirm (oci/tag_write_timing.ts): still present after a settling delay that outlasts a
+    // concurrent check-and-PUT, again and later under evident contention.
+    const c = await confirmTagWrite({
+      contended,
+      cycleMs: cycle,
+      windowMs: window,
+      settleMs: options.settleMs,
+      written: digest,
+      read: async () => {
+        const now = await readSignatureImage(client, sigRef);
+        return {
+          digest: now?.digest ?? "",
+          held: !!now && hasAll(now.manifest.layers, wanted) && !now.manifest.layers.some(gone),
+        };
+      },
+    });
+    contended = c.contended;
+    if (!c.held) {
+      options.log?.debug(
+        `signature layers at ${target} were overwritten by a concurrent writer; retrying (attempt ${attempt})`,
+      );
+      return undefined;
     }
+    digest = c.digest;
+    const settled = c.settledMs;
     options.log?.debug(
       `signature layers confirmed at ${target} after settling ${
-        Math.round(waits.reduce((a, b) => a + b, 0))
+        Math.round(settled)
       } ms (attempt ${attempt})`,
     );
     return { added: wanted, skipped, manifestDigest: digest, attempts: attempt };
