@@ -35,8 +35,13 @@ describe("--certificate FILE", () => {
         "certificate-oidc-issuer": "https://issuer.example",
       };
       // verify (images): the same refusal as verify-blob's, before anything else is read.
-      for (const attempt of [readCertificateFile(huge), imageVerifyOptions(flags, {} as Context)]) {
-        await assert.rejects(attempt, (e: unknown) => {
+      // One at a time: a second promise rejecting before it is awaited would be unhandled.
+      const attempts = [
+        () => readCertificateFile(huge),
+        () => imageVerifyOptions(flags, {} as Context),
+      ];
+      for (const attempt of attempts) {
+        await assert.rejects(attempt(), (e: unknown) => {
           assert.ok(e instanceof CosignError);
           assert.equal(e.code, "TOO_LARGE");
           assert.equal(exitCodeFor(e), exitCodeFor(new CosignError("INVALID_INPUT", "x")));
