@@ -17,8 +17,9 @@ export const MAX_WHOLE_MESSAGE_BYTES: number = 2 * 1024 * 1024 * 1024 - 1;
 /**
  * Reads a whole stream into memory, refusing more than `limit` bytes (the stream is cancelled):
  * with CosignError("TOO_LARGE") `Cannot read <what>: it is larger than <limit> bytes` when
- * `what` names the input, or with the error `what()` makes, for callers that word it
- * themselves (service_request.ts readBodyCapped, login's password).
+ * `what` names the input, or with the error `what(bytesRead)` makes, for callers that word it
+ * themselves (service_request.ts readBodyCapped, login's password, the registry client's
+ * readCapped).
  *
  * @example
  * ```ts
@@ -28,7 +29,7 @@ export const MAX_WHOLE_MESSAGE_BYTES: number = 2 * 1024 * 1024 * 1024 - 1;
 export async function readAll(
   stream: ReadableStream<Uint8Array>,
   limit: number,
-  what: string | (() => Error),
+  what: string | ((read: number) => Error),
 ): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let n = 0;
@@ -40,7 +41,7 @@ export async function readAll(
       n += value.length;
       if (n > limit) {
         await reader.cancel().catch(() => {});
-        if (typeof what === "function") throw what();
+        if (typeof what === "function") throw what(n);
         throw new CosignError(
           "TOO_LARGE",
           `Cannot read ${what}: it is larger than ${limit} bytes`,

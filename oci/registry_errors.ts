@@ -10,13 +10,16 @@
  * ```
  * @module
  */
-import { concatBytes } from "../core/concat_bytes.ts";
+import { readAll } from "../core/read_all.ts";
 import { DeadlineError } from "../core/deadline.ts";
 import { CosignError, describeError } from "../core/errors.ts";
 import { describeFetchFailure } from "../core/fetch_failure.ts";
 import { identifier, type Reference, repositoryString } from "./reference.ts";
 
-/** Reads a response body up to `max` bytes; throws TOO_LARGE beyond it. */
+/**
+ * Reads a response body up to `max` bytes; throws TOO_LARGE beyond it (before reading when the
+ * registry announces the length), NETWORK naming `what` when the read fails.
+ */
 export async function readCapped(res: Response, max: number, what: string): Promise<Uint8Array> {
   const len = Number(res.headers.get("content-length") ?? NaN);
   if (Number.isFinite(len) && len > max) {
@@ -24,20 +27,12 @@ export async function readCapped(res: Response, max: number, what: string): Prom
     throw tooLarge(what, len, max);
   }
   if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await readStep(reader, "download", what);
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel();
-      throw tooLarge(what, total, max);
-    }
-    parts.push(value);
+  try {
+    return await readAll(res.body, max, (read) => tooLarge(what, read, max));
+  } catch (e) {
+    if (e instanceof CosignError) throw e;
+    throw networkError("download", what, e);
   }
-  return concatBytes(parts, total);
 }
 
 /** CosignError("TOO_LARGE") for a download over its cap, naming COSIGN_MAX_ATTACHMENT_SIZE. */
