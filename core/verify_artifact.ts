@@ -49,6 +49,7 @@ import type {
 } from "./plugin.ts";
 import { MAX_WHOLE_MESSAGE_BYTES, readAll, readUpTo } from "./read_all.ts";
 import { lazyModule } from "./lazy_module.ts";
+import { mapLimit } from "./map_limit.ts";
 import type { TrustedRoot } from "./trust/trusted_root.ts";
 import type { ArtifactInput, VerifyPolicy, VerifyResult } from "./verify/verify_bundle.ts";
 
@@ -556,25 +557,6 @@ async function verifyOne(job: Job, stored: StoredSignature): Promise<VerifiedSig
   throw rejection(`${stored.location} holds neither a bundle nor a signature`, "bundle");
 }
 
-/** `fn` over `items` with at most `workers` calls running at once; results in `items` order. */
-async function mapWithWorkers<T, R>(
-  items: T[],
-  workers: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  const n = Math.max(1, Math.min(Math.floor(workers) || 1, items.length));
-  await Promise.all(Array.from({ length: n }, worker));
-  return out;
-}
-
 /** Errors that say nothing about the signature (the registry, the network, a bug): not reasons. */
 function isInfrastructure(e: unknown): boolean {
   return !isCosignError(e) || ["NETWORK", "AUTH", "IO", "INTERNAL", "ABORTED"].includes(e.code);
@@ -635,7 +617,7 @@ export async function verifyArtifact(
     return trustRoot ??= options.trustedRoot();
   };
   const job: Job = { artifact, title, o: options, trust };
-  const outcomes = await mapWithWorkers(
+  const outcomes = await mapLimit(
     sigs,
     options.maxWorkers ?? DEFAULT_MAX_WORKERS,
     (s) => verifyOne(job, s).then((v) => ({ v, e: undefined }), (e) => ({ v: undefined, e })),

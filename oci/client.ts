@@ -29,6 +29,7 @@
  * @module
  */
 import type { CosignError } from "../core/errors.ts";
+import { mapLimit } from "../core/map_limit.ts";
 import type { Credential } from "./auth.ts";
 import * as blobs from "./blobs.ts";
 import type { GetBlobOptions, PutBlobOptions } from "./blobs.ts";
@@ -258,28 +259,17 @@ export class RegistryClient {
   ): Promise<Uint8Array[]> {
     const r = toRepository(repo);
     for (const b of blobs_) assertDigest(b.digest, "blob digest");
-    const out = new Array<Uint8Array>(blobs_.length);
-    if (blobs_.length === 0) return out;
     return await this.#t.run(
       options.what ?? "download blobs of",
       repositoryString(r),
-      async (op) => {
-        let next = 0;
-        const worker = async () => {
-          while (next < blobs_.length) {
-            const i = next++;
-            const { digest, size } = blobs_[i];
-            try {
-              out[i] = await blobs.getBlobBytes(this.#t, op, r, digest, { size });
-            } catch (e) {
-              throw options.mapError ? options.mapError(e, i) : e;
-            }
+      (op) =>
+        mapLimit(blobs_, options.concurrency ?? 10, async ({ digest, size }, i) => {
+          try {
+            return await blobs.getBlobBytes(this.#t, op, r, digest, { size });
+          } catch (e) {
+            throw options.mapError ? options.mapError(e, i) : e;
           }
-        };
-        const n = Math.max(1, Math.min(options.concurrency ?? 10, blobs_.length));
-        await Promise.all(Array.from({ length: n }, worker));
-        return out;
-      },
+        }),
     );
   }
 

@@ -63,24 +63,6 @@ export async function readSignatureImage(
   }
 }
 
-/** Runs `fn` over `items` with at most `limit` at once, keeping order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 /**
  * Reads every signature stored at `sigRef`: [] when there is none. Payloads are fetched in
  * parallel (`concurrency`, default {@link FETCH_CONCURRENCY}; verify's `--max-workers`), each

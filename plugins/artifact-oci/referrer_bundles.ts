@@ -17,7 +17,7 @@ import type { Bundle } from "@sigstore/bundle";
 import { CosignError, isCosignError } from "../../core/errors.ts";
 import type { RegistryClient } from "../../oci/client.ts";
 import { type Repository, repositoryString, withDigest } from "../../oci/reference.ts";
-import { mapLimit } from "./read_signatures.ts";
+import { mapLimit } from "../../core/map_limit.ts";
 import { rejectDuplicateKeys } from "../../core/strict_json.ts";
 
 /** Artifact type of a Sigstore bundle v0.3 referrer. */
