@@ -129,22 +129,19 @@ function blobChecks(
 ): { chunk(piece: Uint8Array): void; end(whole?: Uint8Array): void } {
   let hasher: DigestHasher | undefined;
   let total = 0;
+  const grow = (n: number) => {
+    total += n;
+    if (total > max) throw tooLarge(`blob ${target}`, total, max);
+    if (expectedSize !== undefined && total > expectedSize) throw longerThan(target, expectedSize);
+  };
   return {
     chunk(piece) {
-      total += piece.length;
-      if (total > max) throw tooLarge(`blob ${target}`, total, max);
-      if (expectedSize !== undefined && total > expectedSize) {
-        throw longerThan(target, expectedSize);
-      }
+      grow(piece.length);
       (hasher ??= sha256Hasher()).update(piece);
     },
     end(whole) {
-      // `whole`: the blob in one piece, checked as one chunk and hashed in one call.
-      if (whole) total = whole.length;
-      if (total > max) throw tooLarge(`blob ${target}`, total, max);
-      if (expectedSize !== undefined && total > expectedSize) {
-        throw longerThan(target, expectedSize);
-      }
+      // `whole`: the blob in one piece (no chunks before), checked and hashed in one call.
+      if (whole) grow(whole.length);
       const got = whole ? sha256Digest(whole) : (hasher ?? sha256Hasher()).digest();
       if (got !== digest) {
         throw new CosignError(
@@ -205,16 +202,14 @@ export async function getBlobBytes(
 ): Promise<Uint8Array> {
   const target = `${repositoryString(r)}@${digest}`;
   const max = options.maxSize ?? t.maxBlobSize;
-  if (options.size !== undefined && options.size > max) {
-    throw tooLarge(`blob ${target}`, options.size, max);
-  }
-  const size = options.size;
+  const { size } = options;
+  if (size !== undefined && size > max) throw tooLarge(`blob ${target}`, size, max);
   const { bytes } = await t.sendRead(blobRequest(r, digest, target), op, max, `blob ${target}`, {
     announced: (len) => {
       if (size !== undefined && len > size) throw longerThan(target, size);
     },
   });
-  blobChecks(target, digest, max, options.size).end(bytes);
+  blobChecks(target, digest, max, size).end(bytes);
   return bytes;
 }
 

@@ -117,6 +117,8 @@ interface RawBody {
   statuses: number[];
   /** The URL answered (after redirects), when the body was left unwrapped. */
   url?: string;
+  /** Its declared length (at most {@link WHOLE_READ_MAX}). */
+  length?: number;
   /** True once the request's timer (still running for the body) has fired. */
   timedOut?: () => boolean;
   /** Ends the request: stops its timer and unlinks it from the operation's signal. */
@@ -125,11 +127,6 @@ interface RawBody {
 
 /** Largest body {@link RegistryTransport.sendRead} reads in one piece (larger: chunk by chunk). */
 const WHOLE_READ_MAX = 1024 * 1024;
-
-function wholeReadable(res: Response): boolean {
-  const len = Number(res.headers.get("content-length") ?? NaN);
-  return len <= WHOLE_READ_MAX;
-}
 
 /** One client operation: its total deadline (see {@link RegistryTransport.begin}). */
 export interface Operation extends Deadline {
@@ -465,13 +462,14 @@ export class RegistryTransport {
   ): Promise<{ res: Response; bytes: Uint8Array }> {
     const raw: RawBody = { statuses: spec.expect };
     const res = await this.send(spec, op, raw);
-    const { done, timedOut } = raw;
-    if (!done || !timedOut) return { res, bytes: await readCapped(res, max, what) };
+    const { done, timedOut, length } = raw;
+    if (!done || !timedOut || length === undefined) {
+      return { res, bytes: await readCapped(res, max, what) };
+    }
     let bytes: Uint8Array;
     try {
-      const len = Number(res.headers.get("content-length") ?? NaN);
-      if (len > max) throw tooLarge(what, len, max);
-      if (Number.isFinite(len)) options.announced?.(len);
+      if (length > max) throw tooLarge(what, length, max);
+      options.announced?.(length);
       bytes = new Uint8Array(await res.arrayBuffer());
       if (bytes.length > max) throw tooLarge(what, bytes.length, max);
     } catch (e) {
@@ -651,13 +649,15 @@ export class RegistryTransport {
         res = await f(next.href, { method, headers, signal: ctrl.signal, redirect: "manual" });
       }
       status = res.status;
+      const length = raw && Number(res.headers.get("content-length") ?? NaN);
       if (
         raw && res.body && res.status >= 200 && res.status < 300 &&
-        raw.statuses.includes(res.status) && wholeReadable(res)
+        raw.statuses.includes(res.status) && length !== undefined && length <= WHOLE_READ_MAX
       ) {
         // sendRead reads this small body in one piece, within the same timer, then calls done.
         keepTimer = true;
         raw.url = current?.href ?? url;
+        raw.length = length;
         raw.timedOut = () => timedOut;
         raw.done = () => {
           clearTimeout(timer);
