@@ -21,7 +21,7 @@ import process from "node:process";
 import type { BenchResult } from "./run.ts";
 import { pushTestImage, startRegistry } from "../tests/helpers/registry.ts";
 import { RegistryClient } from "../oci/client.ts";
-import { parseReference, withDigest } from "../oci/reference.ts";
+import { parseReference, type Reference, withDigest } from "../oci/reference.ts";
 import { generateEcdsaP256 } from "../core/keys/generate.ts";
 import { pemEncode } from "../core/keys/pem.ts";
 import { signImageDigest } from "../plugins/artifact-oci/sign_image.ts";
@@ -29,10 +29,10 @@ import {
   buildSignatureImage,
   layerDescriptor,
   newSignatureLayer,
+  type SignatureLayer,
 } from "../plugins/artifact-oci/layout.ts";
 import { appendSignatures } from "../plugins/artifact-oci/append_signatures.ts";
 import { readSignatureImage } from "../plugins/artifact-oci/read_signatures.ts";
-import type { RegistryClient as Client } from "../oci/client.ts";
 import {
   BIN,
   interleave,
@@ -260,9 +260,9 @@ async function raceRounds(
 
 /** cosign's append (mutate.AppendLayers + remote.Write): read the manifest, add, write back. */
 async function readAppendWrite(
-  client: Client,
-  sigRef: ReturnType<typeof parseReference>,
-  layer: ReturnType<typeof newSignatureLayer>,
+  client: RegistryClient,
+  sigRef: Reference,
+  layer: SignatureLayer,
 ): Promise<void> {
   const repo = { registry: sigRef.registry, repository: sigRef.repository };
   const desc = layerDescriptor(layer);
